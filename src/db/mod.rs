@@ -1,0 +1,1 @@
+//! Database: pool, migrations, managed local PostgreSQL, schema, models.

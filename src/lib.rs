@@ -1,0 +1,3 @@
+//! SIPOLI: outpatient queue and appointment service for RSUD Mimika.
+pub mod db;
+pub mod domain;
