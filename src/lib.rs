@@ -1,3 +1,17 @@
 //! SIPOLI: outpatient queue and appointment service for RSUD Mimika.
+//!
+//! The map of the code is in the README. In short: `domain` holds the pure rules, `db` the
+//! queries (each taking `&mut PgConnection`), `api` the JSON handlers, `app` builds the
+//! server that `main` and the tests start.
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod maintenance;
+pub mod telemetry;

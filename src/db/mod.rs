@@ -1,1 +1,95 @@
-//! Database: pool, migrations, managed local PostgreSQL, schema, models.
+//! Database: pool, the blocking-call helper, embedded migrations, managed local PostgreSQL.
+pub mod booking;
+pub mod events;
+pub mod idempotency;
+pub mod local;
+pub mod models;
+pub mod queue;
+pub mod schema;
+pub mod sessions;
+pub mod staff;
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Any fixed number: the advisory lock that serialises migrations across nodes.
+const MIGRATION_LOCK: i64 = 0x5150_4f4c_4900;
+
+pub fn pool(url: &str, size: u32) -> Result<PgPool, diesel::r2d2::PoolError> {
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(ConnectionManager::new(url))
+}
+
+/// Run blocking diesel work on the blocking thread pool, inside the caller's tracing span.
+pub async fn run<T, F>(pool: &PgPool, work: F) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// Like [`run`], in one transaction.
+pub async fn transaction<T, F>(pool: &PgPool, work: F) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| conn.transaction(work)).await
+}
+
+/// Apply pending migrations, holding an advisory lock so that nodes starting together
+/// do not race.
+pub fn migrate(conn: &mut PgConnection) -> Result<(), AppError> {
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(conn)?;
+    let result = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|done| {
+            for m in done {
+                tracing::info!(migration = %m, "applied migration");
+            }
+        })
+        .map_err(|e| AppError::internal(format!("migration failed: {e}")));
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(conn)?;
+    result
+}
+
+/// The database URL to use: `DATABASE_URL`, or the managed local cluster (started if needed).
+pub fn resolve_url(settings: &Settings) -> Result<String, AppError> {
+    match &settings.database_url {
+        Some(url) => Ok(url.expose().to_string()),
+        None => {
+            let local = local::LocalPg::new(&settings.root).map_err(AppError::internal)?;
+            local.ensure_running().map_err(AppError::internal)
+        }
+    }
+}
+
+/// Open a single connection (CLI commands, migrations).
+pub fn connect(url: &str) -> Result<PgConnection, AppError> {
+    PgConnection::establish(url).map_err(|e| AppError::unavailable(e))
+}

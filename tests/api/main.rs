@@ -1,2 +1,8 @@
-#[test]
-fn placeholder() {}
+//! Integration tests: one binary, real PostgreSQL, one database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bookings;
+mod helpers;
+mod queue;
+mod schedules;
+mod staff;

@@ -1,0 +1,114 @@
+//! JSON API v1: one module per resource. Routes are listed in [`configure`].
+pub mod auth;
+pub mod bookings;
+pub mod clinics;
+pub mod health;
+pub mod kiosk;
+pub mod schedules;
+pub mod sessions;
+pub mod staff_queue;
+pub mod views;
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use diesel::PgConnection;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::db::{self, idempotency};
+use crate::error::{AppError, AppResult};
+
+/// Largest JSON body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::scope("/api/v1")
+                .route("/clinics", web::get().to(clinics::list_clinics))
+                .route("/sessions", web::get().to(sessions::list_sessions))
+                .route("/sessions/{id}/queue", web::get().to(sessions::session_queue))
+                .route("/bookings", web::post().to(bookings::book_visit))
+                .route("/bookings/{code}", web::get().to(bookings::booking_status))
+                .route("/bookings/{code}/cancel", web::post().to(bookings::cancel_booking))
+                .route("/bookings/{code}/check-in", web::post().to(bookings::check_in_booking))
+                .route("/kiosk/tickets", web::post().to(kiosk::take_ticket))
+                .route("/auth/login", web::post().to(auth::login))
+                .route("/auth/logout", web::post().to(auth::logout))
+                .route("/auth/me", web::get().to(auth::me))
+                .route("/staff/sessions", web::get().to(staff_queue::today_sessions))
+                .route("/staff/sessions/{id}/queue", web::get().to(staff_queue::session_list))
+                .route("/staff/sessions/{id}/call-next", web::post().to(staff_queue::call_next))
+                .route("/staff/registrations", web::post().to(staff_queue::register_walk_in))
+                .route("/staff/visits/{id}/{action}", web::post().to(staff_queue::visit_action))
+                .route("/staff/schedules", web::get().to(schedules::list_schedules))
+                .route("/staff/schedules", web::post().to(schedules::create_schedule))
+                .route("/staff/schedules/{id}", web::put().to(schedules::update_schedule))
+                .route("/staff/schedules/{id}", web::delete().to(schedules::end_schedule))
+                .route("/staff/exceptions", web::get().to(schedules::list_exceptions))
+                .route("/staff/exceptions", web::post().to(schedules::create_exception))
+                .route("/staff/exceptions/{id}", web::delete().to(schedules::delete_exception))
+                .default_service(web::to(not_found)),
+        );
+}
+
+async fn not_found() -> AppError {
+    AppError::not_found("not_found", "Alamat tidak ditemukan.", "No such address.")
+}
+
+/// Parse a JSON body; a malformed one is a 400 with the parser's explanation.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        let (code, id, en) = if e.is_data() {
+            (
+                "invalid_body",
+                "Isi permintaan tidak sesuai format",
+                "The request body does not have the expected shape",
+            )
+        } else {
+            ("malformed_json", "Isi permintaan bukan JSON yang valid", "The request body is not valid JSON")
+        };
+        AppError::bad_request(code, format!("{id}: {e}"), format!("{en}: {e}"))
+    })
+}
+
+/// Run `work` in one transaction under the request's `Idempotency-Key` (if any): the same
+/// key and body get the first answer again; the answer is stored with the change.
+pub async fn idempotent<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+    status: StatusCode,
+    work: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    let key = idempotency::key_of(req, body)?;
+    let (code, value, replayed) = db::transaction(&state.pool, move |conn| {
+        if let Some(key) = &key {
+            if let Some(stored) = idempotency::claim(conn, key)? {
+                return Ok((stored.status_code, stored.body, true));
+            }
+        }
+        let value = serde_json::to_value(work(conn)?).map_err(AppError::internal)?;
+        if let Some(key) = &key {
+            idempotency::save(conn, key, status.as_u16(), &value)?;
+        }
+        Ok((status.as_u16(), value, false))
+    })
+    .await?;
+    let mut res = HttpResponse::build(StatusCode::from_u16(code).unwrap_or(status));
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(res.json(value))
+}
+
+/// `{"ok": true}` style answers.
+pub fn ok_json(value: Value) -> HttpResponse {
+    HttpResponse::Ok().json(value)
+}

@@ -1,0 +1,71 @@
+//! `GET /api/v1/sessions`, `GET /api/v1/sessions/{id}/queue`
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::views;
+use crate::app::AppState;
+use crate::db::{self, queue, sessions};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Deserialize)]
+pub struct SessionQuery {
+    pub date: Option<String>,
+    pub clinic: Option<String>,
+}
+
+pub fn parse_date(s: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::bad_request(
+            "invalid_date",
+            "Tanggal harus berformat YYYY-MM-DD.",
+            "Dates must be written YYYY-MM-DD.",
+        )
+    })
+}
+
+/// Sessions of a date (default: today in the hospital's zone), created from the weekly
+/// schedules on first look.
+pub async fn list_sessions(
+    state: web::Data<AppState>,
+    query: web::Query<SessionQuery>,
+) -> AppResult<HttpResponse> {
+    let date = match &query.date {
+        Some(d) => parse_date(d)?,
+        None => state.today(),
+    };
+    let clinic = query.clinic.clone();
+    let tz = state.tz();
+    let window_end = state.today() + chrono::Duration::days(state.settings.rules.online_days_ahead);
+    let list = db::run(&state.pool, move |c| {
+        if date <= window_end {
+            sessions::materialize(c, date, date)?;
+        }
+        sessions::list(c, date, clinic.as_deref())
+    })
+    .await?;
+    let body: Vec<_> = list.iter().map(|s| views::session(s, tz)).collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The public queue of a session: tickets only.
+pub async fn session_queue(state: web::Data<AppState>, path: web::Path<i32>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (session, serving, waiting) = db::run(&state.pool, move |c| {
+        let session = sessions::get(c, id)?;
+        let serving = queue::now_serving(c, id)?;
+        let waiting = queue::waiting(c, id)?;
+        Ok((session, serving, waiting))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "session_id": session.session.id,
+        "clinic": {"code": session.clinic.code, "name": session.clinic.name},
+        "doctor": {"name": session.doctor.name},
+        "status": session.session.status,
+        "now_serving": serving.iter().map(|v| json!({"ticket": v.ticket, "room": v.room, "status": v.status})).collect::<Vec<_>>(),
+        "waiting_count": waiting.len(),
+        "next": waiting.iter().take(5).map(|v| json!({"ticket": v.ticket})).collect::<Vec<_>>(),
+    })))
+}

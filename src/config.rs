@@ -1,0 +1,116 @@
+//! Typed settings, read once from environment variables at start-up.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | managed local cluster | PostgreSQL to use; unset → `var/pg` cluster |
+//! | `SIPOLI_BIND` | `127.0.0.1:8080` | address the web server listens on |
+//! | `SIPOLI_BASE_URL` | `http://<bind>` | public address, used in links, QR codes and messages |
+//! | `SIPOLI_TIMEZONE` | `Asia/Jayapura` | the hospital's time zone (IANA name) |
+//! | `SIPOLI_SECRET_KEY` | random per process | key for signed tokens; set it when running several nodes |
+//! | `SIPOLI_DB_POOL_SIZE` | `10` | database connections per process |
+//! | `SIPOLI_LOG_FORMAT` | `text` | `json` for structured logs |
+//! | `SIPOLI_SESSION_HOURS` | `12` | staff login session lifetime |
+//! | `SIPOLI_ONLINE_DAYS_AHEAD` | `30` | how far ahead online booking opens |
+//! | `SIPOLI_ONLINE_CLOSE_MINUTES` | `60` | online booking closes this long before a session starts |
+//! | `SIPOLI_KIOSK_OPEN_MINUTES` | `120` | kiosk tickets from this long before a session starts |
+//! | `SIPOLI_KIOSK_CLOSE_MINUTES` | `30` | … until this long before it ends |
+use std::path::PathBuf;
+
+use chrono_tz::Tz;
+
+use crate::domain::rules::BookingRules;
+
+/// A value that must not appear in logs or debug output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `None`: use the managed local cluster under `root/var/pg`.
+    pub database_url: Option<Secret>,
+    pub bind: String,
+    pub base_url: String,
+    pub timezone: Tz,
+    pub secret_key: Secret,
+    pub pool_size: u32,
+    pub log_json: bool,
+    pub session_hours: i64,
+    pub rules: BookingRules,
+    /// Project directory: where `var/` lives.
+    pub root: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name}: {problem}")]
+pub struct SettingsError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parsed<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, SettingsError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| SettingsError {
+            name,
+            problem: format!("cannot read {v:?}"),
+        }),
+    }
+}
+
+impl Settings {
+    /// Read every setting from the environment.
+    pub fn from_env() -> Result<Settings, SettingsError> {
+        let bind = var("SIPOLI_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let timezone: Tz = parsed("SIPOLI_TIMEZONE", chrono_tz::Asia::Jayapura)?;
+        let defaults = BookingRules::default();
+        let rules = BookingRules {
+            online_days_ahead: parsed("SIPOLI_ONLINE_DAYS_AHEAD", defaults.online_days_ahead)?,
+            online_close_minutes: parsed("SIPOLI_ONLINE_CLOSE_MINUTES", defaults.online_close_minutes)?,
+            kiosk_open_minutes: parsed("SIPOLI_KIOSK_OPEN_MINUTES", defaults.kiosk_open_minutes)?,
+            kiosk_close_minutes: parsed("SIPOLI_KIOSK_CLOSE_MINUTES", defaults.kiosk_close_minutes)?,
+            ..defaults
+        };
+        Ok(Settings {
+            database_url: var("DATABASE_URL").map(Secret::new),
+            base_url: var("SIPOLI_BASE_URL")
+                .unwrap_or_else(|| format!("http://{bind}"))
+                .trim_end_matches('/')
+                .to_string(),
+            bind,
+            timezone,
+            secret_key: Secret::new(var("SIPOLI_SECRET_KEY").unwrap_or_else(random_key)),
+            pool_size: parsed("SIPOLI_DB_POOL_SIZE", 10)?,
+            log_json: var("SIPOLI_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
+            session_hours: parsed("SIPOLI_SESSION_HOURS", 12)?,
+            rules,
+            root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        })
+    }
+}
+
+/// A fresh random key, for a single node when `SIPOLI_SECRET_KEY` is not set.
+pub fn random_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}

@@ -1,0 +1,224 @@
+// Diesel table definitions, kept by hand in step with `migrations/`.
+diesel::table! {
+    clinics (id) {
+        id -> Int4,
+        code -> Text,
+        name -> Text,
+        name_en -> Text,
+        prefix -> Text,
+        bpjs_code -> Nullable<Text>,
+        room -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    doctors (id) {
+        id -> Int4,
+        code -> Text,
+        name -> Text,
+        bpjs_code -> Nullable<Int4>,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    practice_schedules (id) {
+        id -> Int4,
+        doctor_id -> Int4,
+        clinic_id -> Int4,
+        weekday -> Int2,
+        starts_at -> Time,
+        ends_at -> Time,
+        quota_jkn -> Int4,
+        quota_non_jkn -> Int4,
+        online_limit -> Int4,
+        service_minutes -> Int4,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    schedule_exceptions (id) {
+        id -> Int4,
+        kind -> Text,
+        doctor_id -> Nullable<Int4>,
+        clinic_id -> Nullable<Int4>,
+        date -> Date,
+        starts_at -> Nullable<Time>,
+        ends_at -> Nullable<Time>,
+        quota_jkn -> Int4,
+        quota_non_jkn -> Int4,
+        online_limit -> Int4,
+        service_minutes -> Int4,
+        reason -> Text,
+        created_by -> Nullable<Int4>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    clinic_sessions (id) {
+        id -> Int4,
+        clinic_id -> Int4,
+        doctor_id -> Int4,
+        schedule_id -> Nullable<Int4>,
+        exception_id -> Nullable<Int4>,
+        service_date -> Date,
+        starts_at -> Time,
+        ends_at -> Time,
+        quota_jkn -> Int4,
+        quota_non_jkn -> Int4,
+        online_limit -> Int4,
+        service_minutes -> Int4,
+        taken_jkn -> Int4,
+        taken_non_jkn -> Int4,
+        taken_online -> Int4,
+        status -> Text,
+        cancel_reason -> Text,
+    }
+}
+
+diesel::table! {
+    ticket_counters (clinic_id, service_date) {
+        clinic_id -> Int4,
+        service_date -> Date,
+        last_number -> Int4,
+    }
+}
+
+diesel::table! {
+    patients (id) {
+        id -> Int8,
+        nik -> Nullable<Text>,
+        bpjs_no -> Nullable<Text>,
+        medical_record_no -> Nullable<Text>,
+        name -> Text,
+        birth_date -> Date,
+        sex -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        language -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> Int8,
+        session_id -> Int4,
+        clinic_id -> Int4,
+        service_date -> Date,
+        patient_id -> Nullable<Int8>,
+        payer -> Text,
+        channel -> Text,
+        booking_code -> Text,
+        queue_number -> Int4,
+        ticket -> Text,
+        status -> Text,
+        priority -> Bool,
+        priority_reason -> Text,
+        sort_key -> Float8,
+        call_count -> Int4,
+        visit_type -> Nullable<Int2>,
+        referral_number -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        language -> Text,
+        room -> Text,
+        estimated_at -> Timestamptz,
+        checked_in_at -> Nullable<Timestamptz>,
+        called_at -> Nullable<Timestamptz>,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    visit_events (id) {
+        id -> Int8,
+        visit_id -> Int8,
+        session_id -> Int4,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Text,
+        staff_id -> Nullable<Int4>,
+        detail -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_users (id) {
+        id -> Int4,
+        username -> Text,
+        full_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        active -> Bool,
+        failed_logins -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_clinics (staff_id, clinic_id) {
+        staff_id -> Int4,
+        clinic_id -> Int4,
+    }
+}
+
+diesel::table! {
+    login_sessions (token_hash) {
+        token_hash -> Text,
+        staff_id -> Int4,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_records (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status_code -> Int2,
+        response_body -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(clinic_sessions -> clinics (clinic_id));
+diesel::joinable!(clinic_sessions -> doctors (doctor_id));
+diesel::joinable!(practice_schedules -> clinics (clinic_id));
+diesel::joinable!(practice_schedules -> doctors (doctor_id));
+diesel::joinable!(visits -> clinic_sessions (session_id));
+diesel::joinable!(visits -> patients (patient_id));
+diesel::joinable!(visit_events -> visits (visit_id));
+diesel::joinable!(staff_clinics -> staff_users (staff_id));
+diesel::joinable!(staff_clinics -> clinics (clinic_id));
+diesel::joinable!(login_sessions -> staff_users (staff_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    clinics,
+    doctors,
+    practice_schedules,
+    schedule_exceptions,
+    clinic_sessions,
+    ticket_counters,
+    patients,
+    visits,
+    visit_events,
+    staff_users,
+    staff_clinics,
+    login_sessions,
+    idempotency_records,
+);

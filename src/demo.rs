@@ -1,0 +1,113 @@
+//! Demo data: the polyclinics of a regional hospital, invented doctors, weekly schedules
+//! (WIT) and two staff accounts. Only `sipoli demo` calls this; running it twice is fine.
+use chrono::{Duration, NaiveDate, NaiveTime};
+use diesel::prelude::*;
+
+use crate::auth::Role;
+use crate::db::models::{NewClinic, NewDoctor, NewSchedule};
+use crate::db::schema::{clinics, doctors, practice_schedules};
+use crate::db::{sessions, staff};
+use crate::error::AppResult;
+
+/// (code, name, English name, prefix, room)
+pub const CLINICS: &[(&str, &str, &str, &str, &str)] = &[
+    ("INT", "Poli Penyakit Dalam", "Internal Medicine", "A", "Ruang 1"),
+    ("ANA", "Poli Anak", "Paediatrics", "B", "Ruang 2"),
+    ("OBG", "Poli Kebidanan dan Kandungan", "Obstetrics and Gynaecology", "C", "Ruang 3"),
+    ("BED", "Poli Bedah", "Surgery", "D", "Ruang 4"),
+    ("MAT", "Poli Mata", "Ophthalmology", "E", "Ruang 5"),
+    ("THT", "Poli THT", "Ear, Nose and Throat", "F", "Ruang 6"),
+    ("SAR", "Poli Saraf", "Neurology", "G", "Ruang 7"),
+    ("KLT", "Poli Kulit dan Kelamin", "Dermatology and Venereology", "H", "Ruang 8"),
+    ("JAN", "Poli Jantung", "Cardiology", "J", "Ruang 9"),
+    ("PAR", "Poli Paru", "Pulmonology", "K", "Ruang 10"),
+    ("GIG", "Poli Gigi dan Mulut", "Dental and Oral", "L", "Ruang 11"),
+    ("ORT", "Poli Orthopedi", "Orthopaedics", "M", "Ruang 12"),
+    ("IRM", "Poli Rehabilitasi Medik", "Medical Rehabilitation", "N", "Ruang 13"),
+    ("UMU", "Poli Umum", "General Practice", "P", "Ruang 14"),
+];
+
+/// (doctor code, invented name, BPJS doctor code, clinic, weekdays, start, end, quota JKN, quota non-JKN)
+type DoctorRow = (&'static str, &'static str, i32, &'static str, &'static [i16], &'static str, &'static str, i32, i32);
+pub const DOCTORS: &[DoctorRow] = &[
+    ("D001", "dr. Yohana Mote, Sp.PD", 310101, "INT", &[1, 2, 3, 4, 5], "08:00", "12:00", 25, 10),
+    ("D002", "dr. Markus Wenda, Sp.PD", 310102, "INT", &[1, 3, 5], "14:00", "16:00", 12, 6),
+    ("D003", "dr. Ruth Kogoya, Sp.A", 310103, "ANA", &[1, 2, 3, 4, 5, 6], "08:00", "12:00", 25, 10),
+    ("D004", "dr. Daniel Magai, Sp.OG", 310104, "OBG", &[1, 2, 3, 4, 5], "09:00", "13:00", 20, 10),
+    ("D005", "dr. Sarah Tabuni, Sp.B", 310105, "BED", &[1, 2, 4], "09:00", "13:00", 20, 8),
+    ("D006", "dr. Agus Setiawan, Sp.M", 310106, "MAT", &[2, 3, 5], "08:00", "12:00", 20, 8),
+    ("D007", "dr. Maria Beanal, Sp.THT-KL", 310107, "THT", &[1, 3, 5], "09:00", "13:00", 18, 8),
+    ("D008", "dr. Fransiskus Kum, Sp.N", 310108, "SAR", &[2, 4], "08:00", "12:00", 18, 8),
+    ("D009", "dr. Lydia Narwadan, Sp.KK", 310109, "KLT", &[1, 4], "09:00", "13:00", 15, 10),
+    ("D010", "dr. Hendrik Rumbewas, Sp.JP", 310110, "JAN", &[1, 2, 3, 4, 5], "08:00", "12:00", 20, 8),
+    ("D011", "dr. Nur Aisyah, Sp.P", 310111, "PAR", &[2, 3, 5], "09:00", "13:00", 18, 8),
+    ("D012", "drg. Stefanus Omaleng", 310112, "GIG", &[1, 2, 3, 4, 5, 6], "08:00", "12:00", 15, 10),
+    ("D013", "dr. Yosef Jitmau, Sp.OT", 310113, "ORT", &[2, 4], "14:00", "16:00", 12, 6),
+    ("D014", "dr. Esther Rumaropen, Sp.KFR", 310114, "IRM", &[1, 3, 5], "08:00", "12:00", 15, 8),
+    ("D015", "dr. Paulus Natkime", 310115, "UMU", &[1, 2, 3, 4, 5, 6], "08:00", "12:00", 30, 15),
+    ("D016", "dr. Dewi Lestari", 310116, "UMU", &[1, 2, 3, 4, 5], "14:00", "16:00", 15, 10),
+];
+
+fn time(s: &str) -> NaiveTime {
+    NaiveTime::parse_from_str(s, "%H:%M").unwrap_or(NaiveTime::MIN)
+}
+
+/// Clinics, doctors and schedules (each only if missing), and sessions for 14 days.
+pub fn seed_catalogue(conn: &mut PgConnection, today: NaiveDate) -> AppResult<()> {
+    for (code, name, name_en, prefix, room) in CLINICS {
+        diesel::insert_into(clinics::table)
+            .values(NewClinic { code, name, name_en, prefix, bpjs_code: Some(code), room })
+            .on_conflict(clinics::code)
+            .do_nothing()
+            .execute(conn)?;
+    }
+    let has_schedules: i64 = practice_schedules::table.count().get_result(conn)?;
+    for (code, name, bpjs, clinic, days, start, end, jkn, non_jkn) in DOCTORS {
+        diesel::insert_into(doctors::table)
+            .values(NewDoctor { code, name, bpjs_code: Some(*bpjs) })
+            .on_conflict(doctors::code)
+            .do_nothing()
+            .execute(conn)?;
+        if has_schedules > 0 {
+            continue;
+        }
+        let doctor_id: i32 = doctors::table.filter(doctors::code.eq(code)).select(doctors::id).first(conn)?;
+        let clinic_id: i32 = clinics::table.filter(clinics::code.eq(clinic)).select(clinics::id).first(conn)?;
+        for day in *days {
+            // Saturdays are shorter.
+            let end = if *day == 6 { "11:00" } else { end };
+            diesel::insert_into(practice_schedules::table)
+                .values(NewSchedule {
+                    doctor_id,
+                    clinic_id,
+                    weekday: *day,
+                    starts_at: time(start),
+                    ends_at: time(end),
+                    quota_jkn: *jkn,
+                    quota_non_jkn: *non_jkn,
+                    online_limit: (jkn + non_jkn) * 2 / 3,
+                    service_minutes: 10,
+                    valid_from: today - Duration::days(7),
+                    valid_until: None,
+                })
+                .execute(conn)?;
+        }
+    }
+    sessions::materialize(conn, today, today + Duration::days(14))?;
+    Ok(())
+}
+
+/// The demo's staff accounts: `admin` (admin) and `anak` (clinic staff of Poli Anak),
+/// both with password `demo`. Created by `sipoli demo` only.
+pub fn seed_staff(conn: &mut PgConnection) -> AppResult<()> {
+    if staff::find_by_username(conn, "admin")?.is_none() {
+        staff::upsert_user(conn, "admin", "Administrator Demo", "demo", Role::Admin, &[])?;
+    }
+    if staff::find_by_username(conn, "anak")?.is_none() {
+        staff::upsert_user(conn, "anak", "Perawat Poli Anak", "demo", Role::Clinic, &["ANA".to_string()])?;
+    }
+    if staff::find_by_username(conn, "loket")?.is_none() {
+        staff::upsert_user(conn, "loket", "Petugas Loket", "demo", Role::Registration, &[])?;
+    }
+    Ok(())
+}

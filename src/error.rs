@@ -1,0 +1,238 @@
+//! One error type for the whole service, rendered as
+//! `{"error": {"code": …, "message": …, "fields": {…}}}`.
+//! Messages are Indonesian; `i18n::English` middleware swaps in English when asked.
+use std::borrow::Cow;
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::{Map, Value, json};
+
+use crate::domain::Invalid;
+
+type Text = Cow<'static, str>;
+
+#[derive(Debug, Clone)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub id: Text,
+    pub en: Text,
+    /// Per-field problems: field name → {code, message, message_en}.
+    pub fields: Option<Map<String, Value>>,
+    /// For 5xx: the cause, logged and never shown.
+    pub cause: Option<String>,
+}
+
+impl AppError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        id: impl Into<Text>,
+        en: impl Into<Text>,
+    ) -> Self {
+        AppError {
+            status,
+            code,
+            id: id.into(),
+            en: en.into(),
+            fields: None,
+            cause: None,
+        }
+    }
+    pub fn bad_request(code: &'static str, id: impl Into<Text>, en: impl Into<Text>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, id, en)
+    }
+    pub fn unprocessable(code: &'static str, id: impl Into<Text>, en: impl Into<Text>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, id, en)
+    }
+    pub fn conflict(code: &'static str, id: impl Into<Text>, en: impl Into<Text>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, id, en)
+    }
+    pub fn not_found(code: &'static str, id: impl Into<Text>, en: impl Into<Text>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, id, en)
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Silakan masuk (login) terlebih dahulu.",
+            "Please log in first.",
+        )
+    }
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Akun Anda tidak berhak melakukan tindakan ini.",
+            "Your account may not do this.",
+        )
+    }
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        AppError {
+            cause: Some(cause.to_string()),
+            ..Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Terjadi kesalahan pada server. Silakan coba lagi.",
+                "Something went wrong on the server. Please try again.",
+            )
+        }
+    }
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        AppError {
+            cause: Some(cause.to_string()),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                "Layanan sedang sibuk atau tidak tersedia. Silakan coba lagi sebentar lagi.",
+                "The service is busy or unavailable. Please try again shortly.",
+            )
+        }
+    }
+
+    /// Validation failure of one or more fields (422).
+    pub fn fields(problems: Vec<(&str, Invalid)>) -> Self {
+        let mut map = Map::new();
+        for (field, invalid) in &problems {
+            map.insert(
+                (*field).to_string(),
+                json!({"code": invalid.code, "message": invalid.id, "message_en": invalid.en}),
+            );
+        }
+        let mut err = Self::unprocessable(
+            "validation_failed",
+            "Data yang diisi belum benar. Periksa kembali isian yang ditandai.",
+            "Some fields are not valid. Please check the marked fields.",
+        );
+        if let [(_, only)] = problems.as_slice() {
+            err.code = only.code;
+            err.id = format!("{}", only.id).into();
+            err.en = format!("{}", only.en).into();
+        }
+        err.fields = Some(map);
+        err
+    }
+
+    /// The JSON body in the given language.
+    pub fn body(&self, english: bool) -> Value {
+        let mut error = json!({
+            "code": self.code,
+            "message": if english { &self.en } else { &self.id },
+        });
+        if let Some(fields) = &self.fields {
+            let fields: Map<String, Value> = fields
+                .iter()
+                .map(|(name, f)| {
+                    let msg = if english { &f["message_en"] } else { &f["message"] };
+                    (name.clone(), json!({"code": f["code"], "message": msg}))
+                })
+                .collect();
+            error["fields"] = Value::Object(fields);
+        }
+        json!({ "error": error })
+    }
+
+    pub fn message(&self, english: bool) -> &str {
+        if english { &self.en } else { &self.id }
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.code, self.id)?;
+        if let Some(cause) = &self.cause {
+            write!(f, ": {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<Invalid> for AppError {
+    fn from(invalid: Invalid) -> Self {
+        let status = match invalid.code {
+            "invalid_transition" => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        AppError::new(status, invalid.code, invalid.id, invalid.en)
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(err: DieselError) -> Self {
+        match &err {
+            DieselError::NotFound => AppError::not_found(
+                "not_found",
+                "Data tidak ditemukan.",
+                "Not found.",
+            ),
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::conflict(
+                    "already_exists",
+                    "Data yang sama sudah ada.",
+                    "The same record already exists.",
+                )
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, info) => {
+                AppError::conflict(
+                    "constraint_violated",
+                    "Perubahan ini melanggar aturan data.",
+                    "This change breaks a data rule.",
+                )
+                .with_cause(info.message())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                AppError::unprocessable(
+                    "unknown_reference",
+                    "Data yang dirujuk tidak ada.",
+                    "A referenced record does not exist.",
+                )
+                .with_cause(info.message())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                AppError::unavailable(&err)
+            }
+            _ => AppError::internal(&err),
+        }
+    }
+}
+
+impl From<r2d2_error::PoolError> for AppError {
+    fn from(err: r2d2_error::PoolError) -> Self {
+        AppError::unavailable(err)
+    }
+}
+
+mod r2d2_error {
+    pub use diesel::r2d2::PoolError;
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        AppError::unavailable(err)
+    }
+}
+
+impl AppError {
+    pub fn with_cause(mut self, cause: impl std::fmt::Display) -> Self {
+        self.cause = Some(cause.to_string());
+        self
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            tracing::error!(code = self.code, cause = ?self.cause, "request failed");
+        }
+        HttpResponse::build(self.status).json(self.body(false))
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
