@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::{Map, Value, json};
 
-use crate::domain::Invalid;
+use crate::domain::{Invalid, Refusal};
 
 type Text = Cow<'static, str>;
 
@@ -151,11 +151,13 @@ impl std::error::Error for AppError {}
 
 impl From<Invalid> for AppError {
     fn from(invalid: Invalid) -> Self {
-        let status = match invalid.code {
-            "invalid_transition" => StatusCode::CONFLICT,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        AppError::new(status, invalid.code, invalid.id, invalid.en)
+        AppError::unprocessable(invalid.code, invalid.id, invalid.en)
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(Refusal(why): Refusal) -> Self {
+        AppError::conflict(why.code, why.id, why.en)
     }
 }
 

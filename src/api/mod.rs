@@ -54,8 +54,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn not_found() -> AppError {
-    AppError::not_found("not_found", "Alamat tidak ditemukan.", "No such address.")
+async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::not_found("not_found", "Alamat tidak ditemukan.", "No such address."))
 }
 
 /// Parse a JSON body; a malformed one is a 400 with the parser's explanation.
