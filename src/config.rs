@@ -69,10 +69,10 @@ fn var(name: &str) -> Option<String> {
 fn parsed<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, SettingsError> {
     match var(name) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| SettingsError {
-            name,
-            problem: format!("cannot read {v:?}"),
-        }),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| SettingsError { name, problem: format!("cannot read {v:?}") }),
     }
 }
 
@@ -84,9 +84,15 @@ impl Settings {
         let defaults = BookingRules::default();
         let rules = BookingRules {
             online_days_ahead: parsed("SIPOLI_ONLINE_DAYS_AHEAD", defaults.online_days_ahead)?,
-            online_close_minutes: parsed("SIPOLI_ONLINE_CLOSE_MINUTES", defaults.online_close_minutes)?,
+            online_close_minutes: parsed(
+                "SIPOLI_ONLINE_CLOSE_MINUTES",
+                defaults.online_close_minutes,
+            )?,
             kiosk_open_minutes: parsed("SIPOLI_KIOSK_OPEN_MINUTES", defaults.kiosk_open_minutes)?,
-            kiosk_close_minutes: parsed("SIPOLI_KIOSK_CLOSE_MINUTES", defaults.kiosk_close_minutes)?,
+            kiosk_close_minutes: parsed(
+                "SIPOLI_KIOSK_CLOSE_MINUTES",
+                defaults.kiosk_close_minutes,
+            )?,
             ..defaults
         };
         Ok(Settings {

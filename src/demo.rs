@@ -28,7 +28,17 @@ pub const CLINICS: &[(&str, &str, &str, &str, &str)] = &[
 ];
 
 /// (doctor code, invented name, BPJS doctor code, clinic, weekdays, start, end, quota JKN, quota non-JKN)
-type DoctorRow = (&'static str, &'static str, i32, &'static str, &'static [i16], &'static str, &'static str, i32, i32);
+type DoctorRow = (
+    &'static str,
+    &'static str,
+    i32,
+    &'static str,
+    &'static [i16],
+    &'static str,
+    &'static str,
+    i32,
+    i32,
+);
 pub const DOCTORS: &[DoctorRow] = &[
     ("D001", "dr. Yohana Mote, Sp.PD", 310101, "INT", &[1, 2, 3, 4, 5], "08:00", "12:00", 25, 10),
     ("D002", "dr. Markus Wenda, Sp.PD", 310102, "INT", &[1, 3, 5], "14:00", "16:00", 12, 6),
@@ -39,7 +49,17 @@ pub const DOCTORS: &[DoctorRow] = &[
     ("D007", "dr. Maria Beanal, Sp.THT-KL", 310107, "THT", &[1, 3, 5], "09:00", "13:00", 18, 8),
     ("D008", "dr. Fransiskus Kum, Sp.N", 310108, "SAR", &[2, 4], "08:00", "12:00", 18, 8),
     ("D009", "dr. Lydia Narwadan, Sp.KK", 310109, "KLT", &[1, 4], "09:00", "13:00", 15, 10),
-    ("D010", "dr. Hendrik Rumbewas, Sp.JP", 310110, "JAN", &[1, 2, 3, 4, 5], "08:00", "12:00", 20, 8),
+    (
+        "D010",
+        "dr. Hendrik Rumbewas, Sp.JP",
+        310110,
+        "JAN",
+        &[1, 2, 3, 4, 5],
+        "08:00",
+        "12:00",
+        20,
+        8,
+    ),
     ("D011", "dr. Nur Aisyah, Sp.P", 310111, "PAR", &[2, 3, 5], "09:00", "13:00", 18, 8),
     ("D012", "drg. Stefanus Omaleng", 310112, "GIG", &[1, 2, 3, 4, 5, 6], "08:00", "12:00", 15, 10),
     ("D013", "dr. Yosef Jitmau, Sp.OT", 310113, "ORT", &[2, 4], "14:00", "16:00", 12, 6),
@@ -71,8 +91,10 @@ pub fn seed_catalogue(conn: &mut PgConnection, today: NaiveDate) -> AppResult<()
         if has_schedules > 0 {
             continue;
         }
-        let doctor_id: i32 = doctors::table.filter(doctors::code.eq(code)).select(doctors::id).first(conn)?;
-        let clinic_id: i32 = clinics::table.filter(clinics::code.eq(clinic)).select(clinics::id).first(conn)?;
+        let doctor_id: i32 =
+            doctors::table.filter(doctors::code.eq(code)).select(doctors::id).first(conn)?;
+        let clinic_id: i32 =
+            clinics::table.filter(clinics::code.eq(clinic)).select(clinics::id).first(conn)?;
         for day in *days {
             // Saturdays are shorter.
             let end = if *day == 6 { "11:00" } else { end };
@@ -104,7 +126,14 @@ pub fn seed_staff(conn: &mut PgConnection) -> AppResult<()> {
         staff::upsert_user(conn, "admin", "Administrator Demo", "demo", Role::Admin, &[])?;
     }
     if staff::find_by_username(conn, "anak")?.is_none() {
-        staff::upsert_user(conn, "anak", "Perawat Poli Anak", "demo", Role::Clinic, &["ANA".to_string()])?;
+        staff::upsert_user(
+            conn,
+            "anak",
+            "Perawat Poli Anak",
+            "demo",
+            Role::Clinic,
+            &["ANA".to_string()],
+        )?;
     }
     if staff::find_by_username(conn, "loket")?.is_none() {
         staff::upsert_user(conn, "loket", "Petugas Loket", "demo", Role::Registration, &[])?;

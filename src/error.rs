@@ -18,9 +18,9 @@ pub struct AppError {
     pub id: Text,
     pub en: Text,
     /// Per-field problems: field name → {code, message, message_en}.
-    pub fields: Option<Map<String, Value>>,
+    pub fields: Option<Box<Map<String, Value>>>,
     /// For 5xx: the cause, logged and never shown.
-    pub cause: Option<String>,
+    pub cause: Option<Box<str>>,
 }
 
 impl AppError {
@@ -30,14 +30,7 @@ impl AppError {
         id: impl Into<Text>,
         en: impl Into<Text>,
     ) -> Self {
-        AppError {
-            status,
-            code,
-            id: id.into(),
-            en: en.into(),
-            fields: None,
-            cause: None,
-        }
+        AppError { status, code, id: id.into(), en: en.into(), fields: None, cause: None }
     }
     pub fn bad_request(code: &'static str, id: impl Into<Text>, en: impl Into<Text>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, id, en)
@@ -69,7 +62,7 @@ impl AppError {
     }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         AppError {
-            cause: Some(cause.to_string()),
+            cause: Some(cause.to_string().into()),
             ..Self::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
@@ -80,7 +73,7 @@ impl AppError {
     }
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         AppError {
-            cause: Some(cause.to_string()),
+            cause: Some(cause.to_string().into()),
             ..Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "service_unavailable",
@@ -106,10 +99,10 @@ impl AppError {
         );
         if let [(_, only)] = problems.as_slice() {
             err.code = only.code;
-            err.id = format!("{}", only.id).into();
-            err.en = format!("{}", only.en).into();
+            err.id = only.id.to_string().into();
+            err.en = only.en.to_string().into();
         }
-        err.fields = Some(map);
+        err.fields = Some(Box::new(map));
         err
     }
 
@@ -164,11 +157,9 @@ impl From<Refusal> for AppError {
 impl From<DieselError> for AppError {
     fn from(err: DieselError) -> Self {
         match &err {
-            DieselError::NotFound => AppError::not_found(
-                "not_found",
-                "Data tidak ditemukan.",
-                "Not found.",
-            ),
+            DieselError::NotFound => {
+                AppError::not_found("not_found", "Data tidak ditemukan.", "Not found.")
+            }
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 AppError::conflict(
                     "already_exists",
@@ -219,7 +210,7 @@ impl From<actix_web::error::BlockingError> for AppError {
 
 impl AppError {
     pub fn with_cause(mut self, cause: impl std::fmt::Display) -> Self {
-        self.cause = Some(cause.to_string());
+        self.cause = Some(cause.to_string().into());
         self
     }
 }

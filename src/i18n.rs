@@ -36,7 +36,11 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
     lang_from(req.query_string(), req.cookie("lang").map(|c| c.value().to_string()), req.headers())
 }
 
-fn lang_from(query: &str, cookie: Option<String>, headers: &actix_web::http::header::HeaderMap) -> Lang {
+fn lang_from(
+    query: &str,
+    cookie: Option<String>,
+    headers: &actix_web::http::header::HeaderMap,
+) -> Lang {
     let from_query = query
         .split('&')
         .filter_map(|kv| kv.split_once('='))
@@ -68,9 +72,7 @@ pub async fn localise_errors(
     else {
         return Ok(res);
     };
-    Ok(res.into_response(
-        HttpResponse::build(app_error.status).json(app_error.body(true)),
-    ))
+    Ok(res.into_response(HttpResponse::build(app_error.status).json(app_error.body(true))))
 }
 
 #[cfg(test)]

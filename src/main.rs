@@ -13,7 +13,11 @@ use sipoli::error::AppError;
 use sipoli::{demo, maintenance, telemetry};
 
 #[derive(Parser)]
-#[command(name = "sipoli", version, about = "SIPOLI: antrean dan janji temu rawat jalan RSUD Mimika")]
+#[command(
+    name = "sipoli",
+    version,
+    about = "SIPOLI: antrean dan janji temu rawat jalan RSUD Mimika"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -115,7 +119,14 @@ fn run(cli: Cli, settings: Settings) -> Result<(), AppError> {
             db::migrate(&mut conn)?;
             let role = Role::parse(&role).unwrap_or(Role::Registration);
             let clinics: Vec<String> = clinics.iter().map(|c| c.to_ascii_uppercase()).collect();
-            db::staff::upsert_user(&mut conn, &username.to_ascii_lowercase(), &name, &password, role, &clinics)?;
+            db::staff::upsert_user(
+                &mut conn,
+                &username.to_ascii_lowercase(),
+                &name,
+                &password,
+                role,
+                &clinics,
+            )?;
             println!("staff account {username} ({}) saved", role.as_str());
             Ok(())
         }

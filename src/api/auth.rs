@@ -92,7 +92,11 @@ pub async fn login(state: web::Data<AppState>, body: web::Bytes) -> AppResult<Ht
 }
 
 /// `POST /api/v1/auth/logout`
-pub async fn logout(state: web::Data<AppState>, req: HttpRequest, _staff: Staff) -> AppResult<HttpResponse> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _staff: Staff,
+) -> AppResult<HttpResponse> {
     if let Some((token, _)) = token_of(&req) {
         db::run(&state.pool, move |c| staff::end_session(c, &token)).await?;
     }

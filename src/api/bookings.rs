@@ -83,7 +83,12 @@ pub fn validate(body: &BookingBody, today: NaiveDate) -> Result<ValidBooking, Ap
         ));
     }
     let payer = parse_payer(blank(&body.payer)).map_err(|e| problems.push(("payer", e))).ok();
-    let nik = blank(&p.nik).map(Nik::parse).transpose().map_err(|e| problems.push(("patient.nik", e))).ok().flatten();
+    let nik = blank(&p.nik)
+        .map(Nik::parse)
+        .transpose()
+        .map_err(|e| problems.push(("patient.nik", e)))
+        .ok()
+        .flatten();
     let bpjs_no = blank(&p.bpjs_no)
         .map(BpjsNo::parse)
         .transpose()
@@ -112,27 +117,41 @@ pub fn validate(body: &BookingBody, today: NaiveDate) -> Result<ValidBooking, Ap
     }
     let name = match blank(&p.name) {
         None => {
-            problems.push(("patient.name", invalid("required", "Nama pasien wajib diisi.", "The patient's name is required.")));
+            problems.push((
+                "patient.name",
+                invalid("required", "Nama pasien wajib diisi.", "The patient's name is required."),
+            ));
             None
         }
         Some(n) => PersonName::parse(n).map_err(|e| problems.push(("patient.name", e))).ok(),
     };
     let birth_date = match blank(&p.birth_date).map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d")) {
         None => {
-            problems.push(("patient.birth_date", invalid("required", "Tanggal lahir wajib diisi.", "The birth date is required.")));
+            problems.push((
+                "patient.birth_date",
+                invalid("required", "Tanggal lahir wajib diisi.", "The birth date is required."),
+            ));
             None
         }
         Some(Err(_)) => {
             problems.push((
                 "patient.birth_date",
-                invalid("invalid_date", "Tanggal lahir harus berformat YYYY-MM-DD.", "The birth date must be written YYYY-MM-DD."),
+                invalid(
+                    "invalid_date",
+                    "Tanggal lahir harus berformat YYYY-MM-DD.",
+                    "The birth date must be written YYYY-MM-DD.",
+                ),
             ));
             None
         }
         Some(Ok(d)) if d > today || d < today - chrono::Duration::days(366 * 130) => {
             problems.push((
                 "patient.birth_date",
-                invalid("invalid_birth_date", "Tanggal lahir tidak masuk akal.", "The birth date is not plausible."),
+                invalid(
+                    "invalid_birth_date",
+                    "Tanggal lahir tidak masuk akal.",
+                    "The birth date is not plausible.",
+                ),
             ));
             None
         }
@@ -142,26 +161,45 @@ pub fn validate(body: &BookingBody, today: NaiveDate) -> Result<ValidBooking, Ap
         None => {
             problems.push((
                 "patient.phone",
-                invalid("required", "Nomor HP wajib diisi (untuk pemberitahuan antrean).", "A mobile number is required (for queue notices)."),
+                invalid(
+                    "required",
+                    "Nomor HP wajib diisi (untuk pemberitahuan antrean).",
+                    "A mobile number is required (for queue notices).",
+                ),
             ));
             None
         }
         Some(s) => Phone::parse(s).map_err(|e| problems.push(("patient.phone", e))).ok(),
     };
-    let email = blank(&p.email).map(Email::parse).transpose().map_err(|e| problems.push(("patient.email", e))).ok().flatten();
-    if let Some(t) = body.visit_type {
-        if !(1..=4).contains(&t) {
-            problems.push((
-                "visit_type",
-                invalid("invalid_visit_type", "Jenis kunjungan harus 1–4.", "The visit type must be 1–4."),
-            ));
-        }
+    let email = blank(&p.email)
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| problems.push(("patient.email", e)))
+        .ok()
+        .flatten();
+    if let Some(t) = body.visit_type
+        && !(1..=4).contains(&t)
+    {
+        problems.push((
+            "visit_type",
+            invalid(
+                "invalid_visit_type",
+                "Jenis kunjungan harus 1–4.",
+                "The visit type must be 1–4.",
+            ),
+        ));
     }
     let referral = blank(&body.referral_number).map(str::to_string);
-    if referral.as_ref().is_some_and(|r| r.len() > 40 || !r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')) {
+    if referral.as_ref().is_some_and(|r| {
+        r.len() > 40 || !r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
+    }) {
         problems.push((
             "referral_number",
-            invalid("invalid_referral_number", "Nomor rujukan tidak valid.", "The referral number is not valid."),
+            invalid(
+                "invalid_referral_number",
+                "Nomor rujukan tidak valid.",
+                "The referral number is not valid.",
+            ),
         ));
     }
     if !problems.is_empty() {
@@ -254,7 +292,10 @@ fn parse_code(code: &str) -> AppResult<BookingCode> {
 }
 
 /// `GET /api/v1/bookings/{code}`
-pub async fn booking_status(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn booking_status(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let code = parse_code(&path)?;
     let (tz, now) = (state.tz(), state.now());
     let standing = db::run(&state.pool, move |c| {
@@ -285,7 +326,11 @@ pub async fn cancel_booking(
         .ok_or_else(|| {
             AppError::fields(vec![(
                 "birth_date",
-                invalid("invalid_date", "Isi tanggal lahir pasien (YYYY-MM-DD).", "Give the patient's birth date (YYYY-MM-DD)."),
+                invalid(
+                    "invalid_date",
+                    "Isi tanggal lahir pasien (YYYY-MM-DD).",
+                    "Give the patient's birth date (YYYY-MM-DD).",
+                ),
             )])
         })?;
     let reason = parsed.reason.unwrap_or_default();

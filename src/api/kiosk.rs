@@ -41,7 +41,11 @@ pub async fn take_ticket(
     let Some(session_id) = parsed.session_id else {
         return Err(AppError::fields(vec![(
             "session_id",
-            crate::domain::Invalid { code: "required", id: "Pilih jadwal dokter.", en: "Choose a doctor's session." },
+            crate::domain::Invalid {
+                code: "required",
+                id: "Pilih jadwal dokter.",
+                en: "Choose a doctor's session.",
+            },
         )]));
     };
     let Some(payer) = payer.filter(|_| problems.is_empty()) else {
@@ -52,7 +56,11 @@ pub async fn take_ticket(
     idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
         let (tz, now) = (st.tz(), st.now());
         let session = sessions::get(conn, session_id)?;
-        st.settings.rules.check_kiosk(now.with_timezone(&tz), session.starts(tz), session.ends(tz))?;
+        st.settings.rules.check_kiosk(
+            now.with_timezone(&tz),
+            session.starts(tz),
+            session.ends(tz),
+        )?;
         let minutes = queue::minutes_per_patient(conn, &session)?;
         let placed = booking::take_place(
             conn,

@@ -68,7 +68,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
                 "The request body does not have the expected shape",
             )
         } else {
-            ("malformed_json", "Isi permintaan bukan JSON yang valid", "The request body is not valid JSON")
+            (
+                "malformed_json",
+                "Isi permintaan bukan JSON yang valid",
+                "The request body is not valid JSON",
+            )
         };
         AppError::bad_request(code, format!("{id}: {e}"), format!("{en}: {e}"))
     })
@@ -89,10 +93,10 @@ where
 {
     let key = idempotency::key_of(req, body)?;
     let (code, value, replayed) = db::transaction(&state.pool, move |conn| {
-        if let Some(key) = &key {
-            if let Some(stored) = idempotency::claim(conn, key)? {
-                return Ok((stored.status_code, stored.body, true));
-            }
+        if let Some(key) = &key
+            && let Some(stored) = idempotency::claim(conn, key)?
+        {
+            return Ok((stored.status_code, stored.body, true));
         }
         let value = serde_json::to_value(work(conn)?).map_err(AppError::internal)?;
         if let Some(key) = &key {

@@ -9,8 +9,12 @@ use super::sessions::parse_date;
 use super::{idempotent, parse_json};
 use crate::app::AppState;
 use crate::auth::{Role, Staff};
-use crate::db::models::{Clinic, Doctor, NewSchedule, NewScheduleException, Schedule, ScheduleException};
-use crate::db::schema::{clinic_sessions, clinics, doctors, practice_schedules, schedule_exceptions, visits};
+use crate::db::models::{
+    Clinic, Doctor, NewSchedule, NewScheduleException, Schedule, ScheduleException,
+};
+use crate::db::schema::{
+    clinic_sessions, clinics, doctors, practice_schedules, schedule_exceptions, visits,
+};
 use crate::db::{self, queue, sessions};
 use crate::domain::Invalid;
 use crate::domain::visit_status::Action;
@@ -49,7 +53,11 @@ pub async fn list_schedules(
         let mut q = practice_schedules::table
             .inner_join(clinics::table)
             .inner_join(doctors::table)
-            .filter(practice_schedules::valid_until.is_null().or(practice_schedules::valid_until.ge(today)))
+            .filter(
+                practice_schedules::valid_until
+                    .is_null()
+                    .or(practice_schedules::valid_until.ge(today)),
+            )
             .order((clinics::name, practice_schedules::weekday, practice_schedules::starts_at))
             .select((Schedule::as_select(), Clinic::as_select(), Doctor::as_select()))
             .into_boxed();
@@ -96,55 +104,141 @@ fn lookup(c: &mut PgConnection, clinic: &str, doctor: &str) -> AppResult<(Clinic
         .select(Clinic::as_select())
         .first(c)
         .optional()?
-        .ok_or_else(|| AppError::unprocessable("unknown_clinic", "Kode poli tidak dikenal.", "Unknown clinic code."))?;
+        .ok_or_else(|| {
+            AppError::unprocessable(
+                "unknown_clinic",
+                "Kode poli tidak dikenal.",
+                "Unknown clinic code.",
+            )
+        })?;
     let doctor = doctors::table
         .filter(doctors::code.eq(doctor.trim()))
         .select(Doctor::as_select())
         .first(c)
         .optional()?
-        .ok_or_else(|| AppError::unprocessable("unknown_doctor", "Kode dokter tidak dikenal.", "Unknown doctor code."))?;
+        .ok_or_else(|| {
+            AppError::unprocessable(
+                "unknown_doctor",
+                "Kode dokter tidak dikenal.",
+                "Unknown doctor code.",
+            )
+        })?;
     Ok((clinic, doctor))
 }
 
 /// Validated fields of a schedule (clinic and doctor resolved later).
-fn validate(body: &ScheduleBody, today: NaiveDate) -> AppResult<(NaiveTime, NaiveTime, NaiveDate, Option<NaiveDate>)> {
+fn validate(
+    body: &ScheduleBody,
+    today: NaiveDate,
+) -> AppResult<(NaiveTime, NaiveTime, NaiveDate, Option<NaiveDate>)> {
     let mut problems = Vec::new();
     if !(1..=7).contains(&body.weekday) {
-        problems.push(("weekday", invalid("invalid_weekday", "Hari harus 1 (Senin) sampai 7 (Minggu).", "Weekday must be 1 (Monday) to 7 (Sunday).")));
+        problems.push((
+            "weekday",
+            invalid(
+                "invalid_weekday",
+                "Hari harus 1 (Senin) sampai 7 (Minggu).",
+                "Weekday must be 1 (Monday) to 7 (Sunday).",
+            ),
+        ));
     }
     let starts = parse_time(&body.starts_at);
     let ends = parse_time(&body.ends_at);
     if starts.is_none() {
-        problems.push(("starts_at", invalid("invalid_time", "Jam mulai harus berformat JJ:MM.", "Start time must be HH:MM.")));
+        problems.push((
+            "starts_at",
+            invalid(
+                "invalid_time",
+                "Jam mulai harus berformat JJ:MM.",
+                "Start time must be HH:MM.",
+            ),
+        ));
     }
     if ends.is_none() {
-        problems.push(("ends_at", invalid("invalid_time", "Jam selesai harus berformat JJ:MM.", "End time must be HH:MM.")));
+        problems.push((
+            "ends_at",
+            invalid(
+                "invalid_time",
+                "Jam selesai harus berformat JJ:MM.",
+                "End time must be HH:MM.",
+            ),
+        ));
     }
-    if let (Some(s), Some(e)) = (starts, ends) {
-        if e <= s {
-            problems.push(("ends_at", invalid("invalid_time", "Jam selesai harus setelah jam mulai.", "The end must be after the start.")));
-        }
+    if let (Some(s), Some(e)) = (starts, ends)
+        && e <= s
+    {
+        problems.push((
+            "ends_at",
+            invalid(
+                "invalid_time",
+                "Jam selesai harus setelah jam mulai.",
+                "The end must be after the start.",
+            ),
+        ));
     }
-    for (field, v) in [("quota_jkn", body.quota_jkn), ("quota_non_jkn", body.quota_non_jkn), ("online_limit", body.online_limit.unwrap_or(0))] {
+    for (field, v) in [
+        ("quota_jkn", body.quota_jkn),
+        ("quota_non_jkn", body.quota_non_jkn),
+        ("online_limit", body.online_limit.unwrap_or(0)),
+    ] {
         if !(0..=500).contains(&v) {
-            problems.push((field, invalid("invalid_quota", "Kuota harus 0–500.", "Quotas must be 0–500.")));
+            problems.push((
+                field,
+                invalid("invalid_quota", "Kuota harus 0–500.", "Quotas must be 0–500."),
+            ));
         }
     }
     if body.service_minutes.is_some_and(|m| !(1..=240).contains(&m)) {
-        problems.push(("service_minutes", invalid("invalid_minutes", "Waktu layanan harus 1–240 menit.", "Service time must be 1–240 minutes.")));
+        problems.push((
+            "service_minutes",
+            invalid(
+                "invalid_minutes",
+                "Waktu layanan harus 1–240 menit.",
+                "Service time must be 1–240 minutes.",
+            ),
+        ));
     }
     let from = match body.valid_from.as_deref() {
-        Some(d) => parse_date(d).map_err(|_| problems.push(("valid_from", invalid("invalid_date", "Tanggal harus YYYY-MM-DD.", "Dates must be YYYY-MM-DD.")))).ok(),
+        Some(d) => parse_date(d)
+            .map_err(|_| {
+                problems.push((
+                    "valid_from",
+                    invalid(
+                        "invalid_date",
+                        "Tanggal harus YYYY-MM-DD.",
+                        "Dates must be YYYY-MM-DD.",
+                    ),
+                ))
+            })
+            .ok(),
         None => Some(today),
     };
     let until = match body.valid_until.as_deref() {
-        Some(d) => parse_date(d).map_err(|_| problems.push(("valid_until", invalid("invalid_date", "Tanggal harus YYYY-MM-DD.", "Dates must be YYYY-MM-DD.")))).ok(),
+        Some(d) => parse_date(d)
+            .map_err(|_| {
+                problems.push((
+                    "valid_until",
+                    invalid(
+                        "invalid_date",
+                        "Tanggal harus YYYY-MM-DD.",
+                        "Dates must be YYYY-MM-DD.",
+                    ),
+                ))
+            })
+            .ok(),
         None => None,
     };
-    if let (Some(f), Some(u)) = (from, until) {
-        if u < f {
-            problems.push(("valid_until", invalid("invalid_date", "Tanggal akhir harus setelah tanggal mulai.", "The end date must follow the start date.")));
-        }
+    if let (Some(f), Some(u)) = (from, until)
+        && u < f
+    {
+        problems.push((
+            "valid_until",
+            invalid(
+                "invalid_date",
+                "Tanggal akhir harus setelah tanggal mulai.",
+                "The end date must follow the start date.",
+            ),
+        ));
     }
     match (starts, ends, from, problems.is_empty()) {
         (Some(s), Some(e), Some(f), true) => Ok((s, e, f, until)),
@@ -152,7 +246,12 @@ fn validate(body: &ScheduleBody, today: NaiveDate) -> AppResult<(NaiveTime, Naiv
     }
 }
 
-fn new_schedule(body: &ScheduleBody, clinic: &Clinic, doctor: &Doctor, v: (NaiveTime, NaiveTime, NaiveDate, Option<NaiveDate>)) -> NewSchedule {
+fn new_schedule(
+    body: &ScheduleBody,
+    clinic: &Clinic,
+    doctor: &Doctor,
+    v: (NaiveTime, NaiveTime, NaiveDate, Option<NaiveDate>),
+) -> NewSchedule {
     NewSchedule {
         doctor_id: doctor.id,
         clinic_id: clinic.id,
@@ -194,12 +293,20 @@ pub async fn create_schedule(
 /// Create the sessions inside the booking window.
 fn refresh_sessions(c: &mut PgConnection, st: &AppState) -> AppResult<()> {
     let today = st.today();
-    sessions::materialize(c, today, today + chrono::Duration::days(st.settings.rules.online_days_ahead))?;
+    sessions::materialize(
+        c,
+        today,
+        today + chrono::Duration::days(st.settings.rules.online_days_ahead),
+    )?;
     Ok(())
 }
 
 /// Future sessions of a schedule that nobody has taken a place in.
-fn drop_untaken_sessions(c: &mut PgConnection, schedule_id: i32, from: NaiveDate) -> AppResult<usize> {
+fn drop_untaken_sessions(
+    c: &mut PgConnection,
+    schedule_id: i32,
+    from: NaiveDate,
+) -> AppResult<usize> {
     let taken = visits::table.select(visits::session_id);
     Ok(diesel::delete(
         clinic_sessions::table
@@ -225,7 +332,12 @@ pub async fn update_schedule(
     let valid = validate(&parsed, state.today())?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
-        let old: Schedule = practice_schedules::table.find(id).select(Schedule::as_select()).first(c).optional()?.ok_or_else(unknown_schedule)?;
+        let old: Schedule = practice_schedules::table
+            .find(id)
+            .select(Schedule::as_select())
+            .first(c)
+            .optional()?
+            .ok_or_else(unknown_schedule)?;
         staff.require_clinic(old.clinic_id)?;
         let (clinic, doctor) = lookup(c, &parsed.clinic, &parsed.doctor)?;
         staff.require_clinic(clinic.id)?;
@@ -310,7 +422,12 @@ pub async fn list_exceptions(
     query: web::Query<ExceptionQuery>,
 ) -> AppResult<HttpResponse> {
     let from = query.from.as_deref().map(parse_date).transpose()?.unwrap_or(state.today());
-    let to = query.to.as_deref().map(parse_date).transpose()?.unwrap_or(from + chrono::Duration::days(60));
+    let to = query
+        .to
+        .as_deref()
+        .map(parse_date)
+        .transpose()?
+        .unwrap_or(from + chrono::Duration::days(60));
     let rows: Vec<ScheduleException> = db::run(&state.pool, move |c| {
         Ok(schedule_exceptions::table
             .filter(schedule_exceptions::date.between(from, to))
@@ -352,13 +469,26 @@ pub async fn create_exception(
     staff.require(&[Role::Admin, Role::Clinic])?;
     let parsed: ExceptionBody = parse_json(&body)?;
     let date = parse_date(&parsed.date).map_err(|_| {
-        AppError::fields(vec![("date", invalid("invalid_date", "Tanggal harus YYYY-MM-DD.", "Dates must be YYYY-MM-DD."))])
+        AppError::fields(vec![(
+            "date",
+            invalid("invalid_date", "Tanggal harus YYYY-MM-DD.", "Dates must be YYYY-MM-DD."),
+        )])
     })?;
     if date < state.today() {
-        return Err(AppError::fields(vec![("date", invalid("date_in_past", "Tanggal sudah lewat.", "The date is in the past."))]));
+        return Err(AppError::fields(vec![(
+            "date",
+            invalid("date_in_past", "Tanggal sudah lewat.", "The date is in the past."),
+        )]));
     }
     if !matches!(parsed.kind.as_str(), "leave" | "closure" | "extra") {
-        return Err(AppError::fields(vec![("kind", invalid("invalid_kind", "Jenis harus leave, closure atau extra.", "Kind must be leave, closure or extra."))]));
+        return Err(AppError::fields(vec![(
+            "kind",
+            invalid(
+                "invalid_kind",
+                "Jenis harus leave, closure atau extra.",
+                "Kind must be leave, closure or extra.",
+            ),
+        )]));
     }
     let st = state.get_ref().clone();
     let status = if parsed.dry_run { StatusCode::OK } else { StatusCode::CREATED };
@@ -464,8 +594,18 @@ pub async fn delete_exception(
     staff.require(&[Role::Admin, Role::Clinic])?;
     let id = path.into_inner();
     let body = db::transaction(&state.pool, move |c| {
-        let e: ScheduleException = schedule_exceptions::table.find(id).select(ScheduleException::as_select()).first(c).optional()?
-            .ok_or_else(|| AppError::not_found("unknown_exception", "Data cuti/penutupan tidak ditemukan.", "Exception not found."))?;
+        let e: ScheduleException = schedule_exceptions::table
+            .find(id)
+            .select(ScheduleException::as_select())
+            .first(c)
+            .optional()?
+            .ok_or_else(|| {
+                AppError::not_found(
+                    "unknown_exception",
+                    "Data cuti/penutupan tidak ditemukan.",
+                    "Exception not found.",
+                )
+            })?;
         if let Some(cl) = e.clinic_id {
             staff.require_clinic(cl)?;
         } else if staff.role != Role::Admin {
@@ -480,10 +620,17 @@ pub async fn delete_exception(
         }
         let taken = visits::table.select(visits::session_id);
         if e.kind == "extra" {
-            diesel::delete(clinic_sessions::table.filter(clinic_sessions::exception_id.eq(id)).filter(clinic_sessions::id.ne_all(taken)))
-                .execute(c)?;
+            diesel::delete(
+                clinic_sessions::table
+                    .filter(clinic_sessions::exception_id.eq(id))
+                    .filter(clinic_sessions::id.ne_all(taken)),
+            )
+            .execute(c)?;
             diesel::update(clinic_sessions::table.filter(clinic_sessions::exception_id.eq(id)))
-                .set((clinic_sessions::status.eq("cancelled"), clinic_sessions::exception_id.eq(None::<i32>)))
+                .set((
+                    clinic_sessions::status.eq("cancelled"),
+                    clinic_sessions::exception_id.eq(None::<i32>),
+                ))
                 .execute(c)?;
         } else {
             let mut reopen = clinic_sessions::table
@@ -492,9 +639,11 @@ pub async fn delete_exception(
                 .select(clinic_sessions::id)
                 .into_boxed();
             if e.kind == "leave" {
-                reopen = reopen.filter(clinic_sessions::doctor_id.eq(e.doctor_id.unwrap_or_default()));
+                reopen =
+                    reopen.filter(clinic_sessions::doctor_id.eq(e.doctor_id.unwrap_or_default()));
             } else {
-                reopen = reopen.filter(clinic_sessions::clinic_id.eq(e.clinic_id.unwrap_or_default()));
+                reopen =
+                    reopen.filter(clinic_sessions::clinic_id.eq(e.clinic_id.unwrap_or_default()));
             }
             let ids: Vec<i32> = reopen.load(c)?;
             diesel::update(clinic_sessions::table.filter(clinic_sessions::id.eq_any(&ids)))

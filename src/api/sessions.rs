@@ -50,7 +50,10 @@ pub async fn list_sessions(
 }
 
 /// The public queue of a session: tickets only.
-pub async fn session_queue(state: web::Data<AppState>, path: web::Path<i32>) -> AppResult<HttpResponse> {
+pub async fn session_queue(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (session, serving, waiting) = db::run(&state.pool, move |c| {
         let session = sessions::get(c, id)?;

@@ -46,7 +46,11 @@ pub async fn today_sessions(
                 .load(c)?;
             let current = queue::now_serving(c, s.session.id)?.first().map(|v| v.ticket.clone());
             let mut v = views::session(&s, tz);
-            v["counts"] = counts.into_iter().map(|(k, n)| (k, json!(n))).collect::<serde_json::Map<_, _>>().into();
+            v["counts"] = counts
+                .into_iter()
+                .map(|(k, n)| (k, json!(n)))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
             v["now_serving"] = json!(current);
             out.push(v);
         }
@@ -75,7 +79,8 @@ pub async fn session_list(
             .order((visits::priority.desc(), visits::sort_key, visits::id))
             .select((Visit::as_select(), patients::name.nullable()))
             .load(c)?;
-        let list: Vec<Value> = rows.iter().map(|(v, name)| views::staff_visit(v, name.as_deref(), tz)).collect();
+        let list: Vec<Value> =
+            rows.iter().map(|(v, name)| views::staff_visit(v, name.as_deref(), tz)).collect();
         Ok(json!({"session": views::session(&session, tz), "visits": list}))
     })
     .await?;
@@ -116,7 +121,8 @@ pub async fn visit_action(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let (id, name) = path.into_inner();
-    let parsed: ActionBody = if body.is_empty() { ActionBody::default() } else { parse_json(&body)? };
+    let parsed: ActionBody =
+        if body.is_empty() { ActionBody::default() } else { parse_json(&body)? };
     let action = match name.as_str() {
         "recall" => Some(Action::Recall),
         "skip" => Some(Action::Skip),
@@ -151,9 +157,13 @@ pub async fn visit_action(
         let reason = parsed.reason.clone().unwrap_or_default();
         let visit = match action {
             Some(Action::Return) => queue::return_after_skip(c, id, &actor, now)?,
-            Some(Action::CheckIn) => queue::check_in(c, tz, &st.settings.rules, &visit, &actor, now)?,
+            Some(Action::CheckIn) => {
+                queue::check_in(c, tz, &st.settings.rules, &visit, &actor, now)?
+            }
             Some(a) => queue::apply(c, id, a, &actor, now, json!({"reason": reason}))?,
-            None => queue::set_priority(c, id, parsed.priority.unwrap_or(true), &reason, &actor, now)?,
+            None => {
+                queue::set_priority(c, id, parsed.priority.unwrap_or(true), &reason, &actor, now)?
+            }
         };
         Ok(views::staff_visit(&visit, None, tz))
     })
@@ -194,9 +204,17 @@ pub async fn register_walk_in(
         .map_err(|e| problems.push(("phone", e)))
         .ok()
         .flatten();
-    let (Some(session_id), Some(payer), true) = (parsed.session_id, payer, problems.is_empty()) else {
+    let (Some(session_id), Some(payer), true) = (parsed.session_id, payer, problems.is_empty())
+    else {
         if parsed.session_id.is_none() {
-            problems.push(("session_id", crate::domain::Invalid { code: "required", id: "Pilih jadwal dokter.", en: "Choose a doctor's session." }));
+            problems.push((
+                "session_id",
+                crate::domain::Invalid {
+                    code: "required",
+                    id: "Pilih jadwal dokter.",
+                    en: "Choose a doctor's session.",
+                },
+            ));
         }
         return Err(AppError::fields(problems));
     };
@@ -249,10 +267,27 @@ fn counter_patient(
     problems: &mut Vec<(&'static str, crate::domain::Invalid)>,
     language: String,
 ) -> Option<PatientInput> {
-    let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    let nik = blank(&p.nik).map(|n| Nik::parse(&n)).transpose().map_err(|e| problems.push(("patient.nik", e))).ok().flatten();
-    let bpjs = blank(&p.bpjs_no).map(|n| BpjsNo::parse(&n)).transpose().map_err(|e| problems.push(("patient.bpjs_no", e))).ok().flatten();
-    let name = blank(&p.name).map(|n| PersonName::parse(&n)).transpose().map_err(|e| problems.push(("patient.name", e))).ok().flatten();
+    let blank = |s: &Option<String>| {
+        s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    };
+    let nik = blank(&p.nik)
+        .map(|n| Nik::parse(&n))
+        .transpose()
+        .map_err(|e| problems.push(("patient.nik", e)))
+        .ok()
+        .flatten();
+    let bpjs = blank(&p.bpjs_no)
+        .map(|n| BpjsNo::parse(&n))
+        .transpose()
+        .map_err(|e| problems.push(("patient.bpjs_no", e)))
+        .ok()
+        .flatten();
+    let name = blank(&p.name)
+        .map(|n| PersonName::parse(&n))
+        .transpose()
+        .map_err(|e| problems.push(("patient.name", e)))
+        .ok()
+        .flatten();
     let birth = blank(&p.birth_date).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
     if nik.is_none() && bpjs.is_none() {
         return None;

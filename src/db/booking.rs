@@ -114,7 +114,12 @@ fn claim_quota(
 }
 
 /// Why a claim found no place: read after the fact, only to explain the refusal.
-fn explain_refusal(conn: &mut PgConnection, session_id: i32, payer: Payer, ahead: bool) -> AppError {
+fn explain_refusal(
+    conn: &mut PgConnection,
+    session_id: i32,
+    payer: Payer,
+    ahead: bool,
+) -> AppError {
     let session = match sessions::get(conn, session_id) {
         Ok(s) => s,
         Err(e) => return e,
@@ -250,7 +255,13 @@ pub fn take_place(
                             "This referral number is already used by another active visit.",
                         ));
                     }
-                    _ => return Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info).into()),
+                    _ => {
+                        return Err(DieselError::DatabaseError(
+                            DatabaseErrorKind::UniqueViolation,
+                            info,
+                        )
+                        .into());
+                    }
                 }
             }
             Err(e) => return Err(e.into()),
@@ -320,7 +331,8 @@ pub fn find_or_create_patient(
                     return Err(identity_mismatch());
                 }
                 // A known NIK with a different BPJS number (or the reverse) is someone else.
-                let nik_clash = matches!((&p.nik, &input.nik), (Some(a), Some(b)) if a != b.as_str());
+                let nik_clash =
+                    matches!((&p.nik, &input.nik), (Some(a), Some(b)) if a != b.as_str());
                 let bpjs_clash =
                     matches!((&p.bpjs_no, &input.bpjs_no), (Some(a), Some(b)) if a != b.as_str());
                 if nik_clash || bpjs_clash {
@@ -363,7 +375,9 @@ pub fn find_or_create_patient(
                 match inserted {
                     Ok(p) => return Ok(p),
                     // Created by a concurrent request a moment ago: look again.
-                    Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => continue,
+                    Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                        continue;
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }

@@ -38,7 +38,9 @@ fn find_bin() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default();
-    if let Some(dir) = on_path.into_iter().find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file()) {
+    if let Some(dir) =
+        on_path.into_iter().find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
+    {
         return Some(dir);
     }
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
@@ -66,7 +68,8 @@ fn is_root() -> bool {
 }
 
 fn free_port() -> Result<u16, LocalPgError> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| fail(format!("no free port: {e}")))?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| fail(format!("no free port: {e}")))?;
     listener.local_addr().map(|a| a.port()).map_err(|e| fail(e.to_string()))
 }
 
@@ -118,7 +121,11 @@ impl LocalPg {
         let log = fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         let tail = lines[lines.len().saturating_sub(10)..].join("\n");
-        if tail.is_empty() { tail } else { format!("\nserver log ({}):\n{tail}", self.dir.join("server.log").display()) }
+        if tail.is_empty() {
+            tail
+        } else {
+            format!("\nserver log ({}):\n{tail}", self.dir.join("server.log").display())
+        }
     }
 
     fn read(&self, name: &str) -> Result<String, LocalPgError> {
@@ -147,13 +154,22 @@ impl LocalPg {
             .open(&pwfile)
             .map_err(|e| fail(e.to_string()))?;
         f.write_all(password.as_bytes()).map_err(|e| fail(e.to_string()))?;
-        fs::write(self.dir.join("port"), free_port()?.to_string()).map_err(|e| fail(e.to_string()))?;
+        fs::write(self.dir.join("port"), free_port()?.to_string())
+            .map_err(|e| fail(e.to_string()))?;
         let _ = fs::remove_dir_all(self.data());
         self.chown()?;
         let mut c = self.tool("initdb");
         c.arg("-D")
             .arg(self.data())
-            .args(["-U", ROLE, "-E", "UTF8", "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256"])
+            .args([
+                "-U",
+                ROLE,
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ])
             .arg(format!("--pwfile={}", pwfile.display()));
         self.run(c, "initdb")?;
         // Settings for a private cluster: loopback only, enough connections for the tests.
@@ -217,10 +233,11 @@ impl LocalPg {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let found: N = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
-            .bind::<diesel::sql_types::Text, _>(DATABASE)
-            .get_result(&mut conn)
-            .map_err(|e| fail(e.to_string()))?;
+        let found: N =
+            diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+                .bind::<diesel::sql_types::Text, _>(DATABASE)
+                .get_result(&mut conn)
+                .map_err(|e| fail(e.to_string()))?;
         if found.n == 0 {
             diesel::sql_query(format!("CREATE DATABASE {DATABASE}"))
                 .execute(&mut conn)

@@ -91,5 +91,5 @@ pub fn resolve_url(settings: &Settings) -> Result<String, AppError> {
 
 /// Open a single connection (CLI commands, migrations).
 pub fn connect(url: &str) -> Result<PgConnection, AppError> {
-    PgConnection::establish(url).map_err(|e| AppError::unavailable(e))
+    PgConnection::establish(url).map_err(AppError::unavailable)
 }

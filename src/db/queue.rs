@@ -65,9 +65,8 @@ pub fn apply(
         .ok_or_else(unknown_visit)?;
     let from = VisitStatus::parse(&before).ok_or_else(|| AppError::internal("unknown status"))?;
     let target = transition(from, action)?;
-    let scope = visits::table
-        .filter(visits::id.eq(visit_id))
-        .filter(visits::status.eq(from.as_str()));
+    let scope =
+        visits::table.filter(visits::id.eq(visit_id)).filter(visits::status.eq(from.as_str()));
     let base = (visits::status.eq(target.as_str()), visits::updated_at.eq(now));
     let visit: Visit = match action {
         Action::CheckIn => diesel::update(scope)
@@ -75,11 +74,7 @@ pub fn apply(
             .returning(Visit::as_returning())
             .get_result(conn)?,
         Action::Call | Action::Recall => diesel::update(scope)
-            .set((
-                base,
-                visits::called_at.eq(now),
-                visits::call_count.eq(visits::call_count + 1),
-            ))
+            .set((base, visits::called_at.eq(now), visits::call_count.eq(visits::call_count + 1)))
             .returning(Visit::as_returning())
             .get_result(conn)?,
         Action::Start => diesel::update(scope)
@@ -94,10 +89,9 @@ pub fn apply(
             .set((base, visits::cancelled_at.eq(now)))
             .returning(Visit::as_returning())
             .get_result(conn)?,
-        Action::Skip | Action::Return | Action::NoShow => diesel::update(scope)
-            .set(base)
-            .returning(Visit::as_returning())
-            .get_result(conn)?,
+        Action::Skip | Action::Return | Action::NoShow => {
+            diesel::update(scope).set(base).returning(Visit::as_returning()).get_result(conn)?
+        }
     };
     if matches!(action, Action::CancelByPatient | Action::CancelByStaff) {
         release_quota(conn, &visit)?;
@@ -273,7 +267,8 @@ pub fn set_priority(
 
 /// Minutes per patient for a doctor: median of the last 20 measured services.
 pub fn minutes_per_patient(conn: &mut PgConnection, session: &SessionView) -> AppResult<f64> {
-    let samples: Vec<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = visits::table
+    type Span = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let samples: Vec<Span> = visits::table
         .inner_join(clinic_sessions::table)
         .filter(clinic_sessions::doctor_id.eq(session.doctor.id))
         .filter(visits::finished_at.is_not_null())
@@ -282,10 +277,8 @@ pub fn minutes_per_patient(conn: &mut PgConnection, session: &SessionView) -> Ap
         .limit(20)
         .select((visits::started_at, visits::finished_at))
         .load(conn)?;
-    let secs: Vec<i64> = samples
-        .into_iter()
-        .filter_map(|(s, f)| Some((f? - s?).num_seconds()))
-        .collect();
+    let secs: Vec<i64> =
+        samples.into_iter().filter_map(|(s, f)| Some((f? - s?).num_seconds())).collect();
     Ok(median_service_minutes(&secs, session.session.service_minutes))
 }
 
@@ -299,7 +292,12 @@ pub struct Standing {
     pub estimated_at: DateTime<Utc>,
 }
 
-pub fn standing(conn: &mut PgConnection, tz: Tz, now: DateTime<Utc>, visit: Visit) -> AppResult<Standing> {
+pub fn standing(
+    conn: &mut PgConnection,
+    tz: Tz,
+    now: DateTime<Utc>,
+    visit: Visit,
+) -> AppResult<Standing> {
     let session = sessions::get(conn, visit.session_id)?;
     let position = position_of(conn, &visit)?;
     let now_serving = now_serving(conn, visit.session_id)?.first().map(|v| v.ticket.clone());
@@ -322,11 +320,11 @@ pub fn position_of(conn: &mut PgConnection, visit: &Visit) -> AppResult<i64> {
         "waiting" => same_session
             .filter(visits::status.eq("waiting"))
             .filter(
-                visits::priority.gt(visit.priority).or(visits::priority
-                    .eq(visit.priority)
-                    .and(visits::sort_key.lt(visit.sort_key).or(
-                        visits::sort_key.eq(visit.sort_key).and(visits::id.lt(visit.id)),
-                    ))),
+                visits::priority.gt(visit.priority).or(visits::priority.eq(visit.priority).and(
+                    visits::sort_key
+                        .lt(visit.sort_key)
+                        .or(visits::sort_key.eq(visit.sort_key).and(visits::id.lt(visit.id))),
+                )),
             )
             .count()
             .get_result(conn)?,

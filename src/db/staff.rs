@@ -60,11 +60,13 @@ pub fn upsert_user(
     Ok(id)
 }
 
-pub fn set_clinics(conn: &mut PgConnection, staff_id: i32, clinic_codes: &[String]) -> AppResult<()> {
-    let ids: Vec<i32> = clinics::table
-        .filter(clinics::code.eq_any(clinic_codes))
-        .select(clinics::id)
-        .load(conn)?;
+pub fn set_clinics(
+    conn: &mut PgConnection,
+    staff_id: i32,
+    clinic_codes: &[String],
+) -> AppResult<()> {
+    let ids: Vec<i32> =
+        clinics::table.filter(clinics::code.eq_any(clinic_codes)).select(clinics::id).load(conn)?;
     if ids.len() != clinic_codes.len() {
         return Err(AppError::unprocessable(
             "unknown_clinic",
@@ -72,7 +74,8 @@ pub fn set_clinics(conn: &mut PgConnection, staff_id: i32, clinic_codes: &[Strin
             "Unknown clinic code.",
         ));
     }
-    diesel::delete(staff_clinics::table.filter(staff_clinics::staff_id.eq(staff_id))).execute(conn)?;
+    diesel::delete(staff_clinics::table.filter(staff_clinics::staff_id.eq(staff_id)))
+        .execute(conn)?;
     let rows: Vec<_> = ids
         .iter()
         .map(|c| (staff_clinics::staff_id.eq(staff_id), staff_clinics::clinic_id.eq(*c)))
@@ -113,9 +116,13 @@ pub fn start_session(
     let token = random_token();
     let csrf = random_token();
     diesel::update(staff_users::table.find(staff_id))
-        .set((staff_users::failed_logins.eq(0), staff_users::locked_until.eq(None::<DateTime<Utc>>)))
+        .set((
+            staff_users::failed_logins.eq(0),
+            staff_users::locked_until.eq(None::<DateTime<Utc>>),
+        ))
         .execute(conn)?;
-    diesel::delete(login_sessions::table.filter(login_sessions::expires_at.lt(now))).execute(conn)?;
+    diesel::delete(login_sessions::table.filter(login_sessions::expires_at.lt(now)))
+        .execute(conn)?;
     diesel::insert_into(login_sessions::table)
         .values((
             login_sessions::token_hash.eq(token_hash(&token)),
@@ -134,7 +141,11 @@ pub fn end_session(conn: &mut PgConnection, token: &str) -> AppResult<()> {
 }
 
 /// The staff member behind a session token, if the session is alive and the account active.
-pub fn identify(conn: &mut PgConnection, token: &str, now: DateTime<Utc>) -> AppResult<Option<StaffIdentity>> {
+pub fn identify(
+    conn: &mut PgConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<StaffIdentity>> {
     let found: Option<(StaffUser, String)> = login_sessions::table
         .inner_join(staff_users::table)
         .filter(login_sessions::token_hash.eq(token_hash(token)))

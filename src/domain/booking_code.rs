@@ -15,9 +15,8 @@ impl BookingCode {
     /// A fresh random code (40 bits). Uniqueness is the database's job: a collision is retried.
     pub fn generate() -> Self {
         let mut rng = rand::rng();
-        let code = (0..LEN)
-            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-            .collect();
+        let code =
+            (0..LEN).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect();
         BookingCode(code)
     }
 

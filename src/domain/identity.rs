@@ -71,14 +71,13 @@ pub struct BpjsNo(String);
 
 impl BpjsNo {
     pub fn parse(input: &str) -> Result<BpjsNo, Invalid> {
-        digits(input)
-            .filter(|d| d.len() == 13 && d != "0000000000000")
-            .map(BpjsNo)
-            .ok_or(Invalid::new(
+        digits(input).filter(|d| d.len() == 13 && d != "0000000000000").map(BpjsNo).ok_or(
+            Invalid::new(
                 "invalid_bpjs_no",
                 "Nomor kartu BPJS harus 13 digit angka.",
                 "The BPJS card number must be 13 digits.",
-            ))
+            ),
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -130,7 +129,9 @@ impl Email {
     pub fn parse(input: &str) -> Result<Email, Invalid> {
         let s = input.trim();
         let ok = s.len() <= 254
-            && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
             && s.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
                     && !domain.contains('@')
@@ -197,8 +198,16 @@ mod tests {
 
     #[test]
     fn malformed_niks_are_refused() {
-        for bad in ["12345", "91090117059000011", "9109011705900000", "9109013205900001",
-            "9109011713900001", "0509011705900001", "91090117059O0001", ""] {
+        for bad in [
+            "12345",
+            "91090117059000011",
+            "9109011705900000",
+            "9109013205900001",
+            "9109011713900001",
+            "0509011705900001",
+            "91090117059O0001",
+            "",
+        ] {
             assert_eq!(Nik::parse(bad).map_err(|e| e.code), Err("invalid_nik"), "{bad}");
         }
     }

@@ -6,7 +6,12 @@ use chrono_tz::Tz;
 pub const LET_AHEAD: usize = 2;
 
 /// Estimated time of service: `max(now, session start) + position × minutes per patient`.
-pub fn estimate(now: DateTime<Tz>, starts: DateTime<Tz>, position: i64, minutes: f64) -> DateTime<Tz> {
+pub fn estimate(
+    now: DateTime<Tz>,
+    starts: DateTime<Tz>,
+    position: i64,
+    minutes: f64,
+) -> DateTime<Tz> {
     let base = now.max(starts);
     let seconds = (position.max(0) as f64 * minutes * 60.0).round() as i64;
     base + Duration::seconds(seconds)
@@ -23,7 +28,7 @@ pub fn median_service_minutes(seconds: &[i64], fallback_minutes: i32) -> f64 {
     }
     kept.sort_unstable();
     let mid = kept.len() / 2;
-    let median = if kept.len() % 2 == 0 {
+    let median = if kept.len().is_multiple_of(2) {
         (kept[mid - 1] + kept[mid]) as f64 / 2.0
     } else {
         kept[mid] as f64

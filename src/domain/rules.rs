@@ -129,7 +129,10 @@ mod tests {
     fn kiosk_window() {
         let rules = BookingRules::default();
         let (starts, ends) = (wit(1, 8, 0), wit(1, 12, 0));
-        assert_eq!(code(rules.check_kiosk(wit(1, 5, 59), starts, ends)), Some("kiosk_not_open_yet"));
+        assert_eq!(
+            code(rules.check_kiosk(wit(1, 5, 59), starts, ends)),
+            Some("kiosk_not_open_yet")
+        );
         assert_eq!(code(rules.check_kiosk(wit(1, 6, 0), starts, ends)), None);
         assert_eq!(code(rules.check_kiosk(wit(1, 11, 30), starts, ends)), None);
         assert_eq!(code(rules.check_kiosk(wit(1, 11, 31), starts, ends)), Some("kiosk_closed"));
@@ -139,7 +142,10 @@ mod tests {
     fn the_wit_date_is_not_the_utc_date() {
         // 07:30 WIT on 1 December is still 30 November in UTC.
         let now = wit(1, 7, 30);
-        assert_eq!(now.with_timezone(&Utc).date_naive(), NaiveDate::from_ymd_opt(2026, 11, 30).expect("date"));
+        assert_eq!(
+            now.with_timezone(&Utc).date_naive(),
+            NaiveDate::from_ymd_opt(2026, 11, 30).expect("date")
+        );
         assert_eq!(now.date_naive(), NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"));
         let t = NaiveTime::from_hms_opt(8, 0, 0).expect("time");
         assert_eq!(local_datetime(Jayapura, now.date_naive(), t), wit(1, 8, 0));

@@ -29,7 +29,8 @@ async fn sessions_list_quota_and_remaining() {
     let seed = seed(&app);
     let res = app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
     assert_eq!(res.status(), 201);
-    let list: Vec<Value> = app.get("/api/v1/sessions?date=2026-12-02&clinic=ana").await.json().await.unwrap();
+    let list: Vec<Value> =
+        app.get("/api/v1/sessions?date=2026-12-02&clinic=ana").await.json().await.unwrap();
     assert_eq!(list.len(), 1);
     let s = &list[0];
     assert_eq!(s["clinic"]["code"], "ANA");
@@ -45,7 +46,12 @@ async fn clinics_are_listed() {
     let app = TestApp::spawn().await;
     seed(&app);
     let list: Vec<Value> = app.get("/api/v1/clinics").await.json().await.unwrap();
-    assert_eq!(list, vec![json!({"code": "ANA", "name": "Poli Anak", "name_en": "", "prefix": "B", "bpjs_code": "ANA", "room": "Ruang 2"})]);
+    assert_eq!(
+        list,
+        vec![
+            json!({"code": "ANA", "name": "Poli Anak", "name_en": "", "prefix": "B", "bpjs_code": "ANA", "room": "Ruang 2"})
+        ]
+    );
 }
 
 #[actix_web::test]
@@ -63,11 +69,20 @@ async fn booking_gives_code_ticket_and_estimate() {
     assert_eq!(code.len(), 8);
     assert!(code.chars().all(|c| "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)));
 
-    let second: Value = app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await.json().await.unwrap();
+    let second: Value =
+        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await.json().await.unwrap();
     assert_eq!(second["ticket"], "B-002");
-    assert_eq!(second["estimated_at"], "2026-12-02T08:10:00+09:00", "one patient ahead × 10 minutes");
+    assert_eq!(
+        second["estimated_at"], "2026-12-02T08:10:00+09:00",
+        "one patient ahead × 10 minutes"
+    );
 
-    let status: Value = app.get(&format!("/api/v1/bookings/{}", second["booking_code"].as_str().unwrap())).await.json().await.unwrap();
+    let status: Value = app
+        .get(&format!("/api/v1/bookings/{}", second["booking_code"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["ticket"], "B-002");
     assert_eq!(status["position"], 1);
     assert_eq!(status["clinic"]["name"], "Poli Anak");
@@ -85,12 +100,61 @@ async fn refusals_write_nothing() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
     let cases: Vec<(Value, u16, &str)> = vec![
-        ({ let mut b = booking_body(seed.tomorrow, 1); b["patient"]["nik"] = json!("12345"); b }, 422, "invalid_nik"),
-        ({ let mut b = booking_body(seed.tomorrow, 1); b["patient"]["phone"] = json!("12345"); b }, 422, "invalid_phone"),
-        ({ let mut b = booking_body(seed.tomorrow, 1); b["payer"] = json!("jkn"); b["patient"]["bpjs_no"] = json!("0001"); b }, 422, "invalid_bpjs_no"),
-        ({ let mut b = booking_body(seed.tomorrow, 1); b["payer"] = json!("jkn"); b }, 422, "bpjs_no_required"),
-        ({ let mut b = booking_body(seed.tomorrow, 1); b["patient"]["birth_date"] = json!("17/05/1990"); b }, 422, "invalid_date"),
-        ({ let mut b = booking_body(seed.tomorrow, 1); b["payer"] = json!("gratis"); b }, 422, "invalid_payer"),
+        (
+            {
+                let mut b = booking_body(seed.tomorrow, 1);
+                b["patient"]["nik"] = json!("12345");
+                b
+            },
+            422,
+            "invalid_nik",
+        ),
+        (
+            {
+                let mut b = booking_body(seed.tomorrow, 1);
+                b["patient"]["phone"] = json!("12345");
+                b
+            },
+            422,
+            "invalid_phone",
+        ),
+        (
+            {
+                let mut b = booking_body(seed.tomorrow, 1);
+                b["payer"] = json!("jkn");
+                b["patient"]["bpjs_no"] = json!("0001");
+                b
+            },
+            422,
+            "invalid_bpjs_no",
+        ),
+        (
+            {
+                let mut b = booking_body(seed.tomorrow, 1);
+                b["payer"] = json!("jkn");
+                b
+            },
+            422,
+            "bpjs_no_required",
+        ),
+        (
+            {
+                let mut b = booking_body(seed.tomorrow, 1);
+                b["patient"]["birth_date"] = json!("17/05/1990");
+                b
+            },
+            422,
+            "invalid_date",
+        ),
+        (
+            {
+                let mut b = booking_body(seed.tomorrow, 1);
+                b["payer"] = json!("gratis");
+                b
+            },
+            422,
+            "invalid_payer",
+        ),
         (booking_body(999_999, 1), 404, "unknown_session"),
         // Today's session starts at 08:00; online booking closed at 07:00.
         (booking_body(seed.today, 1), 409, "booking_closed"),
@@ -103,7 +167,14 @@ async fn refusals_write_nothing() {
         assert!(!err["error"]["message"].as_str().unwrap().is_empty());
     }
     // Malformed and oversize bodies.
-    let res = app.client.post(app.url("/api/v1/bookings")).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/bookings"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     let err: Value = res.json().await.unwrap();
     assert_eq!(err["error"]["code"], "malformed_json");
@@ -121,7 +192,17 @@ async fn errors_speak_english_when_asked() {
     let mut body = booking_body(1, 1);
     body["patient"]["nik"] = json!("abc");
     let id: Value = app.post("/api/v1/bookings", &body).await.json().await.unwrap();
-    let en: Value = app.client.post(app.url("/api/v1/bookings")).header("Accept-Language", "en-US,en;q=0.8").json(&body).send().await.unwrap().json().await.unwrap();
+    let en: Value = app
+        .client
+        .post(app.url("/api/v1/bookings"))
+        .header("Accept-Language", "en-US,en;q=0.8")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(id["error"]["code"], en["error"]["code"]);
     assert_ne!(id["error"]["message"], en["error"]["message"]);
     assert!(en["error"]["fields"]["patient.nik"]["message"].as_str().unwrap().contains("NIK"));
@@ -171,7 +252,10 @@ async fn quota_full_and_online_limit() {
     let app = TestApp::spawn().await;
     let seed = seed_with(&app, 5, 2, 3);
     for n in 1..=2 {
-        assert_eq!(app.post("/api/v1/bookings", &booking_body(seed.tomorrow, n)).await.status(), 201);
+        assert_eq!(
+            app.post("/api/v1/bookings", &booking_body(seed.tomorrow, n)).await.status(),
+            201
+        );
     }
     let res = app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 3)).await;
     assert_eq!(res.status(), 409);
@@ -195,7 +279,14 @@ async fn quota_full_and_online_limit() {
 async fn cancelled_sessions_refuse_bookings() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
-    diesel::RunQueryDsl::execute(diesel::sql_query(format!("UPDATE clinic_sessions SET status = 'cancelled' WHERE id = {}", seed.tomorrow)), &mut app.conn()).unwrap();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE clinic_sessions SET status = 'cancelled' WHERE id = {}",
+            seed.tomorrow
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
     let res = app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
     assert_eq!(res.status(), 409);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "session_cancelled");
@@ -217,7 +308,8 @@ async fn idempotency_key_returns_the_first_answer() {
     assert_eq!(a, b);
     assert_eq!(app.count("visits"), 1);
     // Same key, another body.
-    let res = app.post_with_key("/api/v1/bookings", &booking_body(seed.tomorrow, 2), "retry-1").await;
+    let res =
+        app.post_with_key("/api/v1/bookings", &booking_body(seed.tomorrow, 2), "retry-1").await;
     assert_eq!(res.status(), 422);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "idempotency_key_reused");
     assert_eq!(app.count("visits"), 1);
@@ -243,14 +335,21 @@ async fn concurrent_retries_with_one_key_make_one_visit() {
 async fn cancel_needs_the_birth_date_and_frees_the_place() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
-    let booked: Value = app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await.json().await.unwrap();
+    let booked: Value =
+        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await.json().await.unwrap();
     let code = booked["booking_code"].as_str().unwrap();
-    let wrong = app.post(&format!("/api/v1/bookings/{code}/cancel"), &json!({"birth_date": "1991-01-01"})).await;
+    let wrong = app
+        .post(&format!("/api/v1/bookings/{code}/cancel"), &json!({"birth_date": "1991-01-01"}))
+        .await;
     assert_eq!(wrong.status(), 422);
-    let ok = app.post(&format!("/api/v1/bookings/{code}/cancel"), &json!({"birth_date": "1990-05-17"})).await;
+    let ok = app
+        .post(&format!("/api/v1/bookings/{code}/cancel"), &json!({"birth_date": "1990-05-17"}))
+        .await;
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.json::<Value>().await.unwrap()["status"], "cancelled");
-    let again = app.post(&format!("/api/v1/bookings/{code}/cancel"), &json!({"birth_date": "1990-05-17"})).await;
+    let again = app
+        .post(&format!("/api/v1/bookings/{code}/cancel"), &json!({"birth_date": "1990-05-17"}))
+        .await;
     assert_eq!(again.status(), 409);
     assert_eq!(again.json::<Value>().await.unwrap()["error"]["code"], "invalid_transition");
     let list: Vec<Value> = app.get("/api/v1/sessions?date=2026-12-02").await.json().await.unwrap();
@@ -263,7 +362,8 @@ async fn cancel_needs_the_birth_date_and_frees_the_place() {
 async fn check_in_on_the_day_only() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
-    let booked: Value = app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await.json().await.unwrap();
+    let booked: Value =
+        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await.json().await.unwrap();
     let code = booked["booking_code"].as_str().unwrap();
     let early = app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
     assert_eq!(early.status(), 409);
@@ -281,7 +381,12 @@ async fn check_in_on_the_day_only() {
         app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await.json().await.unwrap()
     };
     app.clock.set(wit(2026, 12, 2, 12, 30));
-    let late = app.post(&format!("/api/v1/bookings/{}/check-in", booked2["booking_code"].as_str().unwrap()), &json!({})).await;
+    let late = app
+        .post(
+            &format!("/api/v1/bookings/{}/check-in", booked2["booking_code"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
     assert_eq!(late.status(), 409);
     assert_eq!(late.json::<Value>().await.unwrap()["error"]["code"], "session_over");
 }
@@ -306,7 +411,12 @@ async fn kiosk_tickets_follow_the_kiosk_window() {
     app.clock.set(wit(2026, 12, 1, 11, 45));
     let res = app.post("/api/v1/kiosk/tickets", &body).await;
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "kiosk_closed");
-    let bad = app.post("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn", "phone": "999"})).await;
+    let bad = app
+        .post(
+            "/api/v1/kiosk/tickets",
+            &json!({"session_id": seed.today, "payer": "jkn", "phone": "999"}),
+        )
+        .await;
     assert_eq!(bad.status(), 422);
     assert_eq!(app.count("visits"), 1);
 }
@@ -315,7 +425,8 @@ async fn kiosk_tickets_follow_the_kiosk_window() {
 async fn two_hundred_parallel_bookings_never_overbook() {
     let app = TestApp::spawn().await;
     let seed = seed_with(&app, 0, 50, 50);
-    let tries = (1..=200).map(|n| app.post("/api/v1/bookings", &booking_body(seed.tomorrow, n)));
+    let bodies: Vec<Value> = (1..=200).map(|n| booking_body(seed.tomorrow, n)).collect();
+    let tries = bodies.iter().map(|body| app.post("/api/v1/bookings", body));
     let answers = futures_util::future::join_all(tries).await;
     let (mut created, mut full, mut numbers) = (0, 0, Vec::new());
     for res in answers {

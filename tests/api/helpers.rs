@@ -72,19 +72,27 @@ fn template() -> &'static str {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let exists: N = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
-            .bind::<diesel::sql_types::Text, _>(&name)
-            .get_result(&mut admin)
-            .expect("look for template");
+        let exists: N =
+            diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+                .bind::<diesel::sql_types::Text, _>(&name)
+                .get_result(&mut admin)
+                .expect("look for template");
         if exists.n == 0 {
             let building = format!("{name}_building");
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}")).execute(&mut admin).expect("drop");
-            diesel::sql_query(format!("CREATE DATABASE {building}")).execute(&mut admin).expect("create template");
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}"))
+                .execute(&mut admin)
+                .expect("drop");
+            diesel::sql_query(format!("CREATE DATABASE {building}"))
+                .execute(&mut admin)
+                .expect("create template");
             {
-                let mut conn = PgConnection::establish(&database_url(&building)).expect("connect template");
+                let mut conn =
+                    PgConnection::establish(&database_url(&building)).expect("connect template");
                 db::migrate(&mut conn).expect("migrate template");
             }
-            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut admin).expect("rename");
+            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .execute(&mut admin)
+                .expect("rename");
         }
         diesel::sql_query("SELECT pg_advisory_unlock(4242)").execute(&mut admin).expect("unlock");
         name
@@ -100,7 +108,7 @@ pub struct TestDb {
 impl TestDb {
     pub fn new() -> TestDb {
         let template = template();
-        let name = format!("sipoli_test_{}", sipoli::config::random_key()[..16].to_string());
+        let name = format!("sipoli_test_{}", &sipoli::config::random_key()[..16]);
         let mut admin = PgConnection::establish(server_url()).expect("connect to the test server");
         diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .execute(&mut admin)
@@ -113,14 +121,20 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(mut admin) = PgConnection::establish(server_url()) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                    .execute(&mut admin);
         }
     }
 }
 
 /// Tuesday 1 December 2026, 07:30 WIT — still Monday 30 November in UTC.
 pub fn default_now() -> DateTime<Utc> {
-    Jayapura.with_ymd_and_hms(2026, 12, 1, 7, 30, 0).single().expect("valid time").with_timezone(&Utc)
+    Jayapura
+        .with_ymd_and_hms(2026, 12, 1, 7, 30, 0)
+        .single()
+        .expect("valid time")
+        .with_timezone(&Utc)
 }
 
 pub fn wit(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -144,7 +158,6 @@ pub fn test_settings() -> Settings {
 
 pub struct TestApp {
     pub address: String,
-    pub port: u16,
     pub client: reqwest::Client,
     pub clock: FixedClock,
     pub pool: PgPool,
@@ -166,7 +179,11 @@ impl TestApp {
         let db = Arc::new(TestDb::new());
         let pool = db::pool(&db.url, 8).expect("pool");
         let clock = FixedClock::new(now);
-        let state = AppState { pool: pool.clone(), settings: Arc::new(test_settings()), clock: Arc::new(clock.clone()) };
+        let state = AppState {
+            pool: pool.clone(),
+            settings: Arc::new(test_settings()),
+            clock: Arc::new(clock.clone()),
+        };
         Self::start(state, clock, db).await
     }
 
@@ -182,7 +199,6 @@ impl TestApp {
         actix_web::rt::spawn(application.server);
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
-            port,
             client: reqwest::Client::builder().build().expect("client"),
             clock,
             pool: state.pool.clone(),
@@ -192,7 +208,9 @@ impl TestApp {
         }
     }
 
-    pub fn conn(&self) -> diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<PgConnection>> {
+    pub fn conn(
+        &self,
+    ) -> diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<PgConnection>> {
         self.pool.get().expect("connection")
     }
 
@@ -243,16 +261,21 @@ impl TestApp {
     /// Create a staff account and log in as it (Bearer token).
     pub async fn login_as(&mut self, username: &str, role: sipoli::auth::Role, clinics: &[&str]) {
         let clinics: Vec<String> = clinics.iter().map(|c| c.to_string()).collect();
-        sipoli::db::staff::upsert_user(&mut self.conn(), username, "Petugas Uji", "rahasia-uji", role, &clinics)
-            .expect("create staff");
-        let res = self.post("/api/v1/auth/login", &json!({"username": username, "password": "rahasia-uji"})).await;
+        sipoli::db::staff::upsert_user(
+            &mut self.conn(),
+            username,
+            "Petugas Uji",
+            "rahasia-uji",
+            role,
+            &clinics,
+        )
+        .expect("create staff");
+        let res = self
+            .post("/api/v1/auth/login", &json!({"username": username, "password": "rahasia-uji"}))
+            .await;
         assert_eq!(res.status(), 200, "login works");
         let body: Value = res.json().await.expect("json");
         self.token = Some(body["token"].as_str().expect("token").to_string());
-    }
-
-    pub fn logout_local(&mut self) {
-        self.token = None;
     }
 
     /// Count rows of a table (to prove that refusals wrote nothing).
@@ -271,8 +294,6 @@ impl TestApp {
 
 /// The catalogue most tests use: Poli Anak (prefix B) with one doctor, and sessions.
 pub struct Seed {
-    pub clinic_id: i32,
-    pub doctor_id: i32,
     /// Today (2026-12-01) 08:00–12:00 WIT.
     pub today: i32,
     /// Tomorrow 08:00–12:00 WIT.
@@ -287,12 +308,22 @@ pub fn seed_with(app: &TestApp, quota_jkn: i32, quota_non_jkn: i32, online_limit
     use sipoli::db::schema::*;
     let mut c = app.conn();
     let clinic_id: i32 = diesel::insert_into(clinics::table)
-        .values((clinics::code.eq("ANA"), clinics::name.eq("Poli Anak"), clinics::prefix.eq("B"), clinics::bpjs_code.eq("ANA"), clinics::room.eq("Ruang 2")))
+        .values((
+            clinics::code.eq("ANA"),
+            clinics::name.eq("Poli Anak"),
+            clinics::prefix.eq("B"),
+            clinics::bpjs_code.eq("ANA"),
+            clinics::room.eq("Ruang 2"),
+        ))
         .returning(clinics::id)
         .get_result(&mut c)
         .expect("clinic");
     let doctor_id: i32 = diesel::insert_into(doctors::table)
-        .values((doctors::code.eq("D003"), doctors::name.eq("dr. Ruth Kogoya, Sp.A"), doctors::bpjs_code.eq(310103)))
+        .values((
+            doctors::code.eq("D003"),
+            doctors::name.eq("dr. Ruth Kogoya, Sp.A"),
+            doctors::bpjs_code.eq(310103),
+        ))
         .returning(doctors::id)
         .get_result(&mut c)
         .expect("doctor");
@@ -302,8 +333,10 @@ pub fn seed_with(app: &TestApp, quota_jkn: i32, quota_non_jkn: i32, online_limit
                 clinic_sessions::clinic_id.eq(clinic_id),
                 clinic_sessions::doctor_id.eq(doctor_id),
                 clinic_sessions::service_date.eq(date),
-                clinic_sessions::starts_at.eq(chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("time")),
-                clinic_sessions::ends_at.eq(chrono::NaiveTime::from_hms_opt(12, 0, 0).expect("time")),
+                clinic_sessions::starts_at
+                    .eq(chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("time")),
+                clinic_sessions::ends_at
+                    .eq(chrono::NaiveTime::from_hms_opt(12, 0, 0).expect("time")),
                 clinic_sessions::quota_jkn.eq(quota_jkn),
                 clinic_sessions::quota_non_jkn.eq(quota_non_jkn),
                 clinic_sessions::online_limit.eq(online_limit),
@@ -314,7 +347,7 @@ pub fn seed_with(app: &TestApp, quota_jkn: i32, quota_non_jkn: i32, online_limit
     };
     let today = session(&mut c, NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"));
     let tomorrow = session(&mut c, NaiveDate::from_ymd_opt(2026, 12, 2).expect("date"));
-    Seed { clinic_id, doctor_id, today, tomorrow }
+    Seed { today, tomorrow }
 }
 
 /// A valid online booking body; `n` varies the identity.

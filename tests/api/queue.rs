@@ -8,12 +8,20 @@ use crate::helpers::*;
 async fn three_walk_ins(app: &TestApp, session: i32) -> Vec<i64> {
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let res = app.post("/api/v1/kiosk/tickets", &json!({"session_id": session, "payer": "non_jkn"})).await;
+        let res = app
+            .post("/api/v1/kiosk/tickets", &json!({"session_id": session, "payer": "non_jkn"}))
+            .await;
         assert_eq!(res.status(), 201);
         let t: Value = res.json().await.unwrap();
         let id: i64 = diesel::RunQueryDsl::get_result::<i64>(
             diesel::QueryDsl::select(
-                diesel::QueryDsl::filter(sipoli::db::schema::visits::table, diesel::ExpressionMethods::eq(sipoli::db::schema::visits::booking_code, t["booking_code"].as_str().unwrap().to_string())),
+                diesel::QueryDsl::filter(
+                    sipoli::db::schema::visits::table,
+                    diesel::ExpressionMethods::eq(
+                        sipoli::db::schema::visits::booking_code,
+                        t["booking_code"].as_str().unwrap().to_string(),
+                    ),
+                ),
                 sipoli::db::schema::visits::id,
             ),
             &mut app.conn(),
@@ -31,30 +39,61 @@ async fn a_clinic_day_call_start_finish() {
     let ids = three_walk_ins(&app, seed.today).await;
     app.login_as("perawat", Role::Clinic, &["ANA"]).await;
 
-    let called: Value = app.post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({})).await.json().await.unwrap();
+    let called: Value = app
+        .post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(called["ticket"], "B-001");
     assert_eq!(called["status"], "called");
-    let queue: Value = app.get(&format!("/api/v1/sessions/{}/queue", seed.today)).await.json().await.unwrap();
+    let queue: Value =
+        app.get(&format!("/api/v1/sessions/{}/queue", seed.today)).await.json().await.unwrap();
     assert_eq!(queue["now_serving"][0]["ticket"], "B-001");
     assert_eq!(queue["waiting_count"], 2);
     assert_eq!(queue["next"][0]["ticket"], "B-002");
 
-    let recalled: Value = app.post(&format!("/api/v1/staff/visits/{}/recall", ids[0]), &json!({})).await.json().await.unwrap();
+    let recalled: Value = app
+        .post(&format!("/api/v1/staff/visits/{}/recall", ids[0]), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(recalled["call_count"], 2);
     app.clock.advance(chrono::Duration::minutes(2));
-    assert_eq!(app.post(&format!("/api/v1/staff/visits/{}/start", ids[0]), &json!({})).await.status(), 200);
+    assert_eq!(
+        app.post(&format!("/api/v1/staff/visits/{}/start", ids[0]), &json!({})).await.status(),
+        200
+    );
     app.clock.advance(chrono::Duration::minutes(12));
-    let done: Value = app.post(&format!("/api/v1/staff/visits/{}/finish", ids[0]), &json!({})).await.json().await.unwrap();
+    let done: Value = app
+        .post(&format!("/api/v1/staff/visits/{}/finish", ids[0]), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(done["status"], "done");
     // Illegal: finishing twice, starting a waiting visit.
     let res = app.post(&format!("/api/v1/staff/visits/{}/finish", ids[0]), &json!({})).await;
     assert_eq!(res.status(), 409);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "invalid_transition");
-    assert_eq!(app.post(&format!("/api/v1/staff/visits/{}/start", ids[1]), &json!({})).await.status(), 409);
+    assert_eq!(
+        app.post(&format!("/api/v1/staff/visits/{}/start", ids[1]), &json!({})).await.status(),
+        409
+    );
     // Every transition is in the audit log with its actor.
     let events: Vec<(String, String)> = diesel::RunQueryDsl::load(
         diesel::QueryDsl::select(
-            diesel::QueryDsl::order(diesel::QueryDsl::filter(sipoli::db::schema::visit_events::table, diesel::ExpressionMethods::eq(sipoli::db::schema::visit_events::visit_id, ids[0])), sipoli::db::schema::visit_events::id),
+            diesel::QueryDsl::order(
+                diesel::QueryDsl::filter(
+                    sipoli::db::schema::visit_events::table,
+                    diesel::ExpressionMethods::eq(
+                        sipoli::db::schema::visit_events::visit_id,
+                        ids[0],
+                    ),
+                ),
+                sipoli::db::schema::visit_events::id,
+            ),
             (sipoli::db::schema::visit_events::kind, sipoli::db::schema::visit_events::actor),
         ),
         &mut app.conn(),
@@ -75,8 +114,16 @@ async fn skip_and_return_places_after_the_next_two() {
     app.login_as("perawat", Role::Clinic, &["ANA"]).await;
     let call = format!("/api/v1/staff/sessions/{}/call-next", seed.today);
     app.post(&call, &json!({})).await;
-    assert_eq!(app.post(&format!("/api/v1/staff/visits/{}/skip", ids[0]), &json!({})).await.status(), 200);
-    let back: Value = app.post(&format!("/api/v1/staff/visits/{}/return", ids[0]), &json!({})).await.json().await.unwrap();
+    assert_eq!(
+        app.post(&format!("/api/v1/staff/visits/{}/skip", ids[0]), &json!({})).await.status(),
+        200
+    );
+    let back: Value = app
+        .post(&format!("/api/v1/staff/visits/{}/return", ids[0]), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(back["status"], "waiting");
     let mut order = Vec::new();
     for _ in 0..6 {
@@ -97,9 +144,19 @@ async fn priority_patients_are_called_first() {
     let seed = seed(&app);
     let ids = three_walk_ins(&app, seed.today).await;
     app.login_as("perawat", Role::Clinic, &["ANA"]).await;
-    let res = app.post(&format!("/api/v1/staff/visits/{}/priority", ids[2]), &json!({"priority": true, "reason": "lansia"})).await;
+    let res = app
+        .post(
+            &format!("/api/v1/staff/visits/{}/priority", ids[2]),
+            &json!({"priority": true, "reason": "lansia"}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
-    let v: Value = app.post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({})).await.json().await.unwrap();
+    let v: Value = app
+        .post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["ticket"], "B-003");
 }
 
@@ -116,7 +173,8 @@ async fn two_clerks_calling_at_once_get_different_patients() {
     let mut empty = 0;
     for res in answers {
         match res.status().as_u16() {
-            200 => tickets.push(res.json::<Value>().await.unwrap()["ticket"].as_str().unwrap().to_string()),
+            200 => tickets
+                .push(res.json::<Value>().await.unwrap()["ticket"].as_str().unwrap().to_string()),
             409 => empty += 1,
             s => panic!("status {s}"),
         }
@@ -132,16 +190,25 @@ async fn late_check_in_is_placed_after_the_next_two() {
     let seed = seed(&app);
     let mut codes = Vec::new();
     for n in 1..=4 {
-        let b: Value = app.post("/api/v1/bookings", &booking_body(seed.today, n)).await.json().await.unwrap();
+        let b: Value =
+            app.post("/api/v1/bookings", &booking_body(seed.today, n)).await.json().await.unwrap();
         codes.push(b["booking_code"].as_str().unwrap().to_string());
     }
     // B-002, B-003, B-004 check in on time; B-001 (estimated 08:00) arrives at 08:45.
     app.clock.set(wit(2026, 12, 1, 7, 50));
     for code in &codes[1..] {
-        assert_eq!(app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await.status(), 200);
+        assert_eq!(
+            app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await.status(),
+            200
+        );
     }
     app.clock.set(wit(2026, 12, 1, 8, 45));
-    let st: Value = app.post(&format!("/api/v1/bookings/{}/check-in", codes[0]), &json!({})).await.json().await.unwrap();
+    let st: Value = app
+        .post(&format!("/api/v1/bookings/{}/check-in", codes[0]), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(st["status"], "waiting");
     assert_eq!(st["position"], 2, "placed after the next two waiting");
 }
@@ -150,14 +217,25 @@ async fn late_check_in_is_placed_after_the_next_two() {
 async fn no_shows_are_swept_after_the_session() {
     let app = TestApp::spawn_at(wit(2026, 11, 30, 9, 0)).await;
     let seed = seed(&app);
-    let b: Value = app.post("/api/v1/bookings", &booking_body(seed.today, 1)).await.json().await.unwrap();
+    let b: Value =
+        app.post("/api/v1/bookings", &booking_body(seed.today, 1)).await.json().await.unwrap();
     app.clock.set(wit(2026, 12, 1, 11, 59));
     sipoli::maintenance::tick(&app.state).await.unwrap();
-    let st: Value = app.get(&format!("/api/v1/bookings/{}", b["booking_code"].as_str().unwrap())).await.json().await.unwrap();
+    let st: Value = app
+        .get(&format!("/api/v1/bookings/{}", b["booking_code"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(st["status"], "booked");
     app.clock.set(wit(2026, 12, 1, 12, 1));
     sipoli::maintenance::tick(&app.state).await.unwrap();
-    let st: Value = app.get(&format!("/api/v1/bookings/{}", b["booking_code"].as_str().unwrap())).await.json().await.unwrap();
+    let st: Value = app
+        .get(&format!("/api/v1/bookings/{}", b["booking_code"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(st["status"], "no_show");
 }
 
@@ -178,7 +256,10 @@ async fn estimates_learn_from_measured_service_times() {
     // Now 09:00; the last of the six is 2 behind the first waiting one: 09:00 + 2 × 20 min.
     let code: String = diesel::RunQueryDsl::get_result(
         diesel::QueryDsl::select(
-            diesel::QueryDsl::filter(sipoli::db::schema::visits::table, diesel::ExpressionMethods::eq(sipoli::db::schema::visits::queue_number, 6)),
+            diesel::QueryDsl::filter(
+                sipoli::db::schema::visits::table,
+                diesel::ExpressionMethods::eq(sipoli::db::schema::visits::queue_number, 6),
+            ),
             sipoli::db::schema::visits::booking_code,
         ),
         &mut app.conn(),
@@ -187,4 +268,27 @@ async fn estimates_learn_from_measured_service_times() {
     let st: Value = app.get(&format!("/api/v1/bookings/{code}")).await.json().await.unwrap();
     assert_eq!(st["position"], 2);
     assert_eq!(st["estimated_at"], "2026-12-01T09:40:00+09:00");
+}
+
+#[actix_web::test]
+async fn two_nodes_share_one_queue() {
+    let mut node1 = TestApp::spawn_at(wit(2026, 12, 1, 8, 0)).await;
+    let seed = seed(&node1);
+    let ids = three_walk_ins(&node1, seed.today).await;
+    let mut node2 = node1.another_node().await;
+    node1.login_as("perawat", Role::Clinic, &["ANA"]).await;
+    node2.token = node1.token.clone();
+    // Both nodes call at once: two different patients, in order, never the same one twice.
+    let path = format!("/api/v1/staff/sessions/{}/call-next", seed.today);
+    let empty = json!({});
+    let (a, b) = futures_util::join!(node1.post(&path, &empty), node2.post(&path, &empty));
+    let mut called = vec![
+        a.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
+        b.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
+    ];
+    called.sort();
+    assert_eq!(called, ids[..2]);
+    let q: Value =
+        node2.get(&format!("/api/v1/sessions/{}/queue", seed.today)).await.json().await.unwrap();
+    assert_eq!(q["waiting_count"], 1);
 }

@@ -8,10 +8,17 @@ use crate::helpers::*;
 async fn staff_routes_need_a_login() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
-    let res = app.post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({})).await;
+    let res =
+        app.post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({})).await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "unauthorized");
-    let mut bad = app.client.get(app.url("/api/v1/staff/sessions")).bearer_auth("not-a-token").send().await.unwrap();
+    let mut bad = app
+        .client
+        .get(app.url("/api/v1/staff/sessions"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 401);
     bad = app.client.get(app.url("/api/v1/staff/schedules")).send().await.unwrap();
     assert_eq!(bad.status(), 401);
@@ -25,10 +32,12 @@ async fn login_logout_and_wrong_password() {
     assert_eq!(me["user"]["role"], "admin");
     assert_eq!(app.post("/api/v1/auth/logout", &json!({})).await.status(), 200);
     assert_eq!(app.get("/api/v1/auth/me").await.status(), 401, "the token is gone");
-    let res = app.post("/api/v1/auth/login", &json!({"username": "admin", "password": "salah"})).await;
+    let res =
+        app.post("/api/v1/auth/login", &json!({"username": "admin", "password": "salah"})).await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "invalid_credentials");
-    let res = app.post("/api/v1/auth/login", &json!({"username": "nobody", "password": "salah"})).await;
+    let res =
+        app.post("/api/v1/auth/login", &json!({"username": "nobody", "password": "salah"})).await;
     assert_eq!(res.status(), 401);
 }
 
@@ -37,13 +46,19 @@ async fn repeated_failures_lock_the_account() {
     let mut app = TestApp::spawn().await;
     app.login_as("admin", Role::Admin, &[]).await;
     for _ in 0..5 {
-        let res = app.post("/api/v1/auth/login", &json!({"username": "admin", "password": "salah"})).await;
+        let res = app
+            .post("/api/v1/auth/login", &json!({"username": "admin", "password": "salah"}))
+            .await;
         assert_eq!(res.status(), 401);
     }
-    let res = app.post("/api/v1/auth/login", &json!({"username": "admin", "password": "rahasia-uji"})).await;
+    let res = app
+        .post("/api/v1/auth/login", &json!({"username": "admin", "password": "rahasia-uji"}))
+        .await;
     assert_eq!(res.status(), 429, "locked even with the right password");
     app.clock.advance(chrono::Duration::minutes(6));
-    let res = app.post("/api/v1/auth/login", &json!({"username": "admin", "password": "rahasia-uji"})).await;
+    let res = app
+        .post("/api/v1/auth/login", &json!({"username": "admin", "password": "rahasia-uji"}))
+        .await;
     assert_eq!(res.status(), 200);
 }
 
@@ -51,8 +66,18 @@ async fn repeated_failures_lock_the_account() {
 async fn cookie_logins_need_the_csrf_header_for_changes() {
     let app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
     let seed = seed(&app);
-    sipoli::db::staff::upsert_user(&mut app.conn(), "perawat", "", "rahasia-uji", Role::Clinic, &["ANA".into()]).unwrap();
-    let res = app.post("/api/v1/auth/login", &json!({"username": "perawat", "password": "rahasia-uji"})).await;
+    sipoli::db::staff::upsert_user(
+        &mut app.conn(),
+        "perawat",
+        "",
+        "rahasia-uji",
+        Role::Clinic,
+        &["ANA".into()],
+    )
+    .unwrap();
+    let res = app
+        .post("/api/v1/auth/login", &json!({"username": "perawat", "password": "rahasia-uji"}))
+        .await;
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     let body: Value = res.json().await.unwrap();
@@ -61,7 +86,15 @@ async fn cookie_logins_need_the_csrf_header_for_changes() {
     let res = app.client.post(&call).header("cookie", &pair).json(&json!({})).send().await.unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "csrf_failed");
-    let res = app.client.post(&call).header("cookie", &pair).header("X-CSRF-Token", body["csrf_token"].as_str().unwrap()).json(&json!({})).send().await.unwrap();
+    let res = app
+        .client
+        .post(&call)
+        .header("cookie", &pair)
+        .header("X-CSRF-Token", body["csrf_token"].as_str().unwrap())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 409, "through to the queue, which is empty");
 }
 
@@ -76,7 +109,11 @@ async fn roles_are_enforced() {
         use diesel::prelude::*;
         use sipoli::db::schema::clinics;
         diesel::insert_into(clinics::table)
-            .values((clinics::code.eq("MAT"), clinics::name.eq("Poli Mata"), clinics::prefix.eq("E")))
+            .values((
+                clinics::code.eq("MAT"),
+                clinics::name.eq("Poli Mata"),
+                clinics::prefix.eq("E"),
+            ))
             .execute(&mut app.conn())
             .unwrap();
     }
@@ -103,8 +140,21 @@ async fn roles_are_enforced() {
     assert_eq!(app.count("patients"), 1);
     // Clinic staff cannot register at the counter.
     app.login_as("anak", Role::Clinic, &["ANA"]).await;
-    assert_eq!(app.post("/api/v1/staff/registrations", &json!({"session_id": seed.today, "payer": "non_jkn"})).await.status(), 403);
-    let list: Value = app.get(&format!("/api/v1/staff/sessions/{}/queue", seed.today)).await.json().await.unwrap();
+    assert_eq!(
+        app.post(
+            "/api/v1/staff/registrations",
+            &json!({"session_id": seed.today, "payer": "non_jkn"})
+        )
+        .await
+        .status(),
+        403
+    );
+    let list: Value = app
+        .get(&format!("/api/v1/staff/sessions/{}/queue", seed.today))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["visits"].as_array().unwrap().len(), 2);
     assert_eq!(list["visits"][1]["patient_name"], "Yakobus Uji");
 }
