@@ -8,7 +8,7 @@ use crate::db::{self, queue, sessions};
 pub async fn tick(state: &AppState) -> crate::error::AppResult<()> {
     let (tz, now, today) = (state.tz(), state.now(), state.today());
     let days = state.settings.rules.online_days_ahead;
-    db::run(&state.pool, move |c| {
+    db::transaction(&state.pool, move |c| {
         sessions::materialize(c, today, today + chrono::Duration::days(days))?;
         let gone = queue::sweep_no_shows(c, tz, now)?;
         if gone > 0 {

@@ -57,5 +57,12 @@ pub fn record(
         })
         .returning(VisitEvent::as_returning())
         .get_result(conn)?;
+    after_record(conn, visit, &event)?;
     Ok(event)
+}
+
+/// Work that must commit or roll back together with the event: the outboxes (patient
+/// notifications, reports to BPJS) add their rows here, inside the caller's transaction.
+fn after_record(_conn: &mut PgConnection, _visit: &Visit, _event: &VisitEvent) -> AppResult<()> {
+    Ok(())
 }

@@ -348,21 +348,30 @@ pub fn now_serving(conn: &mut PgConnection, session_id: i32) -> AppResult<Vec<Vi
         .load(conn)?)
 }
 
-/// Bookings never checked in by the end of their session become no-shows (one statement,
-/// with their events).
+/// Bookings never checked in by the end of their session become no-shows, each through
+/// [`apply`] so that its event (and whatever hooks on events) is written like any other.
 pub fn sweep_no_shows(conn: &mut PgConnection, tz: Tz, now: DateTime<Utc>) -> AppResult<usize> {
-    let n = diesel::sql_query(
-        "WITH gone AS (
-             UPDATE visits v SET status = 'no_show', updated_at = $1
-             FROM clinic_sessions s
-             WHERE s.id = v.session_id AND v.status = 'booked'
-               AND (s.service_date + s.ends_at) AT TIME ZONE $2 < $1
-             RETURNING v.id, v.session_id)
-         INSERT INTO visit_events (visit_id, session_id, kind, from_status, to_status, actor, created_at)
-         SELECT id, session_id, 'no_show', 'booked', 'no_show', 'system', $1 FROM gone",
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let gone: Vec<Id> = diesel::sql_query(
+        "SELECT v.id FROM visits v JOIN clinic_sessions s ON s.id = v.session_id
+         WHERE v.status = 'booked' AND (s.service_date + s.ends_at) AT TIME ZONE $2 < $1
+         ORDER BY v.id LIMIT 1000",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<diesel::sql_types::Text, _>(tz.name())
-    .execute(conn)?;
-    Ok(n)
+    .load(conn)?;
+    let mut swept = 0;
+    for Id { id } in gone {
+        // Checked in or swept by another worker meanwhile: the state machine says no.
+        match apply(conn, id, Action::NoShow, &Actor::system(), now, json!({})) {
+            Ok(_) => swept += 1,
+            Err(e) if e.code == "invalid_transition" => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(swept)
 }

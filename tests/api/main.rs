@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bookings;
+mod browser;
 mod helpers;
 mod queue;
 mod schedules;
