@@ -19,6 +19,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Every constructor goes through here (production and tests), so a field added to
+    /// the state is set up in one place.
+    pub fn new(pool: PgPool, settings: Settings, clock: SharedClock) -> AppState {
+        AppState { pool, settings: Arc::new(settings), clock }
+    }
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

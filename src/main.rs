@@ -155,7 +155,7 @@ fn prepare(settings: Settings) -> Result<AppState, AppError> {
     let url = db::resolve_url(&settings)?;
     db::migrate(&mut db::connect(&url)?)?;
     let pool = db::pool(&url, settings.pool_size)?;
-    Ok(AppState { pool, settings: Arc::new(settings), clock: Arc::new(SystemClock) })
+    Ok(AppState::new(pool, settings, Arc::new(SystemClock)))
 }
 
 fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), AppError> {

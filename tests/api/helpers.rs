@@ -179,17 +179,17 @@ impl TestApp {
         let db = Arc::new(TestDb::new());
         let pool = db::pool(&db.url, 8).expect("pool");
         let clock = FixedClock::new(now);
-        let state = AppState {
-            pool: pool.clone(),
-            settings: Arc::new(test_settings()),
-            clock: Arc::new(clock.clone()),
-        };
+        let state = AppState::new(pool, test_settings(), Arc::new(clock.clone()));
         Self::start(state, clock, db).await
     }
 
     /// A second node on the same database (for multi-node tests).
     pub async fn another_node(&self) -> TestApp {
-        Self::start(self.state.clone(), self.clock.clone(), self.db.clone()).await
+        // Its own pool and state, as a separate process would have; same database and clock.
+        let pool = db::pool(&self.db.url, 8).expect("pool");
+        let settings = (*self.state.settings).clone();
+        let state = AppState::new(pool, settings, Arc::new(self.clock.clone()));
+        Self::start(state, self.clock.clone(), self.db.clone()).await
     }
 
     async fn start(state: AppState, clock: FixedClock, db: Arc<TestDb>) -> TestApp {
