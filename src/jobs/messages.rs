@@ -136,11 +136,11 @@ impl<'a> View<'a> {
                 format!("It is your turn! {}, please go to {}", f.ticket, self.room())
             }
             ("session_cancelled", false) => {
-                format!("Mohon maaf: jadwal {} {} dibatalkan", f.doctor, self.date)
+                format!("Mohon maaf: jadwal praktik {} pada {} dibatalkan", f.doctor, self.date)
             }
             (_, false) => format!("Informasi antrean {}", f.ticket),
             ("session_cancelled", true) => {
-                format!("We are sorry: {}'s session on {} is cancelled", f.doctor, self.date)
+                format!("We are sorry: the session of {} on {} is cancelled", f.doctor, self.date)
             }
             (_, true) => format!("About your visit, ticket {}", f.ticket),
         }
