@@ -68,6 +68,7 @@ fn main() {
         language: "id".into(),
         position: Some(3),
         note: None,
+        walk_in: false,
     };
     let payload = serde_json::to_value(&facts).unwrap();
     let now = Utc::now();

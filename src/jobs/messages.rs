@@ -113,6 +113,12 @@ impl<'a> View<'a> {
     pub fn subject(&self) -> String {
         let f = self.facts;
         match (self.kind, self.en) {
+            ("booking_confirmed", false) if f.walk_in => {
+                format!("Nomor antrean {} di {}", f.ticket, self.clinic)
+            }
+            ("booking_confirmed", true) if f.walk_in => {
+                format!("Your ticket {} at {}", f.ticket, self.clinic)
+            }
             ("booking_confirmed", false) => {
                 format!("Booking {} terkonfirmasi: {}, {}", f.booking_code, self.clinic, self.date)
             }
@@ -243,6 +249,7 @@ mod tests {
             language: language.into(),
             position: Some(3),
             note: None,
+            walk_in: false,
         }
     }
 
@@ -271,6 +278,12 @@ mod tests {
         assert!(m.text.contains("Rabu, 2 Desember 2026"));
         assert!(m.text.contains("08:40 WIT"), "{}", m.text);
         assert!(m.text.contains("https://sipoli.test/antrean/7KQ2M9XA"));
+        let walk_in = Facts { walk_in: true, ..facts("id") };
+        let m = render(Kind::BookingConfirmed, &walk_in, tz, "https://sipoli.test").unwrap();
+        assert_eq!(m.subject, "Nomor antrean B-007 di Poli Anak");
+        assert!(m.text.contains("Anda sudah masuk antrean hari ini"), "{}", m.text);
+        assert!(!m.text.contains("check-in"), "{}", m.text);
+        assert!(m.short.contains("Kami kabari saat giliran Anda dekat"), "{}", m.short);
         let m = render(Kind::Called, &facts("en"), tz, "https://sipoli.test").unwrap();
         assert!(m.subject.contains("It is your turn"), "{}", m.subject);
         assert!(m.text.contains("Ruang 2"));

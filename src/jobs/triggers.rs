@@ -73,6 +73,9 @@ pub struct Facts {
     /// The hospital's note when a session is cancelled.
     #[serde(default)]
     pub note: Option<String>,
+    /// A ticket taken at the kiosk or the counter: the patient is already in the queue.
+    #[serde(default)]
+    pub walk_in: bool,
 }
 
 impl Facts {
@@ -98,6 +101,7 @@ impl Facts {
             language: visit.language.clone(),
             position: None,
             note: None,
+            walk_in: visit.channel == "kiosk" || visit.channel == "counter",
         })
     }
 }

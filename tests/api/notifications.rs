@@ -286,6 +286,7 @@ fn enqueue_jobs(app: &TestApp, n: usize) {
         language: "id".into(),
         position: None,
         note: None,
+        walk_in: false,
     };
     let payload = serde_json::to_value(&facts).unwrap();
     let new: Vec<NewJob> = (0..n)
@@ -599,4 +600,31 @@ async fn a_running_worker_is_woken_by_listen() {
     // Stop it inside the runtime (its SMTP pool closes its connections on drop).
     running.abort();
     actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+}
+
+#[actix_web::test]
+async fn a_kiosk_ticket_with_a_phone_number_gets_a_text_without_one_nothing() {
+    let app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
+    let seed = seed(&app);
+    let gw = gateway(vec![]).await;
+    let ticket = json!({"session_id": seed.today, "payer": "non_jkn"});
+    assert_eq!(app.post("/api/v1/kiosk/tickets", &ticket).await.status(), 201);
+    assert_eq!(app.count("notification_jobs"), 0, "no phone, no message");
+    let with_phone = json!({"session_id": seed.today, "payer": "non_jkn", "phone": "081298765432"});
+    assert_eq!(app.post("/api/v1/kiosk/tickets", &with_phone).await.status(), 201);
+    let url = gw.url.clone();
+    let w = worker(&app, |s| s.jobs.webhook_url = Some(url));
+    assert_eq!(w.run_until_empty().await.unwrap().sent, 1);
+    let requests = gw.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].0, None, "no secret set, no signature");
+    let body: Value = serde_json::from_slice(&requests[0].1).unwrap();
+    println!("webhook body: {body}");
+    assert_eq!(body["to"], "081298765432");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("RSUD Mimika: nomor antrean Anda B-002 di Poli Anak, perkiraan pukul"),
+        "{message}"
+    );
+    assert!(message.contains("Kami kabari saat giliran Anda dekat."), "{message}");
 }
