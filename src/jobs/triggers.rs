@@ -9,8 +9,9 @@ use serde_json::json;
 use super::queue::{self, NewJob};
 use super::settings::JobSettings;
 use crate::db::models::{Visit, VisitEvent};
+use crate::db::queue as visit_queue;
 use crate::db::schema::visits;
-use crate::db::{queue as visit_queue, sessions};
+use crate::db::sessions::{self, SessionView};
 use crate::domain::queue::estimate;
 use crate::error::AppResult;
 
@@ -80,10 +81,13 @@ pub struct Facts {
 
 impl Facts {
     pub fn of(conn: &mut PgConnection, visit: &Visit) -> AppResult<Facts> {
-        let view = sessions::get(conn, visit.session_id)?;
+        Ok(Facts::from_view(visit, sessions::get(conn, visit.session_id)?))
+    }
+
+    pub fn from_view(visit: &Visit, view: SessionView) -> Facts {
         let room =
             if visit.room.is_empty() { view.clinic.room.clone() } else { visit.room.clone() };
-        Ok(Facts {
+        Facts {
             booking_code: visit.booking_code.clone(),
             ticket: visit.ticket.clone(),
             clinic_en: if view.clinic.name_en.is_empty() {
@@ -102,7 +106,7 @@ impl Facts {
             position: None,
             note: None,
             walk_in: visit.channel == "kiosk" || visit.channel == "counter",
-        })
+        }
     }
 }
 
@@ -218,7 +222,7 @@ pub fn check_turns(
         if !close {
             continue;
         }
-        let mut facts = Facts::of(conn, &visit)?;
+        let mut facts = Facts::from_view(&visit, view.clone());
         facts.position = Some(position);
         facts.estimated_at = at.with_timezone(&Utc);
         let key = format!("turn_approaching:{}", visit.id);

@@ -395,7 +395,17 @@ async fn turn_approaching_goes_out_when_the_third_patient_ahead_is_called_and_on
     let sent = jobs_of(&app, "turn_approaching", last);
     assert_eq!(sent.len(), 2, "email and webhook");
     assert!(sent.iter().all(|j| j.status == "sent" && j.payload["position"] == 3));
-    // More calls (and a skip that moves people about) send nothing more to them.
+    // The called patient is skipped and comes back, placed after the next two waiting:
+    // ahead of the last one again (4 ahead), then calls bring it back to 3, 2 … — nothing
+    // more is sent to them.
+    let third = patients[2].1;
+    for action in ["skip", "return"] {
+        let res = app.post(&format!("/api/v1/staff/visits/{third}/{action}"), &json!({})).await;
+        assert_eq!(res.status(), 200, "{action}");
+    }
+    let status: Value =
+        app.get(&format!("/api/v1/bookings/{}", patients[6].0)).await.json().await.unwrap();
+    assert_eq!(status["position"], 4);
     for _ in 0..3 {
         assert_eq!(app.post(&call, &json!({})).await.status(), 200);
         w.run_until_empty().await.unwrap();
