@@ -51,6 +51,8 @@ pub struct Settings {
     pub log_json: bool,
     pub session_hours: i64,
     pub rules: BookingRules,
+    /// Notification jobs: channels, thresholds, retries (`jobs::settings`).
+    pub jobs: crate::jobs::JobSettings,
     /// Project directory: where `var/` lives.
     pub root: PathBuf,
 }
@@ -108,6 +110,7 @@ impl Settings {
             log_json: var("SIPOLI_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
             session_hours: parsed("SIPOLI_SESSION_HOURS", 12)?,
             rules,
+            jobs: crate::jobs::JobSettings::from_env()?,
             root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         })
     }

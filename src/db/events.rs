@@ -63,6 +63,7 @@ pub fn record(
 
 /// Work that must commit or roll back together with the event: the outboxes (patient
 /// notifications, reports to BPJS) add their rows here, inside the caller's transaction.
-fn after_record(_conn: &mut PgConnection, _visit: &Visit, _event: &VisitEvent) -> AppResult<()> {
+fn after_record(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> AppResult<()> {
+    crate::jobs::triggers::on_visit_event(conn, visit, event)?;
     Ok(())
 }

@@ -152,6 +152,7 @@ pub fn test_settings() -> Settings {
         log_json: false,
         session_hours: 12,
         rules: BookingRules::default(),
+        jobs: sipoli::jobs::JobSettings::default(),
         root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
     }
 }

@@ -4,6 +4,8 @@
 mod bookings;
 mod browser;
 mod helpers;
+mod notifications;
 mod queue;
 mod schedules;
+mod smtp_server;
 mod staff;

@@ -1,0 +1,2 @@
+DROP TABLE notification_jobs;
+DROP FUNCTION notification_jobs_notify();

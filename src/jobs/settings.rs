@@ -1,0 +1,100 @@
+//! Settings of the notification jobs, read once from the environment.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `SMTP_URL` | — (write `.eml` files) | mail relay, e.g. `smtp://user:pass@host:587?tls=required`, `smtps://…` |
+//! | `SMTP_FROM` | `SIPOLI RSUD Mimika <sipoli@localhost>` | sender of the emails |
+//! | `SIPOLI_WEBHOOK_URL` | — (write `.json` files) | SMS/WhatsApp gateway receiving `POST {to, message, kind, booking_code}` |
+//! | `SIPOLI_WEBHOOK_SECRET` | — | key of the `X-Sipoli-Signature` HMAC-SHA256 of the body |
+//! | `SIPOLI_OUTBOX_DIR` | `var/outbox` | where messages go when no relay or gateway is set |
+//! | `SIPOLI_NOTIFY_TURN_AHEAD` | `3` | "turn approaching" when at most this many patients are ahead … |
+//! | `SIPOLI_NOTIFY_TURN_MINUTES` | `20` | … or the estimate is at most this many minutes away |
+//! | `SIPOLI_NOTIFY_REMINDER_AT` | `16:00` | local time of the day-before reminder |
+//! | `SIPOLI_NOTIFY_RETRY_SECONDS` | `30` | first retry delay; doubled at each attempt (with jitter), at most 6 hours |
+//! | `SIPOLI_NOTIFY_POLL_SECONDS` | `5` | how often a worker looks for due jobs without being woken |
+use std::path::PathBuf;
+
+use chrono::NaiveTime;
+
+use crate::config::{Secret, SettingsError};
+
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    pub smtp_url: Option<Secret>,
+    pub smtp_from: String,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<Secret>,
+    /// Relative paths are taken from the project directory (`Settings::root`).
+    pub outbox_dir: PathBuf,
+    pub turn_ahead: i64,
+    pub turn_minutes: i64,
+    pub reminder_at: NaiveTime,
+    pub retry_base_seconds: i64,
+    pub poll_seconds: u64,
+    /// How long a claimed job stays with its worker before another may take it.
+    pub lease_seconds: i64,
+    /// Jobs claimed at once by one worker.
+    pub batch_size: i64,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            smtp_url: None,
+            smtp_from: "SIPOLI RSUD Mimika <sipoli@localhost>".into(),
+            webhook_url: None,
+            webhook_secret: None,
+            outbox_dir: PathBuf::from("var/outbox"),
+            turn_ahead: 3,
+            turn_minutes: 20,
+            reminder_at: NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default(),
+            retry_base_seconds: 30,
+            poll_seconds: 5,
+            lease_seconds: 120,
+            batch_size: 20,
+        }
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, SettingsError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => {
+            v.parse().map_err(|_| SettingsError { name, problem: format!("cannot read {v:?}") })
+        }
+    }
+}
+
+impl JobSettings {
+    pub fn from_env() -> Result<JobSettings, SettingsError> {
+        let d = JobSettings::default();
+        let reminder_at = match var("SIPOLI_NOTIFY_REMINDER_AT") {
+            None => d.reminder_at,
+            Some(v) => NaiveTime::parse_from_str(&v, "%H:%M").map_err(|_| SettingsError {
+                name: "SIPOLI_NOTIFY_REMINDER_AT",
+                problem: format!("{v:?} is not HH:MM"),
+            })?,
+        };
+        if let Some(url) = var("SMTP_URL") {
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url)
+                .map_err(|e| SettingsError { name: "SMTP_URL", problem: e.to_string() })?;
+        }
+        Ok(JobSettings {
+            smtp_url: var("SMTP_URL").map(Secret::new),
+            smtp_from: var("SMTP_FROM").unwrap_or(d.smtp_from),
+            webhook_url: var("SIPOLI_WEBHOOK_URL"),
+            webhook_secret: var("SIPOLI_WEBHOOK_SECRET").map(Secret::new),
+            outbox_dir: var("SIPOLI_OUTBOX_DIR").map(PathBuf::from).unwrap_or(d.outbox_dir),
+            turn_ahead: number("SIPOLI_NOTIFY_TURN_AHEAD", d.turn_ahead)?,
+            turn_minutes: number("SIPOLI_NOTIFY_TURN_MINUTES", d.turn_minutes)?,
+            reminder_at,
+            retry_base_seconds: number("SIPOLI_NOTIFY_RETRY_SECONDS", d.retry_base_seconds)?.max(1),
+            poll_seconds: number("SIPOLI_NOTIFY_POLL_SECONDS", d.poll_seconds)?.max(1),
+            ..d
+        })
+    }
+}

@@ -1,0 +1,129 @@
+//! Staff view of the outbox: recent jobs with their status, attempts and last error, and a
+//! retry for dead ones. Admins see everything; clinic staff the jobs of their clinics.
+use actix_web::{HttpResponse, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::queue::{self, Job};
+use super::schema::notification_jobs;
+use crate::app::AppState;
+use crate::auth::{Role, Staff};
+use crate::db::{self, schema::visits};
+use crate::error::{AppError, AppResult};
+
+/// Routes of this module; registered before the `/api/v1` scope, whose fallback would
+/// otherwise answer 404.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/staff/notifications", web::get().to(list_notifications))
+        .route("/api/v1/staff/notifications/{id}/retry", web::post().to(retry_notification));
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+}
+
+fn job_json(job: &Job, ticket: Option<&str>, booking_code: Option<&str>) -> Value {
+    json!({
+        "id": job.id,
+        "kind": job.kind,
+        "channel": job.channel,
+        "recipient": job.recipient,
+        "status": job.status,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "last_error": job.last_error,
+        "run_at": job.run_at,
+        "sent_at": job.sent_at,
+        "created_at": job.created_at,
+        "visit_id": job.visit_id,
+        "ticket": ticket,
+        "booking_code": booking_code,
+    })
+}
+
+fn may_see(staff: &Staff) -> AppResult<Option<Vec<i32>>> {
+    match staff.role {
+        Role::Admin => Ok(None),
+        Role::Clinic => Ok(Some(staff.clinic_ids.clone())),
+        Role::Registration => Err(AppError::forbidden()),
+    }
+}
+
+/// `GET /api/v1/staff/notifications?status=dead&limit=100`: newest first.
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let clinics = may_see(&staff)?;
+    let status = query.status.clone().filter(|s| !s.is_empty());
+    if let Some(s) = &status
+        && !["pending", "sent", "failed", "dead"].contains(&s.as_str())
+    {
+        return Err(AppError::bad_request(
+            "invalid_status",
+            "Status harus pending, sent, failed atau dead.",
+            "Status must be pending, sent, failed or dead.",
+        ));
+    }
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let rows = db::run(&state.pool, move |c| {
+        let mut q = notification_jobs::table
+            .inner_join(visits::table)
+            .filter(notification_jobs::channel.ne("internal"))
+            .order(notification_jobs::id.desc())
+            .limit(limit)
+            .select((Job::as_select(), visits::ticket, visits::booking_code))
+            .into_boxed();
+        if let Some(s) = status {
+            q = q.filter(notification_jobs::status.eq(s));
+        }
+        if let Some(ids) = clinics {
+            q = q.filter(visits::clinic_id.eq_any(ids));
+        }
+        let rows: Vec<(Job, String, String)> = q.load(c)?;
+        Ok(rows.iter().map(|(j, t, b)| job_json(j, Some(t), Some(b))).collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "jobs": rows })))
+}
+
+/// `POST /api/v1/staff/notifications/{id}/retry`: a dead job gets a fresh set of attempts.
+pub async fn retry_notification(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let clinics = may_see(&staff)?;
+    let id = path.into_inner();
+    let now = state.now();
+    let body = db::transaction(&state.pool, move |c| {
+        let clinic: Option<i32> = notification_jobs::table
+            .inner_join(visits::table)
+            .filter(notification_jobs::id.eq(id))
+            .select(visits::clinic_id)
+            .first(c)
+            .optional()?;
+        let visible = clinic.is_some_and(|cl| clinics.as_ref().is_none_or(|ids| ids.contains(&cl)));
+        if !visible {
+            return Err(AppError::not_found(
+                "unknown_notification",
+                "Notifikasi tidak ditemukan.",
+                "Notification not found.",
+            ));
+        }
+        let job = queue::revive(c, id, now)?.ok_or_else(|| {
+            AppError::conflict(
+                "not_dead",
+                "Hanya notifikasi yang gagal total (dead) yang dapat dikirim ulang.",
+                "Only notifications that have given up (dead) can be retried.",
+            )
+        })?;
+        Ok(job_json(&job, None, None))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
