@@ -105,18 +105,12 @@ fn main() {
     // Each session can take every booking: no refusals, so every request does the full work.
     let sessions = seed(&mut conn, session_count, bookings);
 
-    let settings = Settings {
-        database_url: None,
-        bind: "127.0.0.1:0".into(),
-        base_url: "http://127.0.0.1".into(),
-        timezone: Jayapura,
-        secret_key: Secret::new("bench"),
-        pool_size: 16,
-        log_json: false,
-        session_hours: 12,
-        rules: Default::default(),
-        root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-    };
+    // Whatever the environment says, with the benchmark's own pool size and zone.
+    let mut settings = Settings::from_env().expect("settings");
+    settings.database_url = None;
+    settings.timezone = Jayapura;
+    settings.secret_key = Secret::new("bench");
+    settings.pool_size = 16;
     let now = Jayapura.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).single().expect("time");
     let clock = FixedClock::new(now.to_utc());
     let pool = db::pool(&url, settings.pool_size).expect("pool");
