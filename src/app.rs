@@ -41,6 +41,7 @@ impl AppState {
 
 /// Routes and middleware of one node.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    crate::jkn::configure(cfg);
     crate::api::configure(cfg);
 }
 

@@ -51,6 +51,8 @@ pub struct Settings {
     pub log_json: bool,
     pub session_hours: i64,
     pub rules: BookingRules,
+    /// Mobile JKN bridge (`src/jkn`): inbound credentials, BPJS reporting.
+    pub jkn: crate::jkn::JknSettings,
     /// Project directory: where `var/` lives.
     pub root: PathBuf,
 }
@@ -108,6 +110,7 @@ impl Settings {
             log_json: var("SIPOLI_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
             session_hours: parsed("SIPOLI_SESSION_HOURS", 12)?,
             rules,
+            jkn: crate::jkn::JknSettings::from_env()?,
             root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         })
     }

@@ -13,5 +13,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod jkn;
 pub mod maintenance;
 pub mod telemetry;

@@ -172,6 +172,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
     actix_web::rt::System::new().block_on(async move {
         if with_worker {
             maintenance::spawn(state.clone());
+            sipoli::jkn::reports::spawn(state.clone());
         }
         let application = app::build(state, listener).map_err(AppError::internal)?;
         println!("SIPOLI berjalan di / is running at {base}");
@@ -185,6 +186,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
 fn worker(settings: Settings) -> Result<(), AppError> {
     let state = prepare(settings)?;
     actix_web::rt::System::new().block_on(async move {
+        sipoli::jkn::reports::spawn(state.clone());
         maintenance::spawn(state);
         println!("SIPOLI worker running; Ctrl-C to stop");
         actix_web::rt::signal::ctrl_c().await.map_err(AppError::internal)

@@ -64,5 +64,6 @@ pub fn record(
 /// Work that must commit or roll back together with the event: the outboxes (patient
 /// notifications, reports to BPJS) add their rows here, inside the caller's transaction.
 fn after_record(_conn: &mut PgConnection, _visit: &Visit, _event: &VisitEvent) -> AppResult<()> {
+    crate::jkn::reports::enqueue(_conn, _visit, _event)?;
     Ok(())
 }

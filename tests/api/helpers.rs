@@ -152,6 +152,12 @@ pub fn test_settings() -> Settings {
         log_json: false,
         session_hours: 12,
         rules: BookingRules::default(),
+        jkn: sipoli::jkn::JknSettings {
+            username: Some("mobilejkn".into()),
+            password: Some(Secret::new("sandi-jkn-uji")),
+            token_minutes: 60,
+            bpjs: None,
+        },
         root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
     }
 }
