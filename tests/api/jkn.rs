@@ -851,3 +851,41 @@ async fn the_bpjs_client_signs_requests_and_decrypts_answers() {
     assert_eq!(answer.code, 201);
     assert_eq!(shared.lock().unwrap().bad_signatures, 1);
 }
+
+#[actix_web::test]
+async fn the_contract_answers_against_the_demo_catalogue() {
+    let app = TestApp::spawn().await;
+    sipoli::demo::seed_catalogue(&mut app.conn(), app.state.today()).unwrap();
+    let t = token(&app).await;
+    // Every open session of tomorrow, named as Mobile JKN names it, is found.
+    let sessions: Vec<Value> =
+        app.get("/api/v1/sessions?date=2026-12-02").await.json().await.unwrap();
+    assert!(sessions.len() > 5, "the demo has sessions on a Wednesday");
+    for s in &sessions {
+        let hours = format!(
+            "{}-{}",
+            &s["starts_at"].as_str().unwrap()[11..16],
+            &s["ends_at"].as_str().unwrap()[11..16]
+        );
+        let body = json!({"kodepoli": s["clinic"]["bpjs_code"], "kodedokter": s["doctor"]["bpjs_code"],
+                          "tanggalperiksa": "2026-12-02", "jampraktek": hours});
+        let (status, res) = call(&app, "statusantrean", &t, &body).await;
+        assert_eq!(status, 200, "{body} → {res}");
+        assert_eq!(res["response"]["namapoli"], s["clinic"]["name"]);
+        assert_eq!(res["response"]["kuotajkn"], s["quota"]["jkn"]);
+    }
+    // And a new patient books the first of them.
+    let s = &sessions[0];
+    register(&app, &t, 1).await;
+    let mut body = ambil(1, "2026-12-02");
+    body["kodepoli"] = s["clinic"]["bpjs_code"].clone();
+    body["kodedokter"] = s["doctor"]["bpjs_code"].clone();
+    body["jampraktek"] = json!(format!(
+        "{}-{}",
+        &s["starts_at"].as_str().unwrap()[11..16],
+        &s["ends_at"].as_str().unwrap()[11..16]
+    ));
+    let (status, res) = call(&app, "ambilantrean", &t, &body).await;
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(res["response"]["angkaantrean"], 1);
+}
