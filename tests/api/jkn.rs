@@ -889,3 +889,73 @@ async fn the_contract_answers_against_the_demo_catalogue() {
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["response"]["angkaantrean"], 1);
 }
+
+#[actix_web::test]
+async fn parallel_mobile_jkn_and_web_bookings_share_one_quota() {
+    let app = TestApp::spawn().await;
+    let seed = seed_with(&app, 3, 10, 20);
+    let t = token(&app).await;
+    for n in 1..=8 {
+        register(&app, &t, n).await;
+    }
+    let jkn = (1..=4).map(|n| {
+        let (app, t) = (&app, &t);
+        async move {
+            let (status, res) = call(app, "ambilantrean", t, &ambil(n, "2026-12-02")).await;
+            (status, res["response"]["nomorantrean"].as_str().map(str::to_string))
+        }
+    });
+    let web = (5..=8).map(|n| {
+        let app = &app;
+        async move {
+            let mut body = booking_body(seed.tomorrow, n);
+            body["payer"] = json!("jkn");
+            body["patient"]["bpjs_no"] = json!(card(n));
+            body["patient"]["name"] = json!(format!("Pasien JKN {n}"));
+            let res = app.post("/api/v1/bookings", &body).await;
+            let status = res.status().as_u16();
+            let placed: Value = res.json().await.unwrap();
+            (
+                if status == 201 { 200 } else { status },
+                placed["ticket"].as_str().map(str::to_string),
+            )
+        }
+    });
+    let (a, b) = futures_util::future::join(
+        futures_util::future::join_all(jkn),
+        futures_util::future::join_all(web),
+    )
+    .await;
+    let mut tickets: Vec<String> =
+        a.into_iter().chain(b).filter(|(s, _)| *s == 200).filter_map(|(_, t)| t).collect();
+    tickets.sort();
+    assert_eq!(tickets, ["B-001", "B-002", "B-003"], "exactly the JKN quota, numbers gap-free");
+    assert_eq!(session_counters(&app, seed.tomorrow), (3, 0, 3));
+}
+
+#[actix_web::test]
+async fn two_workers_send_each_report_once_and_in_order() {
+    let mut app = TestApp::spawn().await;
+    let seed = seed(&app);
+    let shared: Shared = Arc::default();
+    let base = start_bpjs(shared.clone());
+    let first = web_jkn_booking(&app, seed.tomorrow, 1).await;
+    let second = web_jkn_booking(&app, seed.tomorrow, 2).await;
+    through_the_day(&mut app, seed.tomorrow, &first).await;
+    through_the_day(&mut app, seed.tomorrow, &second).await;
+    let (state_a, client_a) = reporter(&app, &base);
+    let (state_b, client_b) = reporter(&app, &base);
+    let (a, b) = futures_util::future::join(
+        reports::run_until_idle(&state_a, &client_a),
+        reports::run_until_idle(&state_b, &client_b),
+    )
+    .await;
+    assert_eq!(a.unwrap() + b.unwrap(), 8);
+    let bpjs = shared.lock().unwrap();
+    assert_eq!(bpjs.log.len(), 8, "nothing sent twice: {:?}", bpjs.log);
+    assert!(bpjs.log.iter().all(|(_, _, status)| *status == 200), "{:?}", bpjs.log);
+    for code in [&first, &second] {
+        let order: Vec<i64> = bpjs.tasks[code].iter().map(|(t, _)| *t).collect();
+        assert_eq!(order, [3, 4, 5]);
+    }
+}
