@@ -108,13 +108,14 @@ fn known_to_bpjs(conn: &mut PgConnection, visit: &Visit) -> AppResult<bool> {
 /// Queue what BPJS must hear about this event. JKN visits booked through our own
 /// channels are added (`/antrean/add`); then check-in → task 3 (tasks 1, 2 and 3 for a
 /// new patient registered at the counter), start → 4, finish → 5, cancel → `/antrean/batal`,
-/// no-show → 99, each at the event's own time. What Mobile JKN itself told us (booking,
-/// check-in or cancel through `/jkn/`) is not echoed back.
+/// no-show → 99, each at the event's own time. A booking or a cancellation made through
+/// Mobile JKN is not echoed back; a check-in through it is still reported as task 3 (an
+/// answer that BPJS already has it counts as delivered).
 pub fn enqueue(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> AppResult<()> {
     if visit.payer != "jkn" && visit.channel != "jkn" {
         return Ok(());
     }
-    if event.actor == "jkn" {
+    if event.actor == "jkn" && event.kind == "cancel" {
         return Ok(());
     }
     let at = event.created_at;
@@ -415,6 +416,12 @@ mod tests {
         assert_eq!(missing_before("Kodebooking tidak ditemukan", Some(3)), Some(Missing::Add));
         assert_eq!(missing_before("Internal error", Some(4)), None);
         assert_eq!(missing_before("Ok", None), None);
+    }
+
+    #[test]
+    fn already_there_counts_as_delivered() {
+        assert!(already_there("TaskId=3 sudah ada"));
+        assert!(!already_there("TaskId=3 belum ada"));
     }
 
     #[test]

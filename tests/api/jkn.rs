@@ -448,6 +448,13 @@ async fn check_in_until_the_session_ends_and_no_cancel_after_it() {
         visits::table.order(visits::id).select(visits::status).load(&mut app.conn()).unwrap()
     };
     assert_eq!(statuses, ["waiting", "booked", "booked"]);
+    // BPJS hears of the check-in as task 3 at its real time; nothing else was reported.
+    let rows =
+        reports::of_visit(&mut app.conn(), visit_id(&app, first["kodebooking"].as_str().unwrap()))
+            .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].taskid, rows[0].waktu), (Some(3), ms(2026, 12, 2, 7, 45)));
+    assert_eq!(app.count("bpjs_tasks"), 1);
 }
 
 #[actix_web::test]
@@ -558,6 +565,8 @@ async fn stand_in(req: HttpRequest, body: web::Bytes, bpjs: web::Data<Shared>) -
                 (201, format!("TaskId={p} belum ada"))
             } else if done.last().is_some_and(|(_, w)| *w > waktu) {
                 (201, "Waktu TaskId tidak boleh lebih kecil dari TaskId sebelumnya".into())
+            } else if done.iter().any(|(t, _)| *t == taskid) {
+                (201, format!("TaskId={taskid} sudah ada"))
             } else if b.lose_task == Some(taskid) {
                 b.lose_task = None;
                 (200, "OK".into())
