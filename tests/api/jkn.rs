@@ -968,3 +968,19 @@ async fn two_workers_send_each_report_once_and_in_order() {
         assert_eq!(order, [3, 4, 5]);
     }
 }
+
+#[actix_web::test]
+async fn a_report_claimed_by_a_worker_that_died_is_sent_after_its_lease() {
+    let app = TestApp::spawn().await;
+    let seed = seed(&app);
+    let shared: Shared = Arc::default();
+    let (state, client) = reporter(&app, &start_bpjs(shared.clone()));
+    let code = web_jkn_booking(&app, seed.tomorrow, 1).await;
+    // A worker claims the add, then its process dies before sending.
+    let claimed = reports::claim(&mut app.conn(), app.state.now()).unwrap().unwrap();
+    assert_eq!(claimed.kind, "add");
+    assert_eq!(reports::run_until_idle(&state, &client).await.unwrap(), 0, "still leased");
+    app.clock.advance(Duration::minutes(6));
+    assert_eq!(reports::run_until_idle(&state, &client).await.unwrap(), 1);
+    assert_eq!(shared.lock().unwrap().added, std::slice::from_ref(&code));
+}
