@@ -42,6 +42,7 @@ impl AppState {
 /// Routes and middleware of one node.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::jobs::configure(cfg);
+    crate::jkn::configure(cfg);
     crate::api::configure(cfg);
 }
 

@@ -53,6 +53,8 @@ pub struct Settings {
     pub rules: BookingRules,
     /// Notification jobs: channels, thresholds, retries (`jobs::settings`).
     pub jobs: crate::jobs::JobSettings,
+    /// Mobile JKN bridge (`src/jkn`): inbound credentials, BPJS reporting.
+    pub jkn: crate::jkn::JknSettings,
     /// Project directory: where `var/` lives.
     pub root: PathBuf,
 }
@@ -111,6 +113,7 @@ impl Settings {
             session_hours: parsed("SIPOLI_SESSION_HOURS", 12)?,
             rules,
             jobs: crate::jobs::JobSettings::from_env()?,
+            jkn: crate::jkn::JknSettings::from_env()?,
             root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         })
     }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod jkn;
 pub mod jobs;
 pub mod maintenance;
 pub mod telemetry;

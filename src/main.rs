@@ -173,6 +173,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         if with_worker {
             maintenance::spawn(state.clone());
             sipoli::jobs::spawn(state.clone());
+            sipoli::jkn::reports::spawn(state.clone());
         }
         let application = app::build(state, listener).map_err(AppError::internal)?;
         println!("SIPOLI berjalan di / is running at {base}");
@@ -187,6 +188,7 @@ fn worker(settings: Settings) -> Result<(), AppError> {
     let state = prepare(settings)?;
     actix_web::rt::System::new().block_on(async move {
         sipoli::jobs::spawn(state.clone());
+        sipoli::jkn::reports::spawn(state.clone());
         maintenance::spawn(state);
         println!("SIPOLI worker running; Ctrl-C to stop");
         actix_web::rt::signal::ctrl_c().await.map_err(AppError::internal)

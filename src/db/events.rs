@@ -65,5 +65,6 @@ pub fn record(
 /// notifications, reports to BPJS) add their rows here, inside the caller's transaction.
 fn after_record(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> AppResult<()> {
     crate::jobs::triggers::on_visit_event(conn, visit, event)?;
+    crate::jkn::reports::enqueue(conn, visit, event)?;
     Ok(())
 }

@@ -153,6 +153,12 @@ pub fn test_settings() -> Settings {
         session_hours: 12,
         rules: BookingRules::default(),
         jobs: sipoli::jobs::JobSettings::default(),
+        jkn: sipoli::jkn::JknSettings {
+            username: Some("mobilejkn".into()),
+            password: Some(Secret::new("sandi-jkn-uji")),
+            token_minutes: 60,
+            bpjs: None,
+        },
         root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
     }
 }

@@ -4,6 +4,7 @@
 mod bookings;
 mod browser;
 mod helpers;
+mod jkn;
 mod notifications;
 mod queue;
 mod schedules;

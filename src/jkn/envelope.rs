@@ -1,0 +1,49 @@
+//! The Antrean Online envelope: `{"response": …, "metadata": {"message", "code"}}`, with
+//! the HTTP status equal to the metadata code (200 success, 201 failure, 202 new patient).
+use actix_web::{HttpResponse, http::StatusCode};
+use serde_json::{Value, json};
+
+/// What a service answers when it succeeds.
+#[derive(Debug)]
+pub enum Answer {
+    /// 200 with a `response`.
+    Data(Value),
+    /// 200, metadata only.
+    Done,
+}
+
+/// A refusal: the message says exactly what is wrong (Indonesian, as Mobile JKN shows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub code: u16,
+    pub message: String,
+}
+
+impl Refused {
+    /// A failure (201).
+    pub fn new(message: impl Into<String>) -> Refused {
+        Refused { code: 201, message: message.into() }
+    }
+    /// The patient is not known yet (202): Mobile JKN then calls `pasienbaru`.
+    pub fn new_patient(message: impl Into<String>) -> Refused {
+        Refused { code: 202, message: message.into() }
+    }
+}
+
+fn reply(code: u16, message: &str, response: Option<Value>) -> HttpResponse {
+    let metadata = json!({"message": message, "code": code});
+    let body = match response {
+        Some(r) => json!({"response": r, "metadata": metadata}),
+        None => json!({"metadata": metadata}),
+    };
+    HttpResponse::build(StatusCode::from_u16(code).unwrap_or(StatusCode::OK)).json(body)
+}
+
+/// Render the outcome of a service.
+pub fn render(outcome: Result<Answer, Refused>) -> HttpResponse {
+    match outcome {
+        Ok(Answer::Data(response)) => reply(200, "Ok", Some(response)),
+        Ok(Answer::Done) => reply(200, "Ok", None),
+        Err(refused) => reply(refused.code, &refused.message, None),
+    }
+}

@@ -1,0 +1,540 @@
+//! The services Mobile JKN calls (reference.md, "WS RS"), under `/jkn/`. Every answer is
+//! the Antrean Online envelope; a booking made here goes through the same
+//! [`bookings::book`] as every other booking.
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::envelope::{Answer, Refused, render};
+use super::mapping::{self, BAD_CARD, BAD_NIK, BAD_PHONE, PAST_DATE, refusal_of, required, text};
+use super::token;
+use crate::api::bookings::{self, BookingBody, PatientBody};
+use crate::app::AppState;
+use crate::db::booking::Channel;
+use crate::db::events::Actor;
+use crate::db::models::{NewPatient, Patient, Visit};
+use crate::db::schema::{patients, visits};
+use crate::db::{self, queue};
+use crate::domain::booking_code::BookingCode;
+use crate::domain::identity::{BpjsNo, Nik, PersonName, Phone};
+use crate::domain::visit_status::Action;
+use crate::error::{AppError, AppResult};
+
+type Outcome = Result<Answer, Refused>;
+
+const NOT_ENABLED: &str = "Layanan Antrean Online (Mobile JKN) belum diaktifkan di rumah sakit ini";
+
+fn header(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+fn digest(s: &str) -> [u8; 32] {
+    Sha256::digest(s.as_bytes()).into()
+}
+
+/// `GET /jkn/auth` — headers `x-username`, `x-password` → a token.
+pub async fn auth(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let jkn = &state.settings.jkn;
+    let outcome = (|| {
+        let (Some(user), Some(password)) = (&jkn.username, &jkn.password) else {
+            return Err(Refused::new(NOT_ENABLED));
+        };
+        let given_user = header(&req, "x-username").unwrap_or_default();
+        let given_password = header(&req, "x-password").unwrap_or_default();
+        // Digests compared: the time taken says nothing about the secret.
+        if digest(&given_user) != digest(user)
+            || digest(&given_password) != digest(password.expose())
+        {
+            return Err(Refused::new("Username atau Password Tidak Sesuai"));
+        }
+        let token =
+            token::issue(state.settings.secret_key.expose(), user, state.now(), jkn.token_minutes);
+        Ok(Answer::Data(json!({"token": token})))
+    })();
+    render(outcome)
+}
+
+/// Every service but `auth`: the bridge is on, the token is good for this user, and
+/// the body is a JSON object.
+fn admit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Value, Refused> {
+    let jkn = &state.settings.jkn;
+    let Some(user) = jkn.username.as_deref().filter(|_| jkn.inbound_enabled()) else {
+        return Err(Refused::new(NOT_ENABLED));
+    };
+    let token = header(req, "x-token").ok_or_else(|| Refused::new("Token belum diisi"))?;
+    let given_user =
+        header(req, "x-username").ok_or_else(|| Refused::new("Username belum diisi"))?;
+    if given_user != user {
+        return Err(Refused::new("Username atau Password Tidak Sesuai"));
+    }
+    token::verify(state.settings.secret_key.expose(), &token, &given_user, state.now())
+        .map_err(|p| Refused::new(p.message()))?;
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(Refused::new("Format request tidak sesuai, kirim objek JSON")),
+    }
+}
+
+/// Run database work whose own refusals are `Ok(Err(_))` and whose errors are mapped.
+async fn in_transaction<F>(state: &AppState, work: F) -> Outcome
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<Outcome> + Send + 'static,
+{
+    db::transaction(&state.pool, work).await.unwrap_or_else(|e| Err(refusal_of(&e)))
+}
+
+fn not_past(state: &AppState, date: NaiveDate) -> Result<(), Refused> {
+    if date < state.today() { Err(Refused::new(PAST_DATE)) } else { Ok(()) }
+}
+
+fn ms(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// `POST /jkn/statusantrean`
+pub async fn status_antrean(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    render(status(&state, &req, &body).await)
+}
+
+async fn status(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
+    let b = admit(state, req, body)?;
+    let kodepoli = required(&b["kodepoli"], "Kode poli")?;
+    let date = mapping::date(&b["tanggalperiksa"], "Tanggal periksa")?;
+    not_past(state, date)?;
+    let hours = mapping::hours(&b["jampraktek"])?;
+    let kodedokter = b["kodedokter"].clone();
+    in_transaction(state, move |c| {
+        let s = match mapping::find_session(c, &kodepoli, &kodedokter, date, hours) {
+            Ok(s) => s,
+            Err(r) => return Ok(Err(r)),
+        };
+        let of_session = visits::table.filter(visits::session_id.eq(s.session.id));
+        let total: i64 =
+            of_session.filter(visits::status.ne_all(["cancelled"])).count().get_result(c)?;
+        let left: i64 = of_session
+            .filter(visits::status.eq_any(["booked", "waiting"]))
+            .count()
+            .get_result(c)?;
+        let calling = queue::now_serving(c, s.session.id)?.first().map(|v| v.ticket.clone());
+        Ok(Ok(Answer::Data(json!({
+            "namapoli": s.clinic.name,
+            "namadokter": s.doctor.name,
+            "totalantrean": total,
+            "sisaantrean": left,
+            "antreanpanggil": calling.unwrap_or_else(|| "-".into()),
+            "sisakuotajkn": s.remaining_jkn(),
+            "kuotajkn": s.session.quota_jkn,
+            "sisakuotanonjkn": s.remaining_non_jkn(),
+            "kuotanonjkn": s.session.quota_non_jkn,
+            "keterangan": if s.session.status == "cancelled" {
+                "Jadwal dokter dibatalkan (dokter cuti atau poli tutup)"
+            } else {
+                ""
+            },
+        }))))
+    })
+    .await
+}
+
+/// `POST /jkn/ambilantrean` — 202 when the patient is not registered here yet.
+pub async fn ambil_antrean(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    render(take_number(&state, &req, &body).await)
+}
+
+async fn take_number(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
+    let b = admit(state, req, body)?;
+    let card = text(&b["nomorkartu"]);
+    if let Some(card) = &card {
+        BpjsNo::parse(card).map_err(|_| Refused::new(BAD_CARD))?;
+    }
+    let nik = Nik::parse(&required(&b["nik"], "NIK")?).map_err(|_| Refused::new(BAD_NIK))?;
+    let phone = required(&b["nohp"], "Nomor HP")?;
+    Phone::parse(&phone).map_err(|_| Refused::new(BAD_PHONE))?;
+    let kodepoli = required(&b["kodepoli"], "Kode poli")?;
+    let date = mapping::date(&b["tanggalperiksa"], "Tanggal periksa")?;
+    not_past(state, date)?;
+    let hours = mapping::hours(&b["jampraktek"])?;
+    let visit_type: i16 = text(&b["jeniskunjungan"])
+        .and_then(|s| s.parse().ok())
+        .filter(|t| (1..=4).contains(t))
+        .ok_or_else(|| Refused::new("Jenis kunjungan tidak sesuai (1, 2, 3 atau 4)"))?;
+    let referral = text(&b["nomorreferensi"]);
+    let norm = text(&b["norm"]);
+    let kodedokter = b["kodedokter"].clone();
+    let st = state.clone();
+    in_transaction(state, move |c| {
+        let s = match mapping::find_session(c, &kodepoli, &kodedokter, date, hours) {
+            Ok(s) => s,
+            Err(r) => return Ok(Err(r)),
+        };
+        let found: Vec<Patient> = patients::table
+            .filter(
+                patients::nik
+                    .eq(nik.as_str())
+                    .or(patients::bpjs_no.eq(card.clone().unwrap_or_default())),
+            )
+            .select(Patient::as_select())
+            .load(c)?;
+        let patient = match found.as_slice() {
+            [] => {
+                return Ok(Err(Refused::new_patient(
+                    "Data pasien ini tidak ditemukan, silakan melakukan registrasi pasien baru",
+                )));
+            }
+            [p] => p.clone(),
+            _ => {
+                return Ok(Err(Refused::new(
+                    "NIK dan nomor kartu tercatat atas nama pasien yang berbeda",
+                )));
+            }
+        };
+        if let (Some(given), Some(ours)) = (&norm, &patient.medical_record_no)
+            && given != ours
+        {
+            return Ok(Err(Refused::new("Nomor rekam medis tidak sesuai dengan data pasien")));
+        }
+        // The same validation and the same booking path as the web's bookings.
+        let body = BookingBody {
+            session_id: Some(s.session.id),
+            payer: Some(if card.is_some() { "jkn" } else { "non_jkn" }.into()),
+            patient: PatientBody {
+                nik: Some(nik.as_str().to_string()),
+                name: Some(patient.name.clone()),
+                birth_date: Some(patient.birth_date.to_string()),
+                phone: Some(phone),
+                email: None,
+                bpjs_no: card,
+                medical_record_no: None,
+            },
+            visit_type: Some(visit_type),
+            referral_number: referral,
+            language: Some(patient.language.clone()),
+        };
+        let valid = bookings::validate(&body, st.today())?;
+        let placed = bookings::book(c, &st, &valid, Channel::Jkn, Actor::jkn())?;
+        let (v, s) = (&placed.visit, &placed.session);
+        Ok(Ok(Answer::Data(json!({
+            "nomorantrean": v.ticket,
+            "angkaantrean": v.queue_number,
+            "kodebooking": v.booking_code,
+            "norm": patient.medical_record_no.clone().unwrap_or_default(),
+            "namapoli": s.clinic.name,
+            "namadokter": s.doctor.name,
+            "estimasidilayani": ms(v.estimated_at),
+            "sisakuotajkn": s.remaining_jkn(),
+            "kuotajkn": s.session.quota_jkn,
+            "sisakuotanonjkn": s.remaining_non_jkn(),
+            "kuotanonjkn": s.session.quota_non_jkn,
+            "keterangan": "Peserta harap 30 menit lebih awal guna pencatatan administrasi.",
+        }))))
+    })
+    .await
+}
+
+fn visit_by_code(c: &mut PgConnection, b: &Value) -> AppResult<Result<Visit, Refused>> {
+    let Some(code) = text(&b["kodebooking"]) else {
+        return Ok(Err(Refused::new("Kode booking belum diisi")));
+    };
+    let Ok(code) = BookingCode::parse(&code) else {
+        return Ok(Err(Refused::new("Antrean tidak ditemukan")));
+    };
+    match queue::find_by_code(c, code.as_str()) {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) if e.code == "unknown_booking" => Ok(Err(Refused::new("Antrean tidak ditemukan"))),
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /jkn/sisaantrean`
+pub async fn sisa_antrean(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    render(remaining(&state, &req, &body).await)
+}
+
+async fn remaining(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
+    let b = admit(state, req, body)?;
+    let (tz, now) = (state.tz(), state.now());
+    in_transaction(state, move |c| {
+        let visit = match visit_by_code(c, &b)? {
+            Ok(v) => v,
+            Err(r) => return Ok(Err(r)),
+        };
+        if visit.status == "cancelled" {
+            return Ok(Err(Refused::new("Antrean sudah dibatalkan")));
+        }
+        let st = queue::standing(c, tz, now, visit)?;
+        let waiting = matches!(st.visit.status.as_str(), "booked" | "waiting");
+        let wait_secs = if waiting { (st.estimated_at - now).num_seconds().max(0) } else { 0 };
+        let keterangan = match st.visit.status.as_str() {
+            "called" | "serving" => "Giliran Anda, silakan menuju ruang periksa",
+            "done" => "Pelayanan sudah selesai",
+            "no_show" => "Antrean terlewat (tidak hadir)",
+            _ => "",
+        };
+        Ok(Ok(Answer::Data(json!({
+            "nomorantrean": st.visit.ticket,
+            "namapoli": st.session.clinic.name,
+            "namadokter": st.session.doctor.name,
+            "sisaantrean": st.position,
+            "antreanpanggil": st.now_serving.clone().unwrap_or_else(|| "-".into()),
+            "waktutunggu": wait_secs,
+            "keterangan": keterangan,
+        }))))
+    })
+    .await
+}
+
+/// `POST /jkn/batalantrean`
+pub async fn batal_antrean(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    render(cancel(&state, &req, &body).await)
+}
+
+async fn cancel(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
+    let b = admit(state, req, body)?;
+    let (today, now) = (state.today(), state.now());
+    in_transaction(state, move |c| {
+        let visit = match visit_by_code(c, &b)? {
+            Ok(v) => v,
+            Err(r) => return Ok(Err(r)),
+        };
+        let refusal = match visit.status.as_str() {
+            "cancelled" => Some("Antrean sudah dibatalkan sebelumnya"),
+            _ if visit.service_date < today => {
+                Some("Antrean untuk tanggal yang sudah lewat tidak dapat dibatalkan")
+            }
+            "booked" => None,
+            "no_show" => Some("Antrean sudah terlewat, tidak dapat dibatalkan"),
+            _ => Some("Pasien sudah check in, antrean tidak dapat dibatalkan"),
+        };
+        if let Some(message) = refusal {
+            return Ok(Err(Refused::new(message)));
+        }
+        let reason = text(&b["keterangan"]).unwrap_or_default();
+        // The state machine refuses a cancel after a check-in that raced this one.
+        match queue::apply(
+            c,
+            visit.id,
+            Action::CancelByPatient,
+            &Actor::jkn(),
+            now,
+            json!({"reason": reason}),
+        ) {
+            Ok(_) => Ok(Ok(Answer::Done)),
+            Err(e) if e.code == "invalid_transition" => {
+                Ok(Err(Refused::new("Pasien sudah check in, antrean tidak dapat dibatalkan")))
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}
+
+/// `POST /jkn/checkinantrean`
+pub async fn checkin_antrean(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    render(check_in(&state, &req, &body).await)
+}
+
+async fn check_in(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
+    let b = admit(state, req, body)?;
+    if !b["waktu"].is_i64() && text(&b["waktu"]).and_then(|s| s.parse::<i64>().ok()).is_none() {
+        return Err(Refused::new("Waktu check in tidak sesuai (epoch milidetik)"));
+    }
+    let st = state.clone();
+    in_transaction(state, move |c| {
+        let visit = match visit_by_code(c, &b)? {
+            Ok(v) => v,
+            Err(r) => return Ok(Err(r)),
+        };
+        let refusal = match visit.status.as_str() {
+            "booked" => None,
+            "cancelled" => Some("Antrean sudah dibatalkan"),
+            "no_show" => Some("Antrean sudah terlewat (tidak hadir)"),
+            _ => Some("Antrean sudah check in sebelumnya"),
+        };
+        if let Some(message) = refusal {
+            return Ok(Err(Refused::new(message)));
+        }
+        let (tz, now) = (st.tz(), st.now());
+        match queue::check_in(c, tz, &st.settings.rules, &visit, &Actor::jkn(), now) {
+            Ok(_) => Ok(Ok(Answer::Done)),
+            Err(e) => {
+                let message = match e.code {
+                    "not_today" => "Check in hanya dapat dilakukan pada tanggal periksa",
+                    "session_over" => "Check in tidak dapat dilakukan, jam praktek sudah selesai",
+                    "invalid_transition" => "Antrean sudah check in sebelumnya",
+                    _ => return Err(e),
+                };
+                Ok(Err(Refused::new(message)))
+            }
+        }
+    })
+    .await
+}
+
+/// `POST /jkn/pasienbaru` — registers the patient and gives the medical record number.
+pub async fn pasien_baru(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    render(new_patient(&state, &req, &body).await)
+}
+
+const PASIEN_BARU_FIELDS: [(&str, &str); 11] = [
+    ("alamat", "Alamat"),
+    ("kodeprop", "Kode propinsi"),
+    ("namaprop", "Nama propinsi"),
+    ("kodedati2", "Kode dati 2"),
+    ("namadati2", "Nama dati 2"),
+    ("kodekec", "Kode kecamatan"),
+    ("namakec", "Nama kecamatan"),
+    ("kodekel", "Kode kelurahan"),
+    ("namakel", "Nama kelurahan"),
+    ("rw", "RW"),
+    ("rt", "RT"),
+];
+
+async fn new_patient(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
+    let b = admit(state, req, body)?;
+    let card = BpjsNo::parse(&required(&b["nomorkartu"], "Nomor kartu")?)
+        .map_err(|_| Refused::new(BAD_CARD))?;
+    let nik = Nik::parse(&required(&b["nik"], "NIK")?).map_err(|_| Refused::new(BAD_NIK))?;
+    let kk = required(&b["nomorkk"], "Nomor KK")?;
+    if kk.len() != 16 || !kk.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Refused::new("Format nomor KK tidak sesuai"));
+    }
+    let name = PersonName::parse(&required(&b["nama"], "Nama")?)
+        .map_err(|e| Refused::new(e.id.trim_end_matches('.')))?;
+    let sex = required(&b["jeniskelamin"], "Jenis kelamin")?;
+    if sex != "L" && sex != "P" {
+        return Err(Refused::new("Jenis kelamin tidak sesuai (L atau P)"));
+    }
+    let birth = mapping::date(&b["tanggallahir"], "Tanggal lahir")?;
+    if birth > state.today() {
+        return Err(Refused::new("Tanggal lahir tidak sesuai"));
+    }
+    let phone =
+        Phone::parse(&required(&b["nohp"], "Nomor HP")?).map_err(|_| Refused::new(BAD_PHONE))?;
+    for (field, label) in PASIEN_BARU_FIELDS {
+        required(&b[field], label)?;
+    }
+    let now = state.now();
+    in_transaction(state, move |c| {
+        let known: i64 = patients::table
+            .filter(patients::nik.eq(nik.as_str()).or(patients::bpjs_no.eq(card.as_str())))
+            .count()
+            .get_result(c)?;
+        if known > 0 {
+            return Ok(Err(Refused::new("Data peserta sudah pernah dientrikan")));
+        }
+        // The address stays with BPJS and the civil registry: SIPOLI keeps what a queue needs.
+        loop {
+            let norm = next_medical_record_no(c)?;
+            let inserted = c.transaction(|c| {
+                diesel::insert_into(patients::table)
+                    .values(NewPatient {
+                        nik: Some(nik.as_str().to_string()),
+                        bpjs_no: Some(card.as_str().to_string()),
+                        medical_record_no: Some(norm.clone()),
+                        name: name.as_str().to_string(),
+                        birth_date: birth,
+                        sex: Some(sex.clone()),
+                        phone: Some(phone.as_str().to_string()),
+                        email: None,
+                        language: "id".into(),
+                        created_at: now,
+                    })
+                    .execute(c)
+            });
+            use diesel::result::{DatabaseErrorKind, Error as DieselError};
+            match inserted {
+                Ok(_) => return Ok(Ok(Answer::Data(json!({"norm": norm})))),
+                Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                    if info.constraint_name() == Some("patients_medical_record_no_key") {
+                        // Number already given by hand at the counter: take the next one.
+                        continue;
+                    }
+                    return Ok(Err(Refused::new("Data peserta sudah pernah dientrikan")));
+                }
+                Err(e) => return Err(AppError::from(e)),
+            }
+        }
+    })
+    .await
+}
+
+/// A new medical record number from the sequence, eight digits.
+fn next_medical_record_no(c: &mut PgConnection) -> AppResult<String> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N =
+        diesel::sql_query("SELECT nextval('jkn_medical_record_numbers') AS n").get_result(c)?;
+    Ok(format!("{:08}", n.n))
+}
+
+/// `POST /jkn/jadwaloperasirs` — no surgery scheduling in SIPOLI yet: an empty list.
+pub async fn jadwal_operasi_rs(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let outcome = (|| {
+        let b = admit(&state, &req, &body)?;
+        let from = mapping::date(&b["tanggalawal"], "Tanggal awal")?;
+        let to = mapping::date(&b["tanggalakhir"], "Tanggal akhir")?;
+        if to < from {
+            return Err(Refused::new("Tanggal akhir tidak boleh lebih kecil dari tanggal awal"));
+        }
+        Ok(Answer::Data(json!({"list": []})))
+    })();
+    render(outcome)
+}
+
+/// `POST /jkn/jadwaloperasipasien` — likewise.
+pub async fn jadwal_operasi_pasien(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let outcome = (|| {
+        let b = admit(&state, &req, &body)?;
+        BpjsNo::parse(&required(&b["nopeserta"], "Nomor peserta")?)
+            .map_err(|_| Refused::new(BAD_CARD))?;
+        Ok(Answer::Data(json!({"list": []})))
+    })();
+    render(outcome)
+}
+
+/// Anything else under `/jkn/`.
+pub async fn unknown_service() -> HttpResponse {
+    render(Err(Refused { code: 404, message: "Layanan tidak ditemukan".into() }))
+}
