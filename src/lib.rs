@@ -14,4 +14,6 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod maintenance;
+pub mod realtime;
+pub mod screens;
 pub mod telemetry;

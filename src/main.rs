@@ -173,6 +173,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         if with_worker {
             maintenance::spawn(state.clone());
         }
+        state.live.listen(db::resolve_url(&state.settings)?);
         let application = app::build(state, listener).map_err(AppError::internal)?;
         println!("SIPOLI berjalan di / is running at {base}");
         if demo_data {
