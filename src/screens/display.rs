@@ -14,7 +14,6 @@ use crate::db::schema::visits;
 use crate::db::{self};
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
-use crate::i18n::lang_of;
 use crate::realtime::{ClinicsQuery, parse_clinics};
 
 /// Tickets shown in the "called before" and "next" columns.
@@ -39,7 +38,7 @@ pub async fn display_page(
 ) -> AppResult<HttpResponse> {
     let mut codes: Vec<String> = parse_clinics(query.clinics.as_deref())?.into_iter().collect();
     codes.sort();
-    super::html(&DisplayPage { lang: lang_of(&req).code(), clinics: codes.join(",") })
+    super::html(&DisplayPage { lang: super::screen_lang(&req), clinics: codes.join(",") })
 }
 
 /// `GET /api/v1/displays/state?clinics=ANA,INT` — per clinic, today: the ticket called now,
@@ -206,5 +205,5 @@ pub struct MessagePage {
 /// `GET /display/message` — a small staff form for the running text (signs in through the
 /// JSON API; the change itself needs an admin or clinic account).
 pub async fn message_page(req: HttpRequest) -> AppResult<HttpResponse> {
-    super::html(&MessagePage { lang: lang_of(&req).code() })
+    super::html(&MessagePage { lang: super::screen_lang(&req) })
 }

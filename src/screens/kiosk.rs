@@ -10,7 +10,6 @@ use crate::db::models::Clinic;
 use crate::db::schema::clinics;
 use crate::db::{self, sessions};
 use crate::error::AppResult;
-use crate::i18n::lang_of;
 use crate::realtime::{ClinicsQuery, parse_clinics};
 
 #[derive(askama::Template)]
@@ -32,7 +31,7 @@ pub async fn kiosk_page(
     };
     let mut clinics = clinics;
     clinics.sort();
-    super::html(&KioskPage { lang: lang_of(&req).code(), clinics: clinics.join(",") })
+    super::html(&KioskPage { lang: super::screen_lang(&req), clinics: clinics.join(",") })
 }
 
 /// The active clinics named (all active ones when `codes` is empty), in name order.

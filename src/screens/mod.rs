@@ -35,6 +35,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// The language of a hall screen: Indonesian, unless its URL says `?lang=en`. A kiosk or
+/// a board serves everyone in the hall, whatever its browser's own language is.
+pub fn screen_lang(req: &actix_web::HttpRequest) -> &'static str {
+    let english = req
+        .query_string()
+        .split('&')
+        .any(|kv| kv.strip_prefix("lang=").is_some_and(|v| v.starts_with("en")));
+    if english { "en" } else { "id" }
+}
+
 /// Render an askama page as an HTML response.
 pub fn html(page: &impl askama::Template) -> AppResult<HttpResponse> {
     let body = page.render().map_err(AppError::internal)?;

@@ -5,6 +5,7 @@ mod bookings;
 mod browser;
 mod helpers;
 mod live;
+mod live_browser;
 mod queue;
 mod schedules;
 mod staff;
