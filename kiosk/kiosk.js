@@ -312,8 +312,8 @@
     ]);
   }
 
-  function keypad(keys, onKey) {
-    return el("div", { class: "keypad" }, keys.map(function (k) {
+  function keypad(keys, onKey, extraClass) {
+    return el("div", { class: "keypad" + (extraClass ? " " + extraClass : "") }, keys.map(function (k) {
       return el("button", { type: "button", class: "key" + (k.length > 1 ? " wide" : ""), "data-key": k, onclick: function () { onKey(k); } , text: k === "DEL" ? "⌫ " + t("del") : k === "CLR" ? t("clear") : k });
     }));
   }
@@ -398,7 +398,7 @@
         scan.value = flow.code;
         render();
         scan.focus();
-      }),
+      }, "code"),
       el("div", { class: "row end" }, [go])
     ]);
     render();
@@ -426,17 +426,19 @@
   function ticket(d, checkedIn) {
     var clinicObj = d.clinic || (d.session && d.session.clinic) || {};
     var doctorObj = d.doctor || (d.session && d.session.doctor) || {};
-    var when = new Date().toISOString();
+    var sess = d.session || {};
+    var serviceDate = d.date || sess.date;
+    var hours = sess.starts_at && sess.ends_at ? fmtTime(sess.starts_at) + "–" + fmtTime(sess.ends_at) + " " + t("wit") : "";
     var qr = "/antrean/" + encodeURIComponent(d.booking_code) + "/qr.svg";
     function lines(withQr) {
       return [
         el("p", { class: "t-hospital", text: "RSUD Mimika · SIPOLI" }),
         el("p", { class: "t-label", text: checkedIn ? t("checkedIn") + " — " + t("ticketTaken") : t("yourNumber") }),
-        el("p", { class: "t-number", "data-ticket": d.ticket, text: d.ticket }),
+        el("p", { class: "t-number", "data-ticket": d.ticket, "data-ticket-long": d.ticket.length > 5 ? "1" : null, text: d.ticket }),
         el("dl", { class: "t-facts" }, [
           el("dt", { text: t("clinic") }), el("dd", { class: "t-clinic", text: clinicName(clinicObj) + (clinicObj.room ? " · " + clinicObj.room : "") }),
           el("dt", { text: t("doctor") }), el("dd", { class: "t-doctor", text: doctorObj.name || "" }),
-          el("dt", { text: t("date") }), el("dd", { class: "t-date", text: fmtDate(when) + ", " + fmtTime(when) + " " + t("wit") }),
+          el("dt", { text: t("date") }), el("dd", { class: "t-date", text: (serviceDate ? fmtDate(serviceDate + "T12:00:00+09:00") : "") + (hours ? ", " + hours : "") }),
           el("dt", { text: t("estimate") }), el("dd", { class: "t-estimate", text: fmtTime(d.estimated_at) + " " + t("wit") }),
           el("dt", { text: t("position") }), el("dd", { class: "t-position", text: String(d.position) + (t("people") ? " " + t("people") : "") }),
           el("dt", { text: t("bookingCode") }), el("dd", { class: "t-code", text: d.booking_code })

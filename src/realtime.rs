@@ -35,8 +35,11 @@ use crate::error::{AppError, AppResult};
 const HUB_CAPACITY: usize = 1024;
 /// Comment lines keep proxies from closing idle streams.
 const HEARTBEAT: Duration = Duration::from_secs(15);
-/// At most this many missed events are replayed on reconnect.
+/// Missed events are read back in pages of this size, at most this many pages.
 const REPLAY_LIMIT: i64 = 500;
+const REPLAY_PAGES: usize = 10;
+/// `application_name` of the listening connection (seen in `pg_stat_activity`).
+pub const LISTENER_NAME: &str = "sipoli-listen";
 /// Browsers wait this long before reconnecting a dropped stream.
 const RETRY_MS: u32 = 3000;
 
@@ -135,7 +138,9 @@ impl Hub {
         url: &str,
         last_seen: &mut Option<i64>,
     ) -> Result<(), tokio_postgres::Error> {
-        let (client, mut connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        let mut config: tokio_postgres::Config = url.parse()?;
+        config.application_name(LISTENER_NAME);
+        let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
         let (notices, mut incoming) = tokio::sync::mpsc::unbounded_channel();
         let driver = tokio::spawn(async move {
             let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -303,7 +308,23 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
     let backlog = match last_event_id(req) {
         Some(after) => {
             let f = filter.clone();
-            db::run(&state.pool, move |c| missed_events(c, &f, after)).await?
+            db::run(&state.pool, move |c| {
+                // Page through, up to a bound: a board off for a whole day does not need
+                // every event (it reloads its state on the first one anyway).
+                let mut all: Vec<LiveEvent> = Vec::new();
+                let mut from = after;
+                for _ in 0..REPLAY_PAGES {
+                    let page = missed_events(c, &f, from)?;
+                    let full = page.len() as i64 == REPLAY_LIMIT;
+                    from = page.last().map_or(from, |e| e.id);
+                    all.extend(page);
+                    if !full {
+                        break;
+                    }
+                }
+                Ok(all)
+            })
+            .await?
         }
         None => Vec::new(),
     };

@@ -3,6 +3,7 @@
 //! board's state and running text.
 use std::time::Duration;
 
+use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 use sipoli::auth::Role;
 
@@ -260,6 +261,43 @@ async fn a_call_made_through_one_node_reaches_a_board_on_another() {
     assert!(!other_board.raw.contains("B-001"));
     let res = tokio::time::timeout(Duration::from_millis(300), other_board.next()).await;
     assert!(res.is_err(), "no event for another clinic's board");
+}
+
+#[actix_web::test]
+async fn the_node_listens_again_after_losing_its_connection_and_catches_up() {
+    let app = TestApp::spawn().await;
+    let seed = seed(&app);
+    listening(&app).await;
+    let mut sse = Sse::open(&app, &format!("/api/v1/sessions/{}/events", seed.today), None).await;
+    walk_in(&app, seed.today).await;
+    assert_eq!(sse.next().await.1["ticket"], "B-001");
+
+    // PostgreSQL drops the listening connection (as on a restart).
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let ended: N = diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'sipoli-listen'",
+    )
+    .get_result(&mut app.conn())
+    .unwrap();
+    assert_eq!(ended.n, 1, "one listening connection per node");
+    for _ in 0..200 {
+        if !app.state.live.is_listening() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!app.state.live.is_listening(), "the node noticed the loss");
+    // A ticket taken while the node is deaf still reaches the client, once it listens again.
+    walk_in(&app, seed.today).await;
+    listening(&app).await;
+    assert_eq!(sse.next().await.1["ticket"], "B-002");
+    walk_in(&app, seed.today).await;
+    assert_eq!(sse.next().await.1["ticket"], "B-003");
 }
 
 #[actix_web::test]
