@@ -30,8 +30,10 @@
   }[lang];
 
   /* ---------- clock ---------- */
+  // The server's clock rules: a TV box's own clock is often wrong.
+  var skew = 0;
   function tick() {
-    var now = new Date();
+    var now = new Date(Date.now() + skew);
     try {
       document.getElementById("time").textContent = new Intl.DateTimeFormat("id-ID", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ }).format(now).replace(".", ":") + " WIT";
       document.getElementById("date").textContent = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "id-ID", { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: TZ }).format(now);
@@ -53,6 +55,8 @@
     return ul;
   }
   function render(state) {
+    var server = Date.parse(state.now);
+    if (!isNaN(server)) { skew = server - Date.now(); tick(); }
     var frag = document.createDocumentFragment();
     root.className = "clinics n" + Math.min(state.clinics.length, 4);
     state.clinics.forEach(function (c) {
