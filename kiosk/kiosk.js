@@ -9,7 +9,12 @@
 (function () {
   "use strict";
 
-  var IDLE_MS = 20000;
+  // Back to the start after this long without a touch (`?idle=SECONDS`, 5–300, default 20).
+  var IDLE_MS = (function () {
+    var m = /[?&]idle=(\d+)/.exec(location.search);
+    var s = m ? Math.min(300, Math.max(5, +m[1])) : 20;
+    return s * 1000;
+  })();
   var body = document.body;
   var screen = document.getElementById("screen");
   var printArea = document.getElementById("print-area");

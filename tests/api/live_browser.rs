@@ -51,10 +51,15 @@ async fn a_walk_in_taps_through_the_kiosk_and_gets_a_ticket() {
     b.screenshot("kiosk_start").await;
 
     tap(&b, "#walk-in").await;
+    b.wait_css("[data-clinic=\"ANA\"]").await;
+    b.screenshot("kiosk_clinics").await;
     tap(&b, "[data-clinic=\"ANA\"]").await;
+    b.wait_css(&format!("[data-session=\"{}\"]", seed.today)).await;
+    b.screenshot("kiosk_sessions").await;
     tap(&b, &format!("[data-session=\"{}\"]", seed.today)).await;
     tap(&b, "#payer-umum").await;
     b.wait_css("#phone-skip").await;
+    b.screenshot("kiosk_phone").await;
     // A double tap: both taps reach the button before the screen changes.
     js(&b, "var s = document.getElementById('phone-skip'); s.click(); s.click(); return 1;").await;
     b.wait_css(".ticket [data-ticket]").await;
@@ -110,6 +115,26 @@ async fn the_kiosk_says_plainly_when_the_server_is_gone_and_retries() {
     wait_text(&b, "B-001").await;
     assert_eq!(app.count("visits"), 1);
     b.screenshot("kiosk_landscape_ticket").await;
+    b.close().await;
+}
+
+#[actix_web::test]
+async fn an_idle_kiosk_returns_to_the_start() {
+    let app = TestApp::spawn().await;
+    seed(&app);
+    let b = Browser::start(1080, 1920).await;
+    b.client.goto(&app.url("/kiosk?clinics=ANA&idle=5")).await.unwrap();
+    tap(&b, "#check-in").await;
+    tap(&b, ".key[data-key=\"A\"]").await;
+    assert!(b.body_text().await.contains("Masukkan kode booking"));
+    // Nobody touches it: the start screen comes back by itself.
+    b.client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(fantoccini::Locator::Css("#walk-in"))
+        .await
+        .expect("back at the start");
+    assert!(!b.body_text().await.contains("Masukkan kode booking"));
     b.close().await;
 }
 
