@@ -498,6 +498,7 @@
   // Keep the kiosk from ever showing a dead page: report script errors as a problem.
   window.addEventListener("error", function () { problem({ message: t("offline") }, start, start); });
 
+  window.SIPOLI_KIOSK = true;
   setLang(lang);
   setInterval(tickClock, 10000);
   start();

@@ -159,6 +159,7 @@ impl Hub {
                 }
             }
         });
+        let mut recent = RecentIds::default();
         let relay = async {
             client.batch_execute("LISTEN sipoli_events").await?;
             self.listening.store(true, Ordering::Relaxed);
@@ -169,6 +170,7 @@ impl Hub {
                     for row in client.query(&sql, &[&last]).await? {
                         let event = event_from_row(&row)?;
                         *last_seen = Some(event.id);
+                        recent.insert(event.id);
                         self.publish(event);
                     }
                 }
@@ -185,6 +187,10 @@ impl Hub {
                     tracing::warn!(payload, "unreadable visit event notice");
                     continue;
                 };
+                // A notice that came in during the catch-up may repeat what it sent.
+                if !recent.insert(id) {
+                    continue;
+                }
                 if let Some(row) = client.query_opt(&sql, &[&id]).await? {
                     let event = event_from_row(&row)?;
                     *last_seen = Some(last_seen.map_or(event.id, |l| l.max(event.id)));
@@ -196,6 +202,31 @@ impl Hub {
         let result = relay.await;
         driver.abort();
         result
+    }
+}
+
+/// The last few event ids handed out, so that none goes out twice.
+#[derive(Default)]
+struct RecentIds {
+    order: std::collections::VecDeque<i64>,
+    seen: HashSet<i64>,
+}
+
+impl RecentIds {
+    const KEEP: usize = 1024;
+
+    /// `false` when `id` was handed out already.
+    fn insert(&mut self, id: i64) -> bool {
+        if !self.seen.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > Self::KEEP
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        true
     }
 }
 
@@ -335,6 +366,7 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
     }
     let head =
         futures_util::stream::once(async move { Ok::<_, actix_web::Error>(Bytes::from(first)) });
+    let filter = Arc::new(filter);
     let tail = futures_util::stream::unfold(
         (live, tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT)),
         move |(mut live, mut beat)| {
@@ -422,6 +454,18 @@ mod tests {
             Some(42)
         );
         assert_eq!(notice_id("not json"), None);
+    }
+
+    #[test]
+    fn an_event_id_goes_out_once() {
+        let mut recent = RecentIds::default();
+        assert!(recent.insert(7));
+        assert!(!recent.insert(7));
+        for id in 100..(100 + RecentIds::KEEP as i64) {
+            assert!(recent.insert(id));
+        }
+        assert!(recent.insert(7), "old ids are forgotten, memory stays bounded");
+        assert!(recent.seen.len() <= RecentIds::KEEP);
     }
 
     #[test]
