@@ -9,7 +9,8 @@
 
   function say(s, bad) { result.textContent = s; result.className = bad ? "bad" : "good"; }
   function send(method, path, payload) {
-    var h = { "Content-Type": "application/json", "Accept": "application/json" };
+    var h = { "Content-Type": "application/json", "Accept": "application/json",
+              "Accept-Language": document.documentElement.lang || "id" };
     if (csrf) h["X-CSRF-Token"] = csrf;
     return fetch(path, { method: method, headers: h, credentials: "same-origin", body: payload ? JSON.stringify(payload) : undefined })
       .then(function (r) { return r.json().catch(function () { return {}; }).then(function (b) { return { ok: r.ok, status: r.status, body: b }; }); });

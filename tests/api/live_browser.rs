@@ -315,3 +315,62 @@ async fn live_status_script_follows_a_booking_until_it_is_called() {
     assert_eq!(label, "Giliran Anda!");
     b.close().await;
 }
+
+#[actix_web::test]
+async fn staff_set_the_running_text_through_the_form() {
+    let app = TestApp::spawn().await;
+    seed(&app);
+    sipoli::db::staff::upsert_user(
+        &mut app.conn(),
+        "anak",
+        "Petugas Anak",
+        "rahasia-uji",
+        Role::Clinic,
+        &["ANA".into()],
+    )
+    .unwrap();
+    let b = Browser::start(800, 900).await;
+    b.client.goto(&app.url("/display/message")).await.unwrap();
+    let login = b.wait_css("#login:not([hidden])").await;
+    login
+        .find(fantoccini::Locator::Css("[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("anak")
+        .await
+        .unwrap();
+    login
+        .find(fantoccini::Locator::Css("[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("rahasia-uji")
+        .await
+        .unwrap();
+    tap(&b, "#login button").await;
+    let form = b.wait_css("#message:not([hidden])").await;
+    form.find(fantoccini::Locator::Css("[name=clinic]"))
+        .await
+        .unwrap()
+        .send_keys("ANA")
+        .await
+        .unwrap();
+    form.find(fantoccini::Locator::Css("[name=message]"))
+        .await
+        .unwrap()
+        .send_keys("Poli Anak buka pukul 08.00 WIT")
+        .await
+        .unwrap();
+    tap(&b, "#message button").await;
+    wait_text(&b, "Tersimpan").await;
+    let state: Value = app.get("/api/v1/displays/state?clinics=ANA").await.json().await.unwrap();
+    assert_eq!(state["message"], "Poli Anak buka pukul 08.00 WIT");
+    // A clinic account may not write on every board: the form shows the refusal.
+    b.client
+        .execute("document.querySelector('[name=clinic]').value = ''; return 1;", vec![])
+        .await
+        .unwrap();
+    tap(&b, "#message button").await;
+    wait_text(&b, "tidak berhak").await;
+    b.screenshot("display_message_form").await;
+    b.close().await;
+}
