@@ -16,13 +16,15 @@ pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
     pub clock: SharedClock,
+    /// Live updates of this node: LISTEN connection and SSE fan-out (`crate::realtime`).
+    pub live: crate::realtime::Hub,
 }
 
 impl AppState {
     /// Every constructor goes through here (production and tests), so a field added to
     /// the state is set up in one place.
     pub fn new(pool: PgPool, settings: Settings, clock: SharedClock) -> AppState {
-        AppState { pool, settings: Arc::new(settings), clock }
+        AppState { pool, settings: Arc::new(settings), clock, live: crate::realtime::Hub::new() }
     }
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
@@ -41,6 +43,8 @@ impl AppState {
 
 /// Routes and middleware of one node.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Before the API: its `/api/v1` scope answers 404 for anything it does not know.
+    crate::screens::configure(cfg);
     crate::jobs::configure(cfg);
     crate::jkn::configure(cfg);
     crate::api::configure(cfg);

@@ -16,4 +16,6 @@ pub mod i18n;
 pub mod jkn;
 pub mod jobs;
 pub mod maintenance;
+pub mod realtime;
+pub mod screens;
 pub mod telemetry;

@@ -175,6 +175,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
             sipoli::jobs::spawn(state.clone());
             sipoli::jkn::reports::spawn(state.clone());
         }
+        state.live.listen(db::resolve_url(&state.settings)?);
         let application = app::build(state, listener).map_err(AppError::internal)?;
         println!("SIPOLI berjalan di / is running at {base}");
         if demo_data {

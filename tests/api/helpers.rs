@@ -201,6 +201,7 @@ impl TestApp {
 
     async fn start(state: AppState, clock: FixedClock, db: Arc<TestDb>) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        state.live.listen(db.url.clone());
         let application = app::build(state.clone(), listener).expect("build app");
         let port = application.port;
         actix_web::rt::spawn(application.server);

@@ -5,6 +5,8 @@ mod bookings;
 mod browser;
 mod helpers;
 mod jkn;
+mod live;
+mod live_browser;
 mod notifications;
 mod queue;
 mod schedules;

@@ -1,0 +1,285 @@
+//! SSE fan-out benchmark: N concurrent clients on one node, K calls; prints connect time,
+//! delivery latency (staff call → event at every client, p50/p99/max) and memory.
+//!
+//! ```sh
+//! cargo run --release --example sse_bench -- 2000 20     # clients, calls
+//! cargo run --example sse_bench -- 200 5                  # debug build, smaller
+//! ```
+//!
+//! It uses `DATABASE_URL` or the managed cluster under `var/pg`, in a database of its own
+//! (`sipoli_sse_bench`, dropped and made afresh each run). Server and clients run in this
+//! one process: the memory figure counts both sides. Each client is a plain TCP connection
+//! reading the stream, so the client side costs little. Needs `ulimit -n` above 2 × N + 100.
+#![expect(clippy::unwrap_used, reason = "a benchmark: any failure should stop it loudly")]
+
+use std::error::Error;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use sipoli::app::{self, AppState};
+use sipoli::auth::Role;
+use sipoli::clock::FixedClock;
+use sipoli::config::Settings;
+use sipoli::db::{self, schema::*};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+const DB_NAME: &str = "sipoli_sse_bench";
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// The same server as `url`, another database.
+fn with_database(url: &str, name: &str) -> String {
+    let cut = url.rfind('/').unwrap();
+    let (head, tail) = url.split_at(cut);
+    let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
+    format!("{head}/{name}{query}")
+}
+
+/// A fresh bench database with one clinic, one doctor, one session with room for `calls`.
+fn prepare(url: &str, calls: i32) -> Result<(String, i32), Box<dyn Error>> {
+    let mut admin = PgConnection::establish(url)?;
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"))
+        .execute(&mut admin)?;
+    diesel::sql_query(format!("CREATE DATABASE {DB_NAME}")).execute(&mut admin)?;
+    let bench_url = with_database(url, DB_NAME);
+    let mut c = PgConnection::establish(&bench_url)?;
+    db::migrate(&mut c)?;
+    let clinic: i32 = diesel::insert_into(clinics::table)
+        .values((
+            clinics::code.eq("BEN"),
+            clinics::name.eq("Poli Uji Beban"),
+            clinics::prefix.eq("Z"),
+            clinics::room.eq("Ruang 9"),
+        ))
+        .returning(clinics::id)
+        .get_result(&mut c)?;
+    let doctor: i32 = diesel::insert_into(doctors::table)
+        .values((doctors::code.eq("DBEN"), doctors::name.eq("dr. Uji"), doctors::bpjs_code.eq(1)))
+        .returning(doctors::id)
+        .get_result(&mut c)?;
+    let session: i32 = diesel::insert_into(clinic_sessions::table)
+        .values((
+            clinic_sessions::clinic_id.eq(clinic),
+            clinic_sessions::doctor_id.eq(doctor),
+            clinic_sessions::service_date.eq(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+            clinic_sessions::starts_at.eq(NaiveTime::from_hms_opt(8, 0, 0).unwrap()),
+            clinic_sessions::ends_at.eq(NaiveTime::from_hms_opt(12, 0, 0).unwrap()),
+            clinic_sessions::quota_jkn.eq(0),
+            clinic_sessions::quota_non_jkn.eq(calls),
+            clinic_sessions::online_limit.eq(0),
+        ))
+        .returning(clinic_sessions::id)
+        .get_result(&mut c)?;
+    db::staff::upsert_user(
+        &mut c,
+        "bench",
+        "Bench",
+        "bench-password",
+        Role::Clinic,
+        &["BEN".into()],
+    )?;
+    Ok((bench_url, session))
+}
+
+/// One SSE client: connect, report when the stream is open, then report every call event.
+async fn client(
+    port: u16,
+    session: i32,
+    ready: mpsc::UnboundedSender<Duration>,
+    calls: mpsc::UnboundedSender<(String, Instant)>,
+) {
+    let started = Instant::now();
+    let mut stream = match TcpStream::connect(("127.0.0.1", port)).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("connect: {e}");
+            return;
+        }
+    };
+    let request = format!(
+        "GET /api/v1/sessions/{session}/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return;
+    }
+    let mut buf = vec![0u8; 4096];
+    let mut text = String::new();
+    let mut open = false;
+    loop {
+        let n = match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        let at = Instant::now();
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if !open && text.contains(": sipoli") {
+            open = true;
+            let _ = ready.send(started.elapsed());
+        }
+        while let Some(i) = text.find("data: ") {
+            let Some(end) = text[i..].find('\n') else { break };
+            let line = text[i + 6..i + end].to_string();
+            text.drain(..i + end);
+            if let Ok(event) = serde_json::from_str::<Value>(&line)
+                && event["kind"] == "call"
+            {
+                let _ = calls.send((event["ticket"].as_str().unwrap_or("").to_string(), at));
+            }
+        }
+        if text.len() > 64 * 1024 {
+            text.clear();
+        }
+    }
+}
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
+    let rounds: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let settings = Settings::from_env()?;
+    let url = db::resolve_url(&settings)?;
+    let (bench_url, session) = prepare(&url, rounds)?;
+
+    let clock = FixedClock::new(
+        chrono_tz::Asia::Jayapura.with_ymd_and_hms(2026, 12, 1, 8, 30, 0).unwrap().to_utc(),
+    );
+    let pool = db::pool(&bench_url, 10)?;
+    let state = AppState::new(pool, settings, Arc::new(clock));
+    state.live.listen(bench_url.clone());
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let application = app::build(state.clone(), listener)?;
+    let port = application.port;
+    let server = application.server.handle();
+    actix_web::rt::spawn(application.server);
+    while !state.live.is_listening() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..rounds {
+        let res = http
+            .post(format!("{base}/api/v1/kiosk/tickets"))
+            .json(&json!({"session_id": session, "payer": "non_jkn"}))
+            .send()
+            .await?;
+        assert_eq!(res.status(), 201, "walk-in ticket");
+    }
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "bench", "password": "bench-password"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().unwrap().to_string();
+
+    let rss_before = rss_kib();
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
+    let (calls_tx, mut calls_rx) = mpsc::unbounded_channel();
+    let connect_all = Instant::now();
+    for _ in 0..clients {
+        tokio::spawn(client(port, session, ready_tx.clone(), calls_tx.clone()));
+    }
+    drop((ready_tx, calls_tx));
+    let mut connects = Vec::with_capacity(clients);
+    while connects.len() < clients {
+        match tokio::time::timeout(Duration::from_secs(30), ready_rx.recv()).await {
+            Ok(Some(d)) => connects.push(d),
+            _ => break,
+        }
+    }
+    let connect_total = connect_all.elapsed();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rss_connected = rss_kib();
+    connects.sort();
+
+    let mut latencies = Vec::with_capacity(clients * rounds as usize);
+    let mut missing = 0usize;
+    for _ in 0..rounds {
+        let t0 = Instant::now();
+        let called: Value = http
+            .post(format!("{base}/api/v1/staff/sessions/{session}/call-next"))
+            .bearer_auth(&token)
+            .json(&json!({}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let ticket = called["ticket"].as_str().unwrap_or_default().to_string();
+        let mut got = 0;
+        while got < connects.len() {
+            match tokio::time::timeout(Duration::from_secs(10), calls_rx.recv()).await {
+                Ok(Some((t, at))) if t == ticket => {
+                    latencies.push(at.saturating_duration_since(t0));
+                    got += 1;
+                }
+                Ok(Some(_)) => {}
+                _ => break,
+            }
+        }
+        missing += connects.len() - got;
+    }
+    latencies.sort();
+
+    println!(
+        "SSE fan-out on one node ({} build)",
+        if cfg!(debug_assertions) { "debug" } else { "release" }
+    );
+    println!("clients connected      {} of {clients}", connects.len());
+    println!(
+        "connect                all in {}, per client p50 {} p99 {}",
+        ms(connect_total),
+        ms(percentile(&connects, 0.5)),
+        ms(percentile(&connects, 0.99))
+    );
+    println!(
+        "call → delivery        {} deliveries over {rounds} calls: p50 {} p99 {} max {}{}",
+        latencies.len(),
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+        ms(latencies.last().copied().unwrap_or_default()),
+        if missing > 0 { format!(" ({missing} not delivered)") } else { String::new() }
+    );
+    let grown = rss_connected.saturating_sub(rss_before);
+    println!(
+        "memory (RSS)           {} MiB before clients, {} MiB with them: +{} KiB, {:.1} KiB per client (server and client side)",
+        rss_before / 1024,
+        rss_connected / 1024,
+        grown,
+        grown as f64 / clients.max(1) as f64
+    );
+    server.stop(false).await;
+    let mut admin = PgConnection::establish(&url)?;
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"))
+        .execute(&mut admin)?;
+    Ok(())
+}

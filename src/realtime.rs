@@ -1,0 +1,479 @@
+//! Live updates: PostgreSQL `LISTEN sipoli_events` → an in-process broadcast hub → Server-Sent
+//! Events.
+//!
+//! Every visit transition inserts a `visit_events` row, and a trigger announces its id with
+//! `pg_notify` in the same transaction. Each node keeps ONE listening connection
+//! (tokio-postgres, reconnecting with backoff); for each notice it reads the event's public
+//! facts (ticket, clinic, kind, status — never a name) and hands them to every SSE client of
+//! the node through a `tokio::sync::broadcast` channel. A client reconnecting with
+//! `Last-Event-ID` is first sent what it missed, read from `visit_events`.
+//!
+//! Streams: `/api/v1/sessions/{id}/events` (one clinic session),
+//! `/api/v1/displays/events?clinics=ANA,INT` (a TV board), `/api/v1/bookings/{code}/events`
+//! (the session of one booking: a patient's position moves when others are called).
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use actix_web::http::header::{self, ContentEncoding};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+use futures_util::StreamExt;
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::app::AppState;
+use crate::db::{self, queue};
+use crate::domain::booking_code::BookingCode;
+use crate::error::{AppError, AppResult};
+
+/// How many events a slow client may fall behind before its stream is closed (it then
+/// reconnects with `Last-Event-ID` and catches up from the database).
+const HUB_CAPACITY: usize = 1024;
+/// Comment lines keep proxies from closing idle streams.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Missed events are read back in pages of this size, at most this many pages.
+const REPLAY_LIMIT: i64 = 500;
+const REPLAY_PAGES: usize = 10;
+/// `application_name` of the listening connection (seen in `pg_stat_activity`).
+pub const LISTENER_NAME: &str = "sipoli-listen";
+/// Browsers wait this long before reconnecting a dropped stream.
+const RETRY_MS: u32 = 3000;
+
+/// One visit event as public screens may see it: ticket numbers and kinds, no personal data.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct LiveEvent {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Integer)]
+    pub session_id: i32,
+    #[diesel(sql_type = Text)]
+    pub ticket: String,
+    #[diesel(sql_type = Text)]
+    pub clinic: String,
+    #[diesel(sql_type = Text)]
+    pub clinic_name: String,
+    #[diesel(sql_type = Text)]
+    pub room: String,
+    #[diesel(sql_type = Integer)]
+    pub call_count: i32,
+}
+
+/// The public facts of events; callers append a WHERE clause.
+const EVENT_SELECT: &str = "SELECT e.id, e.kind, e.to_status AS status, e.session_id, \
+     v.ticket, c.code AS clinic, c.name AS clinic_name, \
+     CASE WHEN v.room <> '' THEN v.room ELSE c.room END AS room, v.call_count \
+     FROM visit_events e JOIN visits v ON v.id = e.visit_id JOIN clinics c ON c.id = v.clinic_id";
+
+/// The node's fan-out point. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    sender: broadcast::Sender<Arc<LiveEvent>>,
+    listening: Arc<AtomicBool>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new()
+    }
+}
+
+impl Hub {
+    pub fn new() -> Hub {
+        let (sender, _) = broadcast::channel(HUB_CAPACITY);
+        Hub { sender, listening: Arc::new(AtomicBool::new(false)) }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.sender.subscribe()
+    }
+
+    /// Hand an event to every client of this node.
+    pub fn publish(&self, event: LiveEvent) {
+        // No receivers is not an error: nobody is watching.
+        let _ = self.sender.send(Arc::new(event));
+    }
+
+    /// SSE clients connected to this node now.
+    pub fn clients(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
+    /// Is the LISTEN connection up?
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
+    }
+
+    /// Start the node's LISTEN loop on the current runtime (once per node).
+    pub fn listen(&self, database_url: String) {
+        let hub = self.clone();
+        tokio::spawn(async move { hub.listen_forever(database_url).await });
+    }
+
+    async fn listen_forever(self, url: String) {
+        let mut backoff = Duration::from_millis(500);
+        // The last event handed out: after a reconnect, what came meanwhile is read back.
+        let mut last_seen: Option<i64> = None;
+        loop {
+            match self.listen_once(&url, &mut last_seen).await {
+                Ok(()) => backoff = Duration::from_millis(500),
+                Err(e) => tracing::warn!(error = %e, "LISTEN connection failed"),
+            }
+            self.listening.store(false, Ordering::Relaxed);
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    /// One connection's life: LISTEN, catch up, then relay notices until it drops.
+    async fn listen_once(
+        &self,
+        url: &str,
+        last_seen: &mut Option<i64>,
+    ) -> Result<(), tokio_postgres::Error> {
+        let mut config: tokio_postgres::Config = url.parse()?;
+        config.application_name(LISTENER_NAME);
+        let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+        let (notices, mut incoming) = tokio::sync::mpsc::unbounded_channel();
+        let driver = tokio::spawn(async move {
+            let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+            while let Some(message) = messages.next().await {
+                match message {
+                    Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                        if notices.send(n.payload().to_string()).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "LISTEN connection lost");
+                        break;
+                    }
+                }
+            }
+        });
+        let mut recent = RecentIds::default();
+        let relay = async {
+            client.batch_execute("LISTEN sipoli_events").await?;
+            self.listening.store(true, Ordering::Relaxed);
+            tracing::info!("listening for visit events");
+            match *last_seen {
+                Some(last) => {
+                    let sql = format!("{EVENT_SELECT} WHERE e.id > $1 ORDER BY e.id LIMIT 10000");
+                    for row in client.query(&sql, &[&last]).await? {
+                        let event = event_from_row(&row)?;
+                        *last_seen = Some(event.id);
+                        recent.insert(event.id);
+                        self.publish(event);
+                    }
+                }
+                None => {
+                    let row = client
+                        .query_one("SELECT coalesce(max(id), 0) FROM visit_events", &[])
+                        .await?;
+                    *last_seen = Some(row.try_get(0)?);
+                }
+            }
+            let sql = format!("{EVENT_SELECT} WHERE e.id = $1");
+            while let Some(payload) = incoming.recv().await {
+                let Some(id) = notice_id(&payload) else {
+                    tracing::warn!(payload, "unreadable visit event notice");
+                    continue;
+                };
+                // A notice that came in during the catch-up may repeat what it sent.
+                if !recent.insert(id) {
+                    continue;
+                }
+                if let Some(row) = client.query_opt(&sql, &[&id]).await? {
+                    let event = event_from_row(&row)?;
+                    *last_seen = Some(last_seen.map_or(event.id, |l| l.max(event.id)));
+                    self.publish(event);
+                }
+            }
+            Ok(())
+        };
+        let result = relay.await;
+        driver.abort();
+        result
+    }
+}
+
+/// The last few event ids handed out, so that none goes out twice.
+#[derive(Default)]
+struct RecentIds {
+    order: std::collections::VecDeque<i64>,
+    seen: HashSet<i64>,
+}
+
+impl RecentIds {
+    const KEEP: usize = 1024;
+
+    /// `false` when `id` was handed out already.
+    fn insert(&mut self, id: i64) -> bool {
+        if !self.seen.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > Self::KEEP
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        true
+    }
+}
+
+fn event_from_row(row: &tokio_postgres::Row) -> Result<LiveEvent, tokio_postgres::Error> {
+    Ok(LiveEvent {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        status: row.try_get("status")?,
+        session_id: row.try_get("session_id")?,
+        ticket: row.try_get("ticket")?,
+        clinic: row.try_get("clinic")?,
+        clinic_name: row.try_get("clinic_name")?,
+        room: row.try_get("room")?,
+        call_count: row.try_get("call_count")?,
+    })
+}
+
+/// The event id in a `sipoli_events` notice (`{"id": 1, "session_id": …}`).
+pub fn notice_id(payload: &str) -> Option<i64> {
+    serde_json::from_str::<serde_json::Value>(payload).ok()?.get("id")?.as_i64()
+}
+
+/// Which events a stream carries.
+#[derive(Debug, Clone)]
+pub enum Filter {
+    Session(i32),
+    Clinics(HashSet<String>),
+}
+
+impl Filter {
+    pub fn accepts(&self, e: &LiveEvent) -> bool {
+        match self {
+            Filter::Session(id) => e.session_id == *id,
+            Filter::Clinics(codes) => codes.contains(&e.clinic),
+        }
+    }
+}
+
+/// Events after `after` that match `filter`, oldest first.
+pub fn missed_events(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    after: i64,
+) -> AppResult<Vec<LiveEvent>> {
+    let tail = format!("ORDER BY e.id LIMIT {REPLAY_LIMIT}");
+    let events = match filter {
+        Filter::Session(id) => diesel::sql_query(format!(
+            "{EVENT_SELECT} WHERE e.id > $1 AND e.session_id = $2 {tail}"
+        ))
+        .bind::<BigInt, _>(after)
+        .bind::<Integer, _>(*id)
+        .load(conn)?,
+        Filter::Clinics(codes) => {
+            let codes: Vec<String> = codes.iter().cloned().collect();
+            diesel::sql_query(format!("{EVENT_SELECT} WHERE e.id > $1 AND c.code = ANY($2) {tail}"))
+                .bind::<BigInt, _>(after)
+                .bind::<diesel::sql_types::Array<Text>, _>(codes)
+                .load(conn)?
+        }
+    };
+    Ok(events)
+}
+
+/// One SSE frame.
+fn frame(event: &LiveEvent) -> Bytes {
+    let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
+    Bytes::from(format!("id: {}\ndata: {data}\n\n", event.id))
+}
+
+/// Parse `?clinics=ANA,INT` into upper-case codes; at least one is required.
+pub fn parse_clinics(list: Option<&str>) -> AppResult<HashSet<String>> {
+    let codes: HashSet<String> = list
+        .unwrap_or_default()
+        .split(',')
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty() && c.len() <= 8 && c.chars().all(|ch| ch.is_ascii_alphanumeric()))
+        .collect();
+    if codes.is_empty() {
+        return Err(AppError::bad_request(
+            "clinics_required",
+            "Sebutkan kode poli, misalnya ?clinics=ANA,INT.",
+            "Name the clinics, for example ?clinics=ANA,INT.",
+        ));
+    }
+    Ok(codes)
+}
+
+/// `Last-Event-ID` header (browsers send it on reconnect) or `?last_event_id=`.
+fn last_event_id(req: &HttpRequest) -> Option<i64> {
+    req.headers()
+        .get("Last-Event-ID")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .or_else(|| {
+            web::Query::<LastQuery>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.last_event_id)
+        })
+}
+
+#[derive(serde::Deserialize)]
+struct LastQuery {
+    last_event_id: Option<i64>,
+}
+
+/// Build the SSE response: missed events first, then live ones, with heartbeats.
+async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResult<HttpResponse> {
+    // Subscribe before reading the backlog, so nothing falls between the two.
+    let live = state.live.subscribe();
+    let backlog = match last_event_id(req) {
+        Some(after) => {
+            let f = filter.clone();
+            db::run(&state.pool, move |c| {
+                // Page through, up to a bound: a board off for a whole day does not need
+                // every event (it reloads its state on the first one anyway).
+                let mut all: Vec<LiveEvent> = Vec::new();
+                let mut from = after;
+                for _ in 0..REPLAY_PAGES {
+                    let page = missed_events(c, &f, from)?;
+                    let full = page.len() as i64 == REPLAY_LIMIT;
+                    from = page.last().map_or(from, |e| e.id);
+                    all.extend(page);
+                    if !full {
+                        break;
+                    }
+                }
+                Ok(all)
+            })
+            .await?
+        }
+        None => Vec::new(),
+    };
+    let sent_up_to = backlog.last().map(|e| e.id).unwrap_or(0);
+    let mut first = format!("retry: {RETRY_MS}\n: sipoli\n\n").into_bytes();
+    for e in &backlog {
+        first.extend_from_slice(&frame(e));
+    }
+    let head =
+        futures_util::stream::once(async move { Ok::<_, actix_web::Error>(Bytes::from(first)) });
+    let filter = Arc::new(filter);
+    let tail = futures_util::stream::unfold(
+        (live, tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT)),
+        move |(mut live, mut beat)| {
+            let filter = filter.clone();
+            async move {
+                loop {
+                    tokio::select! {
+                        received = live.recv() => match received {
+                            Ok(e) if e.id > sent_up_to && filter.accepts(&e) => {
+                                return Some((Ok::<_, actix_web::Error>(frame(&e)), (live, beat)));
+                            }
+                            Ok(_) => continue,
+                            // Too far behind or the node is stopping: end the stream; the
+                            // browser reconnects with Last-Event-ID and catches up.
+                            Err(_) => return None,
+                        },
+                        _ = beat.tick() => {
+                            return Some((Ok(Bytes::from_static(b": ping\n\n")), (live, beat)));
+                        }
+                    }
+                }
+            }
+        },
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // Compression would hold frames back; say there is none so the middleware leaves it.
+        .insert_header(ContentEncoding::Identity)
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(head.chain(tail)))
+}
+
+/// `GET /api/v1/sessions/{id}/events`
+pub async fn session_events(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i32>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    db::run(&state.pool, move |c| crate::db::sessions::get(c, id).map(|_| ())).await?;
+    stream(&state, &req, Filter::Session(id)).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct ClinicsQuery {
+    pub clinics: Option<String>,
+}
+
+/// `GET /api/v1/displays/events?clinics=ANA,INT`
+pub async fn display_events(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ClinicsQuery>,
+) -> AppResult<HttpResponse> {
+    let codes = parse_clinics(query.clinics.as_deref())?;
+    stream(&state, &req, Filter::Clinics(codes)).await
+}
+
+/// `GET /api/v1/bookings/{code}/events` — the events of the booking's session.
+pub async fn booking_events(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = BookingCode::parse(&path).map_err(|_| queue::unknown_booking())?;
+    let visit = db::run(&state.pool, move |c| queue::find_by_code(c, code.as_str())).await?;
+    stream(&state, &req, Filter::Session(visit.session_id)).await
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/sessions/{id}/events", web::get().to(session_events))
+        .route("/api/v1/displays/events", web::get().to(display_events))
+        .route("/api/v1/bookings/{code}/events", web::get().to(booking_events));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_id_of_a_notice() {
+        assert_eq!(
+            notice_id(r#"{"id": 42, "session_id": 1, "visit_id": 3, "kind": "call"}"#),
+            Some(42)
+        );
+        assert_eq!(notice_id("not json"), None);
+    }
+
+    #[test]
+    fn an_event_id_goes_out_once() {
+        let mut recent = RecentIds::default();
+        assert!(recent.insert(7));
+        assert!(!recent.insert(7));
+        for id in 100..(100 + RecentIds::KEEP as i64) {
+            assert!(recent.insert(id));
+        }
+        assert!(recent.insert(7), "old ids are forgotten, memory stays bounded");
+        assert!(recent.seen.len() <= RecentIds::KEEP);
+    }
+
+    #[test]
+    fn clinic_lists_are_upper_cased_and_required() {
+        let codes = parse_clinics(Some("ana, INT,,")).unwrap();
+        assert!(codes.contains("ANA") && codes.contains("INT") && codes.len() == 2);
+        assert!(parse_clinics(Some(" , ")).is_err());
+        assert!(parse_clinics(None).is_err());
+        assert!(parse_clinics(Some("A;DROP")).is_err());
+    }
+}

@@ -1,0 +1,209 @@
+//! The waiting-room TV board: its page, its state (tickets only) and the running text
+//! that staff set.
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::kiosk::clinics_named;
+use super::schema::display_messages;
+use crate::api::{parse_json, views};
+use crate::app::AppState;
+use crate::auth::{Role, Staff};
+use crate::db::schema::visits;
+use crate::db::{self};
+use crate::domain::Invalid;
+use crate::error::{AppError, AppResult};
+use crate::realtime::{ClinicsQuery, parse_clinics};
+
+/// Tickets shown in the "called before" and "next" columns.
+const RECENT: i64 = 4;
+const NEXT: i64 = 5;
+/// Longest running text (the database says the same).
+const MESSAGE_MAX: usize = 300;
+/// The scope of a message shown on every board.
+const EVERY_BOARD: &str = "*";
+
+#[derive(askama::Template)]
+#[template(path = "display/display.html")]
+pub struct DisplayPage {
+    pub lang: &'static str,
+    pub clinics: String,
+}
+
+/// `GET /display?clinics=ANA,INT`
+pub async fn display_page(
+    req: HttpRequest,
+    query: web::Query<ClinicsQuery>,
+) -> AppResult<HttpResponse> {
+    let mut codes: Vec<String> = parse_clinics(query.clinics.as_deref())?.into_iter().collect();
+    codes.sort();
+    super::html(&DisplayPage { lang: super::screen_lang(&req), clinics: codes.join(",") })
+}
+
+/// `GET /api/v1/displays/state?clinics=ANA,INT` — per clinic, today: the ticket called now,
+/// the last few called, the next few waiting; and the running text. Tickets only.
+pub async fn display_state(
+    state: web::Data<AppState>,
+    query: web::Query<ClinicsQuery>,
+) -> AppResult<HttpResponse> {
+    let codes: Vec<String> = parse_clinics(query.clinics.as_deref())?.into_iter().collect();
+    let (tz, today) = (state.tz(), state.today());
+    let now = state.now();
+    let (boards, message) = db::run(&state.pool, move |c| {
+        let clinics = clinics_named(c, &codes)?;
+        let mut boards = Vec::new();
+        for clinic in &clinics {
+            let of_today = || {
+                visits::table
+                    .filter(visits::clinic_id.eq(clinic.id))
+                    .filter(visits::service_date.eq(today))
+            };
+            let called: Vec<(String, String, String, i32)> = of_today()
+                .filter(visits::called_at.is_not_null())
+                .filter(visits::status.ne("cancelled"))
+                .order((
+                    visits::status.eq_any(["called", "serving"]).desc(),
+                    visits::called_at.desc(),
+                    visits::id.desc(),
+                ))
+                .limit(RECENT + 1)
+                .select((visits::ticket, visits::status, visits::room, visits::call_count))
+                .load(c)?;
+            let current = called
+                .first()
+                .filter(|(_, status, _, _)| status == "called" || status == "serving")
+                .map(|(ticket, status, room, calls)| {
+                    json!({"ticket": ticket, "status": status,
+                           "room": if room.is_empty() { &clinic.room } else { room },
+                           "call_count": calls})
+                });
+            let skip = usize::from(current.is_some());
+            let recent: Vec<&String> =
+                called.iter().skip(skip).take(RECENT as usize).map(|(t, ..)| t).collect();
+            let waiting = of_today().filter(visits::status.eq("waiting"));
+            let waiting_count: i64 = waiting.count().get_result(c)?;
+            let next: Vec<String> = of_today()
+                .filter(visits::status.eq("waiting"))
+                .order((visits::priority.desc(), visits::sort_key, visits::id))
+                .limit(NEXT)
+                .select(visits::ticket)
+                .load(c)?;
+            boards.push(json!({
+                "code": clinic.code, "name": clinic.name, "name_en": clinic.name_en,
+                "room": clinic.room, "current": current, "recent": recent,
+                "next": next, "waiting_count": waiting_count,
+            }));
+        }
+        let mut scopes: Vec<String> = clinics.iter().map(|c| c.code.clone()).collect();
+        scopes.insert(0, EVERY_BOARD.to_string());
+        let lines: Vec<(String, String)> = display_messages::table
+            .filter(display_messages::scope.eq_any(&scopes))
+            .select((display_messages::scope, display_messages::message))
+            .load(c)?;
+        let mut ordered: Vec<String> = Vec::new();
+        for scope in &scopes {
+            ordered.extend(lines.iter().filter(|(s, _)| s == scope).map(|(_, m)| m.clone()));
+        }
+        Ok((boards, ordered.join("   •   ")))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "now": views::time(now, tz),
+        "date": today.to_string(),
+        "message": message,
+        "clinics": boards,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageBody {
+    /// A clinic code, or absent / "*" for every board (administrators only).
+    pub clinic: Option<String>,
+    pub message: Option<String>,
+}
+
+const fn too_long() -> Invalid {
+    Invalid::new(
+        "message_too_long",
+        "Teks berjalan paling banyak 300 karakter.",
+        "The running text may have at most 300 characters.",
+    )
+}
+
+/// `PUT /api/v1/staff/display-message` — set (or clear, with an empty text) the running text
+/// of one clinic's boards, or of every board.
+pub async fn set_message(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    staff.require(&[Role::Admin, Role::Clinic])?;
+    let parsed: MessageBody = parse_json(&body)?;
+    let text: String =
+        parsed.message.unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > MESSAGE_MAX {
+        return Err(AppError::fields(vec![("message", too_long())]));
+    }
+    let scope = match parsed.clinic.as_deref().map(str::trim) {
+        None | Some("") | Some(EVERY_BOARD) => None,
+        Some(code) => Some(code.to_ascii_uppercase()),
+    };
+    let (now, tz) = (state.now(), state.tz());
+    let saved: Value = db::transaction(&state.pool, move |c| {
+        let scope = match scope {
+            None => {
+                staff.require(&[Role::Admin])?;
+                EVERY_BOARD.to_string()
+            }
+            Some(code) => {
+                let clinic = clinics_named(c, std::slice::from_ref(&code))?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| {
+                        AppError::not_found(
+                            "unknown_clinic",
+                            "Poli tidak ditemukan.",
+                            "No such clinic.",
+                        )
+                    })?;
+                staff.require_clinic(clinic.id)?;
+                clinic.code
+            }
+        };
+        if text.is_empty() {
+            diesel::delete(display_messages::table.find(&scope)).execute(c)?;
+        } else {
+            diesel::insert_into(display_messages::table)
+                .values((
+                    display_messages::scope.eq(&scope),
+                    display_messages::message.eq(&text),
+                    display_messages::updated_by.eq(staff.id),
+                    display_messages::updated_at.eq(now),
+                ))
+                .on_conflict(display_messages::scope)
+                .do_update()
+                .set((
+                    display_messages::message.eq(&text),
+                    display_messages::updated_by.eq(staff.id),
+                    display_messages::updated_at.eq(now),
+                ))
+                .execute(c)?;
+        }
+        Ok(json!({"clinic": scope, "message": text, "updated_at": views::time(now, tz)}))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+#[derive(askama::Template)]
+#[template(path = "display/message.html")]
+pub struct MessagePage {
+    pub lang: &'static str,
+}
+
+/// `GET /display/message` — a small staff form for the running text (signs in through the
+/// JSON API; the change itself needs an admin or clinic account).
+pub async fn message_page(req: HttpRequest) -> AppResult<HttpResponse> {
+    super::html(&MessagePage { lang: super::screen_lang(&req) })
+}
