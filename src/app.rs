@@ -42,6 +42,7 @@ impl AppState {
 /// Routes and middleware of one node.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::api::configure(cfg);
+    crate::pages::configure(cfg);
 }
 
 /// A running server and the port it listens on.

@@ -14,4 +14,5 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod maintenance;
+pub mod pages;
 pub mod telemetry;
