@@ -149,7 +149,9 @@ pub fn parse_action(name: &str) -> AppResult<Option<Action>> {
         "cancel" => Ok(Some(Action::CancelByStaff)),
         "check-in" => Ok(Some(Action::CheckIn)),
         "priority" => Ok(None),
-        _ => Err(AppError::not_found("unknown_action", "Tindakan tidak dikenal.", "Unknown action.")),
+        _ => {
+            Err(AppError::not_found("unknown_action", "Tindakan tidak dikenal.", "Unknown action."))
+        }
     }
 }
 

@@ -126,6 +126,9 @@ impl ResponseError for PageError {
         self.error.status
     }
     fn error_response(&self) -> HttpResponse {
+        if self.error.status == StatusCode::UNAUTHORIZED {
+            return see_other("/staff/masuk");
+        }
         if self.error.status.is_server_error() {
             tracing::error!(code = self.error.code, cause = ?self.error.cause, "page failed");
         }
@@ -143,7 +146,8 @@ impl ResponseError for PageError {
             s if s.is_server_error() => c.t("Terjadi gangguan", "Something went wrong"),
             _ => c.t("Tidak dapat diproses", "Cannot be done"),
         };
-        let page = ErrorPage { c: c.clone(), title, message: self.error.message(self.lang.is_en()) };
+        let page =
+            ErrorPage { c: c.clone(), title, message: self.error.message(self.lang.is_en()) };
         let html = page.render().unwrap_or_else(|_| title.to_string());
         HttpResponse::build(self.error.status).content_type("text/html; charset=utf-8").body(html)
     }

@@ -195,11 +195,11 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    fn add(&mut self, field: &str, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0.entry(field.to_string()).or_insert_with(|| message.into());
     }
     /// The per-field messages of a validation error (field names without `patient.`).
-    fn from_error(e: &AppError, english: bool) -> FieldErrors {
+    pub(crate) fn from_error(e: &AppError, english: bool) -> FieldErrors {
         let mut out = FieldErrors::default();
         if let Some(fields) = &e.fields {
             for (name, f) in fields.iter() {
@@ -324,10 +324,9 @@ async fn booking_form(
         Some(d) if d >= today && d < today + Duration::days(BOOKING_DAYS) => (d, 1),
         _ => (today, BOOKING_DAYS),
     };
-    let list =
-        db::run(&state.pool, move |conn| sessions_between(conn, from, days, Some(&code)))
-            .await
-            .or_page(lang)?;
+    let list = db::run(&state.pool, move |conn| sessions_between(conn, from, days, Some(&code)))
+        .await
+        .or_page(lang)?;
     let rows: Vec<(NaiveDate, SessionRow)> =
         list.iter().map(|s| (s.session.service_date, session_row(&page.c, &state, s))).collect();
     if days == 1 {
@@ -546,16 +545,18 @@ async fn booking_confirmation(
 }
 
 /// `GET /antrean/{code}/qr.svg` — a QR code of the status page's address.
-async fn status_qr(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> PageResult {
+async fn status_qr(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> PageResult {
     let lang = Ctx::of(&req).lang;
     let code = parse_code(&path).or_page(lang)?;
-    let url = format!("{}/antrean/{}", state.settings.base_url.trim_end_matches('/'), code.as_str());
+    let url =
+        format!("{}/antrean/{}", state.settings.base_url.trim_end_matches('/'), code.as_str());
     let qr = qrcode::QrCode::new(url.as_bytes()).map_err(AppError::internal).or_page(lang)?;
-    let svg = qr
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(180, 180)
-        .quiet_zone(true)
-        .build();
+    let svg =
+        qr.render::<qrcode::render::svg::Color>().min_dimensions(180, 180).quiet_zone(true).build();
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))

@@ -4,6 +4,7 @@
 mod bookings;
 mod browser;
 mod helpers;
+mod pages;
 mod queue;
 mod schedules;
 mod staff;
