@@ -13,7 +13,7 @@ use actix_web::{
 use askama::Template;
 
 use crate::error::AppError;
-use crate::i18n::{Lang, lang_of};
+use crate::i18n::Lang;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     patient::configure(cfg);
@@ -36,7 +36,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn of(req: &HttpRequest) -> Ctx {
-        let lang = lang_of(req);
+        let lang = page_lang(req);
         let other = if lang.is_en() { "id" } else { "en" };
         let mut query: Vec<String> = req
             .query_string()
@@ -61,6 +61,21 @@ impl Ctx {
     }
     pub fn code(&self) -> &'static str {
         self.lang.code()
+    }
+}
+
+/// Pages are Indonesian unless English was chosen (`?lang=en`, then the `lang` cookie):
+/// many phones here run an English system language, so `Accept-Language` is not followed.
+pub fn page_lang(req: &HttpRequest) -> Lang {
+    let chosen = req
+        .query_string()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang="))
+        .map(str::to_string)
+        .or_else(|| req.cookie("lang").map(|c| c.value().to_string()));
+    match chosen {
+        Some(l) if l.starts_with("en") => Lang::En,
+        _ => Lang::Id,
     }
 }
 

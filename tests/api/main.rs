@@ -5,6 +5,7 @@ mod bookings;
 mod browser;
 mod helpers;
 mod pages;
+mod pages_browser;
 mod queue;
 mod schedules;
 mod staff;
