@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama): the patient site at `/` and the staff console at
 //! `/staff`. Every page works without JavaScript: forms post and redirect.
 pub mod patient;
+pub mod schedules;
 pub mod staff;
 pub mod text;
 
@@ -18,6 +19,7 @@ use crate::i18n::Lang;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     patient::configure(cfg);
     staff::configure(cfg);
+    schedules::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the
@@ -32,6 +34,8 @@ pub struct Ctx {
     pub staff_name: Option<String>,
     pub csrf: String,
     pub is_admin: bool,
+    /// May manage schedules (admin, clinic).
+    pub may_plan: bool,
 }
 
 impl Ctx {
@@ -53,6 +57,7 @@ impl Ctx {
             staff_name: None,
             csrf: String::new(),
             is_admin: false,
+            may_plan: false,
         }
     }
     /// The Indonesian or the English text.
@@ -154,6 +159,7 @@ impl ResponseError for PageError {
             staff_name: None,
             csrf: String::new(),
             is_admin: false,
+            may_plan: false,
         };
         let title = match self.error.status {
             StatusCode::NOT_FOUND => c.t("Tidak ditemukan", "Not found"),

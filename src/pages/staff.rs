@@ -61,6 +61,7 @@ pub async fn staff_of(req: &HttpRequest, c: &mut Ctx) -> Result<Staff, PageError
     });
     c.csrf = staff.csrf_token.clone();
     c.is_admin = staff.role == Role::Admin;
+    c.may_plan = matches!(staff.role, Role::Admin | Role::Clinic);
     Ok(Staff(staff))
 }
 
@@ -74,7 +75,7 @@ fn csrf_refused() -> AppError {
 }
 
 /// A staff member whose form carries their session's CSRF token.
-async fn staff_posting(req: &HttpRequest, c: &mut Ctx, csrf: &str) -> Result<Staff, PageError> {
+pub async fn staff_posting(req: &HttpRequest, c: &mut Ctx, csrf: &str) -> Result<Staff, PageError> {
     let staff = staff_of(req, c).await?;
     if csrf.is_empty() || csrf != staff.csrf_token {
         return Err(PageError::new(c.lang, csrf_refused()));

@@ -523,3 +523,147 @@ async fn a_booking_is_checked_in_by_its_code() {
     let status: Value = app.get(&format!("/api/v1/bookings/{code}")).await.json().await.unwrap();
     assert_eq!(status["status"], "waiting");
 }
+
+fn schedule_form<'a>(csrf: &'a str, quota: &'a str, ends: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("clinic", "ANA"),
+        ("doctor", "D003"),
+        ("weekday", "3"),
+        ("starts_at", "14:00"),
+        ("ends_at", ends),
+        ("quota_jkn", quota),
+        ("quota_non_jkn", "5"),
+        ("online_limit", ""),
+        ("service_minutes", "12"),
+        ("valid_from", ""),
+        ("valid_until", ""),
+    ]
+}
+
+#[actix_web::test]
+async fn schedules_are_created_edited_and_ended_from_the_console() {
+    use diesel::prelude::*;
+    use sipoli::db::schema::practice_schedules as ps;
+    let app = TestApp::spawn().await;
+    seed(&app);
+    make_staff(&app, "perawat", Role::Clinic, &["ANA"]);
+    let mut v = Visitor::new(&app);
+    v.login("perawat", "rahasia-uji").await;
+    let page = v.get("/staff/jadwal").await;
+    assert_eq!(page.status, 200);
+    let csrf = hidden(&page.body, "csrf");
+    let bad = v.post("/staff/jadwal", &schedule_form(&csrf, "20", "13:00")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Jam selesai harus setelah jam mulai."), "{}", bad.body);
+    assert!(bad.body.contains("value=\"14:00\""), "typed values kept");
+    assert_eq!(app.count("practice_schedules"), 0);
+    let res = v.post("/staff/jadwal", &schedule_form(&csrf, "20", "16:00")).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.location, "/staff/jadwal?ok=saved");
+    let id: i32 = ps::table.select(ps::id).first(&mut app.conn()).unwrap();
+    let listed = v.get(&res.location).await;
+    assert!(listed.body.contains("Jadwal disimpan.") && listed.body.contains("Rabu"));
+    let edit = v.get(&format!("/staff/jadwal/{id}")).await;
+    assert!(edit.body.contains(&format!("action=\"/staff/jadwal/{id}\"")));
+    assert!(edit.body.contains("value=\"20\""));
+    let res = v.post(&format!("/staff/jadwal/{id}"), &schedule_form(&csrf, "30", "16:00")).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let quota: i32 = ps::table.find(id).select(ps::quota_jkn).first(&mut app.conn()).unwrap();
+    assert_eq!(quota, 30);
+    let res = v.post(&format!("/staff/jadwal/{id}/akhiri"), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(res.location, "/staff/jadwal?ok=ended");
+    let until: Option<chrono::NaiveDate> =
+        ps::table.find(id).select(ps::valid_until).first(&mut app.conn()).unwrap();
+    assert!(until.is_some());
+    // Without the token: refused, nothing changed.
+    let res = v.post("/staff/jadwal", &schedule_form("wrong", "20", "16:00")).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("practice_schedules"), 1);
+}
+
+#[actix_web::test]
+async fn schedules_follow_the_role() {
+    let app = TestApp::spawn().await;
+    seed(&app);
+    {
+        use diesel::prelude::*;
+        use sipoli::db::schema::clinics;
+        diesel::insert_into(clinics::table)
+            .values((
+                clinics::code.eq("MAT"),
+                clinics::name.eq("Poli Mata"),
+                clinics::prefix.eq("E"),
+            ))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    make_staff(&app, "loket", Role::Registration, &[]);
+    let mut r = Visitor::new(&app);
+    r.login("loket", "rahasia-uji").await;
+    assert_eq!(r.get("/staff/jadwal").await.status, StatusCode::FORBIDDEN);
+    make_staff(&app, "mata", Role::Clinic, &["MAT"]);
+    let mut m = Visitor::new(&app);
+    m.login("mata", "rahasia-uji").await;
+    let page = m.get("/staff/jadwal").await;
+    assert!(!page.body.contains("<option value=\"ANA\""), "only its own clinics offered");
+    let csrf = hidden(&page.body, "csrf");
+    let res = m.post("/staff/jadwal", &schedule_form(&csrf, "20", "16:00")).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("practice_schedules"), 0);
+}
+
+#[actix_web::test]
+async fn leave_shows_the_patients_it_affects_before_it_is_confirmed() {
+    let app = TestApp::spawn().await;
+    let seed = seed(&app);
+    for n in 1..=2 {
+        assert_eq!(
+            app.post("/api/v1/bookings", &booking_body(seed.tomorrow, n)).await.status(),
+            201
+        );
+    }
+    make_staff(&app, "admin", Role::Admin, &[]);
+    let mut v = Visitor::new(&app);
+    v.login("admin", "rahasia-uji").await;
+    let csrf = hidden(&v.get("/staff/jadwal").await.body, "csrf");
+    let form = |confirm: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("kind", "leave".to_string()),
+            ("doctor", "D003".to_string()),
+            ("clinic", String::new()),
+            ("date", "2026-12-02".to_string()),
+            ("reason", "Seminar <b>Jayapura</b>".to_string()),
+            ("confirm", confirm.to_string()),
+        ]
+    };
+    let ask = v.post("/staff/pengecualian", &as_refs(&form(""))).await;
+    assert_eq!(ask.status, 200);
+    assert!(ask.body.contains("<strong>2</strong>"), "{}", ask.body);
+    assert!(ask.body.contains("Seminar &#60;b&#62;Jayapura&#60;/b&#62;"));
+    assert_eq!(app.count("schedule_exceptions"), 0, "nothing changed before confirming");
+    let q: Value =
+        app.get(&format!("/api/v1/sessions?date=2026-12-02")).await.json().await.unwrap();
+    assert_eq!(q[0]["status"], "open");
+    let done = v.post("/staff/pengecualian", &as_refs(&form("1"))).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let q: Value = app.get("/api/v1/sessions?date=2026-12-02").await.json().await.unwrap();
+    assert_eq!(q[0]["status"], "cancelled");
+    let listed = v.get("/staff/jadwal").await;
+    assert!(listed.body.contains("Dokter cuti"));
+    let id: i32 = {
+        use diesel::prelude::*;
+        use sipoli::db::schema::schedule_exceptions as x;
+        x::table.select(x::id).first(&mut app.conn()).unwrap()
+    };
+    let res = v.post(&format!("/staff/pengecualian/{id}/hapus"), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(res.location, "/staff/jadwal?ok=removed");
+    assert_eq!(app.count("schedule_exceptions"), 0);
+    // A date in the past is refused by the field.
+    let mut past = form("1");
+    past[4].1 = "2026-11-01".into();
+    let res = v.post("/staff/pengecualian", &as_refs(&past)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Tanggal sudah lewat."));
+}

@@ -1,7 +1,7 @@
 //! The pages in real headless Chromium: a patient books on a phone-sized window; a nurse
 //! runs the queue from the console with the keyboard. Screenshots of the main pages go to
 //! `target/screenshots/`.
-use fantoccini::{Locator, key::Key};
+use fantoccini::Locator;
 use serde_json::json;
 use sipoli::auth::Role;
 
@@ -95,6 +95,8 @@ async fn a_nurse_calls_and_finishes_with_the_keyboard() {
     for _ in 0..3 {
         app.post("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"})).await;
     }
+    let booked = app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
+    assert_eq!(booked.status(), 201);
     make_staff(&app, "perawat", Role::Clinic, &["ANA"]);
     let b = Browser::start(1280, 800).await;
     b.client.goto(&app.url("/staff")).await.unwrap();
@@ -125,15 +127,29 @@ async fn a_nurse_calls_and_finishes_with_the_keyboard() {
         use sipoli::db::schema::visits;
         visits::table
             .filter(visits::ticket.eq("B-001"))
+            .filter(visits::session_id.eq(seed.today))
             .select(visits::status)
             .first(&mut app.conn())
             .unwrap()
     };
     assert_eq!(status, "done");
-    let _ = Key::Enter;
     b.client.goto(&app.url("/staff")).await.unwrap();
     b.wait_css("table").await;
     b.screenshot("staff-today").await;
+    click(&b, "a[href='/staff/jadwal']").await;
+    b.wait_css("#form").await;
+    b.screenshot("schedules").await;
+    // A leave asks first, showing how many booked patients it affects.
+    click(&b, "input[name=kind][value=leave]").await;
+    b.wait_css("#x-doctor option[value=D003]").await.click().await.unwrap();
+    b.client
+        .execute("document.getElementById('x-date').value = '2026-12-02'", vec![])
+        .await
+        .unwrap();
+    b.client.execute("document.querySelector('#x-reason').form.submit()", vec![]).await.unwrap();
+    let affected = b.wait_css("#affected").await.text().await.unwrap();
+    assert!(affected.contains("dibatalkan: 1"), "one booked patient affected: {affected}");
+    b.screenshot("leave-confirm").await;
     b.client.set_window_size(360, 740).await.unwrap();
     b.client.goto(&app.url(&format!("/staff/sesi/{}", seed.today))).await.unwrap();
     b.wait_css("#call-next").await;
