@@ -643,8 +643,7 @@ async fn leave_shows_the_patients_it_affects_before_it_is_confirmed() {
     assert!(ask.body.contains("<strong>2</strong>"), "{}", ask.body);
     assert!(ask.body.contains("Seminar &#60;b&#62;Jayapura&#60;/b&#62;"));
     assert_eq!(app.count("schedule_exceptions"), 0, "nothing changed before confirming");
-    let q: Value =
-        app.get(&format!("/api/v1/sessions?date=2026-12-02")).await.json().await.unwrap();
+    let q: Value = app.get("/api/v1/sessions?date=2026-12-02").await.json().await.unwrap();
     assert_eq!(q[0]["status"], "open");
     let done = v.post("/staff/pengecualian", &as_refs(&form("1"))).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
