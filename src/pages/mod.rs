@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama): the patient site at `/` and the staff console at
 //! `/staff`. Every page works without JavaScript: forms post and redirect.
 pub mod patient;
+pub mod report;
 pub mod schedules;
 pub mod staff;
 pub mod text;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     patient::configure(cfg);
     staff::configure(cfg);
     schedules::configure(cfg);
+    report::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

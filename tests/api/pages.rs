@@ -666,3 +666,82 @@ async fn leave_shows_the_patients_it_affects_before_it_is_confirmed() {
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("Tanggal sudah lewat."));
 }
+
+async fn serve(app: &TestApp, id: i64) {
+    assert_eq!(
+        app.post(&format!("/api/v1/staff/visits/{id}/start"), &json!({})).await.status(),
+        200
+    );
+    app.clock.advance(chrono::Duration::minutes(10));
+    assert_eq!(
+        app.post(&format!("/api/v1/staff/visits/{id}/finish"), &json!({})).await.status(),
+        200
+    );
+}
+
+#[actix_web::test]
+async fn the_daily_report_and_the_audit_log_show_the_day() {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 0)).await;
+    let seed = seed(&app);
+    app.login_as("kepala", Role::Admin, &[]).await;
+    for _ in 0..2 {
+        app.post("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"})).await;
+    }
+    let call = format!("/api/v1/staff/sessions/{}/call-next", seed.today);
+    app.clock.advance(chrono::Duration::minutes(20));
+    let first: Value = app.post(&call, &json!({})).await.json().await.unwrap();
+    serve(&app, first["id"].as_i64().unwrap()).await;
+    app.clock.advance(chrono::Duration::minutes(60)); // second waited 90 minutes
+    let second: Value = app.post(&call, &json!({})).await.json().await.unwrap();
+    serve(&app, second["id"].as_i64().unwrap()).await;
+
+    make_staff(&app, "admin", Role::Admin, &[]);
+    let mut v = Visitor::new(&app);
+    v.login("admin", "rahasia-uji").await;
+    let report = v.get("/staff/laporan?tanggal=2026-12-01").await;
+    assert_eq!(report.status, 200);
+    assert!(report.body.contains("id=\"share\""), "{}", report.body);
+    assert!(report.body.contains("50 %"), "one of two called within 60 minutes");
+    assert!(report.body.contains("<svg") && report.body.contains("stroke-dasharray"));
+    assert!(report.body.contains("55 / 83"), "median and p90 of 20 and 90 minutes");
+    let csv = v.get("/staff/laporan.csv?tanggal=2026-12-01&poli=ANA").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.content_type.starts_with("text/csv"));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert!(lines[0].starts_with("date,clinic,doctor"));
+    assert!(lines[1].starts_with("2026-12-01,Poli Anak,\"dr. Ruth Kogoya, Sp.A\",08:00-12:00,2,2,0,2,55.0,83.0,10.0,10.0,0.500"), "{}", lines[1]);
+    assert!(lines[2].starts_with("2026-12-01,TOTAL"));
+    let audit = v.get("/staff/audit?tanggal=2026-12-01").await;
+    assert_eq!(audit.status, 200);
+    assert!(audit.body.contains("staff:kepala") && audit.body.contains("B-002"));
+    assert!(audit.body.contains("Dipanggil → Sedang dilayani"), "{}", audit.body);
+    let filtered = v.get("/staff/audit?tanggal=2026-12-01&petugas=orang-lain").await;
+    assert!(!filtered.body.contains("B-001") && filtered.body.contains("Tidak ada kejadian."));
+    let yesterday = v.get("/staff/audit?tanggal=2026-11-30").await;
+    assert!(!yesterday.body.contains("B-001"), "the day is the hospital's day");
+    // Roles: a clinic account of another clinic sees none of it; registration nothing.
+    {
+        use diesel::prelude::*;
+        use sipoli::db::schema::clinics;
+        diesel::insert_into(clinics::table)
+            .values((
+                clinics::code.eq("MAT"),
+                clinics::name.eq("Poli Mata"),
+                clinics::prefix.eq("E"),
+            ))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    make_staff(&app, "mata", Role::Clinic, &["MAT"]);
+    let mut m = Visitor::new(&app);
+    m.login("mata", "rahasia-uji").await;
+    let theirs = m.get("/staff/audit?tanggal=2026-12-01").await;
+    assert!(!theirs.body.contains("B-001"));
+    let csv = m.get("/staff/laporan.csv?tanggal=2026-12-01").await;
+    assert!(!csv.body.contains("Poli Anak"));
+    make_staff(&app, "loket", Role::Registration, &[]);
+    let mut r = Visitor::new(&app);
+    r.login("loket", "rahasia-uji").await;
+    assert_eq!(r.get("/staff/laporan").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.get("/staff/audit").await.status, StatusCode::FORBIDDEN);
+}

@@ -150,6 +150,13 @@ async fn a_nurse_calls_and_finishes_with_the_keyboard() {
     let affected = b.wait_css("#affected").await.text().await.unwrap();
     assert!(affected.contains("dibatalkan: 1"), "one booked patient affected: {affected}");
     b.screenshot("leave-confirm").await;
+    b.client.goto(&app.url("/staff/laporan")).await.unwrap();
+    b.wait_css("#share").await;
+    b.screenshot("report").await;
+    b.client.goto(&app.url("/staff/audit")).await.unwrap();
+    b.wait_css("table").await;
+    assert!(b.body_text().await.contains("staff:perawat"));
+    b.screenshot("audit").await;
     b.client.set_window_size(360, 740).await.unwrap();
     b.client.goto(&app.url(&format!("/staff/sesi/{}", seed.today))).await.unwrap();
     b.wait_css("#call-next").await;
