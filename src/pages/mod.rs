@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama): the patient site at `/` and the staff console at
 //! `/staff`. Every page works without JavaScript: forms post and redirect.
+pub mod admin;
 pub mod patient;
 pub mod report;
 pub mod schedules;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     staff::configure(cfg);
     schedules::configure(cfg);
     report::configure(cfg);
+    admin::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

@@ -745,3 +745,103 @@ async fn the_daily_report_and_the_audit_log_show_the_day() {
     assert_eq!(r.get("/staff/laporan").await.status, StatusCode::FORBIDDEN);
     assert_eq!(r.get("/staff/audit").await.status, StatusCode::FORBIDDEN);
 }
+
+#[actix_web::test]
+async fn admins_manage_clinics_doctors_and_accounts() {
+    let app = TestApp::spawn().await;
+    seed(&app);
+    make_staff(&app, "admin", Role::Admin, &[]);
+    let mut v = Visitor::new(&app);
+    v.login("admin", "rahasia-uji").await;
+    let page = v.get("/staff/admin").await;
+    assert_eq!(page.status, 200);
+    let csrf = hidden(&page.body, "csrf");
+    let c = csrf.as_str();
+    // A clinic with a bad prefix: the message by the field, nothing written.
+    let res = v
+        .post(
+            "/staff/admin/poli",
+            &[("csrf", c), ("code", "MAT"), ("name", "Poli Mata"), ("prefix", "E1")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Awalan tiket 1–3 huruf"));
+    assert_eq!(app.count("clinics"), 1);
+    let res = v
+        .post(
+            "/staff/admin/poli",
+            &[
+                ("csrf", c),
+                ("code", "mat"),
+                ("name", "Poli Mata"),
+                ("prefix", "e"),
+                ("room", "Ruang 5"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // The same prefix twice: the database refuses, the page says so.
+    let res = v
+        .post(
+            "/staff/admin/poli",
+            &[("csrf", c), ("code", "THT"), ("name", "Poli THT"), ("prefix", "E")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    let res = v
+        .post(
+            "/staff/admin/dokter",
+            &[
+                ("csrf", c),
+                ("code", "D006"),
+                ("name", "dr. Agus Setiawan, Sp.M"),
+                ("bpjs_code", "310106"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // A clinic account needs a clinic; then it is made and can log in.
+    let account = |clinic: Option<&'static str>| {
+        let mut f = vec![
+            ("csrf", csrf.clone()),
+            ("username", "Mata".to_string()),
+            ("full_name", "Perawat Mata".to_string()),
+            ("password", "rahasia-mata".to_string()),
+            ("role", "clinic".to_string()),
+        ];
+        if let Some(code) = clinic {
+            f.push(("clinic", code.to_string()));
+        }
+        f
+    };
+    let res = v.post("/staff/admin/akun", &as_refs(&account(None))).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Akun poli perlu minimal satu poli."));
+    assert!(!res.body.contains("rahasia-mata"), "the password is not sent back");
+    let res = v.post("/staff/admin/akun", &as_refs(&account(Some("MAT")))).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let mut m = Visitor::new(&app);
+    assert_eq!(m.login("mata", "rahasia-mata").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(m.get("/staff/admin").await.status, StatusCode::FORBIDDEN, "admins only");
+    let listed = v.get("/staff/admin").await;
+    assert!(listed.body.contains("Perawat Mata") && listed.body.contains("MAT"));
+    // Switching the account off logs it out.
+    let id: i32 = {
+        use diesel::prelude::*;
+        use sipoli::db::schema::staff_users;
+        staff_users::table
+            .filter(staff_users::username.eq("mata"))
+            .select(staff_users::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let res =
+        v.post(&format!("/staff/admin/akun/{id}/aktif"), &[("csrf", c), ("active", "0")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(m.get("/staff").await.location, "/staff/masuk");
+    // Without the token nothing happens.
+    let res =
+        v.post("/staff/admin/dokter", &[("csrf", "x"), ("code", "D099"), ("name", "dr. X")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("doctors"), 2);
+}
