@@ -318,6 +318,13 @@ async fn login_form_checks_its_token_and_the_password() {
     let out = v.post("/staff/keluar", &[("csrf", &csrf)]).await;
     assert_eq!(out.location, "/staff/masuk");
     assert_eq!(v.get("/staff").await.status, StatusCode::SEE_OTHER, "logged out");
+    // Repeated failures lock the account, also through the form.
+    for _ in 0..5 {
+        assert_eq!(v.login("perawat", "salah").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = v.login("perawat", "rahasia-uji").await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.body.contains("Terlalu banyak percobaan masuk yang gagal."));
 }
 
 #[actix_web::test]
@@ -844,4 +851,36 @@ async fn admins_manage_clinics_doctors_and_accounts() {
         v.post("/staff/admin/dokter", &[("csrf", "x"), ("code", "D099"), ("name", "dr. X")]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("doctors"), 2);
+}
+
+/// The demo catalogue (14 clinics, 16 doctors): every patient page stays under 100 KB
+/// (measured uncompressed; the server also gzips). Prints the sizes.
+#[actix_web::test]
+async fn patient_pages_stay_small_with_the_full_catalogue() {
+    let app = TestApp::spawn_at(wit(2026, 11, 30, 7, 30)).await;
+    sipoli::demo::seed_catalogue(
+        &mut app.conn(),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+    )
+    .unwrap();
+    let mut v = Visitor::new(&app);
+    let home = v.get("/").await;
+    let session =
+        home.body.split("/daftar?sesi=").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let code = book_through_form(&mut v, session.parse().unwrap()).await;
+    for path in [
+        "/".to_string(),
+        "/daftar".into(),
+        "/daftar?poli=ANA".into(),
+        "/daftar?poli=ANA&tanggal=2026-12-01".into(),
+        format!("/daftar?sesi={session}"),
+        format!("/antrean/{code}/bukti"),
+        format!("/antrean/{code}"),
+        format!("/antrean/{code}/qr.svg"),
+    ] {
+        let page = v.get(&path).await;
+        assert_eq!(page.status, 200, "{path}");
+        println!("page size {path}: {} bytes", page.body.len());
+        assert!(page.body.len() < 100 * 1024, "{path} is {} bytes", page.body.len());
+    }
 }

@@ -163,3 +163,30 @@ async fn a_nurse_calls_and_finishes_with_the_keyboard() {
     b.screenshot("staff-queue-phone").await;
     b.close().await;
 }
+
+#[actix_web::test]
+async fn the_full_catalogue_looks_finished() {
+    let app = TestApp::spawn_at(wit(2026, 11, 30, 7, 30)).await;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    sipoli::demo::seed_catalogue(&mut app.conn(), today).unwrap();
+    make_staff(&app, "admin", Role::Admin, &[]);
+    let b = Browser::start(1280, 800).await;
+    b.client.goto(&app.url("/")).await.unwrap();
+    b.wait_css("#poli-ANA").await;
+    b.screenshot("home-catalogue-desktop").await;
+    b.client.goto(&app.url("/staff/masuk")).await.unwrap();
+    type_into(&b, "#username", "admin").await;
+    type_into(&b, "#password", "rahasia-uji").await;
+    click(&b, "button[type=submit].btn.wide").await;
+    b.wait_css("table").await;
+    let text = b.body_text().await;
+    assert!(text.contains("Poli Anak") && text.contains("Poli Penyakit Dalam"), "{text}");
+    b.screenshot("staff-today-catalogue").await;
+    click(&b, "a[href='/staff/admin']").await;
+    b.wait_css("#akun").await;
+    b.screenshot("admin").await;
+    click(&b, "a[href='/staff/loket']").await;
+    b.wait_css("#sesi").await;
+    b.screenshot("counter-registration").await;
+    b.close().await;
+}
