@@ -15,6 +15,7 @@ use crate::api::bookings::{
 use crate::app::AppState;
 use crate::db::booking::Channel;
 use crate::db::events::Actor;
+use crate::db::idempotency::{self, IdemKey};
 use crate::db::models::Clinic;
 use crate::db::schema::clinics;
 use crate::db::sessions::{self, SessionView};
@@ -179,6 +180,10 @@ pub struct BookingForm {
     #[serde(default)]
     pub referral_number: String,
     pub consent: Option<String>,
+    /// A random key given with the form: a double tap or a retry on a flaky connection
+    /// books once and shows the same confirmation.
+    #[serde(default)]
+    pub form_key: String,
 }
 
 /// Field name → message, for the form.
@@ -289,7 +294,11 @@ async fn booking_form(
     let lang = c.lang;
     if let Some(id) = query.sesi {
         let s = chosen_session(&state, id).await.or_page(lang)?;
-        let form = BookingForm { sesi: Some(id), ..BookingForm::default() };
+        let form = BookingForm {
+            sesi: Some(id),
+            form_key: crate::auth::random_token()[..32].to_string(),
+            ..BookingForm::default()
+        };
         let page = details_page(c, &state, &s, form);
         return Ok(render(&page.c, StatusCode::OK, &page));
     }
@@ -406,12 +415,23 @@ async fn submit_booking(
         }
     };
     let st = state.get_ref().clone();
+    let key = form_key(&form.form_key);
     let placed = db::transaction(&state.pool, move |conn| {
-        book(conn, &st, &valid, Channel::Online, Actor::patient())
+        if let Some(key) = &key
+            && let Some(stored) = idempotency::claim(conn, key)?
+        {
+            return Ok(stored.body["booking_code"].as_str().unwrap_or_default().to_string());
+        }
+        let placed = book(conn, &st, &valid, Channel::Online, Actor::patient())?;
+        let code = placed.visit.booking_code;
+        if let Some(key) = &key {
+            idempotency::save(conn, key, 303, &serde_json::json!({"booking_code": code}))?;
+        }
+        Ok(code)
     })
     .await;
     match placed {
-        Ok(p) => Ok(see_other(&format!("/antrean/{}/bukti", p.visit.booking_code))),
+        Ok(code) => Ok(see_other(&format!("/antrean/{code}/bukti"))),
         Err(e) if e.status.is_client_error() => {
             let mut page = details_page(c, &state, &s, form);
             page.errors = FieldErrors::from_error(&e, lang.is_en());
@@ -420,6 +440,17 @@ async fn submit_booking(
         }
         Err(e) => Err(super::PageError::new(lang, e)),
     }
+}
+
+/// The idempotency key of a booking form (the key alone decides: the first booking made
+/// with a form is the answer to every later post of it).
+fn form_key(raw: &str) -> Option<IdemKey> {
+    let ok = (16..=64).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_hexdigit());
+    ok.then(|| IdemKey {
+        scope: "POST /daftar".into(),
+        key: raw.to_string(),
+        request_hash: String::new(),
+    })
 }
 
 #[derive(Debug, Deserialize)]

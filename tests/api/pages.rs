@@ -884,3 +884,21 @@ async fn patient_pages_stay_small_with_the_full_catalogue() {
         assert!(page.body.len() < 100 * 1024, "{path} is {} bytes", page.body.len());
     }
 }
+
+#[actix_web::test]
+async fn a_double_tap_on_the_booking_form_books_once() {
+    let app = TestApp::spawn().await;
+    let seed = seed(&app);
+    let mut v = Visitor::new(&app);
+    let page = v.get(&format!("/daftar?sesi={}", seed.tomorrow)).await;
+    let key = hidden(&page.body, "form_key");
+    assert_eq!(key.len(), 32);
+    let mut form = good_booking(&seed.tomorrow.to_string());
+    form.push(("form_key", key));
+    let first = v.post("/daftar", &as_refs(&form)).await;
+    let second = v.post("/daftar", &as_refs(&form)).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert_eq!(second.status, StatusCode::SEE_OTHER, "{}", second.body);
+    assert_eq!(first.location, second.location, "the same confirmation");
+    assert_eq!(app.count("visits"), 1);
+}
