@@ -314,6 +314,10 @@ async fn login_form_checks_its_token_and_the_password() {
     assert_eq!(res.location, "/staff");
     let today = v.get("/staff").await;
     assert_eq!(today.status, 200);
+    // The login lasts SIPOLI_SESSION_HOURS (12 in tests).
+    app.clock.advance(chrono::Duration::hours(13));
+    assert_eq!(v.get("/staff").await.location, "/staff/masuk", "expired");
+    app.clock.advance(chrono::Duration::hours(-13));
     let csrf = hidden(&today.body, "csrf");
     let out = v.post("/staff/keluar", &[("csrf", &csrf)]).await;
     assert_eq!(out.location, "/staff/masuk");

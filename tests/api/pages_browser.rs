@@ -75,6 +75,11 @@ async fn a_patient_books_on_a_phone() {
         .unwrap();
     assert!(qr_loaded.as_u64().unwrap_or(0) > 0, "QR code image loads");
     b.screenshot("confirmation").await;
+    b.client
+        .execute("document.querySelector(\"img[src$='/qr.svg']\").scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    b.screenshot("confirmation-qr").await;
     click(&b, "a.btn.wide").await;
     b.wait_css("[data-live-code]").await;
     let text = b.body_text().await;
