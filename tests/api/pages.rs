@@ -906,3 +906,45 @@ async fn a_double_tap_on_the_booking_form_books_once() {
     assert_eq!(first.location, second.location, "the same confirmation");
     assert_eq!(app.count("visits"), 1);
 }
+
+#[actix_web::test]
+async fn an_extra_session_is_made_at_once_and_a_closure_asks_first() {
+    let app = TestApp::spawn().await;
+    seed(&app);
+    make_staff(&app, "perawat", Role::Clinic, &["ANA"]);
+    let mut v = Visitor::new(&app);
+    v.login("perawat", "rahasia-uji").await;
+    let csrf = hidden(&v.get("/staff/jadwal").await.body, "csrf");
+    let extra = [
+        ("csrf", csrf.as_str()),
+        ("kind", "extra"),
+        ("doctor", "D003"),
+        ("clinic", "ANA"),
+        ("date", "2026-12-05"),
+        ("starts_at", "13:00"),
+        ("ends_at", "15:00"),
+        ("quota_jkn", "10"),
+        ("quota_non_jkn", "5"),
+        ("reason", "Sesi sore"),
+    ];
+    let res = v.post("/staff/pengecualian", &extra).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let sessions: Value = app.get("/api/v1/sessions?date=2026-12-05").await.json().await.unwrap();
+    assert_eq!(sessions[0]["starts_at"], "2026-12-05T13:00:00+09:00");
+    assert_eq!(sessions[0]["quota"]["jkn"], 10);
+    // Missing times: the message is shown, nothing made.
+    let mut bad = extra;
+    bad[5].1 = "";
+    bad[4].1 = "2026-12-06";
+    let res = v.post("/staff/pengecualian", &bad).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Isi jam mulai dan selesai"), "{}", res.body);
+    assert_eq!(app.count("schedule_exceptions"), 1);
+    // A closure of the clinic that day shows the count first.
+    let closure =
+        [("csrf", csrf.as_str()), ("kind", "closure"), ("clinic", "ANA"), ("date", "2026-12-05")];
+    let ask = v.post("/staff/pengecualian", &closure).await;
+    assert_eq!(ask.status, 200);
+    assert!(ask.body.contains("Tutup poli?") && ask.body.contains("name=\"confirm\" value=\"1\""));
+    assert_eq!(app.count("schedule_exceptions"), 1);
+}
