@@ -11,7 +11,7 @@ use diesel::sql_types::{Date, Int4, Nullable, Text, Timestamptz};
 use serde::Deserialize;
 
 use super::staff::staff_of;
-use super::text::{clock_time, long_date, status_label};
+use super::text::{clock_time, event_label, long_date, short_date, status_label};
 use super::{Ctx, OrPage, PageResult, render};
 use crate::app::AppState;
 use crate::auth::{Role, Staff};
@@ -322,6 +322,8 @@ async fn daily_report_csv(
 pub struct EventLine {
     pub time: String,
     pub ticket: String,
+    /// The visit's date when it is not the day shown (a booking made ahead).
+    pub visit_day: String,
     pub clinic: String,
     pub kind: String,
     pub change: String,
@@ -367,7 +369,8 @@ async fn audit_log(
         .map(|(id, _, _)| *id)
         .collect();
     let actor = who.clone().map(|w| format!("staff:{w}"));
-    let rows: Vec<(VisitEvent, String, i32)> = db::run(&state.pool, move |conn| {
+    type Row = (VisitEvent, String, i32, NaiveDate);
+    let rows: Vec<Row> = db::run(&state.pool, move |conn| {
         let mut query = visit_events::table
             .inner_join(visits::table)
             .filter(visit_events::created_at.ge(from))
@@ -375,7 +378,12 @@ async fn audit_log(
             .filter(visits::clinic_id.eq_any(wanted))
             .order(visit_events::id)
             .limit(AUDIT_LIMIT)
-            .select((VisitEvent::as_select(), visits::ticket, visits::clinic_id))
+            .select((
+                VisitEvent::as_select(),
+                visits::ticket,
+                visits::clinic_id,
+                visits::service_date,
+            ))
             .into_boxed();
         if let Some(a) = actor {
             query = query.filter(visit_events::actor.eq(a));
@@ -387,15 +395,16 @@ async fn audit_log(
     let lang = c.lang;
     let events = rows
         .iter()
-        .map(|(e, ticket, clinic_id)| EventLine {
+        .map(|(e, ticket, clinic_id, day)| EventLine {
             time: clock_time(e.created_at, tz),
             ticket: ticket.clone(),
+            visit_day: if *day == date { String::new() } else { short_date(lang, *day) },
             clinic: visible
                 .iter()
                 .find(|(id, _, _)| id == clinic_id)
                 .map(|v| v.2.clone())
                 .unwrap_or_default(),
-            kind: e.kind.clone(),
+            kind: event_label(lang, &e.kind),
             change: format!(
                 "{} → {}",
                 e.from_status.as_deref().map(|s| status_label(lang, s)).unwrap_or("–"),

@@ -93,6 +93,26 @@ pub fn status_label(lang: Lang, status: &str) -> &'static str {
     }
 }
 
+/// The audit log's name for an event kind.
+pub fn event_label(lang: Lang, kind: &str) -> String {
+    let (id, en) = match kind {
+        "booked" => ("Booking", "Booked"),
+        "registered" => ("Daftar langsung", "Walk-in"),
+        "check_in" => ("Check-in", "Check-in"),
+        "call" => ("Panggil", "Call"),
+        "recall" => ("Panggil ulang", "Recall"),
+        "skip" => ("Lewati", "Skip"),
+        "return" => ("Kembali antre", "Return"),
+        "start" => ("Mulai layani", "Start"),
+        "finish" => ("Selesai", "Finish"),
+        "cancel" => ("Batal", "Cancel"),
+        "no_show" => ("Tidak hadir", "No-show"),
+        "priority" => ("Prioritas", "Priority"),
+        other => (other, other),
+    };
+    lang.pick(id, en).to_string()
+}
+
 pub fn payer_label(lang: Lang, payer: &str) -> &'static str {
     match payer {
         "jkn" => "JKN (BPJS)",

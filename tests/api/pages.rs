@@ -726,6 +726,7 @@ async fn the_daily_report_and_the_audit_log_show_the_day() {
     assert_eq!(audit.status, 200);
     assert!(audit.body.contains("staff:kepala") && audit.body.contains("B-002"));
     assert!(audit.body.contains("Dipanggil → Sedang dilayani"), "{}", audit.body);
+    assert!(audit.body.contains("Mulai layani"), "event kinds in words");
     let filtered = v.get("/staff/audit?tanggal=2026-12-01&petugas=orang-lain").await;
     assert!(!filtered.body.contains("B-001") && filtered.body.contains("Tidak ada kejadian."));
     let yesterday = v.get("/staff/audit?tanggal=2026-11-30").await;
