@@ -88,6 +88,10 @@ pub fn page_lang(req: &HttpRequest) -> Lang {
     }
 }
 
+/// Pages load nothing from elsewhere; the small inline style and scripts are allowed.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+     script-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// Render a page with a status; remembers a `?lang=` choice in a cookie.
 pub fn render(ctx: &Ctx, status: StatusCode, page: &impl Template) -> HttpResponse {
     match page.render() {
@@ -97,7 +101,8 @@ pub fn render(ctx: &Ctx, status: StatusCode, page: &impl Template) -> HttpRespon
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .insert_header(("X-Content-Type-Options", "nosniff"))
                 .insert_header(("Referrer-Policy", "same-origin"))
-                .insert_header(("X-Frame-Options", "DENY"));
+                .insert_header(("X-Frame-Options", "DENY"))
+                .insert_header((header::CONTENT_SECURITY_POLICY, CSP));
             if ctx.remember {
                 res.cookie(
                     Cookie::build("lang", ctx.lang.code())

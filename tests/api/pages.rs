@@ -148,19 +148,30 @@ async fn home_lists_clinics_and_sessions_with_places_left() {
     assert!(!home.body.contains(&format!("/daftar?sesi={}\"", seed.today)));
     assert!(home.body.contains("Daftar di anjungan RS"));
     assert!(home.body.len() < 100 * 1024, "home page is {} bytes", home.body.len());
+    let csp = app.client.get(app.url("/")).send().await.unwrap();
+    let csp = csp.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
     assert!(!home.body.contains("http://") && !home.body.contains("https://"), "no CDN");
 }
 
 #[actix_web::test]
 async fn english_switch_is_remembered() {
     let app = TestApp::spawn().await;
-    seed(&app);
+    let seed = seed(&app);
     let mut v = Visitor::new(&app);
     let page = v.get("/?lang=en").await;
     assert!(page.body.contains("Doctor schedules"), "{}", page.body);
     assert_eq!(v.cookies.get("lang").map(String::as_str), Some("en"));
     let again = v.get("/daftar").await;
     assert!(again.body.contains("Choose a clinic"));
+    let mut form = good_booking(&seed.tomorrow.to_string());
+    form[2].1 = "123".into();
+    let res = v.post("/daftar", &as_refs(&form)).await;
+    assert!(
+        res.body.contains("The NIK must be the 16 digits on the identity card."),
+        "{}",
+        res.body
+    );
     assert!(v.get("/?lang=id").await.body.contains("Jadwal dokter"));
 }
 
