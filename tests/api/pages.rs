@@ -544,6 +544,18 @@ async fn a_booking_is_checked_in_by_its_code() {
     assert!(v.get(&res.location).await.body.contains("B-001 sudah check-in."));
     let status: Value = app.get(&format!("/api/v1/bookings/{code}")).await.json().await.unwrap();
     assert_eq!(status["status"], "waiting");
+    // Called: the patient's status page says it is their turn.
+    let mut patient = Visitor::new(&app);
+    let before = patient.get(&format!("/antrean/{code}")).await;
+    assert!(before.body.contains("data-live=\"called\" hidden"));
+    make_staff(&app, "perawat", Role::Clinic, &["ANA"]);
+    let mut nurse = Visitor::new(&app);
+    nurse.login("perawat", "rahasia-uji").await;
+    let csrf = hidden(&nurse.get("/staff").await.body, "csrf");
+    nurse.post(&format!("/staff/sesi/{}/panggil", seed.today), &[("csrf", &csrf)]).await;
+    let after = patient.get(&format!("/antrean/{code}")).await;
+    assert!(after.body.contains("data-live=\"called\">Giliran Anda!"), "{}", after.body);
+    assert!(after.body.contains("Dipanggil"));
 }
 
 fn schedule_form<'a>(csrf: &'a str, quota: &'a str, ends: &'a str) -> Vec<(&'static str, &'a str)> {
