@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::jobs::configure(cfg);
     crate::jkn::configure(cfg);
     crate::api::configure(cfg);
+    crate::pages::configure(cfg);
 }
 
 /// A running server and the port it listens on.

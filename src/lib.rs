@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod jkn;
 pub mod jobs;
 pub mod maintenance;
+pub mod pages;
 pub mod realtime;
 pub mod screens;
 pub mod telemetry;

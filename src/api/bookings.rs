@@ -287,7 +287,7 @@ pub async fn book_visit(
     .await
 }
 
-fn parse_code(code: &str) -> AppResult<BookingCode> {
+pub fn parse_code(code: &str) -> AppResult<BookingCode> {
     BookingCode::parse(code).map_err(|_| queue::unknown_booking())
 }
 
@@ -336,36 +336,48 @@ pub async fn cancel_booking(
     let reason = parsed.reason.unwrap_or_default();
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |conn| {
-        let visit = queue::find_by_code(conn, code.as_str())?;
-        let patient_birth = match visit.patient_id {
-            Some(id) => Some(booking_birth_date(conn, id)?),
-            None => None,
-        };
-        if patient_birth != Some(birth_date) {
-            return Err(AppError::unprocessable(
-                "identity_mismatch",
-                "Tanggal lahir tidak cocok dengan data booking.",
-                "The birth date does not match the booking.",
-            ));
-        }
-        if visit.service_date < st.today() {
-            return Err(AppError::conflict(
-                "date_in_past",
-                "Booking untuk tanggal yang sudah lewat tidak dapat dibatalkan.",
-                "A booking for a past date cannot be cancelled.",
-            ));
-        }
-        let visit = queue::apply(
-            conn,
-            visit.id,
-            Action::CancelByPatient,
-            &Actor::patient(),
-            st.now(),
-            json!({"reason": reason}),
-        )?;
+        let visit = cancel_by_patient(conn, &st, &code, birth_date, &reason)?;
         Ok(json!({"booking_code": visit.booking_code, "ticket": visit.ticket, "status": visit.status}))
     })
     .await
+}
+
+/// The patient cancels their own booking; the birth date proves it is them. Used by the
+/// API and the status page.
+pub fn cancel_by_patient(
+    conn: &mut diesel::PgConnection,
+    st: &AppState,
+    code: &BookingCode,
+    birth_date: NaiveDate,
+    reason: &str,
+) -> AppResult<crate::db::models::Visit> {
+    let visit = queue::find_by_code(conn, code.as_str())?;
+    let patient_birth = match visit.patient_id {
+        Some(id) => Some(booking_birth_date(conn, id)?),
+        None => None,
+    };
+    if patient_birth != Some(birth_date) {
+        return Err(AppError::unprocessable(
+            "identity_mismatch",
+            "Tanggal lahir tidak cocok dengan data booking.",
+            "The birth date does not match the booking.",
+        ));
+    }
+    if visit.service_date < st.today() {
+        return Err(AppError::conflict(
+            "date_in_past",
+            "Booking untuk tanggal yang sudah lewat tidak dapat dibatalkan.",
+            "A booking for a past date cannot be cancelled.",
+        ));
+    }
+    queue::apply(
+        conn,
+        visit.id,
+        Action::CancelByPatient,
+        &Actor::patient(),
+        st.now(),
+        json!({"reason": reason}),
+    )
 }
 
 fn booking_birth_date(conn: &mut diesel::PgConnection, patient_id: i64) -> AppResult<NaiveDate> {

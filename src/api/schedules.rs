@@ -127,7 +127,7 @@ fn lookup(c: &mut PgConnection, clinic: &str, doctor: &str) -> AppResult<(Clinic
 }
 
 /// Validated fields of a schedule (clinic and doctor resolved later).
-fn validate(
+pub fn validate(
     body: &ScheduleBody,
     today: NaiveDate,
 ) -> AppResult<(NaiveTime, NaiveTime, NaiveDate, Option<NaiveDate>)> {
@@ -278,16 +278,66 @@ pub async fn create_schedule(
     let valid = validate(&parsed, state.today())?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::CREATED, move |c| {
-        let (clinic, doctor) = lookup(c, &parsed.clinic, &parsed.doctor)?;
-        staff.require_clinic(clinic.id)?;
-        let schedule: Schedule = diesel::insert_into(practice_schedules::table)
-            .values(new_schedule(&parsed, &clinic, &doctor, valid))
-            .returning(Schedule::as_returning())
-            .get_result(c)?;
-        refresh_sessions(c, &st)?;
+        let (schedule, clinic, doctor) = save_schedule(c, &st, &staff, None, &parsed, valid)?;
         Ok(schedule_json(&schedule, &clinic, &doctor))
     })
     .await
+}
+
+/// The checked fields of a schedule, as [`validate`] returns them.
+pub type ScheduleTimes = (NaiveTime, NaiveTime, NaiveDate, Option<NaiveDate>);
+
+/// Create (`id` = None) or change a weekly schedule, with the role checks; future sessions
+/// follow (see [`update_schedule`]).
+pub fn save_schedule(
+    c: &mut PgConnection,
+    st: &AppState,
+    staff: &Staff,
+    id: Option<i32>,
+    parsed: &ScheduleBody,
+    valid: ScheduleTimes,
+) -> AppResult<(Schedule, Clinic, Doctor)> {
+    staff.require(&[Role::Admin, Role::Clinic])?;
+    let Some(id) = id else {
+        let (clinic, doctor) = lookup(c, &parsed.clinic, &parsed.doctor)?;
+        staff.require_clinic(clinic.id)?;
+        let schedule: Schedule = diesel::insert_into(practice_schedules::table)
+            .values(new_schedule(parsed, &clinic, &doctor, valid))
+            .returning(Schedule::as_returning())
+            .get_result(c)?;
+        refresh_sessions(c, st)?;
+        return Ok((schedule, clinic, doctor));
+    };
+    let old: Schedule = practice_schedules::table
+        .find(id)
+        .select(Schedule::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(unknown_schedule)?;
+    staff.require_clinic(old.clinic_id)?;
+    let (clinic, doctor) = lookup(c, &parsed.clinic, &parsed.doctor)?;
+    staff.require_clinic(clinic.id)?;
+    let schedule: Schedule = diesel::update(practice_schedules::table.find(id))
+        .set(new_schedule(parsed, &clinic, &doctor, valid))
+        .returning(Schedule::as_returning())
+        .get_result(c)?;
+    let today = st.today();
+    drop_untaken_sessions(c, id, today)?;
+    diesel::sql_query(
+        "UPDATE clinic_sessions SET quota_jkn = GREATEST($2, taken_jkn),
+             quota_non_jkn = GREATEST($3, taken_non_jkn),
+             online_limit = GREATEST(LEAST($4, $2 + $3), taken_online), service_minutes = $5
+         WHERE schedule_id = $1 AND service_date >= $6",
+    )
+    .bind::<diesel::sql_types::Int4, _>(id)
+    .bind::<diesel::sql_types::Int4, _>(schedule.quota_jkn)
+    .bind::<diesel::sql_types::Int4, _>(schedule.quota_non_jkn)
+    .bind::<diesel::sql_types::Int4, _>(schedule.online_limit)
+    .bind::<diesel::sql_types::Int4, _>(schedule.service_minutes)
+    .bind::<diesel::sql_types::Date, _>(today)
+    .execute(c)?;
+    refresh_sessions(c, st)?;
+    Ok((schedule, clinic, doctor))
 }
 
 /// Create the sessions inside the booking window.
@@ -332,35 +382,7 @@ pub async fn update_schedule(
     let valid = validate(&parsed, state.today())?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
-        let old: Schedule = practice_schedules::table
-            .find(id)
-            .select(Schedule::as_select())
-            .first(c)
-            .optional()?
-            .ok_or_else(unknown_schedule)?;
-        staff.require_clinic(old.clinic_id)?;
-        let (clinic, doctor) = lookup(c, &parsed.clinic, &parsed.doctor)?;
-        staff.require_clinic(clinic.id)?;
-        let schedule: Schedule = diesel::update(practice_schedules::table.find(id))
-            .set(new_schedule(&parsed, &clinic, &doctor, valid))
-            .returning(Schedule::as_returning())
-            .get_result(c)?;
-        let today = st.today();
-        drop_untaken_sessions(c, id, today)?;
-        diesel::sql_query(
-            "UPDATE clinic_sessions SET quota_jkn = GREATEST($2, taken_jkn),
-                 quota_non_jkn = GREATEST($3, taken_non_jkn),
-                 online_limit = GREATEST(LEAST($4, $2 + $3), taken_online), service_minutes = $5
-             WHERE schedule_id = $1 AND service_date >= $6",
-        )
-        .bind::<diesel::sql_types::Int4, _>(id)
-        .bind::<diesel::sql_types::Int4, _>(schedule.quota_jkn)
-        .bind::<diesel::sql_types::Int4, _>(schedule.quota_non_jkn)
-        .bind::<diesel::sql_types::Int4, _>(schedule.online_limit)
-        .bind::<diesel::sql_types::Int4, _>(schedule.service_minutes)
-        .bind::<diesel::sql_types::Date, _>(today)
-        .execute(c)?;
-        refresh_sessions(c, &st)?;
+        let (schedule, clinic, doctor) = save_schedule(c, &st, &staff, Some(id), &parsed, valid)?;
         Ok(schedule_json(&schedule, &clinic, &doctor))
     })
     .await
@@ -380,23 +402,38 @@ pub async fn end_schedule(
     staff.require(&[Role::Admin, Role::Clinic])?;
     let id = path.into_inner();
     let today = state.today();
-    let body = db::transaction(&state.pool, move |c| {
-        let old: Schedule = practice_schedules::table.find(id).select(Schedule::as_select()).first(c).optional()?.ok_or_else(unknown_schedule)?;
-        staff.require_clinic(old.clinic_id)?;
-        let until = (today - chrono::Duration::days(1)).max(old.valid_from);
-        diesel::update(practice_schedules::table.find(id))
-            .set(practice_schedules::valid_until.eq(Some(until)))
-            .execute(c)?;
-        let removed = drop_untaken_sessions(c, id, today)?;
-        let kept: i64 = clinic_sessions::table
-            .filter(clinic_sessions::schedule_id.eq(id))
-            .filter(clinic_sessions::service_date.ge(today))
-            .count()
-            .get_result(c)?;
-        Ok(json!({"id": id, "valid_until": until.to_string(), "removed_sessions": removed, "kept_sessions": kept}))
-    })
-    .await?;
+    let body = db::transaction(&state.pool, move |c| end_schedule_as(c, &staff, id, today)).await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// End a schedule from `today` (see [`end_schedule`]).
+pub fn end_schedule_as(
+    c: &mut PgConnection,
+    staff: &Staff,
+    id: i32,
+    today: NaiveDate,
+) -> AppResult<Value> {
+    staff.require(&[Role::Admin, Role::Clinic])?;
+    let old: Schedule = practice_schedules::table
+        .find(id)
+        .select(Schedule::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(unknown_schedule)?;
+    staff.require_clinic(old.clinic_id)?;
+    let until = (today - chrono::Duration::days(1)).max(old.valid_from);
+    diesel::update(practice_schedules::table.find(id))
+        .set(practice_schedules::valid_until.eq(Some(until)))
+        .execute(c)?;
+    let removed = drop_untaken_sessions(c, id, today)?;
+    let kept: i64 = clinic_sessions::table
+        .filter(clinic_sessions::schedule_id.eq(id))
+        .filter(clinic_sessions::service_date.ge(today))
+        .count()
+        .get_result(c)?;
+    Ok(
+        json!({"id": id, "valid_until": until.to_string(), "removed_sessions": removed, "kept_sessions": kept}),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -468,13 +505,22 @@ pub async fn create_exception(
 ) -> AppResult<HttpResponse> {
     staff.require(&[Role::Admin, Role::Clinic])?;
     let parsed: ExceptionBody = parse_json(&body)?;
+    let date = check_exception(&parsed, state.today())?;
+    let st = state.get_ref().clone();
+    let status = if parsed.dry_run { StatusCode::OK } else { StatusCode::CREATED };
+    idempotent(&state, &req, &body, status, move |c| apply_exception(c, &st, &staff, &parsed, date))
+        .await
+}
+
+/// The date of an exception, checked with its kind.
+pub fn check_exception(parsed: &ExceptionBody, today: NaiveDate) -> AppResult<NaiveDate> {
     let date = parse_date(&parsed.date).map_err(|_| {
         AppError::fields(vec![(
             "date",
             invalid("invalid_date", "Tanggal harus YYYY-MM-DD.", "Dates must be YYYY-MM-DD."),
         )])
     })?;
-    if date < state.today() {
+    if date < today {
         return Err(AppError::fields(vec![(
             "date",
             invalid("date_in_past", "Tanggal sudah lewat.", "The date is in the past."),
@@ -490,98 +536,166 @@ pub async fn create_exception(
             ),
         )]));
     }
-    let st = state.get_ref().clone();
-    let status = if parsed.dry_run { StatusCode::OK } else { StatusCode::CREATED };
-    idempotent(&state, &req, &body, status, move |c| {
-        let doctor: Option<Doctor> = match parsed.doctor.as_deref().filter(|d| !d.trim().is_empty()) {
-            Some(code) => Some(doctors::table.filter(doctors::code.eq(code.trim())).select(Doctor::as_select()).first(c).optional()?
-                .ok_or_else(|| AppError::unprocessable("unknown_doctor", "Kode dokter tidak dikenal.", "Unknown doctor code."))?),
-            None => None,
-        };
-        let clinic: Option<Clinic> = match parsed.clinic.as_deref().filter(|d| !d.trim().is_empty()) {
-            Some(code) => Some(clinics::table.filter(clinics::code.eq(code.trim().to_ascii_uppercase())).select(Clinic::as_select()).first(c).optional()?
-                .ok_or_else(|| AppError::unprocessable("unknown_clinic", "Kode poli tidak dikenal.", "Unknown clinic code."))?),
-            None => None,
-        };
-        match (parsed.kind.as_str(), &doctor, &clinic) {
-            ("leave", Some(_), _) | ("closure", _, Some(_)) | ("extra", Some(_), Some(_)) => {}
-            _ => {
-                return Err(AppError::fields(vec![(
-                    "doctor",
-                    invalid("target_required", "Cuti perlu dokter; penutupan perlu poli; sesi tambahan perlu dokter dan poli.", "Leave needs a doctor; closure a clinic; an extra session both."),
-                )]));
+    Ok(date)
+}
+
+/// Leave or closure: cancel the matching sessions of that date and the visits in them
+/// (with `dry_run`: only count them). Extra: a one-off session. Role checks included.
+pub fn apply_exception(
+    c: &mut PgConnection,
+    st: &AppState,
+    staff: &Staff,
+    parsed: &ExceptionBody,
+    date: NaiveDate,
+) -> AppResult<Value> {
+    staff.require(&[Role::Admin, Role::Clinic])?;
+    let doctor: Option<Doctor> = match parsed.doctor.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(code) => Some(
+            doctors::table
+                .filter(doctors::code.eq(code.trim()))
+                .select(Doctor::as_select())
+                .first(c)
+                .optional()?
+                .ok_or_else(|| {
+                    AppError::unprocessable(
+                        "unknown_doctor",
+                        "Kode dokter tidak dikenal.",
+                        "Unknown doctor code.",
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let clinic: Option<Clinic> = match parsed.clinic.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(code) => Some(
+            clinics::table
+                .filter(clinics::code.eq(code.trim().to_ascii_uppercase()))
+                .select(Clinic::as_select())
+                .first(c)
+                .optional()?
+                .ok_or_else(|| {
+                    AppError::unprocessable(
+                        "unknown_clinic",
+                        "Kode poli tidak dikenal.",
+                        "Unknown clinic code.",
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    match (parsed.kind.as_str(), &doctor, &clinic) {
+        ("leave", Some(_), _) | ("closure", _, Some(_)) | ("extra", Some(_), Some(_)) => {}
+        _ => {
+            return Err(AppError::fields(vec![(
+                "doctor",
+                invalid(
+                    "target_required",
+                    "Cuti perlu dokter; penutupan perlu poli; sesi tambahan perlu dokter dan poli.",
+                    "Leave needs a doctor; closure a clinic; an extra session both.",
+                ),
+            )]));
+        }
+    }
+    // Who may: admins; clinic staff for their own clinic (for a leave: every session it touches).
+    sessions::materialize(c, date, date)?;
+    let mut affected = clinic_sessions::table
+        .filter(clinic_sessions::service_date.eq(date))
+        .filter(clinic_sessions::status.ne("cancelled"))
+        .into_boxed();
+    match parsed.kind.as_str() {
+        "leave" => {
+            affected = affected.filter(
+                clinic_sessions::doctor_id.eq(doctor.as_ref().map(|d| d.id).unwrap_or_default()),
+            );
+            if let Some(cl) = &clinic {
+                affected = affected.filter(clinic_sessions::clinic_id.eq(cl.id));
             }
         }
-        // Who may: admins; clinic staff for their own clinic (for a leave: every session it touches).
+        "closure" => {
+            affected = affected.filter(
+                clinic_sessions::clinic_id.eq(clinic.as_ref().map(|c| c.id).unwrap_or_default()),
+            )
+        }
+        _ => affected = affected.filter(clinic_sessions::id.eq(-1)),
+    }
+    let affected: Vec<(i32, i32)> =
+        affected.select((clinic_sessions::id, clinic_sessions::clinic_id)).load(c)?;
+    for (_, clinic_id) in &affected {
+        staff.require_clinic(*clinic_id)?;
+    }
+    if let Some(cl) = &clinic {
+        staff.require_clinic(cl.id)?;
+    }
+    let session_ids: Vec<i32> = affected.iter().map(|(id, _)| *id).collect();
+    let visit_ids: Vec<i64> = visits::table
+        .filter(visits::session_id.eq_any(&session_ids))
+        .filter(visits::status.eq_any(["booked", "waiting", "skipped"]))
+        .select(visits::id)
+        .load(c)?;
+    if parsed.dry_run {
+        return Ok(
+            json!({"dry_run": true, "sessions": session_ids.len(), "visits": visit_ids.len()}),
+        );
+    }
+    let (starts, ends) = (
+        parsed.starts_at.as_deref().and_then(parse_time),
+        parsed.ends_at.as_deref().and_then(parse_time),
+    );
+    if parsed.kind == "extra" && !matches!((starts, ends), (Some(s), Some(e)) if e > s) {
+        return Err(AppError::fields(vec![(
+            "starts_at",
+            invalid(
+                "invalid_time",
+                "Isi jam mulai dan selesai (JJ:MM), selesai setelah mulai.",
+                "Give start and end times (HH:MM), end after start.",
+            ),
+        )]));
+    }
+    let exception: ScheduleException = diesel::insert_into(schedule_exceptions::table)
+        .values(NewScheduleException {
+            kind: parsed.kind.clone(),
+            doctor_id: doctor.as_ref().map(|d| d.id),
+            clinic_id: clinic.as_ref().map(|c| c.id),
+            date,
+            starts_at: starts,
+            ends_at: ends,
+            quota_jkn: parsed.quota_jkn.unwrap_or(0).clamp(0, 500),
+            quota_non_jkn: parsed.quota_non_jkn.unwrap_or(0).clamp(0, 500),
+            online_limit: parsed
+                .online_limit
+                .unwrap_or(parsed.quota_jkn.unwrap_or(0) + parsed.quota_non_jkn.unwrap_or(0))
+                .clamp(0, 1000),
+            service_minutes: parsed.service_minutes.unwrap_or(10).clamp(1, 240),
+            reason: parsed.reason.clone(),
+            created_by: Some(staff.id),
+        })
+        .returning(ScheduleException::as_returning())
+        .get_result(c)?;
+    let now = st.now();
+    let actor = staff.actor();
+    for id in &visit_ids {
+        queue::apply(
+            c,
+            *id,
+            Action::CancelByStaff,
+            &actor,
+            now,
+            json!({"reason": "session_cancelled", "note": parsed.reason}),
+        )?;
+    }
+    diesel::update(clinic_sessions::table.filter(clinic_sessions::id.eq_any(&session_ids)))
+        .set((
+            clinic_sessions::status.eq("cancelled"),
+            clinic_sessions::cancel_reason.eq(&parsed.reason),
+        ))
+        .execute(c)?;
+    if parsed.kind == "extra" {
         sessions::materialize(c, date, date)?;
-        let mut affected = clinic_sessions::table
-            .filter(clinic_sessions::service_date.eq(date))
-            .filter(clinic_sessions::status.ne("cancelled"))
-            .into_boxed();
-        match parsed.kind.as_str() {
-            "leave" => {
-                affected = affected.filter(clinic_sessions::doctor_id.eq(doctor.as_ref().map(|d| d.id).unwrap_or_default()));
-                if let Some(cl) = &clinic {
-                    affected = affected.filter(clinic_sessions::clinic_id.eq(cl.id));
-                }
-            }
-            "closure" => affected = affected.filter(clinic_sessions::clinic_id.eq(clinic.as_ref().map(|c| c.id).unwrap_or_default())),
-            _ => affected = affected.filter(clinic_sessions::id.eq(-1)),
-        }
-        let affected: Vec<(i32, i32)> = affected.select((clinic_sessions::id, clinic_sessions::clinic_id)).load(c)?;
-        for (_, clinic_id) in &affected {
-            staff.require_clinic(*clinic_id)?;
-        }
-        if let Some(cl) = &clinic {
-            staff.require_clinic(cl.id)?;
-        }
-        let session_ids: Vec<i32> = affected.iter().map(|(id, _)| *id).collect();
-        let visit_ids: Vec<i64> = visits::table
-            .filter(visits::session_id.eq_any(&session_ids))
-            .filter(visits::status.eq_any(["booked", "waiting", "skipped"]))
-            .select(visits::id)
-            .load(c)?;
-        if parsed.dry_run {
-            return Ok(json!({"dry_run": true, "sessions": session_ids.len(), "visits": visit_ids.len()}));
-        }
-        let (starts, ends) = (parsed.starts_at.as_deref().and_then(parse_time), parsed.ends_at.as_deref().and_then(parse_time));
-        if parsed.kind == "extra" && !matches!((starts, ends), (Some(s), Some(e)) if e > s) {
-            return Err(AppError::fields(vec![("starts_at", invalid("invalid_time", "Isi jam mulai dan selesai (JJ:MM), selesai setelah mulai.", "Give start and end times (HH:MM), end after start."))]));
-        }
-        let exception: ScheduleException = diesel::insert_into(schedule_exceptions::table)
-            .values(NewScheduleException {
-                kind: parsed.kind.clone(),
-                doctor_id: doctor.as_ref().map(|d| d.id),
-                clinic_id: clinic.as_ref().map(|c| c.id),
-                date,
-                starts_at: starts,
-                ends_at: ends,
-                quota_jkn: parsed.quota_jkn.unwrap_or(0).clamp(0, 500),
-                quota_non_jkn: parsed.quota_non_jkn.unwrap_or(0).clamp(0, 500),
-                online_limit: parsed.online_limit.unwrap_or(parsed.quota_jkn.unwrap_or(0) + parsed.quota_non_jkn.unwrap_or(0)).clamp(0, 1000),
-                service_minutes: parsed.service_minutes.unwrap_or(10).clamp(1, 240),
-                reason: parsed.reason.clone(),
-                created_by: Some(staff.id),
-            })
-            .returning(ScheduleException::as_returning())
-            .get_result(c)?;
-        let now = st.now();
-        let actor = staff.actor();
-        for id in &visit_ids {
-            queue::apply(c, *id, Action::CancelByStaff, &actor, now, json!({"reason": "session_cancelled", "note": parsed.reason}))?;
-        }
-        diesel::update(clinic_sessions::table.filter(clinic_sessions::id.eq_any(&session_ids)))
-            .set((clinic_sessions::status.eq("cancelled"), clinic_sessions::cancel_reason.eq(&parsed.reason)))
-            .execute(c)?;
-        if parsed.kind == "extra" {
-            sessions::materialize(c, date, date)?;
-        }
-        let mut out = exception_json(&exception);
-        out["cancelled_sessions"] = json!(session_ids.len());
-        out["cancelled_visits"] = json!(visit_ids.len());
-        Ok(out)
-    })
-    .await
+    }
+    let mut out = exception_json(&exception);
+    out["cancelled_sessions"] = json!(session_ids.len());
+    out["cancelled_visits"] = json!(visit_ids.len());
+    Ok(out)
 }
 
 /// Remove an exception. A removed leave or closure reopens its sessions (cancelled visits
@@ -593,66 +707,67 @@ pub async fn delete_exception(
 ) -> AppResult<HttpResponse> {
     staff.require(&[Role::Admin, Role::Clinic])?;
     let id = path.into_inner();
-    let body = db::transaction(&state.pool, move |c| {
-        let e: ScheduleException = schedule_exceptions::table
-            .find(id)
-            .select(ScheduleException::as_select())
-            .first(c)
-            .optional()?
-            .ok_or_else(|| {
-                AppError::not_found(
-                    "unknown_exception",
-                    "Data cuti/penutupan tidak ditemukan.",
-                    "Exception not found.",
-                )
-            })?;
-        if let Some(cl) = e.clinic_id {
-            staff.require_clinic(cl)?;
-        } else if staff.role != Role::Admin {
-            let touched: Vec<i32> = clinic_sessions::table
-                .filter(clinic_sessions::service_date.eq(e.date))
-                .filter(clinic_sessions::doctor_id.eq(e.doctor_id.unwrap_or_default()))
-                .select(clinic_sessions::clinic_id)
-                .load(c)?;
-            for cl in touched {
-                staff.require_clinic(cl)?;
-            }
-        }
-        let taken = visits::table.select(visits::session_id);
-        if e.kind == "extra" {
-            diesel::delete(
-                clinic_sessions::table
-                    .filter(clinic_sessions::exception_id.eq(id))
-                    .filter(clinic_sessions::id.ne_all(taken)),
-            )
-            .execute(c)?;
-            diesel::update(clinic_sessions::table.filter(clinic_sessions::exception_id.eq(id)))
-                .set((
-                    clinic_sessions::status.eq("cancelled"),
-                    clinic_sessions::exception_id.eq(None::<i32>),
-                ))
-                .execute(c)?;
-        } else {
-            let mut reopen = clinic_sessions::table
-                .filter(clinic_sessions::service_date.eq(e.date))
-                .filter(clinic_sessions::status.eq("cancelled"))
-                .select(clinic_sessions::id)
-                .into_boxed();
-            if e.kind == "leave" {
-                reopen =
-                    reopen.filter(clinic_sessions::doctor_id.eq(e.doctor_id.unwrap_or_default()));
-            } else {
-                reopen =
-                    reopen.filter(clinic_sessions::clinic_id.eq(e.clinic_id.unwrap_or_default()));
-            }
-            let ids: Vec<i32> = reopen.load(c)?;
-            diesel::update(clinic_sessions::table.filter(clinic_sessions::id.eq_any(&ids)))
-                .set((clinic_sessions::status.eq("open"), clinic_sessions::cancel_reason.eq("")))
-                .execute(c)?;
-        }
-        diesel::delete(schedule_exceptions::table.find(id)).execute(c)?;
-        Ok(json!({"deleted": id}))
-    })
-    .await?;
+    let body = db::transaction(&state.pool, move |c| remove_exception(c, &staff, id)).await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// Remove an exception (see [`delete_exception`]), with the role checks.
+pub fn remove_exception(c: &mut PgConnection, staff: &Staff, id: i32) -> AppResult<Value> {
+    staff.require(&[Role::Admin, Role::Clinic])?;
+    let e: ScheduleException = schedule_exceptions::table
+        .find(id)
+        .select(ScheduleException::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| {
+            AppError::not_found(
+                "unknown_exception",
+                "Data cuti/penutupan tidak ditemukan.",
+                "Exception not found.",
+            )
+        })?;
+    if let Some(cl) = e.clinic_id {
+        staff.require_clinic(cl)?;
+    } else if staff.role != Role::Admin {
+        let touched: Vec<i32> = clinic_sessions::table
+            .filter(clinic_sessions::service_date.eq(e.date))
+            .filter(clinic_sessions::doctor_id.eq(e.doctor_id.unwrap_or_default()))
+            .select(clinic_sessions::clinic_id)
+            .load(c)?;
+        for cl in touched {
+            staff.require_clinic(cl)?;
+        }
+    }
+    let taken = visits::table.select(visits::session_id);
+    if e.kind == "extra" {
+        diesel::delete(
+            clinic_sessions::table
+                .filter(clinic_sessions::exception_id.eq(id))
+                .filter(clinic_sessions::id.ne_all(taken)),
+        )
+        .execute(c)?;
+        diesel::update(clinic_sessions::table.filter(clinic_sessions::exception_id.eq(id)))
+            .set((
+                clinic_sessions::status.eq("cancelled"),
+                clinic_sessions::exception_id.eq(None::<i32>),
+            ))
+            .execute(c)?;
+    } else {
+        let mut reopen = clinic_sessions::table
+            .filter(clinic_sessions::service_date.eq(e.date))
+            .filter(clinic_sessions::status.eq("cancelled"))
+            .select(clinic_sessions::id)
+            .into_boxed();
+        if e.kind == "leave" {
+            reopen = reopen.filter(clinic_sessions::doctor_id.eq(e.doctor_id.unwrap_or_default()));
+        } else {
+            reopen = reopen.filter(clinic_sessions::clinic_id.eq(e.clinic_id.unwrap_or_default()));
+        }
+        let ids: Vec<i32> = reopen.load(c)?;
+        diesel::update(clinic_sessions::table.filter(clinic_sessions::id.eq_any(&ids)))
+            .set((clinic_sessions::status.eq("open"), clinic_sessions::cancel_reason.eq("")))
+            .execute(c)?;
+    }
+    diesel::delete(schedule_exceptions::table.find(id)).execute(c)?;
+    Ok(json!({"deleted": id}))
 }

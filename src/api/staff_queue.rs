@@ -39,11 +39,7 @@ pub async fn today_sessions(
         let list = sessions::list(c, date, None)?;
         let mut out = Vec::new();
         for s in list.into_iter().filter(|s| staff.may_see_clinic(s.clinic.id)) {
-            let counts: Vec<(String, i64)> = visits::table
-                .filter(visits::session_id.eq(s.session.id))
-                .group_by(visits::status)
-                .select((visits::status, diesel::dsl::count_star()))
-                .load(c)?;
+            let counts = queue::status_counts(c, s.session.id)?;
             let current = queue::now_serving(c, s.session.id)?.first().map(|v| v.ticket.clone());
             let mut v = views::session(&s, tz);
             v["counts"] = counts
@@ -98,12 +94,22 @@ pub async fn call_next(
     let id = path.into_inner();
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
-        let session = sessions::get(c, id)?;
-        staff.require_clinic(session.clinic.id)?;
-        let visit = queue::call_next(c, id, &staff.actor(), st.now())?;
+        let visit = call_next_as(c, &st, &staff, id)?;
         Ok(views::staff_visit(&visit, None, st.tz()))
     })
     .await
+}
+
+/// Call the next patient of a session, if this account runs that clinic.
+pub fn call_next_as(
+    c: &mut diesel::PgConnection,
+    st: &AppState,
+    staff: &Staff,
+    session_id: i32,
+) -> AppResult<Visit> {
+    let session = sessions::get(c, session_id)?;
+    staff.require_clinic(session.clinic.id)?;
+    queue::call_next(c, session_id, &staff.actor(), st.now())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,51 +129,61 @@ pub async fn visit_action(
     let (id, name) = path.into_inner();
     let parsed: ActionBody =
         if body.is_empty() { ActionBody::default() } else { parse_json(&body)? };
-    let action = match name.as_str() {
-        "recall" => Some(Action::Recall),
-        "skip" => Some(Action::Skip),
-        "return" => Some(Action::Return),
-        "start" => Some(Action::Start),
-        "finish" => Some(Action::Finish),
-        "cancel" => Some(Action::CancelByStaff),
-        "check-in" => Some(Action::CheckIn),
-        "priority" => None,
-        _ => {
-            return Err(AppError::not_found(
-                "unknown_action",
-                "Tindakan tidak dikenal.",
-                "Unknown action.",
-            ));
-        }
-    };
+    let action = parse_action(&name)?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
-        let (tz, now) = (st.tz(), st.now());
-        let visit = queue::find_visit(c, id)?;
-        match action {
-            Some(Action::CheckIn) => {
-                staff.require(&[Role::Admin, Role::Registration, Role::Clinic])?;
-                if !staff.may_see_clinic(visit.clinic_id) {
-                    return Err(AppError::forbidden());
-                }
-            }
-            _ => staff.require_clinic(visit.clinic_id)?,
-        }
-        let actor = staff.actor();
-        let reason = parsed.reason.clone().unwrap_or_default();
-        let visit = match action {
-            Some(Action::Return) => queue::return_after_skip(c, id, &actor, now)?,
-            Some(Action::CheckIn) => {
-                queue::check_in(c, tz, &st.settings.rules, &visit, &actor, now)?
-            }
-            Some(a) => queue::apply(c, id, a, &actor, now, json!({"reason": reason}))?,
-            None => {
-                queue::set_priority(c, id, parsed.priority.unwrap_or(true), &reason, &actor, now)?
-            }
-        };
-        Ok(views::staff_visit(&visit, None, tz))
+        let visit = act_on_visit(c, &st, &staff, id, action, &parsed)?;
+        Ok(views::staff_visit(&visit, None, st.tz()))
     })
     .await
+}
+
+/// `recall`, `skip`, … → the action; `priority` → `None`.
+pub fn parse_action(name: &str) -> AppResult<Option<Action>> {
+    match name {
+        "recall" => Ok(Some(Action::Recall)),
+        "skip" => Ok(Some(Action::Skip)),
+        "return" => Ok(Some(Action::Return)),
+        "start" => Ok(Some(Action::Start)),
+        "finish" => Ok(Some(Action::Finish)),
+        "cancel" => Ok(Some(Action::CancelByStaff)),
+        "check-in" => Ok(Some(Action::CheckIn)),
+        "priority" => Ok(None),
+        _ => {
+            Err(AppError::not_found("unknown_action", "Tindakan tidak dikenal.", "Unknown action."))
+        }
+    }
+}
+
+/// One staff action on a visit (`None` = set the priority flag), with the role checks:
+/// check-in for every role that sees the clinic, the rest for those who run it.
+pub fn act_on_visit(
+    c: &mut diesel::PgConnection,
+    st: &AppState,
+    staff: &Staff,
+    id: i64,
+    action: Option<Action>,
+    body: &ActionBody,
+) -> AppResult<Visit> {
+    let (tz, now) = (st.tz(), st.now());
+    let visit = queue::find_visit(c, id)?;
+    match action {
+        Some(Action::CheckIn) => {
+            staff.require(&[Role::Admin, Role::Registration, Role::Clinic])?;
+            if !staff.may_see_clinic(visit.clinic_id) {
+                return Err(AppError::forbidden());
+            }
+        }
+        _ => staff.require_clinic(visit.clinic_id)?,
+    }
+    let actor = staff.actor();
+    let reason = body.reason.clone().unwrap_or_default();
+    match action {
+        Some(Action::Return) => queue::return_after_skip(c, id, &actor, now),
+        Some(Action::CheckIn) => queue::check_in(c, tz, &st.settings.rules, &visit, &actor, now),
+        Some(a) => queue::apply(c, id, a, &actor, now, json!({"reason": reason})),
+        None => queue::set_priority(c, id, body.priority.unwrap_or(true), &reason, &actor, now),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -189,6 +205,29 @@ pub async fn register_walk_in(
 ) -> AppResult<HttpResponse> {
     staff.require(&[Role::Admin, Role::Registration])?;
     let parsed: RegistrationBody = parse_json(&body)?;
+    let valid = validate_registration(&parsed)?;
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::CREATED, move |c| {
+        let placed = register(c, &st, &staff, &valid)?;
+        let position = queue::position_of(c, &placed.visit)?;
+        let mut out = views::placed(&placed.visit, &placed.session, position, st.tz());
+        out["id"] = json!(placed.visit.id);
+        Ok(out)
+    })
+    .await
+}
+
+/// A counter registration whose fields have been checked.
+#[derive(Debug, Clone)]
+pub struct ValidRegistration {
+    pub session_id: i32,
+    pub payer: booking::Payer,
+    pub patient: Option<PatientInput>,
+    pub phone: Option<Phone>,
+    pub language: String,
+}
+
+pub fn validate_registration(parsed: &RegistrationBody) -> AppResult<ValidRegistration> {
     let mut problems = Vec::new();
     let payer = parse_payer(parsed.payer.as_deref()).map_err(|e| problems.push(("payer", e))).ok();
     let patient = parsed
@@ -218,48 +257,56 @@ pub async fn register_walk_in(
         }
         return Err(AppError::fields(problems));
     };
-    let language = parse_language(parsed.language.as_deref());
-    let actor = staff.actor();
-    let st = state.get_ref().clone();
-    idempotent(&state, &req, &body, StatusCode::CREATED, move |c| {
-        let (tz, now) = (st.tz(), st.now());
-        let session = sessions::get(c, session_id)?;
-        if session.session.service_date != st.today() {
-            return Err(AppError::conflict(
-                "not_today",
-                "Pendaftaran di loket hanya untuk jadwal hari ini.",
-                "Counter registration is for today's sessions only.",
-            ));
-        }
-        let patient_id = match patient.flatten() {
-            Some(p) => Some(booking::find_or_create_patient(c, &p, now)?.id),
-            None => None,
-        };
-        let minutes = queue::minutes_per_patient(c, &session)?;
-        let placed = booking::take_place(
-            c,
-            tz,
-            now,
-            minutes,
-            &PlaceRequest {
-                session_id,
-                payer,
-                channel: Channel::Counter,
-                patient_id,
-                visit_type: None,
-                referral_number: None,
-                contact_phone: phone.map(|p| p.as_str().to_string()),
-                contact_email: None,
-                language,
-                actor,
-            },
-        )?;
-        let position = queue::position_of(c, &placed.visit)?;
-        let mut out = views::placed(&placed.visit, &placed.session, position, tz);
-        out["id"] = json!(placed.visit.id);
-        Ok(out)
+    Ok(ValidRegistration {
+        session_id,
+        payer,
+        patient: patient.flatten(),
+        phone,
+        language: parse_language(parsed.language.as_deref()),
     })
-    .await
+}
+
+/// Register a walk-in at the counter (admin, registration): today's sessions only,
+/// created waiting.
+pub fn register(
+    c: &mut diesel::PgConnection,
+    st: &AppState,
+    staff: &Staff,
+    valid: &ValidRegistration,
+) -> AppResult<booking::Placed> {
+    staff.require(&[Role::Admin, Role::Registration])?;
+    let (tz, now) = (st.tz(), st.now());
+    let session = sessions::get(c, valid.session_id)?;
+    if session.session.service_date != st.today() {
+        return Err(AppError::conflict(
+            "not_today",
+            "Pendaftaran di loket hanya untuk jadwal hari ini.",
+            "Counter registration is for today's sessions only.",
+        ));
+    }
+    let patient_id = match &valid.patient {
+        Some(p) => Some(booking::find_or_create_patient(c, p, now)?.id),
+        None => None,
+    };
+    let minutes = queue::minutes_per_patient(c, &session)?;
+    booking::take_place(
+        c,
+        tz,
+        now,
+        minutes,
+        &PlaceRequest {
+            session_id: valid.session_id,
+            payer: valid.payer,
+            channel: Channel::Counter,
+            patient_id,
+            visit_type: None,
+            referral_number: None,
+            contact_phone: valid.phone.as_ref().map(|p| p.as_str().to_string()),
+            contact_email: None,
+            language: valid.language.clone(),
+            actor: staff.actor(),
+        },
+    )
 }
 
 fn counter_patient(

@@ -338,6 +338,15 @@ pub fn position_of(conn: &mut PgConnection, visit: &Visit) -> AppResult<i64> {
     Ok(n)
 }
 
+/// How many visits of a session are in each status.
+pub fn status_counts(conn: &mut PgConnection, session_id: i32) -> AppResult<Vec<(String, i64)>> {
+    Ok(visits::table
+        .filter(visits::session_id.eq(session_id))
+        .group_by(visits::status)
+        .select((visits::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// Called or in service now, most recent call first.
 pub fn now_serving(conn: &mut PgConnection, session_id: i32) -> AppResult<Vec<Visit>> {
     Ok(visits::table

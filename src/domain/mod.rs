@@ -5,6 +5,7 @@ pub mod queue;
 pub mod rules;
 pub mod ticket;
 pub mod visit_status;
+pub mod waits;
 
 /// A value or request that breaks a rule: a stable code and the message in both languages.
 /// Field validation turns into 422; see [`Refusal`] for a request that conflicts with the

@@ -28,13 +28,16 @@ impl Browser {
             .spawn()
             .expect("chromedriver runs (Debian: apt-get install chromium chromium-driver)");
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({"args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                format!("--window-size={width},{height}"), "--lang=id-ID", "--hide-scrollbars",
-            ]}),
-        );
+        let mut options = json!({"args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            format!("--window-size={width},{height}"), "--lang=id-ID", "--hide-scrollbars",
+        ]});
+        // Headless windows are at least 500 px wide: phone sizes need device emulation.
+        if width < 500 {
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}});
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let url = format!("http://127.0.0.1:{port}");
         let mut last = None;
         for _ in 0..100 {

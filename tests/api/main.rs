@@ -8,6 +8,8 @@ mod jkn;
 mod live;
 mod live_browser;
 mod notifications;
+mod pages;
+mod pages_browser;
 mod queue;
 mod schedules;
 mod smtp_server;

@@ -1,0 +1,644 @@
+//! The patient site: home with the doctors' sessions, the booking forms, the confirmation
+//! and the status page of a booking (by its code, nothing else in the URL).
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
+use askama::Template;
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+
+use super::text::{clock_time, long_date, payer_label, short_date, status_label};
+use super::{Ctx, OrPage, PageResult, render, see_other};
+use crate::api::bookings::{
+    BookingBody, PatientBody, book, cancel_by_patient, parse_code, validate,
+};
+use crate::app::AppState;
+use crate::db::booking::Channel;
+use crate::db::events::Actor;
+use crate::db::idempotency::{self, IdemKey};
+use crate::db::models::Clinic;
+use crate::db::schema::clinics;
+use crate::db::sessions::{self, SessionView};
+use crate::db::{self, queue};
+use crate::error::{AppError, AppResult};
+use diesel::prelude::*;
+
+/// Days shown on the home page (today included).
+const HOME_DAYS: i64 = 7;
+/// Days offered in the booking flow.
+const BOOKING_DAYS: i64 = 14;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/daftar", web::get().to(booking_form))
+        .route("/daftar", web::post().to(submit_booking))
+        .route("/antrean", web::get().to(find_booking))
+        .route("/antrean/{code}", web::get().to(booking_status))
+        .route("/antrean/{code}/bukti", web::get().to(booking_confirmation))
+        .route("/antrean/{code}/qr.svg", web::get().to(status_qr))
+        .route("/antrean/{code}/batal", web::post().to(cancel_booking));
+}
+
+/// One session as the patient pages list it.
+pub struct SessionRow {
+    pub id: i32,
+    pub date: String,
+    pub hours: String,
+    pub doctor: String,
+    pub remaining: i32,
+    /// Why it cannot be booked online (empty when it can).
+    pub closed: String,
+}
+
+fn session_row(c: &Ctx, st: &AppState, s: &SessionView) -> SessionRow {
+    let tz = st.tz();
+    let closed = if s.session.status == "cancelled" {
+        c.t("Dibatalkan (dokter cuti / poli tutup)", "Cancelled (doctor away / clinic closed)")
+            .to_string()
+    } else if s.session.status != "open" {
+        c.t("Ditutup", "Closed").to_string()
+    } else if let Err(e) = st.settings.rules.check_online(st.local_now(), s.starts(tz)) {
+        match e.0.code {
+            "booking_closed" => c.t("Daftar di anjungan RS", "Take a ticket at the kiosk"),
+            "date_in_past" => c.t("Sudah lewat", "Already started"),
+            _ => c.t("Belum dibuka", "Not open yet"),
+        }
+        .to_string()
+    } else if s.remaining_online() <= 0 {
+        c.t("Kuota online penuh", "Online quota full").to_string()
+    } else {
+        String::new()
+    };
+    SessionRow {
+        id: s.session.id,
+        date: short_date(c.lang, s.session.service_date),
+        hours: s.hours().replace('-', "–"),
+        doctor: s.doctor.name.clone(),
+        remaining: s.remaining_online(),
+        closed,
+    }
+}
+
+fn clinic_name(c: &Ctx, clinic: &Clinic) -> String {
+    if c.lang.is_en() && !clinic.name_en.is_empty() {
+        clinic.name_en.clone()
+    } else {
+        clinic.name.clone()
+    }
+}
+
+fn active_clinics(conn: &mut PgConnection) -> AppResult<Vec<Clinic>> {
+    Ok(clinics::table
+        .filter(clinics::active.eq(true))
+        .order(clinics::name)
+        .select(Clinic::as_select())
+        .load(conn)?)
+}
+
+/// Sessions from `from` for `days` days (created from the schedules on first look).
+fn sessions_between(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    days: i64,
+    clinic: Option<&str>,
+) -> AppResult<Vec<SessionView>> {
+    let to = from + Duration::days(days - 1);
+    sessions::materialize(conn, from, to)?;
+    let mut all = Vec::new();
+    for n in 0..days {
+        all.extend(sessions::list(conn, from + Duration::days(n), clinic)?);
+    }
+    Ok(all)
+}
+
+pub struct ClinicCard {
+    pub code: String,
+    pub name: String,
+    pub room: String,
+    pub sessions: Vec<SessionRow>,
+}
+
+#[derive(Template)]
+#[template(path = "patient/home.html")]
+struct HomePage {
+    c: Ctx,
+    today: String,
+    clinics: Vec<ClinicCard>,
+}
+
+/// `GET /` — the polyclinics and their sessions for the coming days.
+async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
+    let c = Ctx::of(&req);
+    let today = state.today();
+    let (clinics, list) = db::run(&state.pool, move |conn| {
+        Ok((active_clinics(conn)?, sessions_between(conn, today, HOME_DAYS, None)?))
+    })
+    .await
+    .or_page(c.lang)?;
+    let mut by_clinic: BTreeMap<i32, Vec<SessionRow>> = BTreeMap::new();
+    for s in &list {
+        by_clinic.entry(s.clinic.id).or_default().push(session_row(&c, &state, s));
+    }
+    let cards = clinics
+        .iter()
+        .map(|cl| ClinicCard {
+            code: cl.code.clone(),
+            name: clinic_name(&c, cl),
+            room: cl.room.clone(),
+            sessions: by_clinic.remove(&cl.id).unwrap_or_default(),
+        })
+        .collect();
+    let page = HomePage { today: long_date(c.lang, today), clinics: cards, c };
+    Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StepQuery {
+    pub poli: Option<String>,
+    pub tanggal: Option<String>,
+    pub sesi: Option<i32>,
+}
+
+/// What was typed into the booking form, given back when something is wrong.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct BookingForm {
+    pub sesi: Option<i32>,
+    #[serde(default)]
+    pub payer: String,
+    #[serde(default)]
+    pub nik: String,
+    #[serde(default)]
+    pub bpjs_no: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub birth_date: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub referral_number: String,
+    pub consent: Option<String>,
+    /// A random key given with the form: a double tap or a retry on a flaky connection
+    /// books once and shows the same confirmation.
+    #[serde(default)]
+    pub form_key: String,
+}
+
+/// Field name → message, for the form.
+#[derive(Debug, Default)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub(crate) fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.entry(field.to_string()).or_insert_with(|| message.into());
+    }
+    /// The per-field messages of a validation error (field names without `patient.`).
+    pub(crate) fn from_error(e: &AppError, english: bool) -> FieldErrors {
+        let mut out = FieldErrors::default();
+        if let Some(fields) = &e.fields {
+            for (name, f) in fields.iter() {
+                let key = if english { "message_en" } else { "message" };
+                let msg = f[key].as_str().unwrap_or_default();
+                out.add(name.trim_start_matches("patient."), msg);
+            }
+        }
+        out
+    }
+}
+
+pub struct DateChoice {
+    pub value: String,
+    pub label: String,
+    pub open: usize,
+}
+
+pub struct ClinicChoice {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "patient/book.html")]
+struct BookPage {
+    c: Ctx,
+    /// 1 clinic, 2 date, 3 session, 4 details.
+    step: u8,
+    clinics: Vec<ClinicChoice>,
+    clinic_code: String,
+    clinic_name: String,
+    dates: Vec<DateChoice>,
+    date_label: String,
+    sessions: Vec<SessionRow>,
+    chosen: Option<SessionRow>,
+    form: BookingForm,
+    errors: FieldErrors,
+    problem: String,
+}
+
+impl BookPage {
+    fn empty(c: Ctx) -> BookPage {
+        BookPage {
+            c,
+            step: 1,
+            clinics: Vec::new(),
+            clinic_code: String::new(),
+            clinic_name: String::new(),
+            dates: Vec::new(),
+            date_label: String::new(),
+            sessions: Vec::new(),
+            chosen: None,
+            form: BookingForm::default(),
+            errors: FieldErrors::default(),
+            problem: String::new(),
+        }
+    }
+    fn checked(&self, payer: &str) -> bool {
+        self.form.payer == payer
+    }
+}
+
+/// The session chosen at step 4, with its clinic.
+async fn chosen_session(state: &AppState, id: i32) -> AppResult<SessionView> {
+    db::run(&state.pool, move |c| sessions::get(c, id)).await
+}
+
+fn details_page(c: Ctx, st: &AppState, s: &SessionView, form: BookingForm) -> BookPage {
+    let mut page = BookPage::empty(c);
+    page.step = 4;
+    page.clinic_code = s.clinic.code.clone();
+    page.clinic_name = clinic_name(&page.c, &s.clinic);
+    page.date_label = long_date(page.c.lang, s.session.service_date);
+    page.chosen = Some(session_row(&page.c, st, s));
+    page.form = form;
+    page
+}
+
+/// `GET /daftar` — clinic, then date, then session, then the patient's details.
+async fn booking_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<StepQuery>,
+) -> PageResult {
+    let c = Ctx::of(&req);
+    let lang = c.lang;
+    if let Some(id) = query.sesi {
+        let s = chosen_session(&state, id).await.or_page(lang)?;
+        let form = BookingForm {
+            sesi: Some(id),
+            form_key: crate::auth::random_token()[..32].to_string(),
+            ..BookingForm::default()
+        };
+        let page = details_page(c, &state, &s, form);
+        return Ok(render(&page.c, StatusCode::OK, &page));
+    }
+    let today = state.today();
+    let mut page = BookPage::empty(c);
+    let Some(code) = query.poli.clone().map(|p| p.trim().to_ascii_uppercase()) else {
+        let list = db::run(&state.pool, active_clinics).await.or_page(lang)?;
+        page.clinics = list
+            .iter()
+            .map(|cl| ClinicChoice { code: cl.code.clone(), name: clinic_name(&page.c, cl) })
+            .collect();
+        return Ok(render(&page.c, StatusCode::OK, &page));
+    };
+    let lookup = code.clone();
+    let clinic: Clinic = db::run(&state.pool, move |conn| {
+        clinics::table
+            .filter(clinics::code.eq(&lookup))
+            .filter(clinics::active.eq(true))
+            .select(Clinic::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                AppError::not_found("unknown_clinic", "Poli tidak ditemukan.", "Clinic not found.")
+            })
+    })
+    .await
+    .or_page(lang)?;
+    page.clinic_code = clinic.code.clone();
+    page.clinic_name = clinic_name(&page.c, &clinic);
+    let date = query.tanggal.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let (from, days) = match date {
+        Some(d) if d >= today && d < today + Duration::days(BOOKING_DAYS) => (d, 1),
+        _ => (today, BOOKING_DAYS),
+    };
+    let list = db::run(&state.pool, move |conn| sessions_between(conn, from, days, Some(&code)))
+        .await
+        .or_page(lang)?;
+    let rows: Vec<(NaiveDate, SessionRow)> =
+        list.iter().map(|s| (s.session.service_date, session_row(&page.c, &state, s))).collect();
+    if days == 1 {
+        page.step = 3;
+        page.date_label = long_date(lang, from);
+        page.sessions = rows.into_iter().map(|(_, r)| r).collect();
+    } else {
+        page.step = 2;
+        let mut dates: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        for (d, r) in &rows {
+            *dates.entry(*d).or_default() += usize::from(r.closed.is_empty());
+        }
+        page.dates = dates
+            .into_iter()
+            .map(|(d, open)| DateChoice { value: d.to_string(), label: long_date(lang, d), open })
+            .collect();
+    }
+    Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+/// `POST /daftar` — validate with the API's rules, book, and go to the confirmation.
+async fn submit_booking(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<BookingForm>,
+) -> PageResult {
+    let c = Ctx::of(&req);
+    let lang = c.lang;
+    let form = form.into_inner();
+    let Some(id) = form.sesi else {
+        return Ok(see_other("/daftar"));
+    };
+    let s = chosen_session(&state, id).await.or_page(lang)?;
+    let body = BookingBody {
+        session_id: Some(id),
+        payer: Some(form.payer.clone()),
+        patient: PatientBody {
+            nik: Some(form.nik.clone()),
+            name: Some(form.name.clone()),
+            birth_date: Some(form.birth_date.clone()),
+            phone: Some(form.phone.clone()),
+            email: Some(form.email.clone()),
+            bpjs_no: Some(form.bpjs_no.clone()),
+            medical_record_no: None,
+        },
+        visit_type: None,
+        referral_number: Some(form.referral_number.clone()),
+        language: Some(lang.code().to_string()),
+    };
+    let checked = validate(&body, state.today());
+    let mut errors = match &checked {
+        Ok(_) => FieldErrors::default(),
+        Err(e) => FieldErrors::from_error(e, lang.is_en()),
+    };
+    if form.consent.is_none() {
+        errors.add(
+            "consent",
+            c.t(
+                "Centang persetujuan ini agar kami boleh memproses data Anda.",
+                "Tick this consent so that we may process your data.",
+            ),
+        );
+    }
+    let valid = match checked {
+        Ok(v) if errors.is_empty() => v,
+        _ => {
+            let mut page = details_page(c, &state, &s, form);
+            page.errors = errors;
+            page.problem = page
+                .c
+                .t(
+                    "Data yang diisi belum benar. Periksa isian yang ditandai merah.",
+                    "Some fields are not right. Please check the fields marked in red.",
+                )
+                .to_string();
+            return Ok(render(&page.c, StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    let st = state.get_ref().clone();
+    let key = form_key(&form.form_key);
+    let placed = db::transaction(&state.pool, move |conn| {
+        if let Some(key) = &key
+            && let Some(stored) = idempotency::claim(conn, key)?
+        {
+            return Ok(stored.body["booking_code"].as_str().unwrap_or_default().to_string());
+        }
+        let placed = book(conn, &st, &valid, Channel::Online, Actor::patient())?;
+        let code = placed.visit.booking_code;
+        if let Some(key) = &key {
+            idempotency::save(conn, key, 303, &serde_json::json!({"booking_code": code}))?;
+        }
+        Ok(code)
+    })
+    .await;
+    match placed {
+        Ok(code) => Ok(see_other(&format!("/antrean/{code}/bukti"))),
+        Err(e) if e.status.is_client_error() => {
+            let mut page = details_page(c, &state, &s, form);
+            page.errors = FieldErrors::from_error(&e, lang.is_en());
+            page.problem = e.message(lang.is_en()).to_string();
+            Ok(render(&page.c, e.status, &page))
+        }
+        Err(e) => Err(super::PageError::new(lang, e)),
+    }
+}
+
+/// The idempotency key of a booking form (the key alone decides: the first booking made
+/// with a form is the answer to every later post of it).
+fn form_key(raw: &str) -> Option<IdemKey> {
+    let ok = (16..=64).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_hexdigit());
+    ok.then(|| IdemKey {
+        scope: "POST /daftar".into(),
+        key: raw.to_string(),
+        request_hash: String::new(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FindQuery {
+    pub kode: Option<String>,
+}
+
+/// `GET /antrean?kode=…` — the look-up form on the home page.
+async fn find_booking(query: web::Query<FindQuery>) -> HttpResponse {
+    let code: String = query
+        .kode
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .filter(|ch| ch.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if code.is_empty() { see_other("/#cek") } else { see_other(&format!("/antrean/{code}")) }
+}
+
+/// A booking as the patient pages show it: no name, no NIK.
+pub struct StatusView {
+    pub code: String,
+    pub ticket: String,
+    pub status: String,
+    pub status_label: String,
+    pub clinic: String,
+    pub room: String,
+    pub doctor: String,
+    pub date: String,
+    pub hours: String,
+    pub position: i64,
+    pub now_serving: String,
+    pub estimate: String,
+    pub payer: String,
+    pub is_jkn: bool,
+    /// Still in the queue (worth refreshing).
+    pub active: bool,
+    pub cancellable: bool,
+    pub called: bool,
+}
+
+async fn load_status(state: &AppState, c: &Ctx, raw: &str) -> Result<StatusView, AppError> {
+    let code = parse_code(raw)?;
+    let (tz, now) = (state.tz(), state.now());
+    let st = db::run(&state.pool, move |conn| {
+        let visit = queue::find_by_code(conn, code.as_str())?;
+        queue::standing(conn, tz, now, visit)
+    })
+    .await?;
+    let status = st.visit.status.clone();
+    Ok(StatusView {
+        code: st.visit.booking_code.clone(),
+        ticket: st.visit.ticket.clone(),
+        status_label: status_label(c.lang, &status).to_string(),
+        clinic: clinic_name(c, &st.session.clinic),
+        room: st.session.clinic.room.clone(),
+        doctor: st.session.doctor.name.clone(),
+        date: long_date(c.lang, st.session.session.service_date),
+        hours: st.session.hours().replace('-', "–"),
+        position: st.position,
+        now_serving: st.now_serving.clone().unwrap_or_else(|| "–".into()),
+        estimate: clock_time(st.estimated_at, tz),
+        payer: payer_label(c.lang, &st.visit.payer).to_string(),
+        is_jkn: st.visit.payer == "jkn",
+        active: matches!(status.as_str(), "booked" | "waiting" | "called" | "serving" | "skipped"),
+        cancellable: status == "booked" && st.visit.service_date >= state.today(),
+        called: status == "called",
+        status,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "patient/status.html")]
+struct StatusPage {
+    c: Ctx,
+    v: StatusView,
+    birth_date: String,
+    error: String,
+    notice: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusQuery {
+    pub batal: Option<String>,
+}
+
+/// `GET /antrean/{code}` — ticket, clinic, doctor, position, now serving, estimate.
+async fn booking_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<StatusQuery>,
+) -> PageResult {
+    let c = Ctx::of(&req);
+    let v = load_status(&state, &c, &path).await.or_page(c.lang)?;
+    let notice = if query.batal.is_some() && v.status == "cancelled" {
+        c.t("Booking Anda sudah dibatalkan.", "Your booking has been cancelled.").to_string()
+    } else {
+        String::new()
+    };
+    let page = StatusPage { c, v, birth_date: String::new(), error: String::new(), notice };
+    Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "patient/confirmation.html")]
+struct ConfirmationPage {
+    c: Ctx,
+    v: StatusView,
+}
+
+/// `GET /antrean/{code}/bukti` — what the patient keeps after booking.
+async fn booking_confirmation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> PageResult {
+    let c = Ctx::of(&req);
+    let v = load_status(&state, &c, &path).await.or_page(c.lang)?;
+    let page = ConfirmationPage { c, v };
+    Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+/// `GET /antrean/{code}/qr.svg` — a QR code of the status page's address.
+async fn status_qr(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> PageResult {
+    let lang = Ctx::of(&req).lang;
+    let code = parse_code(&path).or_page(lang)?;
+    let url =
+        format!("{}/antrean/{}", state.settings.base_url.trim_end_matches('/'), code.as_str());
+    let qr = qrcode::QrCode::new(url.as_bytes()).map_err(AppError::internal).or_page(lang)?;
+    let svg =
+        qr.render::<qrcode::render::svg::Color>().min_dimensions(180, 180).quiet_zone(true).build();
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(svg))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    pub birth_date: String,
+}
+
+/// `POST /antrean/{code}/batal` — cancel with the birth date; back to the status page.
+async fn cancel_booking(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CancelForm>,
+) -> PageResult {
+    let c = Ctx::of(&req);
+    let lang = c.lang;
+    let code = parse_code(&path).or_page(lang)?;
+    let birth = NaiveDate::parse_from_str(form.birth_date.trim(), "%Y-%m-%d").ok();
+    let result = match birth {
+        None => Err(AppError::unprocessable(
+            "invalid_date",
+            "Isi tanggal lahir pasien (YYYY-MM-DD).",
+            "Give the patient's birth date (YYYY-MM-DD).",
+        )),
+        Some(birth) => {
+            let st = state.get_ref().clone();
+            let code = code.clone();
+            db::transaction(&state.pool, move |conn| {
+                cancel_by_patient(conn, &st, &code, birth, "patient_web")
+            })
+            .await
+        }
+    };
+    match result {
+        Ok(v) => Ok(see_other(&format!("/antrean/{}?batal=1", v.booking_code))),
+        Err(e) if e.status.is_client_error() && e.code != "unknown_booking" => {
+            let v = load_status(&state, &c, code.as_str()).await.or_page(lang)?;
+            let page = StatusPage {
+                error: e.message(lang.is_en()).to_string(),
+                birth_date: form.birth_date.clone(),
+                notice: String::new(),
+                c,
+                v,
+            };
+            Ok(render(&page.c, e.status, &page))
+        }
+        Err(e) => Err(super::PageError::new(lang, e)),
+    }
+}

@@ -1,0 +1,548 @@
+//! Schedules in the console: weekly practice schedules (create, edit, end) with quotas,
+//! doctor leave / clinic closure (after a confirm step that counts the booked patients it
+//! affects) and one-off extra sessions. The rules are the API's (`api::schedules`).
+use actix_web::{HttpRequest, http::StatusCode, web};
+use askama::Template;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::patient::FieldErrors;
+use super::staff::{staff_of, staff_posting};
+use super::text::{long_date, weekday_name};
+use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
+use crate::api::schedules::{
+    ExceptionBody, ScheduleBody, apply_exception, check_exception, end_schedule_as,
+    remove_exception, save_schedule, validate,
+};
+use crate::app::AppState;
+use crate::auth::{Role, Staff};
+use crate::db;
+use crate::db::models::{Clinic, Doctor, Schedule, ScheduleException};
+use crate::db::schema::{clinics, doctors, practice_schedules, schedule_exceptions};
+use crate::error::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/jadwal", web::get().to(schedules))
+        .route("/staff/jadwal", web::post().to(create_schedule))
+        .route("/staff/jadwal/{id}", web::get().to(edit_schedule))
+        .route("/staff/jadwal/{id}", web::post().to(update_schedule))
+        .route("/staff/jadwal/{id}/akhiri", web::post().to(end_schedule))
+        .route("/staff/pengecualian", web::post().to(create_exception))
+        .route("/staff/pengecualian/{id}/hapus", web::post().to(delete_exception));
+}
+
+/// The form of a weekly schedule, as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ScheduleForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub clinic: String,
+    #[serde(default)]
+    pub doctor: String,
+    #[serde(default)]
+    pub weekday: String,
+    #[serde(default)]
+    pub starts_at: String,
+    #[serde(default)]
+    pub ends_at: String,
+    #[serde(default)]
+    pub quota_jkn: String,
+    #[serde(default)]
+    pub quota_non_jkn: String,
+    #[serde(default)]
+    pub online_limit: String,
+    #[serde(default)]
+    pub service_minutes: String,
+    #[serde(default)]
+    pub valid_from: String,
+    #[serde(default)]
+    pub valid_until: String,
+}
+
+/// The form of a leave, closure or extra session.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ExceptionForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub doctor: String,
+    #[serde(default)]
+    pub clinic: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub starts_at: String,
+    #[serde(default)]
+    pub ends_at: String,
+    #[serde(default)]
+    pub quota_jkn: String,
+    #[serde(default)]
+    pub quota_non_jkn: String,
+    #[serde(default)]
+    pub reason: String,
+    /// "1" once the affected patients were shown.
+    #[serde(default)]
+    pub confirm: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
+    s.trim().parse().ok()
+}
+
+fn schedule_body(f: &ScheduleForm) -> ScheduleBody {
+    ScheduleBody {
+        clinic: f.clinic.clone(),
+        doctor: f.doctor.clone(),
+        // Out-of-range values fail the API's own checks with its messages.
+        weekday: number(&f.weekday).unwrap_or(0),
+        starts_at: f.starts_at.clone(),
+        ends_at: f.ends_at.clone(),
+        quota_jkn: number(&f.quota_jkn).unwrap_or(-1),
+        quota_non_jkn: number(&f.quota_non_jkn).unwrap_or(-1),
+        online_limit: opt(&f.online_limit).map(|v| number(&v).unwrap_or(-1)),
+        service_minutes: opt(&f.service_minutes).map(|v| number(&v).unwrap_or(0)),
+        valid_from: opt(&f.valid_from),
+        valid_until: opt(&f.valid_until),
+    }
+}
+
+fn exception_body(f: &ExceptionForm, dry_run: bool) -> ExceptionBody {
+    ExceptionBody {
+        kind: f.kind.clone(),
+        doctor: opt(&f.doctor),
+        clinic: opt(&f.clinic),
+        date: f.date.trim().to_string(),
+        starts_at: opt(&f.starts_at),
+        ends_at: opt(&f.ends_at),
+        quota_jkn: number(&f.quota_jkn),
+        quota_non_jkn: number(&f.quota_non_jkn),
+        online_limit: None,
+        service_minutes: None,
+        reason: f.reason.trim().to_string(),
+        dry_run,
+    }
+}
+
+pub struct Choice {
+    pub code: String,
+    pub name: String,
+}
+
+pub struct ScheduleLine {
+    pub id: i32,
+    pub clinic: String,
+    pub doctor: String,
+    pub weekday: String,
+    pub hours: String,
+    pub quota_jkn: i32,
+    pub quota_non_jkn: i32,
+    pub online_limit: i32,
+    pub minutes: i32,
+    pub until: String,
+}
+
+pub struct ExceptionLine {
+    pub id: i32,
+    pub kind: String,
+    pub date: String,
+    pub target: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/schedules.html")]
+struct SchedulesPage {
+    c: Ctx,
+    clinics: Vec<Choice>,
+    doctors: Vec<Choice>,
+    schedules: Vec<ScheduleLine>,
+    exceptions: Vec<ExceptionLine>,
+    /// The schedule being edited (None: the form creates one).
+    editing: Option<i32>,
+    form: ScheduleForm,
+    errors: FieldErrors,
+    exception: ExceptionForm,
+    exception_errors: FieldErrors,
+    notice: String,
+    error: String,
+}
+
+impl SchedulesPage {
+    fn is_editing(&self, id: &i32) -> bool {
+        self.editing == Some(*id)
+    }
+    fn weekdays(&self) -> Vec<(String, &'static str)> {
+        (1..=7).map(|d| (d.to_string(), weekday_name(self.c.lang, d))).collect()
+    }
+}
+
+#[derive(Default)]
+struct Forms {
+    editing: Option<i32>,
+    form: ScheduleForm,
+    errors: FieldErrors,
+    exception: ExceptionForm,
+    exception_errors: FieldErrors,
+    notice: String,
+    error: String,
+}
+
+fn may_plan(c: &Ctx, staff: &Staff) -> Result<(), PageError> {
+    staff.require(&[Role::Admin, Role::Clinic]).or_page(c.lang)
+}
+
+async fn schedules_page(
+    state: &AppState,
+    c: Ctx,
+    staff: &Staff,
+    status: StatusCode,
+    forms: Forms,
+) -> PageResult {
+    let lang = c.lang;
+    let today = state.today();
+    let viewer = staff.clone();
+    type Row = (Schedule, Clinic, Doctor);
+    let (all_clinics, all_doctors, rows, exceptions) = db::run(&state.pool, move |conn| {
+        let all_clinics: Vec<Clinic> = clinics::table
+            .filter(clinics::active.eq(true))
+            .order(clinics::name)
+            .select(Clinic::as_select())
+            .load(conn)?;
+        let all_doctors: Vec<Doctor> = doctors::table
+            .filter(doctors::active.eq(true))
+            .order(doctors::name)
+            .select(Doctor::as_select())
+            .load(conn)?;
+        let rows: Vec<Row> = practice_schedules::table
+            .inner_join(clinics::table)
+            .inner_join(doctors::table)
+            .filter(
+                practice_schedules::valid_until
+                    .is_null()
+                    .or(practice_schedules::valid_until.ge(today)),
+            )
+            .order((clinics::name, practice_schedules::weekday, practice_schedules::starts_at))
+            .select((Schedule::as_select(), Clinic::as_select(), Doctor::as_select()))
+            .load(conn)?;
+        let exceptions: Vec<ScheduleException> = schedule_exceptions::table
+            .filter(schedule_exceptions::date.ge(today))
+            .order((schedule_exceptions::date, schedule_exceptions::id))
+            .select(ScheduleException::as_select())
+            .load(conn)?;
+        Ok((all_clinics, all_doctors, rows, exceptions))
+    })
+    .await
+    .or_page(lang)?;
+    let clinic_name = |id: Option<i32>| {
+        id.and_then(|id| all_clinics.iter().find(|c| c.id == id)).map(|c| c.name.clone())
+    };
+    let doctor_name = |id: Option<i32>| {
+        id.and_then(|id| all_doctors.iter().find(|d| d.id == id)).map(|d| d.name.clone())
+    };
+    let exceptions = exceptions
+        .iter()
+        .filter(|e| e.clinic_id.is_none_or(|id| viewer.may_see_clinic(id)))
+        .map(|e| ExceptionLine {
+            id: e.id,
+            kind: match e.kind.as_str() {
+                "leave" => c.t("Dokter cuti", "Doctor on leave"),
+                "closure" => c.t("Poli tutup", "Clinic closed"),
+                _ => c.t("Sesi tambahan", "Extra session"),
+            }
+            .to_string(),
+            date: long_date(lang, e.date),
+            target: [doctor_name(e.doctor_id), clinic_name(e.clinic_id)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            reason: e.reason.clone(),
+        })
+        .collect();
+    let schedules = rows
+        .iter()
+        .filter(|(_, clinic, _)| viewer.may_see_clinic(clinic.id))
+        .map(|(s, clinic, doctor)| ScheduleLine {
+            id: s.id,
+            clinic: clinic.name.clone(),
+            doctor: doctor.name.clone(),
+            weekday: weekday_name(lang, s.weekday as u32).to_string(),
+            hours: format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M")),
+            quota_jkn: s.quota_jkn,
+            quota_non_jkn: s.quota_non_jkn,
+            online_limit: s.online_limit,
+            minutes: s.service_minutes,
+            until: s.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    let page = SchedulesPage {
+        clinics: all_clinics
+            .iter()
+            .filter(|cl| viewer.may_see_clinic(cl.id))
+            .map(|cl| Choice { code: cl.code.clone(), name: cl.name.clone() })
+            .collect(),
+        doctors: all_doctors
+            .iter()
+            .map(|d| Choice { code: d.code.clone(), name: d.name.clone() })
+            .collect(),
+        schedules,
+        exceptions,
+        editing: forms.editing,
+        form: forms.form,
+        errors: forms.errors,
+        exception: forms.exception,
+        exception_errors: forms.exception_errors,
+        notice: forms.notice,
+        error: forms.error,
+        c,
+    };
+    Ok(render(&page.c, status, &page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    pub ok: Option<String>,
+}
+
+fn done_notice(c: &Ctx, q: &DoneQuery) -> String {
+    match q.ok.as_deref() {
+        Some("saved") => c.t("Jadwal disimpan.", "Schedule saved."),
+        Some("ended") => c.t("Jadwal diakhiri.", "Schedule ended."),
+        Some("exception") => c.t("Perubahan jadwal disimpan.", "Change saved."),
+        Some("removed") => c.t("Perubahan jadwal dihapus.", "Change removed."),
+        _ => "",
+    }
+    .to_string()
+}
+
+/// `GET /staff/jadwal`
+async fn schedules(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<DoneQuery>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_of(&req, &mut c).await?;
+    may_plan(&c, &staff)?;
+    let forms = Forms {
+        form: ScheduleForm { weekday: "1".into(), ..ScheduleForm::default() },
+        exception: ExceptionForm { kind: "leave".into(), ..ExceptionForm::default() },
+        notice: done_notice(&c, &q),
+        ..Forms::default()
+    };
+    schedules_page(&state, c, &staff, StatusCode::OK, forms).await
+}
+
+/// `GET /staff/jadwal/{id}` — the same page with the schedule in the form.
+async fn edit_schedule(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i32>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_of(&req, &mut c).await?;
+    may_plan(&c, &staff)?;
+    let id = path.into_inner();
+    let (s, clinic, doctor): (Schedule, Clinic, Doctor) = db::run(&state.pool, move |conn| {
+        practice_schedules::table
+            .inner_join(clinics::table)
+            .inner_join(doctors::table)
+            .filter(practice_schedules::id.eq(id))
+            .select((Schedule::as_select(), Clinic::as_select(), Doctor::as_select()))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                AppError::not_found(
+                    "unknown_schedule",
+                    "Jadwal tidak ditemukan.",
+                    "Schedule not found.",
+                )
+            })
+    })
+    .await
+    .or_page(c.lang)?;
+    staff.require_clinic(clinic.id).or_page(c.lang)?;
+    let form = ScheduleForm {
+        csrf: String::new(),
+        clinic: clinic.code,
+        doctor: doctor.code,
+        weekday: s.weekday.to_string(),
+        starts_at: s.starts_at.format("%H:%M").to_string(),
+        ends_at: s.ends_at.format("%H:%M").to_string(),
+        quota_jkn: s.quota_jkn.to_string(),
+        quota_non_jkn: s.quota_non_jkn.to_string(),
+        online_limit: s.online_limit.to_string(),
+        service_minutes: s.service_minutes.to_string(),
+        valid_from: s.valid_from.to_string(),
+        valid_until: s.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+    };
+    let forms = Forms {
+        editing: Some(id),
+        form,
+        exception: ExceptionForm { kind: "leave".into(), ..ExceptionForm::default() },
+        ..Forms::default()
+    };
+    schedules_page(&state, c, &staff, StatusCode::OK, forms).await
+}
+
+async fn save(
+    state: &AppState,
+    req: &HttpRequest,
+    id: Option<i32>,
+    form: ScheduleForm,
+) -> PageResult {
+    let mut c = Ctx::of(req);
+    let staff = staff_posting(req, &mut c, &form.csrf).await?;
+    may_plan(&c, &staff)?;
+    let body = schedule_body(&form);
+    let result = match validate(&body, state.today()) {
+        Err(e) => Err(e),
+        Ok(valid) => {
+            let (st, who) = (state.clone(), staff.clone());
+            db::transaction(&state.pool, move |conn| {
+                save_schedule(conn, &st, &who, id, &body, valid).map(|_| ())
+            })
+            .await
+        }
+    };
+    match result {
+        Ok(()) => Ok(see_other("/staff/jadwal?ok=saved")),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let forms = Forms {
+                editing: id,
+                errors: FieldErrors::from_error(&e, c.lang.is_en()),
+                error: e.message(c.lang.is_en()).to_string(),
+                form,
+                exception: ExceptionForm { kind: "leave".into(), ..ExceptionForm::default() },
+                ..Forms::default()
+            };
+            schedules_page(state, c, &staff, e.status, forms).await
+        }
+        Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+/// `POST /staff/jadwal`
+async fn create_schedule(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ScheduleForm>,
+) -> PageResult {
+    save(&state, &req, None, form.into_inner()).await
+}
+
+/// `POST /staff/jadwal/{id}`
+async fn update_schedule(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i32>,
+    form: web::Form<ScheduleForm>,
+) -> PageResult {
+    save(&state, &req, Some(path.into_inner()), form.into_inner()).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// `POST /staff/jadwal/{id}/akhiri`
+async fn end_schedule(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i32>,
+    form: web::Form<CsrfOnly>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
+    let (id, today) = (path.into_inner(), state.today());
+    db::transaction(&state.pool, move |conn| end_schedule_as(conn, &staff, id, today))
+        .await
+        .or_page(c.lang)?;
+    Ok(see_other("/staff/jadwal?ok=ended"))
+}
+
+#[derive(Template)]
+#[template(path = "staff/exception_confirm.html")]
+struct ConfirmPage {
+    c: Ctx,
+    form: ExceptionForm,
+    date: String,
+    sessions: i64,
+    visits: i64,
+}
+
+/// `POST /staff/pengecualian` — leave and closure first show how many booked patients
+/// they cancel and need a second, confirmed post; extra sessions are made at once.
+async fn create_exception(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ExceptionForm>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
+    may_plan(&c, &staff)?;
+    let form = form.into_inner();
+    let dry_run = form.kind != "extra" && form.confirm != "1";
+    let body = exception_body(&form, dry_run);
+    let result = match check_exception(&body, state.today()) {
+        Err(e) => Err(e),
+        Ok(date) => {
+            let (st, who) = (state.get_ref().clone(), staff.clone());
+            db::transaction(&state.pool, move |conn| apply_exception(conn, &st, &who, &body, date))
+                .await
+        }
+    };
+    match result {
+        Ok(counts) if dry_run => {
+            let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d")
+                .map(|d| long_date(c.lang, d))
+                .unwrap_or_default();
+            let page = ConfirmPage {
+                sessions: counts["sessions"].as_i64().unwrap_or(0),
+                visits: counts["visits"].as_i64().unwrap_or(0),
+                form,
+                date,
+                c,
+            };
+            Ok(render(&page.c, StatusCode::OK, &page))
+        }
+        Ok(_) => Ok(see_other("/staff/jadwal?ok=exception")),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let forms = Forms {
+                form: ScheduleForm { weekday: "1".into(), ..ScheduleForm::default() },
+                exception_errors: FieldErrors::from_error(&e, c.lang.is_en()),
+                error: e.message(c.lang.is_en()).to_string(),
+                exception: form,
+                ..Forms::default()
+            };
+            schedules_page(&state, c, &staff, e.status, forms).await
+        }
+        Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+/// `POST /staff/pengecualian/{id}/hapus`
+async fn delete_exception(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i32>,
+    form: web::Form<CsrfOnly>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
+    let id = path.into_inner();
+    db::transaction(&state.pool, move |conn| remove_exception(conn, &staff, id))
+        .await
+        .or_page(c.lang)?;
+    Ok(see_other("/staff/jadwal?ok=removed"))
+}

@@ -1,0 +1,710 @@
+//! The staff console at `/staff`: login, today's sessions, the queue screen of a session,
+//! counter registration with a printable ticket, check-in by booking code. Every form
+//! carries the login session's CSRF token; every action goes through the same functions
+//! (and role checks) as the JSON API.
+use actix_web::{
+    HttpRequest, HttpResponse,
+    cookie::{Cookie, SameSite},
+    http::StatusCode,
+    web,
+};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::text::{clock_time, long_date, payer_label, status_label};
+use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
+use crate::api::auth::{authenticate, session_cookie};
+use crate::api::bookings::parse_code;
+use crate::api::staff_queue::{
+    ActionBody, RegistrationBody, act_on_visit, call_next_as, parse_action, register,
+    validate_registration,
+};
+use crate::app::AppState;
+use crate::auth::{Role, SESSION_COOKIE, Staff, random_token, token_of};
+use crate::db::models::Visit;
+use crate::db::schema::{patients, visits};
+use crate::db::sessions::{self, SessionView};
+use crate::db::{self, queue};
+use crate::domain::visit_status::Action;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+
+/// The cookie that carries the login form's own CSRF token (there is no session yet).
+const LOGIN_CSRF_COOKIE: &str = "sipoli_login_csrf";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff", web::get().to(today))
+        .route("/staff/masuk", web::get().to(login_form))
+        .route("/staff/masuk", web::post().to(login))
+        .route("/staff/keluar", web::post().to(logout))
+        .route("/staff/sesi/{id}", web::get().to(queue_screen))
+        .route("/staff/sesi/{id}/panggil", web::post().to(call_next))
+        .route("/staff/kunjungan/{id}/{action}", web::post().to(visit_action))
+        .route("/staff/checkin", web::post().to(check_in))
+        .route("/staff/loket", web::get().to(registration_form))
+        .route("/staff/loket", web::post().to(register_walk_in))
+        .route("/staff/tiket/{id}", web::get().to(printable_ticket));
+}
+
+/// The logged-in staff member of a page request, or a 401 (shown as a redirect to the
+/// login page).
+pub async fn staff_of(req: &HttpRequest, c: &mut Ctx) -> Result<Staff, PageError> {
+    let found = crate::auth::identify(req).await.or_page(c.lang)?;
+    let Some((staff, _)) = found else {
+        return Err(PageError::new(c.lang, AppError::unauthorized()));
+    };
+    c.staff_name = Some(if staff.full_name.is_empty() {
+        staff.username.clone()
+    } else {
+        staff.full_name.clone()
+    });
+    c.csrf = staff.csrf_token.clone();
+    c.is_admin = staff.role == Role::Admin;
+    c.may_plan = matches!(staff.role, Role::Admin | Role::Clinic);
+    Ok(Staff(staff))
+}
+
+fn csrf_refused() -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "csrf_failed",
+        "Token keamanan formulir tidak cocok. Muat ulang halaman lalu coba lagi.",
+        "The form's security token did not match. Reload the page and try again.",
+    )
+}
+
+/// A staff member whose form carries their session's CSRF token.
+pub async fn staff_posting(req: &HttpRequest, c: &mut Ctx, csrf: &str) -> Result<Staff, PageError> {
+    let staff = staff_of(req, c).await?;
+    if csrf.is_empty() || csrf != staff.csrf_token {
+        return Err(PageError::new(c.lang, csrf_refused()));
+    }
+    Ok(staff)
+}
+
+#[derive(Template)]
+#[template(path = "staff/login.html")]
+struct LoginPage {
+    c: Ctx,
+    username: String,
+    token: String,
+    error: String,
+}
+
+fn login_page(c: Ctx, status: StatusCode, username: String, error: String) -> HttpResponse {
+    let token = random_token();
+    let page = LoginPage { c, username, token: token.clone(), error };
+    let mut res = render(&page.c, status, &page);
+    let cookie = Cookie::build(LOGIN_CSRF_COOKIE, token)
+        .path("/staff")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    let _ = res.add_cookie(&cookie);
+    res
+}
+
+/// `GET /staff/masuk`
+async fn login_form(req: HttpRequest) -> HttpResponse {
+    login_page(Ctx::of(&req), StatusCode::OK, String::new(), String::new())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// `POST /staff/masuk` — the API's login (lockout after repeated failures included).
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> PageResult {
+    let c = Ctx::of(&req);
+    let LoginForm { username, password, csrf } = form.into_inner();
+    let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|k| k.value().to_string());
+    if csrf.is_empty() || expected.as_deref() != Some(csrf.as_str()) {
+        let msg = csrf_refused().message(c.lang.is_en()).to_string();
+        return Ok(login_page(c, StatusCode::FORBIDDEN, username, msg));
+    }
+    match authenticate(&state, username.clone(), password).await {
+        Ok((token, _)) => {
+            let mut res = see_other("/staff");
+            res.add_cookie(&session_cookie(&state, &token))
+                .map_err(AppError::internal)
+                .or_page(c.lang)?;
+            Ok(res)
+        }
+        Err(e) if e.status.is_client_error() => {
+            let msg = e.message(c.lang.is_en()).to_string();
+            Ok(login_page(c, e.status, username, msg))
+        }
+        Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// `POST /staff/keluar`
+async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    staff_posting(&req, &mut c, &form.csrf).await?;
+    if let Some((token, _)) = token_of(&req) {
+        db::run(&state.pool, move |conn| db::staff::end_session(conn, &token))
+            .await
+            .or_page(c.lang)?;
+    }
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    let mut res = see_other("/staff/masuk");
+    let _ = res.add_cookie(&gone);
+    Ok(res)
+}
+
+/// A session line on the console's first page.
+pub struct SessionLine {
+    pub id: i32,
+    pub clinic: String,
+    pub doctor: String,
+    pub hours: String,
+    pub status: String,
+    pub booked: i64,
+    pub waiting: i64,
+    pub called: i64,
+    pub done: i64,
+    pub no_show: i64,
+    pub current: String,
+}
+
+fn session_line(
+    c: &Ctx,
+    s: &SessionView,
+    counts: &[(String, i64)],
+    current: Option<String>,
+) -> SessionLine {
+    let n = |k: &str| counts.iter().find(|(s, _)| s == k).map(|(_, n)| *n).unwrap_or(0);
+    SessionLine {
+        id: s.session.id,
+        clinic: s.clinic.name.clone(),
+        doctor: s.doctor.name.clone(),
+        hours: s.hours().replace('-', "–"),
+        status: match s.session.status.as_str() {
+            "cancelled" => c.t("Dibatalkan", "Cancelled").to_string(),
+            "closed" => c.t("Ditutup", "Closed").to_string(),
+            _ => String::new(),
+        },
+        booked: n("booked"),
+        waiting: n("waiting") + n("skipped"),
+        called: n("called") + n("serving"),
+        done: n("done"),
+        no_show: n("no_show"),
+        current: current.unwrap_or_else(|| "–".into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/today.html")]
+struct TodayPage {
+    c: Ctx,
+    date: String,
+    sessions: Vec<SessionLine>,
+    may_register: bool,
+    notice: String,
+    error: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    pub ok: Option<String>,
+    pub t: Option<String>,
+}
+
+/// What a redirect after a successful action says: "B-003 dipanggil".
+fn notice(lang: Lang, q: &NoticeQuery) -> String {
+    let Some(ok) = q.ok.as_deref() else {
+        return String::new();
+    };
+    let ticket: String =
+        q.t.as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(12)
+            .collect();
+    let what = match ok {
+        "call" => lang.pick("dipanggil", "called"),
+        "recall" => lang.pick("dipanggil ulang", "called again"),
+        "skip" => lang.pick("dilewati", "skipped"),
+        "return" => lang.pick("kembali ke antrean", "back in the queue"),
+        "start" => lang.pick("mulai dilayani", "being seen"),
+        "finish" => lang.pick("selesai dilayani", "done"),
+        "cancel" => lang.pick("dibatalkan", "cancelled"),
+        "priority" => lang.pick("prioritas diubah", "priority changed"),
+        "check-in" => lang.pick("sudah check-in", "checked in"),
+        _ => return String::new(),
+    };
+    format!("{ticket} {what}.")
+}
+
+async fn today_sessions(
+    state: &AppState,
+    c: &Ctx,
+    staff: &Staff,
+) -> Result<Vec<SessionLine>, PageError> {
+    let date = state.today();
+    let staff = staff.clone();
+    let c2 = c.clone();
+    db::run(&state.pool, move |conn| {
+        sessions::materialize(conn, date, date)?;
+        let mut out = Vec::new();
+        for s in sessions::list(conn, date, None)?
+            .into_iter()
+            .filter(|s| staff.may_see_clinic(s.clinic.id))
+        {
+            let counts = queue::status_counts(conn, s.session.id)?;
+            let current = queue::now_serving(conn, s.session.id)?.first().map(|v| v.ticket.clone());
+            out.push(session_line(&c2, &s, &counts, current));
+        }
+        Ok(out)
+    })
+    .await
+    .or_page(c.lang)
+}
+
+fn today_page(c: Ctx, state: &AppState, staff: &Staff, sessions: Vec<SessionLine>) -> TodayPage {
+    TodayPage {
+        date: long_date(c.lang, state.today()),
+        may_register: matches!(staff.role, Role::Admin | Role::Registration),
+        sessions,
+        notice: String::new(),
+        error: String::new(),
+        c,
+    }
+}
+
+/// `GET /staff` — today's sessions of the clinics this account may see.
+async fn today(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<NoticeQuery>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_of(&req, &mut c).await?;
+    let list = today_sessions(&state, &c, &staff).await?;
+    let mut page = today_page(c, &state, &staff, list);
+    page.notice = notice(page.c.lang, &q);
+    Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+/// One visit on the queue screen (staff see the name; never on public screens).
+pub struct VisitLine {
+    pub id: i64,
+    pub ticket: String,
+    pub name: String,
+    pub status: String,
+    pub status_label: String,
+    pub payer: String,
+    pub channel: String,
+    pub priority: bool,
+    pub estimate: String,
+    pub call_count: i32,
+}
+
+#[derive(Template)]
+#[template(path = "staff/queue.html")]
+struct QueuePage {
+    c: Ctx,
+    session_id: i32,
+    clinic: String,
+    doctor: String,
+    date: String,
+    hours: String,
+    may_run: bool,
+    current: Option<VisitLine>,
+    waiting: Vec<VisitLine>,
+    others: Vec<VisitLine>,
+    notice: String,
+    error: String,
+}
+
+async fn queue_page(
+    state: &AppState,
+    c: Ctx,
+    staff: &Staff,
+    session_id: i32,
+    status: StatusCode,
+    notice: String,
+    error: String,
+) -> PageResult {
+    let lang = c.lang;
+    let tz = state.tz();
+    let viewer = staff.clone();
+    let (session, rows) = db::run(&state.pool, move |conn| {
+        let session = sessions::get(conn, session_id)?;
+        if !viewer.may_see_clinic(session.clinic.id) {
+            return Err(AppError::forbidden());
+        }
+        let rows: Vec<(Visit, Option<String>)> = visits::table
+            .left_join(patients::table)
+            .filter(visits::session_id.eq(session_id))
+            .order((visits::priority.desc(), visits::sort_key, visits::id))
+            .select((Visit::as_select(), patients::name.nullable()))
+            .load(conn)?;
+        Ok((session, rows))
+    })
+    .await
+    .or_page(lang)?;
+    let line = |v: &Visit, name: &Option<String>| VisitLine {
+        id: v.id,
+        ticket: v.ticket.clone(),
+        name: name
+            .clone()
+            .unwrap_or_else(|| lang.pick("(tanpa identitas)", "(no identity)").to_string()),
+        status: v.status.clone(),
+        status_label: status_label(lang, &v.status).to_string(),
+        payer: payer_label(lang, &v.payer).to_string(),
+        channel: v.channel.clone(),
+        priority: v.priority,
+        estimate: clock_time(v.estimated_at, tz),
+        call_count: v.call_count,
+    };
+    let mut current = None;
+    let mut waiting = Vec::new();
+    let mut others = Vec::new();
+    // The most recent call is the one the shortcuts act on.
+    let mut latest_call = None;
+    for (v, name) in &rows {
+        match v.status.as_str() {
+            "called" | "serving" => {
+                if latest_call.is_none_or(|at| v.called_at > Some(at)) {
+                    latest_call = v.called_at;
+                    if let Some(prev) = current.replace(line(v, name)) {
+                        others.push(prev);
+                    }
+                } else {
+                    others.push(line(v, name));
+                }
+            }
+            "waiting" => waiting.push(line(v, name)),
+            _ => others.push(line(v, name)),
+        }
+    }
+    let page = QueuePage {
+        session_id,
+        clinic: session.clinic.name.clone(),
+        doctor: session.doctor.name.clone(),
+        date: long_date(lang, session.session.service_date),
+        hours: session.hours().replace('-', "–"),
+        may_run: staff.require_clinic(session.clinic.id).is_ok(),
+        current,
+        waiting,
+        others,
+        notice,
+        error,
+        c,
+    };
+    Ok(render(&page.c, status, &page))
+}
+
+/// `GET /staff/sesi/{id}` — the queue of one session.
+async fn queue_screen(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i32>,
+    q: web::Query<NoticeQuery>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_of(&req, &mut c).await?;
+    let msg = notice(c.lang, &q);
+    queue_page(&state, c, &staff, path.into_inner(), StatusCode::OK, msg, String::new()).await
+}
+
+/// After an action: back to the queue with a notice, or the queue with the refusal.
+async fn after_action(
+    state: &AppState,
+    c: Ctx,
+    staff: &Staff,
+    session_id: i32,
+    done: AppResult<Visit>,
+    what: &str,
+) -> PageResult {
+    match done {
+        Ok(v) => Ok(see_other(&format!("/staff/sesi/{}?ok={what}&t={}", v.session_id, v.ticket))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let msg = e.message(c.lang.is_en()).to_string();
+            queue_page(state, c, staff, session_id, e.status, String::new(), msg).await
+        }
+        Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+/// `POST /staff/sesi/{id}/panggil`
+async fn call_next(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i32>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
+    let id = path.into_inner();
+    let (st, who) = (state.get_ref().clone(), staff.clone());
+    let done = db::transaction(&state.pool, move |conn| call_next_as(conn, &st, &who, id)).await;
+    after_action(&state, c, &staff, id, done, "call").await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    pub csrf: String,
+    /// For `priority`: "1" sets the flag, "0" clears it.
+    pub priority: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /staff/kunjungan/{id}/{recall|skip|return|start|finish|cancel|priority|check-in}`
+async fn visit_action(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+    form: web::Form<ActionForm>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
+    let (id, name) = path.into_inner();
+    let action = parse_action(&name).or_page(c.lang)?;
+    let body = ActionBody {
+        priority: form.priority.as_deref().map(|p| p != "0"),
+        reason: Some(form.reason.clone()).filter(|r| !r.is_empty()),
+    };
+    let (st, who) = (state.get_ref().clone(), staff.clone());
+    let session_id = db::run(&state.pool, move |conn| Ok(queue::find_visit(conn, id)?.session_id))
+        .await
+        .or_page(c.lang)?;
+    let done =
+        db::transaction(&state.pool, move |conn| act_on_visit(conn, &st, &who, id, action, &body))
+            .await;
+    let what = if action == Some(Action::CancelByStaff) { "cancel" } else { name.as_str() };
+    after_action(&state, c, &staff, session_id, done, what).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CheckInForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub code: String,
+}
+
+/// `POST /staff/checkin` — a booking arrives at the counter: check it in by its code.
+async fn check_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CheckInForm>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
+    let (st, who) = (state.get_ref().clone(), staff.clone());
+    let raw = form.code.trim().to_ascii_uppercase();
+    let done = db::transaction(&state.pool, move |conn| {
+        let code = parse_code(&raw)?;
+        let visit = queue::find_by_code(conn, code.as_str())?;
+        act_on_visit(conn, &st, &who, visit.id, Some(Action::CheckIn), &ActionBody::default())
+    })
+    .await;
+    match done {
+        Ok(v) => Ok(see_other(&format!("/staff?ok=check-in&t={}", v.ticket))),
+        Err(e) if e.status.is_client_error() => {
+            let list = today_sessions(&state, &c, &staff).await?;
+            let mut page = today_page(c, &state, &staff, list);
+            page.error = e.message(page.c.lang.is_en()).to_string();
+            Ok(render(&page.c, e.status, &page))
+        }
+        Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct RegistrationForm {
+    #[serde(default)]
+    pub csrf: String,
+    pub sesi: Option<i32>,
+    #[serde(default)]
+    pub payer: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub nik: String,
+    #[serde(default)]
+    pub bpjs_no: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub birth_date: String,
+}
+
+pub struct SessionOption {
+    pub id: i32,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/register.html")]
+struct RegisterPage {
+    c: Ctx,
+    sessions: Vec<SessionOption>,
+    form: RegistrationForm,
+    errors: super::patient::FieldErrors,
+    error: String,
+}
+
+impl RegisterPage {
+    fn selected(&self, id: &i32) -> bool {
+        self.form.sesi == Some(*id)
+    }
+}
+
+async fn register_page(
+    state: &AppState,
+    c: Ctx,
+    form: RegistrationForm,
+    status: StatusCode,
+    error: Option<AppError>,
+) -> PageResult {
+    let lang = c.lang;
+    let date = state.today();
+    let list = db::run(&state.pool, move |conn| {
+        sessions::materialize(conn, date, date)?;
+        sessions::list(conn, date, None)
+    })
+    .await
+    .or_page(lang)?;
+    let sessions = list
+        .iter()
+        .filter(|s| s.session.status == "open")
+        .map(|s| SessionOption {
+            id: s.session.id,
+            label: format!("{} · {} · {}", s.clinic.name, s.doctor.name, s.hours()),
+        })
+        .collect();
+    let (errors, message) = match &error {
+        Some(e) => (
+            super::patient::FieldErrors::from_error(e, lang.is_en()),
+            e.message(lang.is_en()).to_string(),
+        ),
+        None => Default::default(),
+    };
+    let page = RegisterPage { c, sessions, form, errors, error: message };
+    Ok(render(&page.c, status, &page))
+}
+
+/// `GET /staff/loket` — counter registration of a walk-in (admin, registration).
+async fn registration_form(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_of(&req, &mut c).await?;
+    staff.require(&[Role::Admin, Role::Registration]).or_page(c.lang)?;
+    register_page(&state, c, RegistrationForm::default(), StatusCode::OK, None).await
+}
+
+/// `POST /staff/loket` — register, then the printable ticket.
+async fn register_walk_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<RegistrationForm>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
+    staff.require(&[Role::Admin, Role::Registration]).or_page(c.lang)?;
+    let form = form.into_inner();
+    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let with_identity = !form.nik.trim().is_empty() || !form.bpjs_no.trim().is_empty();
+    let body = RegistrationBody {
+        session_id: form.sesi,
+        payer: Some(form.payer.clone()),
+        patient: with_identity.then(|| crate::api::bookings::PatientBody {
+            nik: some(&form.nik),
+            name: some(&form.name),
+            birth_date: some(&form.birth_date),
+            phone: some(&form.phone),
+            email: None,
+            bpjs_no: some(&form.bpjs_no),
+            medical_record_no: None,
+        }),
+        phone: some(&form.phone),
+        language: Some(c.lang.code().to_string()),
+    };
+    let valid = match validate_registration(&body) {
+        Ok(v) => v,
+        Err(e) => return register_page(&state, c, form, e.status, Some(e)).await,
+    };
+    let (st, who) = (state.get_ref().clone(), staff.clone());
+    match db::transaction(&state.pool, move |conn| register(conn, &st, &who, &valid)).await {
+        Ok(placed) => Ok(see_other(&format!("/staff/tiket/{}", placed.visit.id))),
+        Err(e) if e.status.is_client_error() => {
+            register_page(&state, c, form, e.status, Some(e)).await
+        }
+        Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/ticket.html")]
+struct TicketPage {
+    c: Ctx,
+    ticket: String,
+    code: String,
+    clinic: String,
+    room: String,
+    doctor: String,
+    date: String,
+    position: i64,
+    estimate: String,
+}
+
+/// `GET /staff/tiket/{id}` — a ticket to print for the patient.
+async fn printable_ticket(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+) -> PageResult {
+    let mut c = Ctx::of(&req);
+    let staff = staff_of(&req, &mut c).await?;
+    let id = path.into_inner();
+    let (tz, now) = (state.tz(), state.now());
+    let st = db::run(&state.pool, move |conn| {
+        let visit = queue::find_visit(conn, id)?;
+        if !staff.may_see_clinic(visit.clinic_id) {
+            return Err(AppError::forbidden());
+        }
+        queue::standing(conn, tz, now, visit)
+    })
+    .await
+    .or_page(c.lang)?;
+    let page = TicketPage {
+        ticket: st.visit.ticket.clone(),
+        code: st.visit.booking_code.clone(),
+        clinic: st.session.clinic.name.clone(),
+        room: st.session.clinic.room.clone(),
+        doctor: st.session.doctor.name.clone(),
+        date: long_date(c.lang, st.session.session.service_date),
+        position: st.position,
+        estimate: clock_time(st.estimated_at, tz),
+        c,
+    };
+    Ok(render(&page.c, StatusCode::OK, &page))
+}
