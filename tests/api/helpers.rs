@@ -205,6 +205,16 @@ impl TestApp {
         let application = app::build(state.clone(), listener).expect("build app");
         let port = application.port;
         actix_web::rt::spawn(application.server);
+        // Wait for the node's LISTEN connection: a test that ended while it was still logging
+        // in would leave a half-open session that DROP DATABASE waits a minute for (the test
+        // runtime is blocked in that drop and cannot finish the handshake).
+        for _ in 0..1000 {
+            if state.live.is_listening() {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(state.live.is_listening(), "the node listens for visit events");
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::builder().build().expect("client"),
