@@ -1,5 +1,6 @@
 //! Pure domain rules: no database, no clock of their own. Each module is unit-tested here.
 pub mod booking_code;
+pub mod calendar;
 pub mod identity;
 pub mod queue;
 pub mod rules;

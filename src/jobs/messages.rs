@@ -2,10 +2,10 @@
 //! HTML for email, a short text for SMS/WhatsApp. Indonesian, or English when the visit's
 //! language is "en".
 use askama::Template;
-use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
 use super::triggers::{Facts, Kind};
+use crate::domain::calendar;
 
 /// A message ready for any channel.
 #[derive(Debug, Clone)]
@@ -36,49 +36,6 @@ pub struct View<'a> {
     pub hospital: &'static str,
 }
 
-const DAYS_ID: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
-const DAYS_EN: [&str; 7] =
-    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-const MONTHS_ID: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// "Rabu, 2 Desember 2026" / "Wednesday 2 December 2026".
-pub fn long_date(date: NaiveDate, en: bool) -> String {
-    let day = date.weekday().num_days_from_monday() as usize;
-    let month = date.month0() as usize;
-    if en {
-        format!("{} {} {} {}", DAYS_EN[day], date.day(), MONTHS_EN[month], date.year())
-    } else {
-        format!("{}, {} {} {}", DAYS_ID[day], date.day(), MONTHS_ID[month], date.year())
-    }
-}
-
 impl<'a> View<'a> {
     pub fn new(kind: Kind, facts: &'a Facts, tz: Tz, base_url: &str) -> View<'a> {
         let en = facts.language == "en";
@@ -88,7 +45,7 @@ impl<'a> View<'a> {
             en,
             facts,
             clinic: if en { &facts.clinic_en } else { &facts.clinic },
-            date: long_date(facts.date, en),
+            date: calendar::long_date(en, facts.date),
             hours: format!(
                 "{}–{} {zone}",
                 facts.starts_at.format("%H:%M"),
@@ -232,7 +189,7 @@ pub fn render(kind: Kind, facts: &Facts, tz: Tz, base_url: &str) -> askama::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{NaiveTime, TimeZone, Utc};
+    use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 
     fn facts(language: &str) -> Facts {
         Facts {
@@ -256,8 +213,8 @@ mod tests {
     #[test]
     fn dates_in_both_languages() {
         let d = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
-        assert_eq!(long_date(d, false), "Rabu, 2 Desember 2026");
-        assert_eq!(long_date(d, true), "Wednesday 2 December 2026");
+        assert_eq!(calendar::long_date(false, d), "Rabu, 2 Desember 2026");
+        assert_eq!(calendar::long_date(true, d), "Wednesday, 2 December 2026");
     }
 
     #[test]

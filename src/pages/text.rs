@@ -1,61 +1,23 @@
 //! Words and formats the pages share: dates, times and status labels in both languages.
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use crate::domain::calendar;
 use crate::domain::visit_status::VisitStatus;
 use crate::i18n::Lang;
 
-const DAYS_ID: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
-const DAYS_EN: [&str; 7] =
-    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-const MONTHS_ID: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 pub fn weekday_name(lang: Lang, weekday: u32) -> &'static str {
-    let i = (weekday.clamp(1, 7) - 1) as usize;
-    if lang.is_en() { DAYS_EN[i] } else { DAYS_ID[i] }
+    calendar::weekday_name(lang.is_en(), weekday)
 }
 
 /// "Selasa, 1 Desember 2026" / "Tuesday, 1 December 2026".
 pub fn long_date(lang: Lang, date: NaiveDate) -> String {
-    let day = weekday_name(lang, date.weekday().number_from_monday());
-    let m = date.month0() as usize;
-    let month = if lang.is_en() { MONTHS_EN[m] } else { MONTHS_ID[m] };
-    format!("{day}, {} {month} {}", date.day(), date.year())
+    calendar::long_date(lang.is_en(), date)
 }
 
-/// "Sel 1/12" style short label: "Selasa 1 Des".
+/// "Selasa 1 Des" / "Tuesday 1 Dec".
 pub fn short_date(lang: Lang, date: NaiveDate) -> String {
-    let day = weekday_name(lang, date.weekday().number_from_monday());
-    let m = date.month0() as usize;
-    let month = if lang.is_en() { MONTHS_EN[m] } else { MONTHS_ID[m] };
-    format!("{day} {} {}", date.day(), &month[..3])
+    calendar::short_date(lang.is_en(), date)
 }
 
 /// "09:40 WIT" in the hospital's zone.
@@ -64,15 +26,7 @@ pub fn clock_time(at: DateTime<Utc>, tz: Tz) -> String {
     format!("{} {}", local.format("%H:%M"), zone_label(tz))
 }
 
-/// The Indonesian zone name when there is one (WIB, WITA, WIT), else the abbreviation.
-pub fn zone_label(tz: Tz) -> String {
-    match tz.name() {
-        "Asia/Jayapura" => "WIT".into(),
-        "Asia/Makassar" => "WITA".into(),
-        "Asia/Jakarta" | "Asia/Pontianak" => "WIB".into(),
-        other => other.to_string(),
-    }
-}
+pub use calendar::zone_label;
 
 pub fn status_label(lang: Lang, status: &str) -> &'static str {
     let Some(s) = VisitStatus::parse(status) else {

@@ -134,7 +134,7 @@ async fn english_patients_get_english_messages() {
     show(m);
     assert_eq!(
         m.subject(),
-        format!("Booking {code} confirmed: Poli Anak, Wednesday 2 December 2026")
+        format!("Booking {code} confirmed: Poli Anak, Wednesday, 2 December 2026")
     );
     assert!(m.text().contains("Your visit to RSUD Mimika is booked."));
     assert!(m.text().contains("Ticket number  : B-001"));
