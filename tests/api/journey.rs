@@ -216,6 +216,8 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
     let kiosk = Browser::start(1920, 1080).await;
     kiosk.client.goto(&app.url("/kiosk")).await.unwrap();
     js(&kiosk, "window.print = function () {}; return 1;").await;
+    // The kiosk shows the hospital's time (the server's), as the board does.
+    wait_text(&kiosk, "07:40 WIT").await;
     click(&kiosk, "#check-in").await;
     kiosk.wait_css("#code-entry").await;
     for ch in code.chars() {
@@ -372,6 +374,7 @@ async fn a_walk_in_ticket_has_a_working_qr_and_shows_on_the_board() {
     kiosk.client.goto(&app.url("/kiosk")).await.unwrap();
     js(&kiosk, "window.print = function () {}; return 1;").await;
     kiosk.wait_css("#walk-in").await;
+    wait_text(&kiosk, "07:45 WIT").await;
     kiosk.screenshot("journey-20-kiosk-start").await;
     click(&kiosk, "#walk-in").await;
     click(&kiosk, "[data-clinic=\"ANA\"]").await;
@@ -396,7 +399,16 @@ async fn a_walk_in_ticket_has_a_working_qr_and_shows_on_the_board() {
     assert_eq!(res.status(), 200);
     let kind = res.headers()["content-type"].to_str().unwrap().to_string();
     assert!(kind.starts_with("image/svg+xml"), "{kind}");
-    assert!(res.text().await.unwrap().contains("<svg"));
+    // It encodes the status page's address: the same QR code made here from that address
+    // gives the same picture.
+    let status_url = format!("{}/antrean/{code}", app.state.settings.base_url);
+    let expected = qrcode::QrCode::new(status_url.as_bytes())
+        .unwrap()
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(180, 180)
+        .quiet_zone(true)
+        .build();
+    assert_eq!(res.text().await.unwrap(), expected, "the QR code of {status_url}");
     kiosk.screenshot("journey-21-kiosk-ticket").await;
 
     // The ticket is on the board as next waiting.
