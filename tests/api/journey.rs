@@ -332,8 +332,21 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
     assert_eq!(subjects.len(), 3, "{subjects:?}");
     assert!(subjects[1].starts_with("Giliran Anda sebentar lagi"), "{subjects:?}");
     assert_eq!(subjects[2], "Giliran Anda! B-004, silakan ke Ruang 2");
-    let files = std::fs::read_dir(&outbox).unwrap().count();
-    assert!(files >= 3, "the SMS/WhatsApp messages are in the outbox directory ({files})");
+    // The SMS/WhatsApp messages (no gateway set) are files in the outbox directory.
+    let mut for_maria: Vec<String> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|f| {
+            serde_json::from_slice::<Value>(&std::fs::read(f.unwrap().path()).unwrap()).unwrap()
+        })
+        .filter(|m| m["booking_code"] == code.as_str())
+        .map(|m| {
+            assert_eq!(m["to"], PHONE, "{m}");
+            assert!(m["message"].as_str().unwrap().contains("B-004"), "{m}");
+            m["kind"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for_maria.sort();
+    assert_eq!(for_maria, ["booking_confirmed", "called", "turn_approaching"]);
     // The others got no "called" message meant for Maria, and she none of theirs.
     assert_eq!(
         smtp.messages().iter().filter(|m| m.subject().starts_with("Giliran Anda!")).count(),
