@@ -447,3 +447,109 @@ async fn a_walk_in_ticket_has_a_working_qr_and_shows_on_the_board() {
         b.close().await;
     }
 }
+
+async fn jkn_token(app: &TestApp) -> String {
+    let res = app
+        .client
+        .get(app.url("/jkn/auth"))
+        .header("x-username", "mobilejkn")
+        .header("x-password", "sandi-jkn-uji")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    body["response"]["token"].as_str().unwrap().to_string()
+}
+
+async fn jkn_call(app: &TestApp, token: &str, service: &str, body: Value) -> Value {
+    let res = app
+        .client
+        .post(app.url(&format!("/jkn/{service}")))
+        .header("x-token", token)
+        .header("x-username", "mobilejkn")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    res.json().await.unwrap()
+}
+
+#[actix_web::test]
+async fn a_mobile_jkn_booking_checks_in_at_the_kiosk_like_any_other() {
+    let app = demo_app().await;
+    let card = "0001234567890";
+    let nik = nik_of_maria();
+    // Mobile JKN: token, new patient, booking for tomorrow at Poli Anak.
+    let token = jkn_token(&app).await;
+    let body = jkn_call(
+        &app,
+        &token,
+        "pasienbaru",
+        json!({
+            "nomorkartu": card, "nik": nik, "nomorkk": "9109010101900001",
+            "nama": NAME, "jeniskelamin": "P", "tanggallahir": "1990-05-17",
+            "nohp": PHONE, "alamat": "Jl. Cenderawasih 1", "kodeprop": "94",
+            "namaprop": "Papua Tengah", "kodedati2": "9412", "namadati2": "Mimika",
+            "kodekec": "941201", "namakec": "Mimika Baru", "kodekel": "9412011001",
+            "namakel": "Kwamki", "rw": "001", "rt": "002",
+        }),
+    )
+    .await;
+    assert_eq!(body["metadata"]["code"], 200, "{body}");
+    let body = jkn_call(
+        &app,
+        &token,
+        "ambilantrean",
+        json!({
+            "nomorkartu": card, "nik": nik, "nohp": PHONE, "kodepoli": "ANA",
+            "norm": "", "tanggalperiksa": "2026-12-01", "kodedokter": 310103,
+            "jampraktek": "08:00-12:00", "jeniskunjungan": 1,
+            "nomorreferensi": "0301R0011225K000077",
+        }),
+    )
+    .await;
+    assert_eq!(body["metadata"]["code"], 200, "{body}");
+    let code = body["response"]["kodebooking"].as_str().unwrap().to_string();
+    let ticket = body["response"]["nomorantrean"].as_str().unwrap().to_string();
+
+    // Her status page, open on her phone.
+    let phone = Browser::start(360, 740).await;
+    phone.client.goto(&app.url(&format!("/antrean/{code}"))).await.unwrap();
+    let text = wait_text(&phone, "Terdaftar").await;
+    assert!(text.contains(&ticket) && text.contains("JKN"), "{text}");
+    js(&phone, "window.__journeyMarker = 'same'; return 1;").await;
+
+    // The visit day: she types the Mobile JKN booking code at the kiosk.
+    app.clock.set(wit(2026, 12, 1, 7, 40));
+    let kiosk = Browser::start(1920, 1080).await;
+    kiosk.client.goto(&app.url("/kiosk")).await.unwrap();
+    js(&kiosk, "window.print = function () {}; return 1;").await;
+    click(&kiosk, "#check-in").await;
+    kiosk.wait_css("#code-entry").await;
+    for ch in code.chars() {
+        click(&kiosk, &format!(".key[data-key=\"{ch}\"]")).await;
+    }
+    click(&kiosk, "#code-submit").await;
+    let text = wait_text(&kiosk, "Check-in berhasil").await;
+    assert!(text.contains(&ticket), "{text}");
+    let all = everything_on(&kiosk).await;
+    assert_private("kiosk (Mobile JKN)", &all);
+    assert!(!all.contains(card), "no BPJS card number on the kiosk");
+    kiosk.screenshot("journey-30-kiosk-jkn-checked-in").await;
+
+    // The status page follows, and Mobile JKN sees the same queue.
+    wait_text(&phone, "Menunggu").await;
+    assert_eq!(js(&phone, "return window.__journeyMarker;").await, "same");
+    let all = everything_on(&phone).await;
+    assert_private("status page (Mobile JKN)", &all);
+    assert!(!all.contains(card), "no BPJS card number on the status page");
+    phone.screenshot("journey-31-status-jkn-waiting").await;
+    // (A new day, a new token: the evening's has expired.)
+    let token = jkn_token(&app).await;
+    let body = jkn_call(&app, &token, "sisaantrean", json!({"kodebooking": code})).await;
+    assert_eq!(body["metadata"]["code"], 200, "{body}");
+    assert_eq!(body["response"]["nomorantrean"], ticket.as_str(), "{body}");
+    for b in [phone, kiosk] {
+        b.close().await;
+    }
+}
