@@ -72,6 +72,13 @@ async fn everything_on(b: &Browser) -> String {
     format!("{}\n{}", b.body_text().await, html.as_str().unwrap_or_default())
 }
 
+/// Nothing sticks out sideways on a phone.
+async fn fits_the_width(b: &Browser, page: &str) {
+    let wide = js(b, "return document.documentElement.scrollWidth;").await;
+    let width = js(b, "return window.innerWidth;").await;
+    assert!(wide.as_u64().unwrap() <= width.as_u64().unwrap(), "{page}: {wide} px wide in {width}");
+}
+
 /// Nothing that identifies the patient.
 fn assert_private(surface: &str, text: &str) {
     let nik = nik_of_maria();
@@ -181,11 +188,13 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
     type_into(&phone, "#phone", PHONE).await;
     type_into(&phone, "#email", EMAIL).await;
     click(&phone, "input[name=consent]").await;
+    fits_the_width(&phone, "booking form").await;
     phone.screenshot("journey-02-form").await;
     click(&phone, "button[type=submit].btn.wide").await;
     phone.wait_css("img[src$='/qr.svg']").await;
     let text = phone.body_text().await;
     assert!(text.contains("Pendaftaran berhasil") && text.contains("B-004"), "{text}");
+    fits_the_width(&phone, "confirmation").await;
     phone.screenshot("journey-03-confirmation").await;
     let code = phone.wait_css(".code").await.text().await.unwrap();
     assert_eq!(code.len(), 8, "{code}");
@@ -295,6 +304,7 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
     );
     assert_eq!(js(&phone, "return window.SIPOLI_LIVE === true;").await, true);
     assert_private("status page (called)", &everything_on(&phone).await);
+    fits_the_width(&phone, "status page").await;
     phone.screenshot("journey-11-status-called").await;
 
     // The board shows B-004 now and announces it (after the calls before it).
@@ -365,6 +375,8 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
         format!("/antrean/{code}"),
         "/display?clinics=ANA".to_string(),
         "/kiosk".to_string(),
+        "/api/v1/kiosk/sessions".to_string(),
+        format!("/api/v1/sessions/{session}/queue"),
     ] {
         let body = app.get(&path).await.text().await.unwrap();
         assert_private(&path, &body);
