@@ -170,9 +170,16 @@
       return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "id-ID", { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: TZ }).format(new Date(iso));
     } catch (e) { return iso.slice(0, 10); }
   }
+  // The hospital's time, as the server tells it (like the board): a kiosk PC whose own
+  // clock is wrong still shows the same time as the board next to it.
+  var skew = 0;
+  function syncClock(iso) {
+    var server = Date.parse(iso || "");
+    if (!isNaN(server)) { skew = server - Date.now(); tickClock(); }
+  }
   function tickClock() {
     var c = document.getElementById("clock");
-    if (c) c.textContent = fmtTime(new Date().toISOString()) + " " + t("wit");
+    if (c) c.textContent = fmtTime(new Date(Date.now() + skew).toISOString()) + " " + t("wit");
   }
 
   /* ---------- network ---------- */
@@ -252,6 +259,7 @@
     working();
     var q = clinicsParam ? "?clinics=" + encodeURIComponent(clinicsParam) : "";
     api("GET", "/api/v1/kiosk/sessions" + q).then(function (data) {
+      syncClock(data.now);
       flow.catalogue = data;
       chooseClinic();
     }, function (err) { problem(err, loadClinics); });
@@ -501,6 +509,8 @@
   window.SIPOLI_KIOSK = true;
   setLang(lang);
   setInterval(tickClock, 10000);
+  api("GET", "/api/v1/kiosk/sessions" + (clinicsParam ? "?clinics=" + encodeURIComponent(clinicsParam) : ""))
+    .then(function (data) { syncClock(data.now); }, function () { /* the machine's own clock meanwhile */ });
   start();
   touched();
 })();

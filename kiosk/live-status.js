@@ -18,7 +18,7 @@
     booked: ["Terdaftar (belum check-in)", "Booked (not checked in)"],
     waiting: ["Menunggu", "Waiting"],
     called: ["Giliran Anda!", "Your turn!"],
-    serving: ["Sedang dilayani", "Being served"],
+    serving: ["Sedang dilayani", "Being seen"],
     done: ["Selesai", "Done"],
     skipped: ["Dilewati", "Skipped"],
     cancelled: ["Dibatalkan", "Cancelled"],

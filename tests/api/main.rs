@@ -5,6 +5,7 @@ mod bookings;
 mod browser;
 mod helpers;
 mod jkn;
+mod journey;
 mod live;
 mod live_browser;
 mod notifications;
