@@ -58,10 +58,9 @@ pub async fn list_tasks(
     }
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     let tz = state.tz();
-    let (counts, rows) = db::run(&state.pool, move |c| {
-        Ok((reports::counts(c)?, recent_tasks(c, status, limit)?))
-    })
-    .await?;
+    let (counts, rows) =
+        db::run(&state.pool, move |c| Ok((reports::counts(c)?, recent_tasks(c, status, limit)?)))
+            .await?;
     let at = |t: Option<DateTime<Utc>>| t.map(|t| views::time(t, tz));
     let tasks: Vec<Value> = rows
         .into_iter()

@@ -194,7 +194,7 @@ async fn notifications(
             created: stamp(j.created_at, tz),
             when: match (j.status.as_str(), j.sent_at) {
                 ("sent", Some(at)) => stamp(at, tz),
-                ("pending" | "failed", _) => format!("→ {}", stamp(j.run_at, tz)),
+                ("pending" | "failed", _) => stamp(j.run_at, tz),
                 _ => "–".into(),
             },
             status: j.status,
@@ -278,10 +278,7 @@ struct BpjsPage {
 }
 
 /// `GET /staff/bpjs` (admin) — how the reporting to BPJS goes, and what is stuck.
-async fn bpjs_reports(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> PageResult {
+async fn bpjs_reports(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
     let mut c = Ctx::of(&req);
     let staff = staff_of(&req, &mut c).await?;
     staff.require(&[Role::Admin]).or_page(c.lang)?;
