@@ -230,7 +230,7 @@ async fn wait_for_text(b: &Browser, css: &str, needle: &str) -> String {
 async fn a_call_from_another_desk_appears_on_an_open_queue_screen() {
     let mut app = TestApp::spawn().await;
     let seed = seed(&app);
-    for _ in 0..2 {
+    for _ in 0..3 {
         let res = app
             .post("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"}))
             .await;
@@ -266,6 +266,18 @@ async fn a_call_from_another_desk_appears_on_an_open_queue_screen() {
         b.client.execute("return window.untouched === true", vec![]).await.unwrap();
     assert_eq!(untouched, json!(false), "the page reloaded itself");
     b.screenshot("console-queue-live").await;
+
+    // Today's list follows the calls too.
+    b.client.goto(&app.url("/staff")).await.unwrap();
+    let row = format!("a[href='/staff/sesi/{}']", seed.today);
+    b.wait_css(&row).await;
+    let called = b.wait_css("td[data-n=called]").await.text().await.unwrap();
+    assert_eq!(called, "1");
+    let res =
+        app.post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({})).await;
+    assert_eq!(res.status(), 200);
+    wait_for_text(&b, "td[data-n=called]", "2").await;
+    assert_eq!(b.wait_css("td[data-n=waiting]").await.text().await.unwrap(), "1");
 
     b.client.goto(&app.url("/staff/notifikasi")).await.unwrap();
     b.wait_css("#jobs").await;
