@@ -43,6 +43,8 @@ pub async fn board_clinics(req: &HttpRequest) -> AppResult<String> {
 /// What a console page's live-update script needs: the SSE stream to follow, the sessions
 /// whose events matter (empty: all on the stream), and where to reload.
 pub struct LiveLink {
+    /// The newest event already shown.
+    pub after: i64,
     pub url: String,
     pub sessions: String,
     pub reload: String,
@@ -54,6 +56,7 @@ impl LiveLink {
     /// action (already shown) does not reload it again.
     pub fn session(id: i32, last_event: i64) -> LiveLink {
         LiveLink {
+            after: last_event,
             url: format!("/api/v1/sessions/{id}/events?last_event_id={last_event}"),
             sessions: String::new(),
             reload: format!("/staff/sesi/{id}"),
@@ -68,6 +71,7 @@ impl LiveLink {
         codes.dedup();
         let ids: Vec<String> = sessions.iter().map(|s| s.id.to_string()).collect();
         LiveLink {
+            after: last_event,
             url: if codes.is_empty() {
                 String::new()
             } else {
