@@ -293,3 +293,43 @@ async fn a_call_from_another_desk_appears_on_an_open_queue_screen() {
     b.screenshot("console-notifications-phone").await;
     b.close().await;
 }
+
+#[actix_web::test]
+async fn a_stream_never_resends_what_came_before_its_last_event_id() {
+    let mut app = TestApp::spawn().await;
+    let seed = seed(&app);
+    for _ in 0..2 {
+        app.post("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"})).await;
+    }
+    crate::live::listening(&app).await;
+    let last: i64 = {
+        use sipoli::db::schema::visit_events;
+        visit_events::table
+            .select(diesel::dsl::max(visit_events::id))
+            .first::<Option<i64>>(&mut app.conn())
+            .unwrap()
+            .unwrap()
+    };
+    let path = format!("/api/v1/sessions/{}/events", seed.today);
+    let mut stream = crate::live::Sse::open(&app, &path, Some(last)).await;
+    // The notice of an event the page already shows arrives late (as a slow LISTEN
+    // connection can deliver it): it is not sent again.
+    app.state.live.publish(sipoli::realtime::LiveEvent {
+        id: last,
+        kind: "registered".into(),
+        status: "waiting".into(),
+        session_id: seed.today,
+        ticket: "B-002".into(),
+        clinic: "ANA".into(),
+        clinic_name: "Poli Anak".into(),
+        room: String::new(),
+        call_count: 0,
+    });
+    app.login_as("anak", Role::Clinic, &["ANA"]).await;
+    let res =
+        app.post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({})).await;
+    assert_eq!(res.status(), 200);
+    let (id, event) = stream.next().await;
+    assert!(id > last, "only what is new: {id} {event}");
+    assert_eq!(event["kind"], "call");
+}
