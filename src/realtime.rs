@@ -336,7 +336,8 @@ struct LastQuery {
 async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResult<HttpResponse> {
     // Subscribe before reading the backlog, so nothing falls between the two.
     let live = state.live.subscribe();
-    let backlog = match last_event_id(req) {
+    let after = last_event_id(req);
+    let backlog = match after {
         Some(after) => {
             let f = filter.clone();
             db::run(&state.pool, move |c| {
@@ -359,7 +360,9 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
         }
         None => Vec::new(),
     };
-    let sent_up_to = backlog.last().map(|e| e.id).unwrap_or(0);
+    // The client has everything up to its Last-Event-ID: a late NOTIFY of an older event
+    // is not sent again.
+    let sent_up_to = backlog.last().map(|e| e.id).or(after).unwrap_or(0);
     let mut first = format!("retry: {RETRY_MS}\n: sipoli\n\n").into_bytes();
     for e in &backlog {
         first.extend_from_slice(&frame(e));

@@ -21,6 +21,25 @@ pub struct TaskQuery {
     pub limit: Option<i64>,
 }
 
+/// The newest reports with their visit's booking code and ticket, optionally of one status
+/// (`pending`, `sent` or `failed`).
+pub fn recent_tasks(
+    c: &mut PgConnection,
+    status: Option<String>,
+    limit: i64,
+) -> AppResult<Vec<(BpjsTask, String, String)>> {
+    let mut q = bpjs_tasks::table
+        .inner_join(visits::table)
+        .select((BpjsTask::as_select(), visits::booking_code, visits::ticket))
+        .order(bpjs_tasks::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(bpjs_tasks::status.eq(s));
+    }
+    Ok(q.load(c)?)
+}
+
 pub async fn list_tasks(
     state: web::Data<AppState>,
     staff: Staff,
@@ -39,21 +58,9 @@ pub async fn list_tasks(
     }
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     let tz = state.tz();
-    let (counts, rows) = db::run(&state.pool, move |c| {
-        let counts = reports::counts(c)?;
-        let mut q = bpjs_tasks::table
-            .inner_join(visits::table)
-            .select((BpjsTask::as_select(), visits::booking_code, visits::ticket))
-            .order(bpjs_tasks::id.desc())
-            .limit(limit)
-            .into_boxed();
-        if let Some(s) = status {
-            q = q.filter(bpjs_tasks::status.eq(s));
-        }
-        let rows: Vec<(BpjsTask, String, String)> = q.load(c)?;
-        Ok((counts, rows))
-    })
-    .await?;
+    let (counts, rows) =
+        db::run(&state.pool, move |c| Ok((reports::counts(c)?, recent_tasks(c, status, limit)?)))
+            .await?;
     let at = |t: Option<DateTime<Utc>>| t.map(|t| views::time(t, tz));
     let tasks: Vec<Value> = rows
         .into_iter()

@@ -1,6 +1,7 @@
 //! Staff view of the outbox: recent jobs with their status, attempts and last error, and a
 //! retry for dead ones. Admins see everything; clinic staff the jobs of their clinics.
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -44,12 +45,82 @@ fn job_json(job: &Job, ticket: Option<&str>, booking_code: Option<&str>) -> Valu
     })
 }
 
-fn may_see(staff: &Staff) -> AppResult<Option<Vec<i32>>> {
+/// The clinics whose jobs `staff` may see: all (`None`) for admins, their own for clinic
+/// accounts; registration desks see none.
+pub fn may_see(staff: &Staff) -> AppResult<Option<Vec<i32>>> {
     match staff.role {
         Role::Admin => Ok(None),
         Role::Clinic => Ok(Some(staff.clinic_ids.clone())),
         Role::Registration => Err(AppError::forbidden()),
     }
+}
+
+/// A `?status=` filter: empty means all; anything but the four statuses is refused.
+pub fn parse_status(status: Option<&str>) -> AppResult<Option<String>> {
+    match status.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if ["pending", "sent", "failed", "dead"].contains(&s) => Ok(Some(s.to_string())),
+        Some(_) => Err(AppError::bad_request(
+            "invalid_status",
+            "Status harus pending, sent, failed atau dead.",
+            "Status must be pending, sent, failed or dead.",
+        )),
+    }
+}
+
+/// The newest jobs (not the internal ones) with their visit's ticket and booking code,
+/// optionally of one status and of some clinics only.
+pub fn recent_jobs(
+    c: &mut PgConnection,
+    status: Option<String>,
+    clinics: Option<Vec<i32>>,
+    limit: i64,
+) -> AppResult<Vec<(Job, String, String)>> {
+    let mut q = notification_jobs::table
+        .inner_join(visits::table)
+        .filter(notification_jobs::channel.ne("internal"))
+        .order(notification_jobs::id.desc())
+        .limit(limit)
+        .select((Job::as_select(), visits::ticket, visits::booking_code))
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(notification_jobs::status.eq(s));
+    }
+    if let Some(ids) = clinics {
+        q = q.filter(visits::clinic_id.eq_any(ids));
+    }
+    Ok(q.load(c)?)
+}
+
+/// Give a dead job a fresh set of attempts, if it belongs to one of `clinics` (all when
+/// `None`). Unknown or invisible → 404; not dead → 409.
+pub fn retry_job(
+    c: &mut PgConnection,
+    clinics: Option<Vec<i32>>,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Job> {
+    let clinic: Option<i32> = notification_jobs::table
+        .inner_join(visits::table)
+        .filter(notification_jobs::id.eq(id))
+        .select(visits::clinic_id)
+        .first(c)
+        .optional()?;
+    let visible = clinic.is_some_and(|cl| clinics.as_ref().is_none_or(|ids| ids.contains(&cl)));
+    if !visible {
+        return Err(AppError::not_found(
+            "unknown_notification",
+            "Notifikasi tidak ditemukan.",
+            "Notification not found.",
+        ));
+    }
+    queue::revive(c, id, now)?.ok_or_else(|| {
+        AppError::conflict(
+            "not_dead",
+            "Hanya notifikasi yang gagal total (dead) yang dapat dikirim ulang.",
+            "Only notifications that have given up (dead) can be retried.",
+        )
+    })
 }
 
 /// `GET /api/v1/staff/notifications?status=dead&limit=100`: newest first.
@@ -59,32 +130,10 @@ pub async fn list_notifications(
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let clinics = may_see(&staff)?;
-    let status = query.status.clone().filter(|s| !s.is_empty());
-    if let Some(s) = &status
-        && !["pending", "sent", "failed", "dead"].contains(&s.as_str())
-    {
-        return Err(AppError::bad_request(
-            "invalid_status",
-            "Status harus pending, sent, failed atau dead.",
-            "Status must be pending, sent, failed or dead.",
-        ));
-    }
+    let status = parse_status(query.status.as_deref())?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     let rows = db::run(&state.pool, move |c| {
-        let mut q = notification_jobs::table
-            .inner_join(visits::table)
-            .filter(notification_jobs::channel.ne("internal"))
-            .order(notification_jobs::id.desc())
-            .limit(limit)
-            .select((Job::as_select(), visits::ticket, visits::booking_code))
-            .into_boxed();
-        if let Some(s) = status {
-            q = q.filter(notification_jobs::status.eq(s));
-        }
-        if let Some(ids) = clinics {
-            q = q.filter(visits::clinic_id.eq_any(ids));
-        }
-        let rows: Vec<(Job, String, String)> = q.load(c)?;
+        let rows = recent_jobs(c, status, clinics, limit)?;
         Ok(rows.iter().map(|(j, t, b)| job_json(j, Some(t), Some(b))).collect::<Vec<_>>())
     })
     .await?;
@@ -101,28 +150,7 @@ pub async fn retry_notification(
     let id = path.into_inner();
     let now = state.now();
     let body = db::transaction(&state.pool, move |c| {
-        let clinic: Option<i32> = notification_jobs::table
-            .inner_join(visits::table)
-            .filter(notification_jobs::id.eq(id))
-            .select(visits::clinic_id)
-            .first(c)
-            .optional()?;
-        let visible = clinic.is_some_and(|cl| clinics.as_ref().is_none_or(|ids| ids.contains(&cl)));
-        if !visible {
-            return Err(AppError::not_found(
-                "unknown_notification",
-                "Notifikasi tidak ditemukan.",
-                "Notification not found.",
-            ));
-        }
-        let job = queue::revive(c, id, now)?.ok_or_else(|| {
-            AppError::conflict(
-                "not_dead",
-                "Hanya notifikasi yang gagal total (dead) yang dapat dikirim ulang.",
-                "Only notifications that have given up (dead) can be retried.",
-            )
-        })?;
-        Ok(job_json(&job, None, None))
+        retry_job(c, clinics, id, now).map(|job| job_json(&job, None, None))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

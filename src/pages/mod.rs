@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama): the patient site at `/` and the staff console at
 //! `/staff`. Every page works without JavaScript: forms post and redirect.
 pub mod admin;
+pub mod console;
 pub mod patient;
 pub mod report;
 pub mod schedules;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     schedules::configure(cfg);
     report::configure(cfg);
     admin::configure(cfg);
+    console::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the
@@ -40,6 +42,10 @@ pub struct Ctx {
     pub is_admin: bool,
     /// May manage schedules (admin, clinic).
     pub may_plan: bool,
+    /// May see the notification jobs (admin, clinic).
+    pub may_notify: bool,
+    /// For an admin's quick link to a TV board: the active clinics' codes, comma-separated.
+    pub board_clinics: String,
 }
 
 impl Ctx {
@@ -62,6 +68,8 @@ impl Ctx {
             csrf: String::new(),
             is_admin: false,
             may_plan: false,
+            may_notify: false,
+            board_clinics: String::new(),
         }
     }
     /// The Indonesian or the English text.
@@ -169,6 +177,8 @@ impl ResponseError for PageError {
             csrf: String::new(),
             is_admin: false,
             may_plan: false,
+            may_notify: false,
+            board_clinics: String::new(),
         };
         let title = match self.error.status {
             StatusCode::NOT_FOUND => c.t("Tidak ditemukan", "Not found"),

@@ -62,6 +62,10 @@ pub async fn staff_of(req: &HttpRequest, c: &mut Ctx) -> Result<Staff, PageError
     c.csrf = staff.csrf_token.clone();
     c.is_admin = staff.role == Role::Admin;
     c.may_plan = matches!(staff.role, Role::Admin | Role::Clinic);
+    c.may_notify = c.may_plan;
+    if c.is_admin {
+        c.board_clinics = super::console::board_clinics(req).await.or_page(c.lang)?;
+    }
     Ok(Staff(staff))
 }
 
@@ -178,6 +182,7 @@ async fn logout(
 /// A session line on the console's first page.
 pub struct SessionLine {
     pub id: i32,
+    pub clinic_code: String,
     pub clinic: String,
     pub doctor: String,
     pub hours: String,
@@ -199,6 +204,7 @@ fn session_line(
     let n = |k: &str| counts.iter().find(|(s, _)| s == k).map(|(_, n)| *n).unwrap_or(0);
     SessionLine {
         id: s.session.id,
+        clinic_code: s.clinic.code.clone(),
         clinic: s.clinic.name.clone(),
         doctor: s.doctor.name.clone(),
         hours: s.hours().replace('-', "–"),
@@ -225,6 +231,9 @@ struct TodayPage {
     may_register: bool,
     notice: String,
     error: String,
+    /// Live updates: the stream of the visible sessions' clinics, from the last event
+    /// already on the page.
+    live: super::console::LiveLink,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -264,7 +273,7 @@ async fn today_sessions(
     state: &AppState,
     c: &Ctx,
     staff: &Staff,
-) -> Result<Vec<SessionLine>, PageError> {
+) -> Result<(Vec<SessionLine>, i64), PageError> {
     let date = state.today();
     let staff = staff.clone();
     let c2 = c.clone();
@@ -279,14 +288,21 @@ async fn today_sessions(
             let current = queue::now_serving(conn, s.session.id)?.first().map(|v| v.ticket.clone());
             out.push(session_line(&c2, &s, &counts, current));
         }
-        Ok(out)
+        let ids: Vec<i32> = out.iter().map(|s| s.id).collect();
+        Ok((out, super::console::last_event_of(conn, &ids)?))
     })
     .await
     .or_page(c.lang)
 }
 
-fn today_page(c: Ctx, state: &AppState, staff: &Staff, sessions: Vec<SessionLine>) -> TodayPage {
+fn today_page(
+    c: Ctx,
+    state: &AppState,
+    staff: &Staff,
+    (sessions, last_event): (Vec<SessionLine>, i64),
+) -> TodayPage {
     TodayPage {
+        live: super::console::LiveLink::today(&sessions, last_event),
         date: long_date(c.lang, state.today()),
         may_register: matches!(staff.role, Role::Admin | Role::Registration),
         sessions,
@@ -334,6 +350,8 @@ struct QueuePage {
     date: String,
     hours: String,
     may_run: bool,
+    /// Live updates: this session's stream, from the last event already on the page.
+    live: super::console::LiveLink,
     current: Option<VisitLine>,
     waiting: Vec<VisitLine>,
     others: Vec<VisitLine>,
@@ -353,7 +371,7 @@ async fn queue_page(
     let lang = c.lang;
     let tz = state.tz();
     let viewer = staff.clone();
-    let (session, rows) = db::run(&state.pool, move |conn| {
+    let (session, rows, last_event) = db::run(&state.pool, move |conn| {
         let session = sessions::get(conn, session_id)?;
         if !viewer.may_see_clinic(session.clinic.id) {
             return Err(AppError::forbidden());
@@ -364,7 +382,8 @@ async fn queue_page(
             .order((visits::priority.desc(), visits::sort_key, visits::id))
             .select((Visit::as_select(), patients::name.nullable()))
             .load(conn)?;
-        Ok((session, rows))
+        let last_event = super::console::last_event_of(conn, &[session_id])?;
+        Ok((session, rows, last_event))
     })
     .await
     .or_page(lang)?;
@@ -410,6 +429,7 @@ async fn queue_page(
         date: long_date(lang, session.session.service_date),
         hours: session.hours().replace('-', "–"),
         may_run: staff.require_clinic(session.clinic.id).is_ok(),
+        live: super::console::LiveLink::session(session_id, last_event),
         current,
         waiting,
         others,

@@ -3,6 +3,7 @@
 
 mod bookings;
 mod browser;
+mod console;
 mod helpers;
 mod jkn;
 mod journey;
