@@ -54,6 +54,10 @@ impl Channel {
     pub fn is_ahead(self) -> bool {
         matches!(self, Channel::Online | Channel::Jkn)
     }
+    /// Was a visit stored with channel `s` booked ahead?
+    pub fn is_ahead_str(s: &str) -> bool {
+        [Channel::Online, Channel::Jkn].iter().any(|c| c.as_str() == s)
+    }
 }
 
 /// What a place is taken with.

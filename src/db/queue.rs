@@ -103,7 +103,7 @@ pub fn apply(
 /// A cancelled place goes back to the session's quota, so someone else can take it.
 fn release_quota(conn: &mut PgConnection, visit: &Visit) -> AppResult<()> {
     let jkn = visit.payer == "jkn";
-    let ahead = visit.channel == "online" || visit.channel == "jkn";
+    let ahead = super::booking::Channel::is_ahead_str(&visit.channel);
     diesel::update(clinic_sessions::table.find(visit.session_id))
         .set((
             clinic_sessions::taken_jkn.eq(clinic_sessions::taken_jkn - i32::from(jkn)),
