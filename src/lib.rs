@@ -19,4 +19,5 @@ pub mod maintenance;
 pub mod pages;
 pub mod realtime;
 pub mod screens;
+pub mod service;
 pub mod telemetry;
