@@ -98,7 +98,7 @@ fn prepare(url: &str, calls: i32) -> Result<(String, i32), Box<dyn Error>> {
         ))
         .returning(clinic_sessions::id)
         .get_result(&mut c)?;
-    db::staff::upsert_user(
+    sipoli::service::staff::upsert_user(
         &mut c,
         "bench",
         "Bench",

@@ -4,71 +4,18 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::Method, web};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::app::AppState;
-use crate::db::{self, staff::StaffIdentity};
+use crate::domain::staff::{Actor, StaffIdentity};
+use crate::service::Access;
 use crate::error::{AppError, AppResult};
 
 pub const SESSION_COOKIE: &str = "sipoli_session";
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
-/// A hash of a random password, checked against when a username is unknown so that a
-/// failed login takes the same time either way.
-pub static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| hash_password(&random_token()).unwrap_or_default());
+pub use crate::domain::staff::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything.
-    Admin,
-    /// Queues and schedules of the clinics assigned to the account.
-    Clinic,
-    /// Counter registration and check-in, all clinics.
-    Registration,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Clinic => "clinic",
-            Role::Registration => "registration",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "clinic" => Some(Role::Clinic),
-            "registration" => Some(Role::Registration),
-            _ => None,
-        }
-    }
-}
-
-pub fn hash_password(password: &str) -> AppResult<String> {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    let salt = SaltString::encode_b64(&bytes).map_err(AppError::internal)?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(AppError::internal)
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false)
-}
-
-/// 32 random bytes, hex.
-pub fn random_token() -> String {
-    crate::config::random_key()
-}
+pub use crate::service::staff::{hash_password, random_token, verify_password};
 
 /// The token a request carries: `Authorization: Bearer …`, else the session cookie.
 /// The flag says whether it came from the cookie (then changes need the CSRF token).
@@ -97,23 +44,14 @@ impl std::ops::Deref for Staff {
 }
 
 impl Staff {
-    pub fn actor(&self) -> db::events::Actor {
-        db::events::Actor::staff(self.id, &self.username)
+    pub fn actor(&self) -> Actor {
+        self.0.actor()
     }
     pub fn require(&self, roles: &[Role]) -> AppResult<()> {
-        if roles.contains(&self.role) { Ok(()) } else { Err(AppError::forbidden()) }
+        self.0.require(roles)
     }
-    /// Admins and registration see every clinic; clinic accounts only their own.
-    pub fn may_see_clinic(&self, clinic_id: i32) -> bool {
-        self.role != Role::Clinic || self.clinic_ids.contains(&clinic_id)
-    }
-    /// Run a clinic's queue or schedules: admins, and clinic accounts of that clinic.
     pub fn require_clinic(&self, clinic_id: i32) -> AppResult<()> {
-        match self.role {
-            Role::Admin => Ok(()),
-            Role::Clinic if self.clinic_ids.contains(&clinic_id) => Ok(()),
-            _ => Err(AppError::forbidden()),
-        }
+        self.0.require_clinic(clinic_id)
     }
 }
 
@@ -125,8 +63,7 @@ pub async fn identify(req: &HttpRequest) -> AppResult<Option<(StaffIdentity, boo
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("no app state"))?
         .clone();
-    let now = state.now();
-    let found = db::run(&state.pool, move |c| db::staff::identify(c, &token, now)).await?;
+    let found = crate::service::staff::identify(&state, token).await?;
     Ok(found.map(|s| (s, from_cookie)))
 }
 
@@ -152,19 +89,5 @@ impl FromRequest for Staff {
             }
             Ok(Staff(staff))
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_round_trip() {
-        let hash = hash_password("demo").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("demo", &hash));
-        assert!(!verify_password("Demo", &hash));
-        assert!(!verify_password("demo", "not a hash"));
     }
 }

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use crate::auth::Role;
 use crate::db::models::{NewClinic, NewDoctor, NewSchedule};
 use crate::db::schema::{clinics, doctors, practice_schedules};
-use crate::db::{sessions, staff};
+use crate::db::sessions;
+use crate::service::staff;
 use crate::error::AppResult;
 
 /// (code, name, English name, prefix, room)
@@ -122,10 +123,10 @@ pub fn seed_catalogue(conn: &mut PgConnection, today: NaiveDate) -> AppResult<()
 /// The demo's staff accounts: `admin` (admin) and `anak` (clinic staff of Poli Anak),
 /// both with password `demo`. Created by `sipoli demo` only.
 pub fn seed_staff(conn: &mut PgConnection) -> AppResult<()> {
-    if staff::find_by_username(conn, "admin")?.is_none() {
+    if crate::db::staff::find_by_username(conn, "admin")?.is_none() {
         staff::upsert_user(conn, "admin", "Administrator Demo", "demo", Role::Admin, &[])?;
     }
-    if staff::find_by_username(conn, "anak")?.is_none() {
+    if crate::db::staff::find_by_username(conn, "anak")?.is_none() {
         staff::upsert_user(
             conn,
             "anak",
@@ -135,7 +136,7 @@ pub fn seed_staff(conn: &mut PgConnection) -> AppResult<()> {
             &["ANA".to_string()],
         )?;
     }
-    if staff::find_by_username(conn, "loket")?.is_none() {
+    if crate::db::staff::find_by_username(conn, "loket")?.is_none() {
         staff::upsert_user(conn, "loket", "Petugas Loket", "demo", Role::Registration, &[])?;
     }
     Ok(())

@@ -20,4 +20,5 @@ pub mod pages;
 pub mod realtime;
 pub mod screens;
 pub mod service;
+pub mod state;
 pub mod telemetry;

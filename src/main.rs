@@ -119,7 +119,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), AppError> {
             db::migrate(&mut conn)?;
             let role = Role::parse(&role).unwrap_or(Role::Registration);
             let clinics: Vec<String> = clinics.iter().map(|c| c.to_ascii_uppercase()).collect();
-            db::staff::upsert_user(
+            sipoli::service::staff::upsert_user(
                 &mut conn,
                 &username.to_ascii_lowercase(),
                 &name,

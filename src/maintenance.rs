@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use crate::app::AppState;
-use crate::db::{self, queue, sessions};
+use crate::db::{self, sessions};
+use crate::service::queue;
 
 pub async fn tick(state: &AppState) -> crate::error::AppResult<()> {
     let (tz, now, today) = (state.tz(), state.now(), state.today());

@@ -26,7 +26,8 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 use crate::app::AppState;
-use crate::db::{self, queue};
+use crate::db;
+use crate::service::queue;
 use crate::domain::booking_code::BookingCode;
 use crate::error::{AppError, AppResult};
 
@@ -435,7 +436,7 @@ pub async fn booking_events(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let code = BookingCode::parse(&path).map_err(|_| queue::unknown_booking())?;
+    let code = BookingCode::parse(&path).map_err(|_| db::visits::unknown_booking())?;
     let visit = db::run(&state.pool, move |c| queue::find_by_code(c, code.as_str())).await?;
     stream(&state, &req, Filter::Session(visit.session_id)).await
 }

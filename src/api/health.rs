@@ -1,10 +1,9 @@
 //! Liveness and readiness.
 use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::db;
+use crate::service;
 use crate::error::AppResult;
 
 pub async fn healthz() -> HttpResponse {
@@ -13,10 +12,6 @@ pub async fn healthz() -> HttpResponse {
 
 /// Ready when the database answers.
 pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    db::run(&state.pool, |c| {
-        diesel::sql_query("SELECT 1").execute(c)?;
-        Ok(())
-    })
-    .await?;
+    service::sessions::ready(&state).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"})))
 }

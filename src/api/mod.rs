@@ -10,13 +10,14 @@ pub mod staff_queue;
 pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use diesel::PgConnection;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
-use crate::db::{self, idempotency};
+use crate::db::idempotency::IdemKey;
 use crate::error::{AppError, AppResult};
+use crate::service::{self, Conn as PgConnection};
 
 /// Largest JSON body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -78,8 +79,28 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
     })
 }
 
-/// Run `work` in one transaction under the request's `Idempotency-Key` (if any): the same
-/// key and body get the first answer again; the answer is stored with the change.
+/// Read the `Idempotency-Key` header (if any) for this request and body.
+pub fn idempotency_key(req: &HttpRequest, body: &[u8]) -> AppResult<Option<IdemKey>> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or_default().trim();
+    if key.is_empty() || key.len() > 128 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(AppError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key harus 1–128 karakter ASCII yang terlihat.",
+            "Idempotency-Key must be 1–128 visible ASCII characters.",
+        ));
+    }
+    Ok(Some(IdemKey {
+        scope: format!("{} {}", req.method(), req.path()),
+        key: key.to_string(),
+        request_hash: hex::encode(Sha256::digest(body)),
+    }))
+}
+
+/// Run a service command in one transaction under the request's `Idempotency-Key` (if
+/// any), through `service::idempotency`, and answer with its JSON.
 pub async fn idempotent<T, F>(
     state: &AppState,
     req: &HttpRequest,
@@ -91,25 +112,13 @@ where
     F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
     T: Serialize + Send + 'static,
 {
-    let key = idempotency::key_of(req, body)?;
-    let (code, value, replayed) = db::transaction(&state.pool, move |conn| {
-        if let Some(key) = &key
-            && let Some(stored) = idempotency::claim(conn, key)?
-        {
-            return Ok((stored.status_code, stored.body, true));
-        }
-        let value = serde_json::to_value(work(conn)?).map_err(AppError::internal)?;
-        if let Some(key) = &key {
-            idempotency::save(conn, key, status.as_u16(), &value)?;
-        }
-        Ok((status.as_u16(), value, false))
-    })
-    .await?;
-    let mut res = HttpResponse::build(StatusCode::from_u16(code).unwrap_or(status));
-    if replayed {
+    let key = idempotency_key(req, body)?;
+    let answer = service::idempotency::run(&state.pool, key, status.as_u16(), work).await?;
+    let mut res = HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(status));
+    if answer.replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(res.json(value))
+    Ok(res.json(answer.body))
 }
 
 /// `{"ok": true}` style answers.

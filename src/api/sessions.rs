@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::views;
 use crate::app::AppState;
-use crate::db::{self, queue, sessions};
+use crate::service;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Deserialize)]
@@ -35,16 +35,8 @@ pub async fn list_sessions(
         Some(d) => parse_date(d)?,
         None => state.today(),
     };
-    let clinic = query.clinic.clone();
     let tz = state.tz();
-    let window_end = state.today() + chrono::Duration::days(state.settings.rules.online_days_ahead);
-    let list = db::run(&state.pool, move |c| {
-        if date <= window_end {
-            sessions::materialize(c, date, date)?;
-        }
-        sessions::list(c, date, clinic.as_deref())
-    })
-    .await?;
+    let list = service::sessions::of_date(&state, date, query.clinic.clone()).await?;
     let body: Vec<_> = list.iter().map(|s| views::session(s, tz)).collect();
     Ok(HttpResponse::Ok().json(body))
 }
@@ -55,13 +47,8 @@ pub async fn session_queue(
     path: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (session, serving, waiting) = db::run(&state.pool, move |c| {
-        let session = sessions::get(c, id)?;
-        let serving = queue::now_serving(c, id)?;
-        let waiting = queue::waiting(c, id)?;
-        Ok((session, serving, waiting))
-    })
-    .await?;
+    let service::sessions::PublicQueue { session, serving, waiting } =
+        service::sessions::public_queue(&state, id).await?;
     Ok(HttpResponse::Ok().json(json!({
         "session_id": session.session.id,
         "clinic": {"code": session.clinic.code, "name": session.clinic.name},

@@ -4,7 +4,8 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use crate::db::models::Visit;
-use crate::db::queue::Standing;
+use crate::service::booking::Placed;
+use crate::service::queue::Standing;
 use crate::db::sessions::SessionView;
 
 /// RFC 3339 with the hospital's offset: `2026-12-01T08:00:00+09:00`.
@@ -31,7 +32,8 @@ pub fn session(s: &SessionView, tz: Tz) -> Value {
 }
 
 /// The answer to a booking or a ticket: what the patient must keep.
-pub fn placed(visit: &Visit, s: &SessionView, position: i64, tz: Tz) -> Value {
+pub fn placed(placed: &Placed, tz: Tz) -> Value {
+    let (visit, s, position) = (&placed.visit, &placed.session, placed.position);
     json!({
         "booking_code": visit.booking_code,
         "ticket": visit.ticket,

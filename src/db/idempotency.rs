@@ -1,10 +1,8 @@
 //! `Idempotency-Key`: the first successful response to a key is stored in the same
 //! transaction as the change it made; a retry with the same key and body gets it back,
 //! a retry with another body is refused. Concurrent retries wait on the row's unique key.
-use actix_web::HttpRequest;
 use diesel::prelude::*;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::schema::idempotency_records as idem;
 use crate::error::{AppError, AppResult};
@@ -21,26 +19,6 @@ pub struct IdemKey {
 pub struct Stored {
     pub status_code: u16,
     pub body: Value,
-}
-
-/// Read the `Idempotency-Key` header (if any) for this request and body.
-pub fn key_of(req: &HttpRequest, body: &[u8]) -> AppResult<Option<IdemKey>> {
-    let Some(value) = req.headers().get("Idempotency-Key") else {
-        return Ok(None);
-    };
-    let key = value.to_str().unwrap_or_default().trim();
-    if key.is_empty() || key.len() > 128 || !key.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(AppError::bad_request(
-            "invalid_idempotency_key",
-            "Idempotency-Key harus 1–128 karakter ASCII yang terlihat.",
-            "Idempotency-Key must be 1–128 visible ASCII characters.",
-        ));
-    }
-    Ok(Some(IdemKey {
-        scope: format!("{} {}", req.method(), req.path()),
-        key: key.to_string(),
-        request_hash: hex::encode(Sha256::digest(body)),
-    }))
 }
 
 /// Claim the key inside the caller's transaction. `Some(stored)`: answer already given.

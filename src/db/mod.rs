@@ -1,13 +1,15 @@
 //! Database: pool, the blocking-call helper, embedded migrations, managed local PostgreSQL.
-pub mod booking;
 pub mod events;
 pub mod idempotency;
 pub mod local;
 pub mod models;
-pub mod queue;
+pub mod patients;
+pub mod schedules;
 pub mod schema;
 pub mod sessions;
 pub mod staff;
+pub mod types;
+pub mod visits;
 
 use std::time::Duration;
 
@@ -87,6 +89,12 @@ pub fn resolve_url(settings: &Settings) -> Result<String, AppError> {
             local.ensure_running().map_err(AppError::internal)
         }
     }
+}
+
+/// The database answers a trivial query.
+pub fn ping(conn: &mut PgConnection) -> AppResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
 }
 
 /// Open a single connection (CLI commands, migrations).

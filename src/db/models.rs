@@ -4,6 +4,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::*;
+use crate::domain::kinds::{Channel, ExceptionKind, Payer, SessionStatus};
+use crate::domain::visit_status::VisitStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = clinics)]
@@ -86,7 +88,7 @@ pub struct NewSchedule {
 #[diesel(table_name = schedule_exceptions)]
 pub struct ScheduleException {
     pub id: i32,
-    pub kind: String,
+    pub kind: ExceptionKind,
     pub doctor_id: Option<i32>,
     pub clinic_id: Option<i32>,
     pub date: NaiveDate,
@@ -104,7 +106,7 @@ pub struct ScheduleException {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = schedule_exceptions)]
 pub struct NewScheduleException {
-    pub kind: String,
+    pub kind: ExceptionKind,
     pub doctor_id: Option<i32>,
     pub clinic_id: Option<i32>,
     pub date: NaiveDate,
@@ -136,7 +138,7 @@ pub struct ClinicSession {
     pub taken_jkn: i32,
     pub taken_non_jkn: i32,
     pub taken_online: i32,
-    pub status: String,
+    pub status: SessionStatus,
     pub cancel_reason: String,
 }
 
@@ -179,12 +181,12 @@ pub struct Visit {
     pub clinic_id: i32,
     pub service_date: NaiveDate,
     pub patient_id: Option<i64>,
-    pub payer: String,
-    pub channel: String,
+    pub payer: Payer,
+    pub channel: Channel,
     pub booking_code: String,
     pub queue_number: i32,
     pub ticket: String,
-    pub status: String,
+    pub status: VisitStatus,
     pub priority: bool,
     pub priority_reason: String,
     pub sort_key: f64,
@@ -212,12 +214,12 @@ pub struct NewVisit {
     pub clinic_id: i32,
     pub service_date: NaiveDate,
     pub patient_id: Option<i64>,
-    pub payer: String,
-    pub channel: String,
+    pub payer: Payer,
+    pub channel: Channel,
     pub booking_code: String,
     pub queue_number: i32,
     pub ticket: String,
-    pub status: String,
+    pub status: VisitStatus,
     pub sort_key: f64,
     pub visit_type: Option<i16>,
     pub referral_number: Option<String>,

@@ -2,10 +2,11 @@
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use diesel::prelude::*;
-use diesel::sql_types::Date;
+use diesel::sql_types::{Bool, Date};
 
 use super::models::{Clinic, ClinicSession, Doctor};
 use super::schema::{clinic_sessions, clinics, doctors};
+use crate::domain::kinds::{Payer, SessionStatus};
 use crate::domain::rules::local_datetime;
 use crate::error::{AppError, AppResult};
 
@@ -129,4 +130,42 @@ pub fn unknown_session() -> AppError {
         "Jadwal praktik tidak ditemukan.",
         "Clinic session not found.",
     )
+}
+
+/// Claim one place of `payer` in an open session, in one conditional UPDATE; `ahead` also
+/// counts it against the online limit. `None` when no place is left.
+pub fn claim_place(
+    conn: &mut PgConnection,
+    session_id: i32,
+    payer: Payer,
+    ahead: bool,
+) -> AppResult<Option<ClinicSession>> {
+    let jkn = payer == Payer::Jkn;
+    Ok(diesel::update(clinic_sessions::table)
+        .filter(clinic_sessions::id.eq(session_id))
+        .filter(clinic_sessions::status.eq(SessionStatus::Open))
+        .filter(
+            diesel::dsl::sql::<Bool>("CASE WHEN ")
+                .bind::<Bool, _>(jkn)
+                .sql(" THEN taken_jkn < quota_jkn ELSE taken_non_jkn < quota_non_jkn END AND (NOT ")
+                .bind::<Bool, _>(ahead)
+                .sql(" OR taken_online < online_limit)"),
+        )
+        .set((
+            clinic_sessions::taken_jkn.eq(clinic_sessions::taken_jkn + i32::from(jkn)),
+            clinic_sessions::taken_non_jkn.eq(clinic_sessions::taken_non_jkn + i32::from(!jkn)),
+            clinic_sessions::taken_online.eq(clinic_sessions::taken_online + i32::from(ahead)),
+        ))
+        .returning(ClinicSession::as_returning())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Active polyclinics by name.
+pub fn active_clinics(conn: &mut PgConnection) -> AppResult<Vec<Clinic>> {
+    Ok(clinics::table
+        .filter(clinics::active.eq(true))
+        .order(clinics::name)
+        .select(Clinic::as_select())
+        .load(conn)?)
 }

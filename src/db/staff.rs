@@ -5,51 +5,40 @@ use sha2::{Digest, Sha256};
 
 use super::models::StaffUser;
 use super::schema::{clinics, login_sessions, staff_clinics, staff_users};
-use crate::auth::{Role, hash_password, random_token};
+use crate::domain::staff::Role;
 use crate::error::{AppError, AppResult};
 
 /// After this many failed logins in a row the account waits [`LOCK_MINUTES`].
 pub const MAX_FAILED_LOGINS: i32 = 5;
 pub const LOCK_MINUTES: i64 = 5;
 
-/// A logged-in staff member, as every staff route sees them.
-#[derive(Debug, Clone)]
-pub struct StaffIdentity {
-    pub id: i32,
-    pub username: String,
-    pub full_name: String,
-    pub role: Role,
-    /// Clinic ids a `clinic` account is assigned to (empty for the other roles).
-    pub clinic_ids: Vec<i32>,
-    pub csrf_token: String,
-}
+pub use crate::domain::staff::StaffIdentity;
 
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Create (or, with `replace`, reset) an account; clinics by code.
+/// Create or reset an account (with its password hash); clinics by code.
 pub fn upsert_user(
     conn: &mut PgConnection,
     username: &str,
     full_name: &str,
-    password: &str,
+    password_hash: &str,
     role: Role,
     clinic_codes: &[String],
 ) -> AppResult<i32> {
-    let hash = hash_password(password)?;
     let id: i32 = diesel::insert_into(staff_users::table)
         .values((
             staff_users::username.eq(username),
             staff_users::full_name.eq(full_name),
-            staff_users::password_hash.eq(&hash),
+            staff_users::password_hash.eq(password_hash),
             staff_users::role.eq(role.as_str()),
         ))
         .on_conflict(staff_users::username)
         .do_update()
         .set((
             staff_users::full_name.eq(full_name),
-            staff_users::password_hash.eq(&hash),
+            staff_users::password_hash.eq(password_hash),
             staff_users::role.eq(role.as_str()),
             staff_users::active.eq(true),
             staff_users::failed_logins.eq(0),
@@ -106,15 +95,15 @@ pub fn record_failed_login(conn: &mut PgConnection, id: i32, now: DateTime<Utc>)
     Ok(())
 }
 
-/// Start a login session; returns (token, csrf token). Only the token's hash is stored.
+/// Start a login session with these tokens. Only the token's hash is stored.
 pub fn start_session(
     conn: &mut PgConnection,
     staff_id: i32,
+    token: &str,
+    csrf: &str,
     now: DateTime<Utc>,
     hours: i64,
-) -> AppResult<(String, String)> {
-    let token = random_token();
-    let csrf = random_token();
+) -> AppResult<()> {
     diesel::update(staff_users::table.find(staff_id))
         .set((
             staff_users::failed_logins.eq(0),
@@ -125,14 +114,14 @@ pub fn start_session(
         .execute(conn)?;
     diesel::insert_into(login_sessions::table)
         .values((
-            login_sessions::token_hash.eq(token_hash(&token)),
+            login_sessions::token_hash.eq(token_hash(token)),
             login_sessions::staff_id.eq(staff_id),
-            login_sessions::csrf_token.eq(&csrf),
+            login_sessions::csrf_token.eq(csrf),
             login_sessions::created_at.eq(now),
             login_sessions::expires_at.eq(now + Duration::hours(hours)),
         ))
         .execute(conn)?;
-    Ok((token, csrf))
+    Ok(())
 }
 
 pub fn end_session(conn: &mut PgConnection, token: &str) -> AppResult<()> {

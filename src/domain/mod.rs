@@ -2,8 +2,10 @@
 pub mod booking_code;
 pub mod calendar;
 pub mod identity;
+pub mod kinds;
 pub mod queue;
 pub mod rules;
+pub mod staff;
 pub mod ticket;
 pub mod visit_status;
 pub mod waits;

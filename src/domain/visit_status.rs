@@ -9,47 +9,21 @@
 //! ```
 use super::Refusal;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum VisitStatus {
-    Booked,
-    Waiting,
-    Called,
-    Serving,
-    Done,
-    Skipped,
-    Cancelled,
-    NoShow,
+super::kinds::text_enum! {
+    /// Where a visit stands (the state machine above).
+    VisitStatus {
+        Booked = "booked",
+        Waiting = "waiting",
+        Called = "called",
+        Serving = "serving",
+        Done = "done",
+        Skipped = "skipped",
+        Cancelled = "cancelled",
+        NoShow = "no_show",
+    }
 }
 
 impl VisitStatus {
-    pub const ALL: [VisitStatus; 8] = [
-        VisitStatus::Booked,
-        VisitStatus::Waiting,
-        VisitStatus::Called,
-        VisitStatus::Serving,
-        VisitStatus::Done,
-        VisitStatus::Skipped,
-        VisitStatus::Cancelled,
-        VisitStatus::NoShow,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VisitStatus::Booked => "booked",
-            VisitStatus::Waiting => "waiting",
-            VisitStatus::Called => "called",
-            VisitStatus::Serving => "serving",
-            VisitStatus::Done => "done",
-            VisitStatus::Skipped => "skipped",
-            VisitStatus::Cancelled => "cancelled",
-            VisitStatus::NoShow => "no_show",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<VisitStatus> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// Shown to the patient and on staff screens.
     pub fn label_id(self) -> &'static str {
         match self {
@@ -189,7 +163,7 @@ mod tests {
     #[test]
     fn statuses_round_trip() {
         for s in S::ALL {
-            assert_eq!(S::parse(s.as_str()), Some(s));
+            assert_eq!(S::parse(s.as_str()), Some(*s));
         }
         assert_eq!(S::parse("lost"), None);
     }

@@ -1,6 +1,6 @@
 //! The services Mobile JKN calls (reference.md, "WS RS"), under `/jkn/`. Every answer is
 //! the Antrean Online envelope; a booking made here goes through the same
-//! [`bookings::book`] as every other booking.
+//! [`booking::take_place`] as every other booking.
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -10,16 +10,18 @@ use sha2::{Digest, Sha256};
 use super::envelope::{Answer, Refused, render};
 use super::mapping::{self, BAD_CARD, BAD_NIK, BAD_PHONE, PAST_DATE, refusal_of, required, text};
 use super::token;
-use crate::api::bookings::{self, BookingBody, PatientBody};
 use crate::app::AppState;
-use crate::db::booking::Channel;
-use crate::db::events::Actor;
 use crate::db::models::{NewPatient, Patient, Visit};
 use crate::db::schema::{patients, visits};
-use crate::db::{self, queue};
+use crate::db;
+use crate::domain::kinds::{Channel, Payer, SessionStatus};
+use crate::domain::staff::Actor;
+use crate::domain::visit_status::VisitStatus;
+use crate::service::booking::{self, PatientInput, PlaceInput};
+use crate::service::intake;
+use crate::service::queue::{self, CheckInRefused};
 use crate::domain::booking_code::BookingCode;
 use crate::domain::identity::{BpjsNo, Nik, PersonName, Phone};
-use crate::domain::visit_status::Action;
 use crate::error::{AppError, AppResult};
 
 type Outcome = Result<Answer, Refused>;
@@ -126,7 +128,7 @@ async fn status(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
             .filter(visits::status.eq_any(["booked", "waiting"]))
             .count()
             .get_result(c)?;
-        let calling = queue::now_serving(c, s.session.id)?.first().map(|v| v.ticket.clone());
+        let calling = db::visits::now_serving(c, s.session.id)?.first().map(|v| v.ticket.clone());
         Ok(Ok(Answer::Data(json!({
             "namapoli": s.clinic.name,
             "namadokter": s.doctor.name,
@@ -137,7 +139,7 @@ async fn status(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
             "kuotajkn": s.session.quota_jkn,
             "sisakuotanonjkn": s.remaining_non_jkn(),
             "kuotanonjkn": s.session.quota_non_jkn,
-            "keterangan": if s.session.status == "cancelled" {
+            "keterangan": if s.session.status == SessionStatus::Cancelled {
                 "Jadwal dokter dibatalkan (dokter cuti atau poli tutup)"
             } else {
                 ""
@@ -182,14 +184,7 @@ async fn take_number(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcom
             Ok(s) => s,
             Err(r) => return Ok(Err(r)),
         };
-        let found: Vec<Patient> = patients::table
-            .filter(
-                patients::nik
-                    .eq(nik.as_str())
-                    .or(patients::bpjs_no.eq(card.clone().unwrap_or_default())),
-            )
-            .select(Patient::as_select())
-            .load(c)?;
+        let found: Vec<Patient> = booking::known_patients(c, Some(nik.as_str()), card.as_deref())?;
         let patient = match found.as_slice() {
             [] => {
                 return Ok(Err(Refused::new_patient(
@@ -208,25 +203,33 @@ async fn take_number(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcom
         {
             return Ok(Err(Refused::new("Nomor rekam medis tidak sesuai dengan data pasien")));
         }
-        // The same validation and the same booking path as the web's bookings.
-        let body = BookingBody {
-            session_id: Some(s.session.id),
-            payer: Some(if card.is_some() { "jkn" } else { "non_jkn" }.into()),
-            patient: PatientBody {
-                nik: Some(nik.as_str().to_string()),
-                name: Some(patient.name.clone()),
-                birth_date: Some(patient.birth_date.to_string()),
-                phone: Some(phone),
-                email: None,
-                bpjs_no: card,
+        // The same place-taking path as every other channel.
+        let referral = match referral.map(|r| intake::check_referral(&r).map(|()| r)).transpose() {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(Refused::new(e.id))),
+        };
+        let place = PlaceInput {
+            session_id: s.session.id,
+            payer: if card.is_some() { Payer::Jkn } else { Payer::NonJkn },
+            channel: Channel::Jkn,
+            patient: Some(PatientInput {
+                nik: Some(nik),
+                bpjs_no: card.as_deref().map(BpjsNo::parse).transpose().map_err(AppError::from)?,
                 medical_record_no: None,
-            },
+                name: patient.name.clone(),
+                birth_date: patient.birth_date,
+                sex: None,
+                phone: Some(phone.clone()),
+                email: None,
+                language: patient.language.clone(),
+            }),
             visit_type: Some(visit_type),
             referral_number: referral,
-            language: Some(patient.language.clone()),
+            contact_phone: Some(phone),
+            contact_email: None,
+            language: patient.language.clone(),
         };
-        let valid = bookings::validate(&body, st.today())?;
-        let placed = bookings::book(c, &st, &valid, Channel::Jkn, Actor::jkn())?;
+        let placed = booking::take_place(c, &st, &place, &Actor::jkn())?;
         let (v, s) = (&placed.visit, &placed.session);
         Ok(Ok(Answer::Data(json!({
             "nomorantrean": v.ticket,
@@ -253,11 +256,7 @@ fn visit_by_code(c: &mut PgConnection, b: &Value) -> AppResult<Result<Visit, Ref
     let Ok(code) = BookingCode::parse(&code) else {
         return Ok(Err(Refused::new("Antrean tidak ditemukan")));
     };
-    match queue::find_by_code(c, code.as_str()) {
-        Ok(v) => Ok(Ok(v)),
-        Err(e) if e.code == "unknown_booking" => Ok(Err(Refused::new("Antrean tidak ditemukan"))),
-        Err(e) => Err(e),
-    }
+    Ok(queue::lookup_code(c, code.as_str())?.ok_or(Refused::new("Antrean tidak ditemukan")))
 }
 
 /// `POST /jkn/sisaantrean`
@@ -277,16 +276,18 @@ async fn remaining(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome 
             Ok(v) => v,
             Err(r) => return Ok(Err(r)),
         };
-        if visit.status == "cancelled" {
+        if visit.status == VisitStatus::Cancelled {
             return Ok(Err(Refused::new("Antrean sudah dibatalkan")));
         }
         let st = queue::standing(c, tz, now, visit)?;
-        let waiting = matches!(st.visit.status.as_str(), "booked" | "waiting");
+        let waiting = matches!(st.visit.status, VisitStatus::Booked | VisitStatus::Waiting);
         let wait_secs = if waiting { (st.estimated_at - now).num_seconds().max(0) } else { 0 };
-        let keterangan = match st.visit.status.as_str() {
-            "called" | "serving" => "Giliran Anda, silakan menuju ruang periksa",
-            "done" => "Pelayanan sudah selesai",
-            "no_show" => "Antrean terlewat (tidak hadir)",
+        let keterangan = match st.visit.status {
+            VisitStatus::Called | VisitStatus::Serving => {
+                "Giliran Anda, silakan menuju ruang periksa"
+            }
+            VisitStatus::Done => "Pelayanan sudah selesai",
+            VisitStatus::NoShow => "Antrean terlewat (tidak hadir)",
             _ => "",
         };
         Ok(Ok(Answer::Data(json!({
@@ -319,13 +320,13 @@ async fn cancel(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
             Ok(v) => v,
             Err(r) => return Ok(Err(r)),
         };
-        let refusal = match visit.status.as_str() {
-            "cancelled" => Some("Antrean sudah dibatalkan sebelumnya"),
+        let refusal = match visit.status {
+            VisitStatus::Cancelled => Some("Antrean sudah dibatalkan sebelumnya"),
             _ if visit.service_date < today => {
                 Some("Antrean untuk tanggal yang sudah lewat tidak dapat dibatalkan")
             }
-            "booked" => None,
-            "no_show" => Some("Antrean sudah terlewat, tidak dapat dibatalkan"),
+            VisitStatus::Booked => None,
+            VisitStatus::NoShow => Some("Antrean sudah terlewat, tidak dapat dibatalkan"),
             _ => Some("Pasien sudah check in, antrean tidak dapat dibatalkan"),
         };
         if let Some(message) = refusal {
@@ -333,19 +334,9 @@ async fn cancel(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
         }
         let reason = text(&b["keterangan"]).unwrap_or_default();
         // The state machine refuses a cancel after a check-in that raced this one.
-        match queue::apply(
-            c,
-            visit.id,
-            Action::CancelByPatient,
-            &Actor::jkn(),
-            now,
-            json!({"reason": reason}),
-        ) {
-            Ok(_) => Ok(Ok(Answer::Done)),
-            Err(e) if e.code == "invalid_transition" => {
-                Ok(Err(Refused::new("Pasien sudah check in, antrean tidak dapat dibatalkan")))
-            }
-            Err(e) => Err(e),
+        match queue::cancel_booked(c, visit.id, &Actor::jkn(), now, &reason)? {
+            Some(_) => Ok(Ok(Answer::Done)),
+            None => Ok(Err(Refused::new("Pasien sudah check in, antrean tidak dapat dibatalkan"))),
         }
     })
     .await
@@ -371,28 +362,25 @@ async fn check_in(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
             Ok(v) => v,
             Err(r) => return Ok(Err(r)),
         };
-        let refusal = match visit.status.as_str() {
-            "booked" => None,
-            "cancelled" => Some("Antrean sudah dibatalkan"),
-            "no_show" => Some("Antrean sudah terlewat (tidak hadir)"),
+        let refusal = match visit.status {
+            VisitStatus::Booked => None,
+            VisitStatus::Cancelled => Some("Antrean sudah dibatalkan"),
+            VisitStatus::NoShow => Some("Antrean sudah terlewat (tidak hadir)"),
             _ => Some("Antrean sudah check in sebelumnya"),
         };
         if let Some(message) = refusal {
             return Ok(Err(Refused::new(message)));
         }
         let (tz, now) = (st.tz(), st.now());
-        match queue::check_in(c, tz, &st.settings.rules, &visit, &Actor::jkn(), now) {
-            Ok(_) => Ok(Ok(Answer::Done)),
-            Err(e) => {
-                let message = match e.code {
-                    "not_today" => "Check in hanya dapat dilakukan pada tanggal periksa",
-                    "session_over" => "Check in tidak dapat dilakukan, jam praktek sudah selesai",
-                    "invalid_transition" => "Antrean sudah check in sebelumnya",
-                    _ => return Err(e),
-                };
-                Ok(Err(Refused::new(message)))
+        let message = match queue::try_check_in(c, tz, &st.settings.rules, &visit, &Actor::jkn(), now)? {
+            Ok(_) => return Ok(Ok(Answer::Done)),
+            Err(CheckInRefused::NotToday) => "Check in hanya dapat dilakukan pada tanggal periksa",
+            Err(CheckInRefused::SessionOver) => {
+                "Check in tidak dapat dilakukan, jam praktek sudah selesai"
             }
-        }
+            Err(CheckInRefused::NotBooked(_)) => "Antrean sudah check in sebelumnya",
+        };
+        Ok(Err(Refused::new(message)))
     })
     .await
 }

@@ -133,7 +133,7 @@ pub fn add_payload(conn: &mut PgConnection, visit: &Visit) -> Result<Option<Valu
     let Some(patient_id) = visit.patient_id else { return Ok(None) };
     let patient: Patient =
         patients::table.find(patient_id).select(Patient::as_select()).first(conn)?;
-    let jkn = visit.payer == "jkn";
+    let jkn = visit.payer == crate::domain::kinds::Payer::Jkn;
     if jkn && patient.bpjs_no.is_none() {
         return Ok(None);
     }

@@ -14,7 +14,8 @@ use super::mapping;
 use super::schema::bpjs_tasks;
 use crate::app::AppState;
 use crate::db::models::{Visit, VisitEvent};
-use crate::db::{self, queue};
+use crate::db::{self, visits};
+use crate::domain::kinds::{Channel, Payer};
 use crate::error::AppResult;
 
 /// After this many attempts a report is marked failed (shown on the staff page).
@@ -94,7 +95,7 @@ fn task(conn: &mut PgConnection, visit: &Visit, taskid: i16, at: DateTime<Utc>) 
 
 /// Does BPJS know this visit: booked through Mobile JKN, or reported with `/antrean/add`?
 fn known_to_bpjs(conn: &mut PgConnection, visit: &Visit) -> AppResult<bool> {
-    if visit.channel == "jkn" {
+    if visit.channel == Channel::Jkn {
         return Ok(true);
     }
     let added: i64 = bpjs_tasks::table
@@ -112,7 +113,7 @@ fn known_to_bpjs(conn: &mut PgConnection, visit: &Visit) -> AppResult<bool> {
 /// Mobile JKN is not echoed back; a check-in through it is still reported as task 3 (an
 /// answer that BPJS already has it counts as delivered).
 pub fn enqueue(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> AppResult<()> {
-    if visit.payer != "jkn" && visit.channel != "jkn" {
+    if visit.payer != Payer::Jkn && visit.channel != Channel::Jkn {
         return Ok(());
     }
     if event.actor == "jkn" && event.kind == "cancel" {
@@ -121,7 +122,7 @@ pub fn enqueue(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> Ap
     let at = event.created_at;
     match event.kind.as_str() {
         "booked" | "registered" => {
-            if visit.channel == "jkn" {
+            if visit.channel == Channel::Jkn {
                 return Ok(());
             }
             let Some(payload) = mapping::add_payload(conn, visit)? else { return Ok(()) };
@@ -129,7 +130,7 @@ pub fn enqueue(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> Ap
             insert(conn, visit, "add", None, at, payload)?;
             if event.kind == "registered" {
                 // A walk-in is waiting for the clinic from the moment it is registered.
-                if new_patient && visit.channel == "counter" {
+                if new_patient && visit.channel == Channel::Counter {
                     task(conn, visit, 1, at)?;
                     task(conn, visit, 2, at)?;
                 }
@@ -259,7 +260,7 @@ fn requeue_missing(
     if reset > 0 {
         return Ok(true);
     }
-    let visit = queue::find_visit(conn, current.visit_id)?;
+    let visit = visits::find(conn, current.visit_id)?;
     let at = match missing {
         Missing::Add => None,
         Missing::Task(3) => visit.checked_in_at,
@@ -279,7 +280,7 @@ fn requeue_missing(
             Ok(true)
         }
         (Missing::Add, _) => match mapping::add_payload(conn, &visit)? {
-            Some(payload) if visit.channel != "jkn" => {
+            Some(payload) if visit.channel != Channel::Jkn => {
                 let created = visit.created_at;
                 insert(conn, &visit, "add", None, created, payload)?;
                 Ok(true)

@@ -9,7 +9,10 @@ use serde_json::json;
 use super::queue::{self, NewJob};
 use super::settings::JobSettings;
 use crate::db::models::{Visit, VisitEvent};
-use crate::db::queue as visit_queue;
+use crate::db::visits as visit_queue;
+use crate::domain::kinds::SessionStatus;
+use crate::domain::visit_status::VisitStatus;
+use crate::service::queue::minutes_per_patient;
 use crate::db::schema::visits;
 use crate::db::sessions::{self, SessionView};
 use crate::domain::queue::estimate;
@@ -105,7 +108,7 @@ impl Facts {
             language: visit.language.clone(),
             position: None,
             note: None,
-            walk_in: visit.channel == "kiosk" || visit.channel == "counter",
+            walk_in: !visit.channel.is_ahead(),
         }
     }
 }
@@ -200,19 +203,19 @@ pub fn check_turns(
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
     let view = sessions::get(conn, session_id)?;
-    if view.session.status == "cancelled" {
+    if view.session.status == SessionStatus::Cancelled {
         return Ok(0);
     }
     let candidates: Vec<Visit> = visits::table
         .filter(visits::session_id.eq(session_id))
-        .filter(visits::status.eq_any(["waiting", "booked"]))
+        .filter(visits::status.eq_any([VisitStatus::Waiting, VisitStatus::Booked]))
         .filter(visits::contact_phone.is_not_null().or(visits::contact_email.is_not_null()))
         .select(Visit::as_select())
         .load(conn)?;
     if candidates.is_empty() {
         return Ok(0);
     }
-    let minutes = visit_queue::minutes_per_patient(conn, &view)?;
+    let minutes = minutes_per_patient(conn, &view)?;
     let mut jobs = Vec::new();
     for visit in candidates {
         let position = visit_queue::position_of(conn, &visit)?;
@@ -249,7 +252,7 @@ pub fn enqueue_reminders(
         crate::domain::rules::local_datetime(tz, today, settings.reminder_at).with_timezone(&Utc);
     let due: Vec<Visit> = visits::table
         .filter(visits::service_date.eq(today + Duration::days(1)))
-        .filter(visits::status.eq("booked"))
+        .filter(visits::status.eq(VisitStatus::Booked))
         .filter(visits::created_at.lt(cut))
         .filter(visits::contact_phone.is_not_null().or(visits::contact_email.is_not_null()))
         .select(Visit::as_select())

@@ -9,19 +9,27 @@ use serde::Deserialize;
 
 use super::text::{clock_time, long_date, payer_label, short_date, status_label};
 use super::{Ctx, OrPage, PageResult, render, see_other};
-use crate::api::bookings::{
-    BookingBody, PatientBody, book, cancel_by_patient, parse_code, validate,
-};
+use crate::api::bookings::parse_code;
+use crate::service::booking::{self, cancel_by_patient};
+use crate::service::intake::{BookingBody, PatientBody, validate};
+use crate::service::queue;
 use crate::app::AppState;
-use crate::db::booking::Channel;
-use crate::db::events::Actor;
-use crate::db::idempotency::{self, IdemKey};
+use crate::db::idempotency::IdemKey;
+use crate::domain::kinds::{Channel, Payer, SessionStatus};
+use crate::domain::staff::Actor;
+use crate::domain::visit_status::VisitStatus;
 use crate::db::models::Clinic;
 use crate::db::schema::clinics;
 use crate::db::sessions::{self, SessionView};
-use crate::db::{self, queue};
+use crate::db;
 use crate::error::{AppError, AppResult};
 use diesel::prelude::*;
+
+/// What the booking form stores under its key: the code to show again.
+#[derive(serde::Serialize)]
+struct Booked {
+    booking_code: String,
+}
 
 /// Days shown on the home page (today included).
 const HOME_DAYS: i64 = 7;
@@ -52,10 +60,10 @@ pub struct SessionRow {
 
 fn session_row(c: &Ctx, st: &AppState, s: &SessionView) -> SessionRow {
     let tz = st.tz();
-    let closed = if s.session.status == "cancelled" {
+    let closed = if s.session.status == SessionStatus::Cancelled {
         c.t("Dibatalkan (dokter cuti / poli tutup)", "Cancelled (doctor away / clinic closed)")
             .to_string()
-    } else if s.session.status != "open" {
+    } else if s.session.status != SessionStatus::Open {
         c.t("Ditutup", "Closed").to_string()
     } else if let Err(e) = st.settings.rules.check_online(st.local_now(), s.starts(tz)) {
         match e.0.code {
@@ -416,20 +424,13 @@ async fn submit_booking(
     };
     let st = state.get_ref().clone();
     let key = form_key(&form.form_key);
-    let placed = db::transaction(&state.pool, move |conn| {
-        if let Some(key) = &key
-            && let Some(stored) = idempotency::claim(conn, key)?
-        {
-            return Ok(stored.body["booking_code"].as_str().unwrap_or_default().to_string());
-        }
-        let placed = book(conn, &st, &valid, Channel::Online, Actor::patient())?;
-        let code = placed.visit.booking_code;
-        if let Some(key) = &key {
-            idempotency::save(conn, key, 303, &serde_json::json!({"booking_code": code}))?;
-        }
-        Ok(code)
+    let place = valid.place(Channel::Online);
+    let placed = crate::service::idempotency::run(&state.pool, key, 303, move |conn| {
+        let placed = booking::take_place(conn, &st, &place, &Actor::patient())?;
+        Ok(Booked { booking_code: placed.visit.booking_code })
     })
-    .await;
+    .await
+    .map(|answer| answer.body["booking_code"].as_str().unwrap_or_default().to_string());
     match placed {
         Ok(code) => Ok(see_other(&format!("/antrean/{code}/bukti"))),
         Err(e) if e.status.is_client_error() => {
@@ -495,17 +496,13 @@ pub struct StatusView {
 
 async fn load_status(state: &AppState, c: &Ctx, raw: &str) -> Result<StatusView, AppError> {
     let code = parse_code(raw)?;
-    let (tz, now) = (state.tz(), state.now());
-    let st = db::run(&state.pool, move |conn| {
-        let visit = queue::find_by_code(conn, code.as_str())?;
-        queue::standing(conn, tz, now, visit)
-    })
-    .await?;
-    let status = st.visit.status.clone();
+    let tz = state.tz();
+    let st = queue::standing_by_code(state, code.as_str().to_string()).await?;
+    let status = st.visit.status;
     Ok(StatusView {
         code: st.visit.booking_code.clone(),
         ticket: st.visit.ticket.clone(),
-        status_label: status_label(c.lang, &status).to_string(),
+        status_label: status_label(c.lang, status.as_str()).to_string(),
         clinic: clinic_name(c, &st.session.clinic),
         room: st.session.clinic.room.clone(),
         doctor: st.session.doctor.name.clone(),
@@ -514,12 +511,12 @@ async fn load_status(state: &AppState, c: &Ctx, raw: &str) -> Result<StatusView,
         position: st.position,
         now_serving: st.now_serving.clone().unwrap_or_else(|| "–".into()),
         estimate: clock_time(st.estimated_at, tz),
-        payer: payer_label(c.lang, &st.visit.payer).to_string(),
-        is_jkn: st.visit.payer == "jkn",
-        active: matches!(status.as_str(), "booked" | "waiting" | "called" | "serving" | "skipped"),
-        cancellable: status == "booked" && st.visit.service_date >= state.today(),
-        called: status == "called",
-        status,
+        payer: payer_label(c.lang, st.visit.payer).to_string(),
+        is_jkn: st.visit.payer == Payer::Jkn,
+        active: status.is_active(),
+        cancellable: status == VisitStatus::Booked && st.visit.service_date >= state.today(),
+        called: status == VisitStatus::Called,
+        status: status.as_str().to_string(),
     })
 }
 
@@ -547,7 +544,7 @@ async fn booking_status(
 ) -> PageResult {
     let c = Ctx::of(&req);
     let v = load_status(&state, &c, &path).await.or_page(c.lang)?;
-    let notice = if query.batal.is_some() && v.status == "cancelled" {
+    let notice = if query.batal.is_some() && v.status == VisitStatus::Cancelled.as_str() {
         c.t("Booking Anda sudah dibatalkan.", "Your booking has been cancelled.").to_string()
     } else {
         String::new()
@@ -628,7 +625,7 @@ async fn cancel_booking(
     };
     match result {
         Ok(v) => Ok(see_other(&format!("/antrean/{}?batal=1", v.booking_code))),
-        Err(e) if e.status.is_client_error() && e.code != "unknown_booking" => {
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let v = load_status(&state, &c, code.as_str()).await.or_page(lang)?;
             let page = StatusPage {
                 error: e.message(lang.is_en()).to_string(),

@@ -11,9 +11,10 @@ use super::patient::FieldErrors;
 use super::staff::{staff_of, staff_posting};
 use super::text::{long_date, weekday_name};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
-use crate::api::schedules::{
-    ExceptionBody, ScheduleBody, apply_exception, check_exception, end_schedule_as,
-    remove_exception, save_schedule, validate,
+use crate::domain::kinds::ExceptionKind;
+use crate::service::schedules::{
+    ExceptionBody, ExceptionOutcome, ScheduleBody, apply_exception, check_exception,
+    end_schedule as end_schedule_as, remove_exception, save_schedule, validate,
 };
 use crate::app::AppState;
 use crate::auth::{Role, Staff};
@@ -252,10 +253,10 @@ async fn schedules_page(
         .filter(|e| e.clinic_id.is_none_or(|id| viewer.may_see_clinic(id)))
         .map(|e| ExceptionLine {
             id: e.id,
-            kind: match e.kind.as_str() {
-                "leave" => c.t("Dokter cuti", "Doctor on leave"),
-                "closure" => c.t("Poli tutup", "Clinic closed"),
-                _ => c.t("Sesi tambahan", "Extra session"),
+            kind: match e.kind {
+                ExceptionKind::Leave => c.t("Dokter cuti", "Doctor on leave"),
+                ExceptionKind::Closure => c.t("Poli tutup", "Clinic closed"),
+                ExceptionKind::Extra => c.t("Sesi tambahan", "Extra session"),
             }
             .to_string(),
             date: long_date(lang, e.date),
@@ -496,20 +497,22 @@ async fn create_exception(
     let body = exception_body(&form, dry_run);
     let result = match check_exception(&body, state.today()) {
         Err(e) => Err(e),
-        Ok(date) => {
+        Ok((kind, date)) => {
             let (st, who) = (state.get_ref().clone(), staff.clone());
-            db::transaction(&state.pool, move |conn| apply_exception(conn, &st, &who, &body, date))
-                .await
+            db::transaction(&state.pool, move |conn| {
+                apply_exception(conn, &st, &who, &body, kind, date)
+            })
+            .await
         }
     };
     match result {
-        Ok(counts) if dry_run => {
+        Ok(ExceptionOutcome::DryRun { sessions, visits, .. }) => {
             let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d")
                 .map(|d| long_date(c.lang, d))
                 .unwrap_or_default();
             let page = ConfirmPage {
-                sessions: counts["sessions"].as_i64().unwrap_or(0),
-                visits: counts["visits"].as_i64().unwrap_or(0),
+                sessions: sessions as i64,
+                visits: visits as i64,
                 form,
                 date,
                 c,

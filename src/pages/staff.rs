@@ -9,24 +9,22 @@ use actix_web::{
     web,
 };
 use askama::Template;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::text::{clock_time, long_date, payer_label, status_label};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
-use crate::api::auth::{authenticate, session_cookie};
+use crate::api::auth::session_cookie;
 use crate::api::bookings::parse_code;
-use crate::api::staff_queue::{
-    ActionBody, RegistrationBody, act_on_visit, call_next_as, parse_action, register,
-    validate_registration,
-};
+use crate::service::booking::register_at_counter;
+use crate::service::intake::{PatientBody, RegistrationBody, validate_registration};
+use crate::service::queue::{self, StaffAction, act_on_visit, call_next_as};
 use crate::app::AppState;
 use crate::auth::{Role, SESSION_COOKIE, Staff, random_token, token_of};
 use crate::db::models::Visit;
-use crate::db::schema::{patients, visits};
 use crate::db::sessions::{self, SessionView};
-use crate::db::{self, queue};
-use crate::domain::visit_status::Action;
+use crate::db::{self, visits};
+use crate::domain::kinds::SessionStatus;
+use crate::domain::visit_status::{Action, VisitStatus};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 
@@ -137,7 +135,7 @@ async fn login(
         let msg = csrf_refused().message(c.lang.is_en()).to_string();
         return Ok(login_page(c, StatusCode::FORBIDDEN, username, msg));
     }
-    match authenticate(&state, username.clone(), password).await {
+    match crate::service::staff::login(&state, username.clone(), password).await {
         Ok((token, _)) => {
             let mut res = see_other("/staff");
             res.add_cookie(&session_cookie(&state, &token))
@@ -198,20 +196,20 @@ pub struct SessionLine {
 fn session_line(
     c: &Ctx,
     s: &SessionView,
-    counts: &[(String, i64)],
+    counts: &[(VisitStatus, i64)],
     current: Option<String>,
 ) -> SessionLine {
-    let n = |k: &str| counts.iter().find(|(s, _)| s == k).map(|(_, n)| *n).unwrap_or(0);
+    let n = |k: &str| counts.iter().find(|(s, _)| s.as_str() == k).map(|(_, n)| *n).unwrap_or(0);
     SessionLine {
         id: s.session.id,
         clinic_code: s.clinic.code.clone(),
         clinic: s.clinic.name.clone(),
         doctor: s.doctor.name.clone(),
         hours: s.hours().replace('-', "–"),
-        status: match s.session.status.as_str() {
-            "cancelled" => c.t("Dibatalkan", "Cancelled").to_string(),
-            "closed" => c.t("Ditutup", "Closed").to_string(),
-            _ => String::new(),
+        status: match s.session.status {
+            SessionStatus::Cancelled => c.t("Dibatalkan", "Cancelled").to_string(),
+            SessionStatus::Closed => c.t("Ditutup", "Closed").to_string(),
+            SessionStatus::Open => String::new(),
         },
         booked: n("booked"),
         waiting: n("waiting") + n("skipped"),
@@ -284,8 +282,8 @@ async fn today_sessions(
             .into_iter()
             .filter(|s| staff.may_see_clinic(s.clinic.id))
         {
-            let counts = queue::status_counts(conn, s.session.id)?;
-            let current = queue::now_serving(conn, s.session.id)?.first().map(|v| v.ticket.clone());
+            let counts = visits::status_counts(conn, s.session.id)?;
+            let current = visits::now_serving(conn, s.session.id)?.first().map(|v| v.ticket.clone());
             out.push(session_line(&c2, &s, &counts, current));
         }
         let ids: Vec<i32> = out.iter().map(|s| s.id).collect();
@@ -376,12 +374,7 @@ async fn queue_page(
         if !viewer.may_see_clinic(session.clinic.id) {
             return Err(AppError::forbidden());
         }
-        let rows: Vec<(Visit, Option<String>)> = visits::table
-            .left_join(patients::table)
-            .filter(visits::session_id.eq(session_id))
-            .order((visits::priority.desc(), visits::sort_key, visits::id))
-            .select((Visit::as_select(), patients::name.nullable()))
-            .load(conn)?;
+        let rows = visits::with_names(conn, session_id)?;
         let last_event = super::console::last_event_of(conn, &[session_id])?;
         Ok((session, rows, last_event))
     })
@@ -393,10 +386,10 @@ async fn queue_page(
         name: name
             .clone()
             .unwrap_or_else(|| lang.pick("(tanpa identitas)", "(no identity)").to_string()),
-        status: v.status.clone(),
-        status_label: status_label(lang, &v.status).to_string(),
-        payer: payer_label(lang, &v.payer).to_string(),
-        channel: v.channel.clone(),
+        status: v.status.as_str().to_string(),
+        status_label: status_label(lang, v.status.as_str()).to_string(),
+        payer: payer_label(lang, v.payer).to_string(),
+        channel: v.channel.as_str().to_string(),
         priority: v.priority,
         estimate: clock_time(v.estimated_at, tz),
         call_count: v.call_count,
@@ -407,8 +400,8 @@ async fn queue_page(
     // The most recent call is the one the shortcuts act on.
     let mut latest_call = None;
     for (v, name) in &rows {
-        match v.status.as_str() {
-            "called" | "serving" => {
+        match v.status {
+            VisitStatus::Called | VisitStatus::Serving => {
                 if latest_call.is_none_or(|at| v.called_at > Some(at)) {
                     latest_call = v.called_at;
                     if let Some(prev) = current.replace(line(v, name)) {
@@ -418,7 +411,7 @@ async fn queue_page(
                     others.push(line(v, name));
                 }
             }
-            "waiting" => waiting.push(line(v, name)),
+            VisitStatus::Waiting => waiting.push(line(v, name)),
             _ => others.push(line(v, name)),
         }
     }
@@ -507,19 +500,18 @@ async fn visit_action(
     let mut c = Ctx::of(&req);
     let staff = staff_posting(&req, &mut c, &form.csrf).await?;
     let (id, name) = path.into_inner();
-    let action = parse_action(&name).or_page(c.lang)?;
-    let body = ActionBody {
-        priority: form.priority.as_deref().map(|p| p != "0"),
-        reason: Some(form.reason.clone()).filter(|r| !r.is_empty()),
-    };
+    let action =
+        StaffAction::parse(&name, form.priority.as_deref().map(|p| p != "0")).or_page(c.lang)?;
+    let reason = form.reason.clone();
     let (st, who) = (state.get_ref().clone(), staff.clone());
-    let session_id = db::run(&state.pool, move |conn| Ok(queue::find_visit(conn, id)?.session_id))
+    let session_id = db::run(&state.pool, move |conn| Ok(visits::find(conn, id)?.session_id))
         .await
         .or_page(c.lang)?;
     let done =
-        db::transaction(&state.pool, move |conn| act_on_visit(conn, &st, &who, id, action, &body))
+        db::transaction(&state.pool, move |conn| act_on_visit(conn, &st, &who, id, action, &reason))
             .await;
-    let what = if action == Some(Action::CancelByStaff) { "cancel" } else { name.as_str() };
+    let what =
+        if action == StaffAction::Move(Action::CancelByStaff) { "cancel" } else { name.as_str() };
     after_action(&state, c, &staff, session_id, done, what).await
 }
 
@@ -544,7 +536,7 @@ async fn check_in(
     let done = db::transaction(&state.pool, move |conn| {
         let code = parse_code(&raw)?;
         let visit = queue::find_by_code(conn, code.as_str())?;
-        act_on_visit(conn, &st, &who, visit.id, Some(Action::CheckIn), &ActionBody::default())
+        act_on_visit(conn, &st, &who, visit.id, StaffAction::Move(Action::CheckIn), "")
     })
     .await;
     match done {
@@ -616,7 +608,7 @@ async fn register_page(
     .or_page(lang)?;
     let sessions = list
         .iter()
-        .filter(|s| s.session.status == "open")
+        .filter(|s| s.session.status == SessionStatus::Open)
         .map(|s| SessionOption {
             id: s.session.id,
             label: format!("{} · {} · {}", s.clinic.name, s.doctor.name, s.hours()),
@@ -656,7 +648,7 @@ async fn register_walk_in(
     let body = RegistrationBody {
         session_id: form.sesi,
         payer: Some(form.payer.clone()),
-        patient: with_identity.then(|| crate::api::bookings::PatientBody {
+        patient: with_identity.then(|| PatientBody {
             nik: some(&form.nik),
             name: some(&form.name),
             birth_date: some(&form.birth_date),
@@ -669,11 +661,11 @@ async fn register_walk_in(
         language: Some(c.lang.code().to_string()),
     };
     let valid = match validate_registration(&body) {
-        Ok(v) => v,
+        Ok(v) => v.place(),
         Err(e) => return register_page(&state, c, form, e.status, Some(e)).await,
     };
     let (st, who) = (state.get_ref().clone(), staff.clone());
-    match db::transaction(&state.pool, move |conn| register(conn, &st, &who, &valid)).await {
+    match db::transaction(&state.pool, move |conn| register_at_counter(conn, &st, &who, &valid)).await {
         Ok(placed) => Ok(see_other(&format!("/staff/tiket/{}", placed.visit.id))),
         Err(e) if e.status.is_client_error() => {
             register_page(&state, c, form, e.status, Some(e)).await
@@ -707,7 +699,7 @@ async fn printable_ticket(
     let id = path.into_inner();
     let (tz, now) = (state.tz(), state.now());
     let st = db::run(&state.pool, move |conn| {
-        let visit = queue::find_visit(conn, id)?;
+        let visit = visits::find(conn, id)?;
         if !staff.may_see_clinic(visit.clinic_id) {
             return Err(AppError::forbidden());
         }

@@ -3,6 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::calendar;
+use crate::domain::kinds::Payer;
 use crate::domain::visit_status::VisitStatus;
 use crate::i18n::Lang;
 
@@ -67,10 +68,10 @@ pub fn event_label(lang: Lang, kind: &str) -> String {
     lang.pick(id, en).to_string()
 }
 
-pub fn payer_label(lang: Lang, payer: &str) -> &'static str {
+pub fn payer_label(lang: Lang, payer: Payer) -> &'static str {
     match payer {
-        "jkn" => "JKN (BPJS)",
-        _ => lang.pick("Umum", "Non-JKN"),
+        Payer::Jkn => "JKN (BPJS)",
+        Payer::NonJkn => lang.pick("Umum", "Non-JKN"),
     }
 }
 

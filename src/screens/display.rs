@@ -61,7 +61,7 @@ pub async fn display_state(
             };
             let called: Vec<(String, String, String, i32)> = of_today()
                 .filter(visits::called_at.is_not_null())
-                .filter(visits::status.ne("cancelled"))
+                .filter(visits::status.ne(crate::domain::visit_status::VisitStatus::Cancelled))
                 .order((
                     visits::status.eq_any(["called", "serving"]).desc(),
                     visits::called_at.desc(),

@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::db::models::Clinic;
 use crate::db::schema::clinics;
 use crate::db::{self, sessions};
+use crate::domain::kinds::SessionStatus;
 use crate::error::AppResult;
 use crate::realtime::{ClinicsQuery, parse_clinics};
 
@@ -69,7 +70,7 @@ pub async fn kiosk_sessions(
         .map(|clinic| {
             let offered: Vec<_> = list
                 .iter()
-                .filter(|s| s.clinic.id == clinic.id && s.session.status == "open")
+                .filter(|s| s.clinic.id == clinic.id && s.session.status == SessionStatus::Open)
                 .map(|s| {
                     let window = rules.check_kiosk(now, s.starts(tz), s.ends(tz));
                     let left = s.remaining_jkn() + s.remaining_non_jkn();

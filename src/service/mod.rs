@@ -4,3 +4,40 @@
 //! render its typed answer. Functions here open the transaction, check the acting staff
 //! member's role, apply the domain rules, call `db::` query functions, record visit events and
 //! write their outboxes. Nothing here knows about HTTP or templates.
+pub mod booking;
+pub mod events;
+pub mod idempotency;
+pub mod intake;
+pub mod queue;
+pub mod schedules;
+pub mod sessions;
+pub mod staff;
+
+use crate::domain::staff::{Role, StaffIdentity};
+use crate::error::{AppError, AppResult};
+
+pub use crate::state::AppState;
+
+/// The connection a command runs on, for adapters that hand the service a closure.
+pub type Conn = diesel::PgConnection;
+
+/// Role checks of a staff command: 403 when the account may not.
+pub trait Access {
+    fn require(&self, roles: &[Role]) -> AppResult<()>;
+    /// Run a clinic's queue or schedules: admins, and clinic accounts of that clinic.
+    fn require_clinic(&self, clinic_id: i32) -> AppResult<()>;
+    /// See a clinic's lists: admins and registration everywhere, clinic accounts their own.
+    fn require_sight(&self, clinic_id: i32) -> AppResult<()>;
+}
+
+impl Access for StaffIdentity {
+    fn require(&self, roles: &[Role]) -> AppResult<()> {
+        if self.has_role(roles) { Ok(()) } else { Err(AppError::forbidden()) }
+    }
+    fn require_clinic(&self, clinic_id: i32) -> AppResult<()> {
+        if self.runs_clinic(clinic_id) { Ok(()) } else { Err(AppError::forbidden()) }
+    }
+    fn require_sight(&self, clinic_id: i32) -> AppResult<()> {
+        if self.may_see_clinic(clinic_id) { Ok(()) } else { Err(AppError::forbidden()) }
+    }
+}

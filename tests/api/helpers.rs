@@ -279,7 +279,7 @@ impl TestApp {
     /// Create a staff account and log in as it (Bearer token).
     pub async fn login_as(&mut self, username: &str, role: sipoli::auth::Role, clinics: &[&str]) {
         let clinics: Vec<String> = clinics.iter().map(|c| c.to_string()).collect();
-        sipoli::db::staff::upsert_user(
+        sipoli::service::staff::upsert_user(
             &mut self.conn(),
             username,
             "Petugas Uji",

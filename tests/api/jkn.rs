@@ -808,7 +808,7 @@ async fn cancellations_no_shows_and_counter_patients_are_queued_for_bpjs() {
     // Never came → task 99 at the sweep's time.
     let absent = web_jkn_booking(&app, seed.tomorrow, 2).await;
     let after = wit(2026, 12, 2, 12, 30);
-    sipoli::db::queue::sweep_no_shows(&mut app.conn(), app.state.tz(), after).unwrap();
+    sipoli::service::queue::sweep_no_shows(&mut app.conn(), app.state.tz(), after).unwrap();
     let rows = reports::of_visit(&mut app.conn(), visit_id(&app, &absent)).unwrap();
     assert_eq!(rows.iter().map(|r| r.taskid).collect::<Vec<_>>(), [None, Some(99)]);
     assert_eq!(rows[1].waktu, after.timestamp_millis());

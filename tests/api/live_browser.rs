@@ -320,7 +320,7 @@ async fn live_status_script_follows_a_booking_until_it_is_called() {
 async fn staff_set_the_running_text_through_the_form() {
     let app = TestApp::spawn().await;
     seed(&app);
-    sipoli::db::staff::upsert_user(
+    sipoli::service::staff::upsert_user(
         &mut app.conn(),
         "anak",
         "Petugas Anak",

@@ -94,7 +94,7 @@ pub fn hidden(html: &str, name: &str) -> String {
 
 pub fn make_staff(app: &TestApp, username: &str, role: Role, clinics: &[&str]) {
     let clinics: Vec<String> = clinics.iter().map(|c| c.to_string()).collect();
-    sipoli::db::staff::upsert_user(
+    sipoli::service::staff::upsert_user(
         &mut app.conn(),
         username,
         "Petugas Uji",

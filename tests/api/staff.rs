@@ -66,7 +66,7 @@ async fn repeated_failures_lock_the_account() {
 async fn cookie_logins_need_the_csrf_header_for_changes() {
     let app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
     let seed = seed(&app);
-    sipoli::db::staff::upsert_user(
+    sipoli::service::staff::upsert_user(
         &mut app.conn(),
         "perawat",
         "",

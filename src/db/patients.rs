@@ -1,0 +1,58 @@
+//! Patients, found by NIK or BPJS card number.
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::models::{NewPatient, Patient};
+use super::schema::patients;
+use crate::error::AppResult;
+
+/// Patients whose NIK or BPJS number is one of these.
+pub fn find_by_identity(
+    conn: &mut PgConnection,
+    nik: Option<&str>,
+    bpjs_no: Option<&str>,
+) -> AppResult<Vec<Patient>> {
+    Ok(patients::table
+        .filter(
+            patients::nik
+                .eq(nik.unwrap_or_default())
+                .or(patients::bpjs_no.eq(bpjs_no.unwrap_or_default())),
+        )
+        .select(Patient::as_select())
+        .load(conn)?)
+}
+
+pub fn birth_date(conn: &mut PgConnection, id: i64) -> AppResult<NaiveDate> {
+    Ok(patients::table.find(id).select(patients::birth_date).first(conn)?)
+}
+
+/// Remember a patient's BPJS number; `None` when another patient has it already.
+pub fn set_bpjs_no(conn: &mut PgConnection, id: i64, bpjs_no: &str) -> AppResult<Option<Patient>> {
+    let updated = conn.transaction(|c| {
+        diesel::update(patients::table.find(id))
+            .set(patients::bpjs_no.eq(bpjs_no))
+            .returning(Patient::as_returning())
+            .get_result(c)
+    });
+    match updated {
+        Ok(p) => Ok(Some(p)),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Insert a patient; `None` when a concurrent request created one with the same number.
+pub fn insert(conn: &mut PgConnection, new: &NewPatient) -> AppResult<Option<Patient>> {
+    let inserted = conn.transaction(|c| {
+        diesel::insert_into(patients::table)
+            .values(new)
+            .returning(Patient::as_returning())
+            .get_result(c)
+    });
+    match inserted {
+        Ok(p) => Ok(Some(p)),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,92 @@
+//! States and kinds stored in text columns (each guarded by a CHECK constraint). Each has
+//! one textual form, written here once; `db::types` maps it to and from the database.
+/// Defines a fieldless enum with its one textual form, used by JSON and the database.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            ::serde::Serialize, ::serde::Deserialize,
+            ::diesel::AsExpression, ::diesel::FromSqlRow,
+        )]
+        #[diesel(sql_type = ::diesel::sql_types::Text)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
+text_enum! {
+    /// Who pays: JKN (BPJS Kesehatan) or not ("umum"). Quotas are kept per payer.
+    Payer { Jkn = "jkn", NonJkn = "non_jkn" }
+}
+
+text_enum! {
+    /// How a place was taken.
+    Channel { Online = "online", Kiosk = "kiosk", Counter = "counter", Jkn = "jkn" }
+}
+
+impl Channel {
+    /// Booked ahead: counts against the session's online limit, starts as `booked`.
+    pub fn is_ahead(self) -> bool {
+        matches!(self, Channel::Online | Channel::Jkn)
+    }
+}
+
+text_enum! {
+    /// A clinic session: open for places, closed for registration, or cancelled (leave,
+    /// closure).
+    SessionStatus { Open = "open", Closed = "closed", Cancelled = "cancelled" }
+}
+
+text_enum! {
+    /// A change to the weekly schedule on one date.
+    ExceptionKind {
+        /// A doctor away: their sessions that day are cancelled.
+        Leave = "leave",
+        /// A clinic closed: its sessions that day are cancelled.
+        Closure = "closure",
+        /// A one-off session.
+        Extra = "extra",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_text() {
+        for p in Payer::ALL {
+            assert_eq!(Payer::parse(p.as_str()), Some(*p));
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(&c.to_string()), Some(*c));
+        }
+        assert_eq!(SessionStatus::parse("cancelled"), Some(SessionStatus::Cancelled));
+        assert_eq!(ExceptionKind::parse("holiday"), None);
+        assert_eq!(serde_json::to_string(&Payer::NonJkn).unwrap(), "\"non_jkn\"");
+        assert!(Channel::Jkn.is_ahead() && !Channel::Kiosk.is_ahead());
+    }
+}

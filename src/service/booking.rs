@@ -1,0 +1,324 @@
+//! Taking a place in a session. Online booking, Mobile JKN, the kiosk and the counter all
+//! come through [`take_place`]: the session is loaded once, the channel's window and rules
+//! are chosen in one `match`, then one transaction of single-statement claims.
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::PgConnection;
+use serde_json::json;
+
+use super::{Access, AppState, events, queue};
+use crate::db::models::{NewPatient, NewVisit, Patient, Visit};
+use crate::db::sessions::{self, SessionView};
+use crate::db::visits::{self, Clash};
+use crate::db::patients;
+use crate::domain::booking_code::BookingCode;
+use crate::domain::identity::{BpjsNo, Nik};
+use crate::domain::kinds::{Channel, Payer, SessionStatus};
+use crate::domain::staff::{Actor, Role, StaffIdentity};
+use crate::domain::ticket::format_ticket;
+use crate::domain::visit_status::{Action, VisitStatus};
+use crate::error::{AppError, AppResult};
+
+/// Identity given with a booking or a counter registration.
+#[derive(Debug, Clone)]
+pub struct PatientInput {
+    pub nik: Option<Nik>,
+    pub bpjs_no: Option<BpjsNo>,
+    pub medical_record_no: Option<String>,
+    pub name: String,
+    pub birth_date: NaiveDate,
+    pub sex: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub language: String,
+}
+
+/// Everything a place is taken with, whatever the channel.
+#[derive(Debug, Clone)]
+pub struct PlaceInput {
+    pub session_id: i32,
+    pub payer: Payer,
+    pub channel: Channel,
+    /// Required online and through Mobile JKN; optional at the counter; none at the kiosk.
+    pub patient: Option<PatientInput>,
+    pub visit_type: Option<i16>,
+    pub referral_number: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub language: String,
+}
+
+/// The visit just created, with its session (counters after the claim).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub visit: Visit,
+    pub session: SessionView,
+    /// Patients ahead of it now.
+    pub position: i64,
+}
+
+fn session_cancelled() -> AppError {
+    AppError::conflict(
+        "session_cancelled",
+        "Jadwal praktik ini dibatalkan (dokter cuti atau poli tutup).",
+        "This clinic session is cancelled (doctor on leave or clinic closed).",
+    )
+}
+
+/// Check the channel's window and rules against the session.
+fn check_channel(st: &AppState, session: &SessionView, channel: Channel) -> AppResult<()> {
+    let tz = st.tz();
+    let now = st.now().with_timezone(&tz);
+    match channel {
+        Channel::Online | Channel::Jkn => {
+            if session.session.status == SessionStatus::Cancelled {
+                return Err(session_cancelled());
+            }
+            st.settings.rules.check_online(now, session.starts(tz))?;
+        }
+        Channel::Kiosk => st.settings.rules.check_kiosk(now, session.starts(tz), session.ends(tz))?,
+        Channel::Counter => {
+            if session.session.service_date != now.date_naive() {
+                return Err(AppError::conflict(
+                    "not_today",
+                    "Pendaftaran di loket hanya untuk jadwal hari ini.",
+                    "Counter registration is for today's sessions only.",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Take a place: channel rules, patient, quota, number, visit with a fresh booking code,
+/// event and outboxes, all in the caller's transaction.
+pub fn take_place(
+    conn: &mut PgConnection,
+    st: &AppState,
+    input: &PlaceInput,
+    actor: &Actor,
+) -> AppResult<Placed> {
+    let (tz, now) = (st.tz(), st.now());
+    let session = sessions::get(conn, input.session_id)?;
+    check_channel(st, &session, input.channel)?;
+    let patient_id = match &input.patient {
+        Some(p) => Some(find_or_create_patient(conn, p, now)?.id),
+        None => None,
+    };
+    let minutes = queue::minutes_per_patient(conn, &session)?;
+    let ahead = input.channel.is_ahead();
+    let Some(claimed) = sessions::claim_place(conn, session.session.id, input.payer, ahead)? else {
+        return Err(explain_refusal(conn, session.session.id, input.payer, ahead));
+    };
+    let session = SessionView { session: claimed, ..session };
+    let number = visits::next_number(conn, session.clinic.id, session.session.service_date)?;
+    let to_be_seen = visits::count_to_be_seen(conn, session.session.id)?;
+    let estimated =
+        crate::domain::queue::estimate(now.with_timezone(&tz), session.starts(tz), to_be_seen, minutes);
+    let status = if ahead { VisitStatus::Booked } else { VisitStatus::Waiting };
+    let mut new = NewVisit {
+        session_id: session.session.id,
+        clinic_id: session.clinic.id,
+        service_date: session.session.service_date,
+        patient_id,
+        payer: input.payer,
+        channel: input.channel,
+        booking_code: String::new(),
+        queue_number: number,
+        ticket: format_ticket(&session.clinic.prefix, number),
+        status,
+        sort_key: f64::from(number),
+        visit_type: input.visit_type,
+        referral_number: input.referral_number.clone(),
+        contact_phone: input.contact_phone.clone(),
+        contact_email: input.contact_email.clone(),
+        language: input.language.clone(),
+        room: session.clinic.room.clone(),
+        estimated_at: estimated.with_timezone(&Utc),
+        checked_in_at: (status == VisitStatus::Waiting).then_some(now),
+        created_at: now,
+        updated_at: now,
+    };
+    let visit = loop {
+        new.booking_code = BookingCode::generate().as_str().to_string();
+        match visits::insert(conn, &new)? {
+            Ok(visit) => break visit,
+            // A rare collision of random codes: draw again.
+            Err(Clash::BookingCode) => continue,
+            Err(Clash::ActivePerPatient) => {
+                return Err(AppError::conflict(
+                    "duplicate_booking",
+                    "Pasien ini sudah memiliki antrean aktif di poli yang sama pada tanggal tersebut.",
+                    "This patient already has an active visit at this clinic on that date.",
+                ));
+            }
+            Err(Clash::ReferralInUse) => {
+                return Err(AppError::conflict(
+                    "referral_in_use",
+                    "Nomor rujukan ini sudah dipakai untuk antrean lain yang masih aktif.",
+                    "This referral number is already used by another active visit.",
+                ));
+            }
+        }
+    };
+    let kind = if status == VisitStatus::Booked { "booked" } else { "registered" };
+    let detail = json!({"channel": input.channel, "payer": input.payer});
+    events::record(conn, &visit, kind, None, actor, detail, now)?;
+    let position = visits::position_of(conn, &visit)?;
+    Ok(Placed { visit, session, position })
+}
+
+/// Why a claim found no place: read after the fact, only to explain the refusal.
+fn explain_refusal(conn: &mut PgConnection, session_id: i32, payer: Payer, ahead: bool) -> AppError {
+    let session = match sessions::get(conn, session_id) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    match session.session.status {
+        SessionStatus::Cancelled => session_cancelled(),
+        SessionStatus::Closed => AppError::conflict(
+            "session_closed",
+            "Pendaftaran untuk jadwal praktik ini sudah ditutup.",
+            "Registration for this clinic session is closed.",
+        ),
+        SessionStatus::Open => {
+            let payer_full = match payer {
+                Payer::Jkn => session.remaining_jkn() <= 0,
+                Payer::NonJkn => session.remaining_non_jkn() <= 0,
+            };
+            if ahead && !payer_full {
+                AppError::conflict(
+                    "quota_full",
+                    "Kuota pendaftaran online untuk jadwal ini sudah habis. Sisa kuota disediakan untuk pasien yang datang langsung.",
+                    "The online quota of this session is used up; the rest is kept for patients who come in person.",
+                )
+            } else if payer == Payer::Jkn {
+                AppError::conflict(
+                    "quota_full",
+                    "Kuota JKN untuk jadwal ini sudah penuh.",
+                    "The JKN quota of this session is full.",
+                )
+            } else {
+                AppError::conflict(
+                    "quota_full",
+                    "Kuota non-JKN (umum) untuk jadwal ini sudah penuh.",
+                    "The non-JKN quota of this session is full.",
+                )
+            }
+        }
+    }
+}
+
+/// Patients with this NIK or BPJS number (Mobile JKN asks before it books).
+pub fn known_patients(
+    conn: &mut PgConnection,
+    nik: Option<&str>,
+    bpjs_no: Option<&str>,
+) -> AppResult<Vec<Patient>> {
+    patients::find_by_identity(conn, nik, bpjs_no)
+}
+
+fn identity_mismatch() -> AppError {
+    AppError::unprocessable(
+        "identity_mismatch",
+        "Data identitas tidak cocok dengan data pasien yang terdaftar (periksa NIK/nomor BPJS dan tanggal lahir).",
+        "The identity does not match the registered patient (check the NIK/BPJS number and birth date).",
+    )
+}
+
+/// The patient with this NIK or BPJS number, created when new. An existing record must
+/// agree on the birth date: nobody books in another person's name by guessing a NIK.
+pub fn find_or_create_patient(
+    conn: &mut PgConnection,
+    input: &PatientInput,
+    now: DateTime<Utc>,
+) -> AppResult<Patient> {
+    let nik = input.nik.as_ref().map(|n| n.as_str());
+    let bpjs = input.bpjs_no.as_ref().map(|b| b.as_str());
+    for _ in 0..2 {
+        match patients::find_by_identity(conn, nik, bpjs)?.as_slice() {
+            [p] => {
+                if p.birth_date != input.birth_date {
+                    return Err(identity_mismatch());
+                }
+                // A known NIK with a different BPJS number (or the reverse) is someone else.
+                let nik_clash = matches!((&p.nik, nik), (Some(a), Some(b)) if a != b);
+                let bpjs_clash = matches!((&p.bpjs_no, bpjs), (Some(a), Some(b)) if a != b);
+                if nik_clash || bpjs_clash {
+                    return Err(identity_mismatch());
+                }
+                return match (&p.bpjs_no, bpjs) {
+                    // First BPJS number given for a known NIK: remember it.
+                    (None, Some(b)) => patients::set_bpjs_no(conn, p.id, b)?.ok_or_else(identity_mismatch),
+                    _ => Ok(p.clone()),
+                };
+            }
+            [] => {
+                let new = NewPatient {
+                    nik: nik.map(str::to_string),
+                    bpjs_no: bpjs.map(str::to_string),
+                    medical_record_no: input.medical_record_no.clone(),
+                    name: input.name.clone(),
+                    birth_date: input.birth_date,
+                    sex: input.sex.clone(),
+                    phone: input.phone.clone(),
+                    email: input.email.clone(),
+                    language: input.language.clone(),
+                    created_at: now,
+                };
+                // None: created by a concurrent request a moment ago; look again.
+                if let Some(p) = patients::insert(conn, &new)? {
+                    return Ok(p);
+                }
+            }
+            _ => return Err(identity_mismatch()),
+        }
+    }
+    Err(identity_mismatch())
+}
+
+/// The patient cancels their own booking; the birth date proves it is them.
+pub fn cancel_by_patient(
+    conn: &mut PgConnection,
+    st: &AppState,
+    code: &BookingCode,
+    birth_date: NaiveDate,
+    reason: &str,
+) -> AppResult<Visit> {
+    let visit = queue::find_by_code(conn, code.as_str())?;
+    let patient_birth = match visit.patient_id {
+        Some(id) => Some(patients::birth_date(conn, id)?),
+        None => None,
+    };
+    if patient_birth != Some(birth_date) {
+        return Err(AppError::unprocessable(
+            "identity_mismatch",
+            "Tanggal lahir tidak cocok dengan data booking.",
+            "The birth date does not match the booking.",
+        ));
+    }
+    if visit.service_date < st.today() {
+        return Err(AppError::conflict(
+            "date_in_past",
+            "Booking untuk tanggal yang sudah lewat tidak dapat dibatalkan.",
+            "A booking for a past date cannot be cancelled.",
+        ));
+    }
+    queue::apply(conn, visit.id, Action::CancelByPatient, &Actor::patient(), st.now(), json!({"reason": reason}))
+}
+
+/// Who may register walk-ins at the counter: admins and registration.
+pub fn require_registrar(staff: &StaffIdentity) -> AppResult<()> {
+    staff.require(&[Role::Admin, Role::Registration])
+}
+
+/// A walk-in registered at the counter (admin, registration): today's sessions only,
+/// created waiting.
+pub fn register_at_counter(
+    conn: &mut PgConnection,
+    st: &AppState,
+    staff: &StaffIdentity,
+    input: &PlaceInput,
+) -> AppResult<Placed> {
+    require_registrar(staff)?;
+    take_place(conn, st, &PlaceInput { channel: Channel::Counter, ..input.clone() }, &staff.actor())
+}

@@ -1,0 +1,122 @@
+//! Staff accounts and login sessions: passwords (argon2id), tokens, lockout.
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use diesel::PgConnection;
+
+use super::AppState;
+use crate::db::{self, staff};
+use crate::domain::staff::{Role, StaffIdentity};
+use crate::error::{AppError, AppResult};
+
+/// A hash of a random password, checked against when a username is unknown so that a
+/// failed login takes the same time either way.
+pub static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&random_token()).unwrap_or_default());
+
+pub fn hash_password(password: &str) -> AppResult<String> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let salt = SaltString::encode_b64(&bytes).map_err(AppError::internal)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(AppError::internal)
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// 32 random bytes, hex.
+pub fn random_token() -> String {
+    crate::config::random_key()
+}
+
+/// Create (or reset) an account with its clinics (by code). Used by `sipoli staff add`, the
+/// demo and the admin console.
+pub fn upsert_user(
+    conn: &mut PgConnection,
+    username: &str,
+    full_name: &str,
+    password: &str,
+    role: Role,
+    clinic_codes: &[String],
+) -> AppResult<i32> {
+    let hash = hash_password(password)?;
+    staff::upsert_user(conn, username, full_name, &hash, role, clinic_codes)
+}
+
+fn bad_credentials() -> AppError {
+    AppError::new(
+        actix_web::http::StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "Nama pengguna atau kata sandi salah.",
+        "Wrong username or password.",
+    )
+}
+
+fn locked() -> AppError {
+    AppError::new(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam beberapa menit.",
+        "Too many failed logins. Try again in a few minutes.",
+    )
+}
+
+/// Check a username and password; on success a new login session (token, identity).
+pub async fn login(
+    state: &AppState,
+    username: String,
+    password: String,
+) -> AppResult<(String, StaffIdentity)> {
+    let (now, hours) = (state.now(), state.settings.session_hours);
+    db::run(&state.pool, move |c| {
+        let username = username.trim().to_ascii_lowercase();
+        let Some(user) = staff::find_by_username(c, &username)? else {
+            // Spend the same time as a real check, so names cannot be probed by timing.
+            verify_password(&password, &DUMMY_HASH);
+            return Err(bad_credentials());
+        };
+        if user.locked_until.is_some_and(|t| t > now) {
+            return Err(locked());
+        }
+        if !user.active || !verify_password(&password, &user.password_hash) {
+            staff::record_failed_login(c, user.id, now)?;
+            return Err(bad_credentials());
+        }
+        let token = random_token();
+        staff::start_session(c, user.id, &token, &random_token(), now, hours)?;
+        let identity = staff::identify(c, &token, now)?.ok_or_else(bad_credentials)?;
+        Ok((token, identity))
+    })
+    .await
+}
+
+/// End the login session of this token.
+pub async fn logout(state: &AppState, token: String) -> AppResult<()> {
+    db::run(&state.pool, move |c| staff::end_session(c, &token)).await
+}
+
+/// The staff member behind a token, if the session is alive and the account active.
+pub async fn identify(state: &AppState, token: String) -> AppResult<Option<StaffIdentity>> {
+    let now = state.now();
+    db::run(&state.pool, move |c| staff::identify(c, &token, now)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_round_trip() {
+        let hash = hash_password("demo").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("demo", &hash));
+        assert!(!verify_password("Demo", &hash));
+        assert!(!verify_password("demo", "not a hash"));
+    }
+}
