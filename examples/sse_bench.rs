@@ -166,7 +166,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let rounds: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let settings = Settings::from_env()?;
-    let url = db::resolve_url(&settings)?;
+    let url = settings.resolve_database_url()?;
     let (bench_url, session) = prepare(&url, rounds)?;
 
     let clock = FixedClock::new(

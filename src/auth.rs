@@ -7,8 +7,8 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, http::Method, web};
 
 use crate::app::AppState;
 use crate::domain::staff::{Actor, StaffIdentity};
-use crate::service::Access;
 use crate::error::{AppError, AppResult};
+use crate::service::Access;
 
 pub const SESSION_COOKIE: &str = "sipoli_session";
 pub const CSRF_HEADER: &str = "X-CSRF-Token";

@@ -126,3 +126,19 @@ pub fn random_key() -> String {
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
+
+impl Settings {
+    /// The database URL to use: `DATABASE_URL`, or the managed local cluster (started if
+    /// needed).
+    pub fn resolve_database_url(&self) -> Result<String, crate::error::AppError> {
+        use crate::error::AppError;
+        match &self.database_url {
+            Some(url) => Ok(url.expose().to_string()),
+            None => {
+                let local =
+                    crate::db::local::LocalPg::new(&self.root).map_err(AppError::internal)?;
+                local.ensure_running().map_err(AppError::internal)
+            }
+        }
+    }
+}

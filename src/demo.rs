@@ -7,8 +7,8 @@ use crate::auth::Role;
 use crate::db::models::{NewClinic, NewDoctor, NewSchedule};
 use crate::db::schema::{clinics, doctors, practice_schedules};
 use crate::db::sessions;
-use crate::service::staff;
 use crate::error::AppResult;
+use crate::service::staff;
 
 /// (code, name, English name, prefix, room)
 pub const CLINICS: &[(&str, &str, &str, &str, &str)] = &[

@@ -95,7 +95,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), AppError> {
         Command::Serve { no_worker } => serve(settings, !no_worker, false),
         Command::Worker => worker(settings),
         Command::Migrate => {
-            let url = db::resolve_url(&settings)?;
+            let url = settings.resolve_database_url()?;
             db::migrate(&mut db::connect(&url)?)?;
             println!("migrations applied");
             Ok(())
@@ -114,7 +114,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), AppError> {
             if password.chars().count() < 8 {
                 return Err(AppError::internal("the password must have at least 8 characters"));
             }
-            let url = db::resolve_url(&settings)?;
+            let url = settings.resolve_database_url()?;
             let mut conn = db::connect(&url)?;
             db::migrate(&mut conn)?;
             let role = Role::parse(&role).unwrap_or(Role::Registration);
@@ -152,7 +152,7 @@ fn run(cli: Cli, settings: Settings) -> Result<(), AppError> {
 }
 
 fn prepare(settings: Settings) -> Result<AppState, AppError> {
-    let url = db::resolve_url(&settings)?;
+    let url = settings.resolve_database_url()?;
     db::migrate(&mut db::connect(&url)?)?;
     let pool = db::pool(&url, settings.pool_size)?;
     Ok(AppState::new(pool, settings, Arc::new(SystemClock)))
@@ -175,7 +175,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
             sipoli::jobs::spawn(state.clone());
             sipoli::jkn::reports::spawn(state.clone());
         }
-        state.live.listen(db::resolve_url(&state.settings)?);
+        state.live.listen(state.settings.resolve_database_url()?);
         let application = app::build(state, listener).map_err(AppError::internal)?;
         println!("SIPOLI berjalan di / is running at {base}");
         if demo_data {

@@ -27,9 +27,9 @@ use tokio::sync::broadcast;
 
 use crate::app::AppState;
 use crate::db;
-use crate::service::queue;
 use crate::domain::booking_code::BookingCode;
 use crate::error::{AppError, AppResult};
+use crate::service::queue;
 
 /// How many events a slow client may fall behind before its stream is closed (it then
 /// reconnects with `Last-Event-ID` and catches up from the database).

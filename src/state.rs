@@ -39,4 +39,3 @@ impl AppState {
         self.local_now().date_naive()
     }
 }
-

@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{idempotent, parse_json, views};
 use crate::app::AppState;
+use crate::domain::Invalid;
 use crate::domain::booking_code::BookingCode;
 use crate::domain::kinds::Channel;
 use crate::domain::staff::Actor;
 use crate::domain::visit_status::VisitStatus;
-use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::service::intake::{self, BookingBody};
 use crate::service::{booking, queue};
@@ -84,7 +84,11 @@ pub async fn cancel_booking(
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |conn| {
         let visit = booking::cancel_by_patient(conn, &st, &code, birth_date, &reason)?;
-        Ok(Cancelled { booking_code: visit.booking_code, ticket: visit.ticket, status: visit.status })
+        Ok(Cancelled {
+            booking_code: visit.booking_code,
+            ticket: visit.ticket,
+            status: visit.status,
+        })
     })
     .await
 }

@@ -3,8 +3,8 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::service;
 use crate::error::AppResult;
+use crate::service;
 
 pub async fn list_clinics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let list = service::sessions::clinics(&state).await?;

@@ -127,6 +127,8 @@ pub async fn delete_exception(
 ) -> AppResult<HttpResponse> {
     schedules::require_editor(&staff)?;
     let id = path.into_inner();
-    idempotent(&state, &req, &[], StatusCode::OK, move |c| schedules::remove_exception(c, &staff, id))
-        .await
+    idempotent(&state, &req, &[], StatusCode::OK, move |c| {
+        schedules::remove_exception(c, &staff, id)
+    })
+    .await
 }

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::views;
 use crate::app::AppState;
-use crate::service;
 use crate::error::{AppError, AppResult};
+use crate::service;
 
 #[derive(Debug, Deserialize)]
 pub struct SessionQuery {

@@ -8,9 +8,9 @@ use super::{idempotent, parse_json, views};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::error::AppResult;
+use crate::service::booking;
 use crate::service::intake::{self, RegistrationBody};
 use crate::service::queue::{self, StaffAction};
-use crate::service::booking;
 
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {

@@ -4,9 +4,9 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use crate::db::models::Visit;
+use crate::db::sessions::SessionView;
 use crate::service::booking::Placed;
 use crate::service::queue::Standing;
-use crate::db::sessions::SessionView;
 
 /// RFC 3339 with the hospital's offset: `2026-12-01T08:00:00+09:00`.
 pub fn time(at: DateTime<Utc>, tz: Tz) -> String {

@@ -17,7 +17,6 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::config::Settings;
 use crate::error::{AppError, AppResult};
 
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
@@ -78,17 +77,6 @@ pub fn migrate(conn: &mut PgConnection) -> Result<(), AppError> {
         .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
         .execute(conn)?;
     result
-}
-
-/// The database URL to use: `DATABASE_URL`, or the managed local cluster (started if needed).
-pub fn resolve_url(settings: &Settings) -> Result<String, AppError> {
-    match &settings.database_url {
-        Some(url) => Ok(url.expose().to_string()),
-        None => {
-            let local = local::LocalPg::new(&settings.root).map_err(AppError::internal)?;
-            local.ensure_running().map_err(AppError::internal)
-        }
-    }
 }
 
 /// The database answers a trivial query.

@@ -22,7 +22,9 @@ pub fn in_force(
     let mut q = practice_schedules::table
         .inner_join(clinics::table)
         .inner_join(doctors::table)
-        .filter(practice_schedules::valid_until.is_null().or(practice_schedules::valid_until.ge(today)))
+        .filter(
+            practice_schedules::valid_until.is_null().or(practice_schedules::valid_until.ge(today)),
+        )
         .order((clinics::name, practice_schedules::weekday, practice_schedules::starts_at))
         .select((Schedule::as_select(), Clinic::as_select(), Doctor::as_select()))
         .into_boxed();
@@ -68,7 +70,11 @@ pub fn update(conn: &mut PgConnection, id: i32, new: &NewSchedule) -> AppResult<
 
 /// Sessions of a schedule from `from` on take its new quotas (never below what is taken)
 /// and service minutes.
-pub fn follow_quotas(conn: &mut PgConnection, schedule: &Schedule, from: NaiveDate) -> AppResult<()> {
+pub fn follow_quotas(
+    conn: &mut PgConnection,
+    schedule: &Schedule,
+    from: NaiveDate,
+) -> AppResult<()> {
     diesel::sql_query(
         "UPDATE clinic_sessions SET quota_jkn = GREATEST($2, taken_jkn),
              quota_non_jkn = GREATEST($3, taken_non_jkn),
@@ -108,7 +114,11 @@ pub fn set_valid_until(conn: &mut PgConnection, id: i32, until: NaiveDate) -> Ap
     Ok(())
 }
 
-pub fn count_sessions_from(conn: &mut PgConnection, schedule_id: i32, from: NaiveDate) -> AppResult<i64> {
+pub fn count_sessions_from(
+    conn: &mut PgConnection,
+    schedule_id: i32,
+    from: NaiveDate,
+) -> AppResult<i64> {
     Ok(clinic_sessions::table
         .filter(clinic_sessions::schedule_id.eq(schedule_id))
         .filter(clinic_sessions::service_date.ge(from))

@@ -2,11 +2,11 @@
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date};
+use diesel::sql_types::{Bool, Date, Text};
 
 use super::models::{Clinic, ClinicSession, Doctor};
 use super::schema::{clinic_sessions, clinics, doctors};
-use crate::domain::kinds::{Payer, SessionStatus};
+use crate::domain::kinds::{ExceptionKind, Payer, SessionStatus};
 use crate::domain::rules::local_datetime;
 use crate::error::{AppError, AppResult};
 
@@ -56,7 +56,7 @@ pub fn materialize(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> A
          SELECT s.clinic_id, s.doctor_id, s.id, d::date, s.starts_at, s.ends_at, s.quota_jkn,
              s.quota_non_jkn, LEAST(s.online_limit, s.quota_jkn + s.quota_non_jkn),
              s.service_minutes,
-             CASE WHEN x.id IS NULL THEN 'open' ELSE 'cancelled' END, COALESCE(x.reason, '')
+             CASE WHEN x.id IS NULL THEN $3 ELSE $4 END, COALESCE(x.reason, '')
          FROM practice_schedules s
          JOIN generate_series($1::date, $2::date, interval '1 day') AS d
              ON EXTRACT(ISODOW FROM d) = s.weekday
@@ -65,14 +65,18 @@ pub fn materialize(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> A
          LEFT JOIN LATERAL (
              SELECT e.id, e.reason FROM schedule_exceptions e
              WHERE e.date = d::date
-               AND ((e.kind = 'leave' AND e.doctor_id = s.doctor_id)
-                 OR (e.kind = 'closure' AND e.clinic_id = s.clinic_id))
+               AND ((e.kind = $5 AND e.doctor_id = s.doctor_id)
+                 OR (e.kind = $6 AND e.clinic_id = s.clinic_id))
              LIMIT 1) x ON true
          WHERE d::date >= s.valid_from AND (s.valid_until IS NULL OR d::date <= s.valid_until)
          ON CONFLICT (doctor_id, clinic_id, service_date, starts_at) DO NOTHING",
     )
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
+    .bind::<Text, _>(SessionStatus::Open)
+    .bind::<Text, _>(SessionStatus::Cancelled)
+    .bind::<Text, _>(ExceptionKind::Leave)
+    .bind::<Text, _>(ExceptionKind::Closure)
     .execute(conn)?;
     let extra = diesel::sql_query(
         "INSERT INTO clinic_sessions (clinic_id, doctor_id, exception_id, service_date, starts_at,
@@ -80,11 +84,12 @@ pub fn materialize(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> A
          SELECT e.clinic_id, e.doctor_id, e.id, e.date, e.starts_at, e.ends_at, e.quota_jkn,
              e.quota_non_jkn, LEAST(e.online_limit, e.quota_jkn + e.quota_non_jkn), e.service_minutes
          FROM schedule_exceptions e
-         WHERE e.kind = 'extra' AND e.date BETWEEN $1 AND $2
+         WHERE e.kind = $3 AND e.date BETWEEN $1 AND $2
          ON CONFLICT (doctor_id, clinic_id, service_date, starts_at) DO NOTHING",
     )
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
+    .bind::<Text, _>(ExceptionKind::Extra)
     .execute(conn)?;
     Ok(weekly + extra)
 }

@@ -264,7 +264,11 @@ pub fn now_serving(conn: &mut PgConnection, session_id: i32) -> AppResult<Vec<Vi
 }
 
 /// Bookings not checked in whose session has ended (at most 1000 at a time).
-pub fn overdue_bookings(conn: &mut PgConnection, tz: Tz, now: DateTime<Utc>) -> AppResult<Vec<i64>> {
+pub fn overdue_bookings(
+    conn: &mut PgConnection,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
     let gone: Vec<Id> = diesel::sql_query(
         "SELECT v.id FROM visits v JOIN clinic_sessions s ON s.id = v.session_id
          WHERE v.status = $3 AND (s.service_date + s.ends_at) AT TIME ZONE $2 < $1
@@ -325,7 +329,10 @@ pub enum Clash {
 /// Insert a visit (in a savepoint, so that a clash leaves the transaction usable).
 pub fn insert(conn: &mut PgConnection, new: &NewVisit) -> AppResult<Result<Visit, Clash>> {
     let inserted = conn.transaction(|c| {
-        diesel::insert_into(visits::table).values(new).returning(Visit::as_returning()).get_result(c)
+        diesel::insert_into(visits::table)
+            .values(new)
+            .returning(Visit::as_returning())
+            .get_result(c)
     });
     match inserted {
         Ok(visit) => Ok(Ok(visit)),
@@ -334,7 +341,9 @@ pub fn insert(conn: &mut PgConnection, new: &NewVisit) -> AppResult<Result<Visit
                 Some("visits_booking_code_key") => Ok(Err(Clash::BookingCode)),
                 Some("visits_one_active_per_patient") => Ok(Err(Clash::ActivePerPatient)),
                 Some("visits_referral_in_use") => Ok(Err(Clash::ReferralInUse)),
-                _ => Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info).into()),
+                _ => {
+                    Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info).into())
+                }
             }
         }
         Err(e) => Err(e.into()),

@@ -39,33 +39,55 @@ pub fn local_datetime(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Tz> 
         .unwrap_or_else(|| tz.from_utc_datetime(&(naive - Duration::hours(1))) + Duration::hours(1))
 }
 
+/// Where a moment stands in a session's online booking window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnlineWindow {
+    /// The session has started or its date is past.
+    Past,
+    /// Further ahead than online booking opens.
+    NotYetOpen,
+    /// Open for online booking.
+    Open,
+    /// Closed shortly before the start: walk-ins only.
+    Closed,
+}
+
 impl BookingRules {
-    /// May a session starting at `starts` be booked online at `now`?
-    pub fn check_online(&self, now: DateTime<Tz>, starts: DateTime<Tz>) -> Result<(), Refusal> {
+    /// Where `now` stands in the online booking window of a session starting at `starts`.
+    pub fn online_window(&self, now: DateTime<Tz>, starts: DateTime<Tz>) -> OnlineWindow {
         let today = now.date_naive();
         let date = starts.date_naive();
         if date < today || (date == today && now >= starts) {
-            return Err(Refusal::new(
+            OnlineWindow::Past
+        } else if date > today + Duration::days(self.online_days_ahead) {
+            OnlineWindow::NotYetOpen
+        } else if now > starts - Duration::minutes(self.online_close_minutes) {
+            OnlineWindow::Closed
+        } else {
+            OnlineWindow::Open
+        }
+    }
+
+    /// May a session starting at `starts` be booked online at `now`?
+    pub fn check_online(&self, now: DateTime<Tz>, starts: DateTime<Tz>) -> Result<(), Refusal> {
+        match self.online_window(now, starts) {
+            OnlineWindow::Open => Ok(()),
+            OnlineWindow::Past => Err(Refusal::new(
                 "date_in_past",
                 "Tanggal periksa sudah lewat; pilih jadwal lain.",
                 "That date is in the past; choose another session.",
-            ));
-        }
-        if date > today + Duration::days(self.online_days_ahead) {
-            return Err(Refusal::new(
+            )),
+            OnlineWindow::NotYetOpen => Err(Refusal::new(
                 "too_far_ahead",
                 "Pendaftaran online hanya dibuka untuk 30 hari ke depan.",
                 "Online booking is open for the next 30 days only.",
-            ));
-        }
-        if now > starts - Duration::minutes(self.online_close_minutes) {
-            return Err(Refusal::new(
+            )),
+            OnlineWindow::Closed => Err(Refusal::new(
                 "booking_closed",
                 "Pendaftaran online untuk jadwal ini sudah ditutup (1 jam sebelum praktik). Silakan ambil nomor di anjungan rumah sakit.",
                 "Online booking for this session has closed (1 hour before it starts). Please take a ticket at the hospital kiosk.",
-            ));
+            )),
         }
-        Ok(())
     }
 
     /// May the kiosk give a walk-in ticket for a session at `now`?

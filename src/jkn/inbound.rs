@@ -11,18 +11,18 @@ use super::envelope::{Answer, Refused, render};
 use super::mapping::{self, BAD_CARD, BAD_NIK, BAD_PHONE, PAST_DATE, refusal_of, required, text};
 use super::token;
 use crate::app::AppState;
+use crate::db;
 use crate::db::models::{NewPatient, Patient, Visit};
 use crate::db::schema::{patients, visits};
-use crate::db;
+use crate::domain::booking_code::BookingCode;
+use crate::domain::identity::{BpjsNo, Nik, PersonName, Phone};
 use crate::domain::kinds::{Channel, Payer, SessionStatus};
 use crate::domain::staff::Actor;
 use crate::domain::visit_status::VisitStatus;
+use crate::error::{AppError, AppResult};
 use crate::service::booking::{self, PatientInput, PlaceInput};
 use crate::service::intake;
 use crate::service::queue::{self, CheckInRefused};
-use crate::domain::booking_code::BookingCode;
-use crate::domain::identity::{BpjsNo, Nik, PersonName, Phone};
-use crate::error::{AppError, AppResult};
 
 type Outcome = Result<Answer, Refused>;
 
@@ -372,14 +372,17 @@ async fn check_in(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
             return Ok(Err(Refused::new(message)));
         }
         let (tz, now) = (st.tz(), st.now());
-        let message = match queue::try_check_in(c, tz, &st.settings.rules, &visit, &Actor::jkn(), now)? {
-            Ok(_) => return Ok(Ok(Answer::Done)),
-            Err(CheckInRefused::NotToday) => "Check in hanya dapat dilakukan pada tanggal periksa",
-            Err(CheckInRefused::SessionOver) => {
-                "Check in tidak dapat dilakukan, jam praktek sudah selesai"
-            }
-            Err(CheckInRefused::NotBooked(_)) => "Antrean sudah check in sebelumnya",
-        };
+        let message =
+            match queue::try_check_in(c, tz, &st.settings.rules, &visit, &Actor::jkn(), now)? {
+                Ok(_) => return Ok(Ok(Answer::Done)),
+                Err(CheckInRefused::NotToday) => {
+                    "Check in hanya dapat dilakukan pada tanggal periksa"
+                }
+                Err(CheckInRefused::SessionOver) => {
+                    "Check in tidak dapat dilakukan, jam praktek sudah selesai"
+                }
+                Err(CheckInRefused::NotBooked(_)) => "Antrean sudah check in sebelumnya",
+            };
         Ok(Err(Refused::new(message)))
     })
     .await

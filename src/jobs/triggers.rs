@@ -9,14 +9,14 @@ use serde_json::json;
 use super::queue::{self, NewJob};
 use super::settings::JobSettings;
 use crate::db::models::{Visit, VisitEvent};
-use crate::db::visits as visit_queue;
-use crate::domain::kinds::SessionStatus;
-use crate::domain::visit_status::VisitStatus;
-use crate::service::queue::minutes_per_patient;
 use crate::db::schema::visits;
 use crate::db::sessions::{self, SessionView};
+use crate::db::visits as visit_queue;
+use crate::domain::kinds::SessionStatus;
 use crate::domain::queue::estimate;
+use crate::domain::visit_status::VisitStatus;
 use crate::error::AppResult;
+use crate::service::queue::minutes_per_patient;
 
 /// What a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -246,7 +246,7 @@ async fn listen(url: String, wake: Arc<Notify>) {
 
 /// Start a worker in the background of this process (`serve`, `worker`).
 pub fn spawn(state: AppState) {
-    let listen_url = match db::resolve_url(&state.settings) {
+    let listen_url = match state.settings.resolve_database_url() {
         Ok(url) => Some(url),
         Err(e) => {
             tracing::warn!(error = %e, "no LISTEN for notification jobs; polling only");

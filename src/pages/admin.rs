@@ -383,7 +383,8 @@ async fn save_account(
         let role = role.unwrap_or(Role::Registration);
         let codes = if role == Role::Clinic { f.clinics.clone() } else { Vec::new() };
         db::transaction(&state.pool, move |conn| {
-            crate::service::staff::upsert_user(conn, &username, &full_name, &password, role, &codes).map(|_| ())
+            crate::service::staff::upsert_user(conn, &username, &full_name, &password, role, &codes)
+                .map(|_| ())
         })
         .await
     };

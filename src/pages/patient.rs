@@ -10,19 +10,20 @@ use serde::Deserialize;
 use super::text::{clock_time, long_date, payer_label, short_date, status_label};
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::api::bookings::parse_code;
-use crate::service::booking::{self, cancel_by_patient};
-use crate::service::intake::{BookingBody, PatientBody, validate};
-use crate::service::queue;
 use crate::app::AppState;
+use crate::db;
 use crate::db::idempotency::IdemKey;
-use crate::domain::kinds::{Channel, Payer, SessionStatus};
-use crate::domain::staff::Actor;
-use crate::domain::visit_status::VisitStatus;
 use crate::db::models::Clinic;
 use crate::db::schema::clinics;
 use crate::db::sessions::{self, SessionView};
-use crate::db;
+use crate::domain::kinds::{Channel, Payer, SessionStatus};
+use crate::domain::rules::OnlineWindow;
+use crate::domain::staff::Actor;
+use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
+use crate::service::booking::{self, cancel_by_patient};
+use crate::service::intake::{BookingBody, PatientBody, validate};
+use crate::service::queue;
 use diesel::prelude::*;
 
 /// What the booking form stores under its key: the code to show again.
@@ -65,13 +66,13 @@ fn session_row(c: &Ctx, st: &AppState, s: &SessionView) -> SessionRow {
             .to_string()
     } else if s.session.status != SessionStatus::Open {
         c.t("Ditutup", "Closed").to_string()
-    } else if let Err(e) = st.settings.rules.check_online(st.local_now(), s.starts(tz)) {
-        match e.0.code {
-            "booking_closed" => c.t("Daftar di anjungan RS", "Take a ticket at the kiosk"),
-            "date_in_past" => c.t("Sudah lewat", "Already started"),
-            _ => c.t("Belum dibuka", "Not open yet"),
-        }
-        .to_string()
+    } else if let Some(why) = match st.settings.rules.online_window(st.local_now(), s.starts(tz)) {
+        OnlineWindow::Open => None,
+        OnlineWindow::Closed => Some(c.t("Daftar di anjungan RS", "Take a ticket at the kiosk")),
+        OnlineWindow::Past => Some(c.t("Sudah lewat", "Already started")),
+        OnlineWindow::NotYetOpen => Some(c.t("Belum dibuka", "Not open yet")),
+    } {
+        why.to_string()
     } else if s.remaining_online() <= 0 {
         c.t("Kuota online penuh", "Online quota full").to_string()
     } else {

@@ -11,17 +11,17 @@ use super::patient::FieldErrors;
 use super::staff::{staff_of, staff_posting};
 use super::text::{long_date, weekday_name};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
-use crate::domain::kinds::ExceptionKind;
-use crate::service::schedules::{
-    ExceptionBody, ExceptionOutcome, ScheduleBody, apply_exception, check_exception,
-    end_schedule as end_schedule_as, remove_exception, save_schedule, validate,
-};
 use crate::app::AppState;
 use crate::auth::{Role, Staff};
 use crate::db;
 use crate::db::models::{Clinic, Doctor, Schedule, ScheduleException};
 use crate::db::schema::{clinics, doctors, practice_schedules, schedule_exceptions};
+use crate::domain::kinds::ExceptionKind;
 use crate::error::AppError;
+use crate::service::schedules::{
+    ExceptionBody, ExceptionOutcome, ScheduleBody, apply_exception, check_exception,
+    end_schedule as end_schedule_as, remove_exception, save_schedule, validate,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/jadwal", web::get().to(schedules))
@@ -510,13 +510,8 @@ async fn create_exception(
             let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d")
                 .map(|d| long_date(c.lang, d))
                 .unwrap_or_default();
-            let page = ConfirmPage {
-                sessions: sessions as i64,
-                visits: visits as i64,
-                form,
-                date,
-                c,
-            };
+            let page =
+                ConfirmPage { sessions: sessions as i64, visits: visits as i64, form, date, c };
             Ok(render(&page.c, StatusCode::OK, &page))
         }
         Ok(_) => Ok(see_other("/staff/jadwal?ok=exception")),

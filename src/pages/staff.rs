@@ -15,9 +15,6 @@ use super::text::{clock_time, long_date, payer_label, status_label};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::api::auth::session_cookie;
 use crate::api::bookings::parse_code;
-use crate::service::booking::register_at_counter;
-use crate::service::intake::{PatientBody, RegistrationBody, validate_registration};
-use crate::service::queue::{self, StaffAction, act_on_visit, call_next_as};
 use crate::app::AppState;
 use crate::auth::{Role, SESSION_COOKIE, Staff, random_token, token_of};
 use crate::db::models::Visit;
@@ -27,6 +24,9 @@ use crate::domain::kinds::SessionStatus;
 use crate::domain::visit_status::{Action, VisitStatus};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
+use crate::service::booking::register_at_counter;
+use crate::service::intake::{PatientBody, RegistrationBody, validate_registration};
+use crate::service::queue::{self, StaffAction, act_on_visit, call_next_as};
 
 /// The cookie that carries the login form's own CSRF token (there is no session yet).
 const LOGIN_CSRF_COOKIE: &str = "sipoli_login_csrf";
@@ -283,7 +283,8 @@ async fn today_sessions(
             .filter(|s| staff.may_see_clinic(s.clinic.id))
         {
             let counts = visits::status_counts(conn, s.session.id)?;
-            let current = visits::now_serving(conn, s.session.id)?.first().map(|v| v.ticket.clone());
+            let current =
+                visits::now_serving(conn, s.session.id)?.first().map(|v| v.ticket.clone());
             out.push(session_line(&c2, &s, &counts, current));
         }
         let ids: Vec<i32> = out.iter().map(|s| s.id).collect();
@@ -507,9 +508,10 @@ async fn visit_action(
     let session_id = db::run(&state.pool, move |conn| Ok(visits::find(conn, id)?.session_id))
         .await
         .or_page(c.lang)?;
-    let done =
-        db::transaction(&state.pool, move |conn| act_on_visit(conn, &st, &who, id, action, &reason))
-            .await;
+    let done = db::transaction(&state.pool, move |conn| {
+        act_on_visit(conn, &st, &who, id, action, &reason)
+    })
+    .await;
     let what =
         if action == StaffAction::Move(Action::CancelByStaff) { "cancel" } else { name.as_str() };
     after_action(&state, c, &staff, session_id, done, what).await
@@ -665,7 +667,9 @@ async fn register_walk_in(
         Err(e) => return register_page(&state, c, form, e.status, Some(e)).await,
     };
     let (st, who) = (state.get_ref().clone(), staff.clone());
-    match db::transaction(&state.pool, move |conn| register_at_counter(conn, &st, &who, &valid)).await {
+    match db::transaction(&state.pool, move |conn| register_at_counter(conn, &st, &who, &valid))
+        .await
+    {
         Ok(placed) => Ok(see_other(&format!("/staff/tiket/{}", placed.visit.id))),
         Err(e) if e.status.is_client_error() => {
             register_page(&state, c, form, e.status, Some(e)).await

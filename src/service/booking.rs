@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::{Access, AppState, events, queue};
 use crate::db::models::{NewPatient, NewVisit, Patient, Visit};
+use crate::db::patients;
 use crate::db::sessions::{self, SessionView};
 use crate::db::visits::{self, Clash};
-use crate::db::patients;
 use crate::domain::booking_code::BookingCode;
 use crate::domain::identity::{BpjsNo, Nik};
 use crate::domain::kinds::{Channel, Payer, SessionStatus};
@@ -75,7 +75,9 @@ fn check_channel(st: &AppState, session: &SessionView, channel: Channel) -> AppR
             }
             st.settings.rules.check_online(now, session.starts(tz))?;
         }
-        Channel::Kiosk => st.settings.rules.check_kiosk(now, session.starts(tz), session.ends(tz))?,
+        Channel::Kiosk => {
+            st.settings.rules.check_kiosk(now, session.starts(tz), session.ends(tz))?
+        }
         Channel::Counter => {
             if session.session.service_date != now.date_naive() {
                 return Err(AppError::conflict(
@@ -112,8 +114,12 @@ pub fn take_place(
     let session = SessionView { session: claimed, ..session };
     let number = visits::next_number(conn, session.clinic.id, session.session.service_date)?;
     let to_be_seen = visits::count_to_be_seen(conn, session.session.id)?;
-    let estimated =
-        crate::domain::queue::estimate(now.with_timezone(&tz), session.starts(tz), to_be_seen, minutes);
+    let estimated = crate::domain::queue::estimate(
+        now.with_timezone(&tz),
+        session.starts(tz),
+        to_be_seen,
+        minutes,
+    );
     let status = if ahead { VisitStatus::Booked } else { VisitStatus::Waiting };
     let mut new = NewVisit {
         session_id: session.session.id,
@@ -168,7 +174,12 @@ pub fn take_place(
 }
 
 /// Why a claim found no place: read after the fact, only to explain the refusal.
-fn explain_refusal(conn: &mut PgConnection, session_id: i32, payer: Payer, ahead: bool) -> AppError {
+fn explain_refusal(
+    conn: &mut PgConnection,
+    session_id: i32,
+    payer: Payer,
+    ahead: bool,
+) -> AppError {
     let session = match sessions::get(conn, session_id) {
         Ok(s) => s,
         Err(e) => return e,
@@ -248,7 +259,9 @@ pub fn find_or_create_patient(
                 }
                 return match (&p.bpjs_no, bpjs) {
                     // First BPJS number given for a known NIK: remember it.
-                    (None, Some(b)) => patients::set_bpjs_no(conn, p.id, b)?.ok_or_else(identity_mismatch),
+                    (None, Some(b)) => {
+                        patients::set_bpjs_no(conn, p.id, b)?.ok_or_else(identity_mismatch)
+                    }
                     _ => Ok(p.clone()),
                 };
             }
@@ -303,7 +316,14 @@ pub fn cancel_by_patient(
             "A booking for a past date cannot be cancelled.",
         ));
     }
-    queue::apply(conn, visit.id, Action::CancelByPatient, &Actor::patient(), st.now(), json!({"reason": reason}))
+    queue::apply(
+        conn,
+        visit.id,
+        Action::CancelByPatient,
+        &Actor::patient(),
+        st.now(),
+        json!({"reason": reason}),
+    )
 }
 
 /// Who may register walk-ins at the counter: admins and registration.

@@ -18,7 +18,12 @@ pub struct Answer {
 }
 
 /// Run `work` in one transaction under `key`.
-pub async fn run<T, F>(pool: &PgPool, key: Option<IdemKey>, status: u16, work: F) -> AppResult<Answer>
+pub async fn run<T, F>(
+    pool: &PgPool,
+    key: Option<IdemKey>,
+    status: u16,
+    work: F,
+) -> AppResult<Answer>
 where
     F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
     T: Serialize + Send + 'static,

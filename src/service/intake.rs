@@ -257,7 +257,11 @@ fn session_required() -> Invalid {
     invalid("required", "Pilih jadwal dokter.", "Choose a doctor's session.")
 }
 
-fn optional_phone(s: Option<&str>, field: &'static str, problems: &mut Vec<(&'static str, Invalid)>) -> Option<Phone> {
+fn optional_phone(
+    s: Option<&str>,
+    field: &'static str,
+    problems: &mut Vec<(&'static str, Invalid)>,
+) -> Option<Phone> {
     s.map(str::trim)
         .filter(|p| !p.is_empty())
         .map(Phone::parse)

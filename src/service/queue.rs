@@ -85,7 +85,15 @@ pub fn call_next(
             "Nobody is waiting.",
         ));
     };
-    events::record(conn, &visit, Action::Call.as_str(), Some(VisitStatus::Waiting), actor, json!({}), now)?;
+    events::record(
+        conn,
+        &visit,
+        Action::Call.as_str(),
+        Some(VisitStatus::Waiting),
+        actor,
+        json!({}),
+        now,
+    )?;
     Ok(visit)
 }
 
@@ -311,7 +319,8 @@ pub fn standing(
 ) -> AppResult<Standing> {
     let session = sessions::get(conn, visit.session_id)?;
     let position = visits::position_of(conn, &visit)?;
-    let now_serving = visits::now_serving(conn, visit.session_id)?.first().map(|v| v.ticket.clone());
+    let now_serving =
+        visits::now_serving(conn, visit.session_id)?.first().map(|v| v.ticket.clone());
     let estimated_at = match visit.status {
         VisitStatus::Booked | VisitStatus::Waiting => {
             let minutes = minutes_per_patient(conn, &session)?;
@@ -390,7 +399,8 @@ pub async fn day_sessions(
                 continue;
             }
             let counts = visits::status_counts(c, s.session.id)?;
-            let now_serving = visits::now_serving(c, s.session.id)?.first().map(|v| v.ticket.clone());
+            let now_serving =
+                visits::now_serving(c, s.session.id)?.first().map(|v| v.ticket.clone());
             out.push(SessionSummary { session: s, counts, now_serving });
         }
         Ok(out)

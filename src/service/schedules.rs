@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Access, AppState, queue};
-use crate::db::models::{Clinic, Doctor, NewSchedule, NewScheduleException, Schedule, ScheduleException};
+use crate::db::models::{
+    Clinic, Doctor, NewSchedule, NewScheduleException, Schedule, ScheduleException,
+};
 use crate::db::{self, schedules, sessions, visits};
 use crate::domain::Invalid;
 use crate::domain::kinds::{ExceptionKind, SessionStatus};
@@ -170,7 +172,11 @@ pub fn require_editor(staff: &StaffIdentity) -> AppResult<()> {
 }
 
 /// Schedules in force, of the clinics this account may see.
-pub async fn list(st: &AppState, staff: StaffIdentity, clinic: Option<String>) -> AppResult<Vec<ScheduleOut>> {
+pub async fn list(
+    st: &AppState,
+    staff: StaffIdentity,
+    clinic: Option<String>,
+) -> AppResult<Vec<ScheduleOut>> {
     let today = st.today();
     db::run(&st.pool, move |c| {
         Ok(schedules::in_force(c, today, clinic.as_deref())?
@@ -361,7 +367,11 @@ pub fn save_schedule(
 /// Create the sessions inside the booking window.
 fn refresh_sessions(c: &mut PgConnection, st: &AppState) -> AppResult<()> {
     let today = st.today();
-    sessions::materialize(c, today, today + chrono::Duration::days(st.settings.rules.online_days_ahead))?;
+    sessions::materialize(
+        c,
+        today,
+        today + chrono::Duration::days(st.settings.rules.online_days_ahead),
+    )?;
     Ok(())
 }
 
@@ -421,7 +431,10 @@ pub struct ExceptionBody {
 }
 
 /// The date of an exception, checked with its kind.
-pub fn check_exception(parsed: &ExceptionBody, today: NaiveDate) -> AppResult<(ExceptionKind, NaiveDate)> {
+pub fn check_exception(
+    parsed: &ExceptionBody,
+    today: NaiveDate,
+) -> AppResult<(ExceptionKind, NaiveDate)> {
     let date = parse_date(&parsed.date).ok_or_else(|| {
         AppError::fields(vec![(
             "date",
@@ -489,7 +502,9 @@ pub fn apply_exception(
     date: NaiveDate,
 ) -> AppResult<ExceptionOutcome> {
     staff.require(&[Role::Admin, Role::Clinic])?;
-    let code = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let code = |s: &Option<String>| {
+        s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    };
     let doctor = match code(&parsed.doctor) {
         Some(d) => Some(schedules::doctor_by_code(c, &d)?.ok_or_else(unknown_doctor)?),
         None => None,
@@ -581,7 +596,11 @@ pub fn apply_exception(
 /// Remove an exception, with the role checks. A removed leave or closure reopens its
 /// sessions (cancelled visits stay cancelled); a removed extra session goes if nobody took a
 /// place in it.
-pub fn remove_exception(c: &mut PgConnection, staff: &StaffIdentity, id: i32) -> AppResult<Deleted> {
+pub fn remove_exception(
+    c: &mut PgConnection,
+    staff: &StaffIdentity,
+    id: i32,
+) -> AppResult<Deleted> {
     staff.require(&[Role::Admin, Role::Clinic])?;
     let e = schedules::find_exception(c, id)?.ok_or_else(|| {
         AppError::not_found(

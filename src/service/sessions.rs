@@ -14,7 +14,11 @@ pub async fn clinics(st: &AppState) -> AppResult<Vec<Clinic>> {
 
 /// Sessions of a date, made from the weekly schedules on first look inside the booking
 /// window.
-pub async fn of_date(st: &AppState, date: NaiveDate, clinic: Option<String>) -> AppResult<Vec<SessionView>> {
+pub async fn of_date(
+    st: &AppState,
+    date: NaiveDate,
+    clinic: Option<String>,
+) -> AppResult<Vec<SessionView>> {
     let window_end = st.today() + chrono::Duration::days(st.settings.rules.online_days_ahead);
     db::run(&st.pool, move |c| {
         if date <= window_end {
@@ -36,7 +40,11 @@ pub struct PublicQueue {
 pub async fn public_queue(st: &AppState, id: i32) -> AppResult<PublicQueue> {
     db::run(&st.pool, move |c| {
         let session = sessions::get(c, id)?;
-        Ok(PublicQueue { session, serving: visits::now_serving(c, id)?, waiting: visits::waiting(c, id)? })
+        Ok(PublicQueue {
+            session,
+            serving: visits::now_serving(c, id)?,
+            waiting: visits::waiting(c, id)?,
+        })
     })
     .await
 }
