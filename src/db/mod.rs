@@ -1,9 +1,13 @@
 //! Database: pool, the blocking-call helper, embedded migrations, managed local PostgreSQL.
 pub mod booking;
+pub mod bpjs_tasks;
+pub mod display;
 pub mod events;
 pub mod idempotency;
+pub mod jkn;
 pub mod local;
 pub mod models;
+pub mod notifications;
 pub mod queue;
 pub mod schema;
 pub mod sessions;
@@ -11,6 +15,8 @@ pub mod staff;
 
 use std::time::Duration;
 
+/// The connection every query function takes; callers outside `db` name it through here.
+pub use diesel::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};

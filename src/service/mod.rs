@@ -4,3 +4,6 @@
 //! render its typed answer. Functions here open the transaction, check the acting staff
 //! member's role, apply the domain rules, call `db::` query functions, record visit events and
 //! write their outboxes. Nothing here knows about HTTP or templates.
+
+pub mod bpjs_reports;
+pub mod outbox;
