@@ -1,8 +1,12 @@
 //! Database: pool, the blocking-call helper, embedded migrations, managed local PostgreSQL.
+pub mod bpjs_tasks;
+pub mod display;
 pub mod events;
 pub mod idempotency;
+pub mod jkn;
 pub mod local;
 pub mod models;
+pub mod notifications;
 pub mod patients;
 pub mod schedules;
 pub mod schema;
@@ -13,6 +17,8 @@ pub mod visits;
 
 use std::time::Duration;
 
+/// The connection every query function takes; callers outside `db` name it through here.
+pub use diesel::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};

@@ -196,6 +196,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bpjs_tasks (id) {
+        id -> Int8,
+        visit_id -> Int8,
+        kind -> Text,
+        taskid -> Nullable<Int2>,
+        waktu -> Int8,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        run_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        response -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        dedupe_key -> Text,
+    }
+}
+
+diesel::table! {
+    notification_jobs (id) {
+        id -> Int8,
+        kind -> Text,
+        visit_id -> Nullable<Int8>,
+        channel -> Text,
+        recipient -> Text,
+        payload -> Jsonb,
+        dedupe_key -> Text,
+        run_at -> Timestamptz,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        status -> Text,
+        last_error -> Nullable<Text>,
+        locked_until -> Nullable<Timestamptz>,
+        locked_by -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    display_messages (scope) {
+        scope -> Text,
+        message -> Text,
+        updated_by -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(clinic_sessions -> clinics (clinic_id));
 diesel::joinable!(clinic_sessions -> doctors (doctor_id));
 diesel::joinable!(practice_schedules -> clinics (clinic_id));
@@ -206,6 +256,8 @@ diesel::joinable!(visit_events -> visits (visit_id));
 diesel::joinable!(staff_clinics -> staff_users (staff_id));
 diesel::joinable!(staff_clinics -> clinics (clinic_id));
 diesel::joinable!(login_sessions -> staff_users (staff_id));
+diesel::joinable!(bpjs_tasks -> visits (visit_id));
+diesel::joinable!(notification_jobs -> visits (visit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
@@ -221,4 +273,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_clinics,
     login_sessions,
     idempotency_records,
+    bpjs_tasks,
+    notification_jobs,
+    display_messages,
 );

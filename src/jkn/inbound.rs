@@ -3,7 +3,6 @@
 //! [`booking::take_place`] as every other booking.
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -11,9 +10,8 @@ use super::envelope::{Answer, Refused, render};
 use super::mapping::{self, BAD_CARD, BAD_NIK, BAD_PHONE, PAST_DATE, refusal_of, required, text};
 use super::token;
 use crate::app::AppState;
-use crate::db;
 use crate::db::models::{NewPatient, Patient, Visit};
-use crate::db::schema::{patients, visits};
+use crate::db::{self, PgConnection, jkn};
 use crate::domain::booking_code::BookingCode;
 use crate::domain::identity::{BpjsNo, Nik, PersonName, Phone};
 use crate::domain::kinds::{Channel, Payer, SessionStatus};
@@ -121,13 +119,12 @@ async fn status(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
             Ok(s) => s,
             Err(r) => return Ok(Err(r)),
         };
-        let of_session = visits::table.filter(visits::session_id.eq(s.session.id));
-        let total: i64 =
-            of_session.filter(visits::status.ne_all(["cancelled"])).count().get_result(c)?;
-        let left: i64 = of_session
-            .filter(visits::status.eq_any(["booked", "waiting"]))
-            .count()
-            .get_result(c)?;
+        let counts = db::visits::status_counts(c, s.session.id)?;
+        let count_of = |keep: fn(VisitStatus) -> bool| -> i64 {
+            counts.iter().filter(|(status, _)| keep(*status)).map(|(_, n)| n).sum()
+        };
+        let total = count_of(|status| status != VisitStatus::Cancelled);
+        let left = count_of(|status| matches!(status, VisitStatus::Booked | VisitStatus::Waiting));
         let calling = db::visits::now_serving(c, s.session.id)?.first().map(|v| v.ticket.clone());
         Ok(Ok(Answer::Data(json!({
             "namapoli": s.clinic.name,
@@ -437,59 +434,28 @@ async fn new_patient(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcom
     }
     let now = state.now();
     in_transaction(state, move |c| {
-        let known: i64 = patients::table
-            .filter(patients::nik.eq(nik.as_str()).or(patients::bpjs_no.eq(card.as_str())))
-            .count()
-            .get_result(c)?;
-        if known > 0 {
+        if !jkn::patients_with_identity(c, nik.as_str(), card.as_str())?.is_empty() {
             return Ok(Err(Refused::new("Data peserta sudah pernah dientrikan")));
         }
         // The address stays with BPJS and the civil registry: SIPOLI keeps what a queue needs.
-        loop {
-            let norm = next_medical_record_no(c)?;
-            let inserted = c.transaction(|c| {
-                diesel::insert_into(patients::table)
-                    .values(NewPatient {
-                        nik: Some(nik.as_str().to_string()),
-                        bpjs_no: Some(card.as_str().to_string()),
-                        medical_record_no: Some(norm.clone()),
-                        name: name.as_str().to_string(),
-                        birth_date: birth,
-                        sex: Some(sex.clone()),
-                        phone: Some(phone.as_str().to_string()),
-                        email: None,
-                        language: "id".into(),
-                        created_at: now,
-                    })
-                    .execute(c)
-            });
-            use diesel::result::{DatabaseErrorKind, Error as DieselError};
-            match inserted {
-                Ok(_) => return Ok(Ok(Answer::Data(json!({"norm": norm})))),
-                Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
-                    if info.constraint_name() == Some("patients_medical_record_no_key") {
-                        // Number already given by hand at the counter: take the next one.
-                        continue;
-                    }
-                    return Ok(Err(Refused::new("Data peserta sudah pernah dientrikan")));
-                }
-                Err(e) => return Err(AppError::from(e)),
-            }
-        }
+        let mut patient = NewPatient {
+            nik: Some(nik.as_str().to_string()),
+            bpjs_no: Some(card.as_str().to_string()),
+            medical_record_no: None,
+            name: name.as_str().to_string(),
+            birth_date: birth,
+            sex: Some(sex),
+            phone: Some(phone.as_str().to_string()),
+            email: None,
+            language: "id".into(),
+            created_at: now,
+        };
+        Ok(match jkn::register_patient(c, &mut patient)? {
+            Some(norm) => Ok(Answer::Data(json!({"norm": norm}))),
+            None => Err(Refused::new("Data peserta sudah pernah dientrikan")),
+        })
     })
     .await
-}
-
-/// A new medical record number from the sequence, eight digits.
-fn next_medical_record_no(c: &mut PgConnection) -> AppResult<String> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let n: N =
-        diesel::sql_query("SELECT nextval('jkn_medical_record_numbers') AS n").get_result(c)?;
-    Ok(format!("{:08}", n.n))
 }
 
 /// `POST /jkn/jadwaloperasirs` — no surgery scheduling in SIPOLI yet: an empty list.

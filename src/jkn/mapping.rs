@@ -3,12 +3,11 @@
 //! `nomorantrean` = ticket, `angkaantrean` = queue number, `kodebooking` = booking code;
 //! and our refusals in the words Mobile JKN shows.
 use chrono::{NaiveDate, NaiveTime};
-use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::envelope::Refused;
-use crate::db::models::{Patient, Visit};
-use crate::db::schema::{clinic_sessions, clinics, doctors, patients};
+use crate::db::PgConnection;
+use crate::db::jkn;
 use crate::db::sessions::{self, SessionView};
 use crate::error::AppError;
 
@@ -54,30 +53,15 @@ pub fn find_session(
     date: NaiveDate,
     (from, to): (NaiveTime, NaiveTime),
 ) -> Result<SessionView, Refused> {
-    let clinic_id: Option<i32> = clinics::table
-        .filter(clinics::bpjs_code.eq(kodepoli))
-        .filter(clinics::active)
-        .select(clinics::id)
-        .first(conn)
-        .optional()
-        .map_err(|e| refusal_of(&e.into()))?;
+    let clinic_id = jkn::clinic_by_bpjs_code(conn, kodepoli).map_err(|e| refusal_of(&e))?;
     let Some(clinic_id) = clinic_id else {
         return Err(Refused::new("Poli tidak ditemukan"));
     };
     let doctor_code: i32 = text(kodedokter)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| Refused::new("Kode dokter tidak sesuai"))?;
-    let session_id: Option<i32> = clinic_sessions::table
-        .inner_join(doctors::table)
-        .filter(clinic_sessions::clinic_id.eq(clinic_id))
-        .filter(doctors::bpjs_code.eq(doctor_code))
-        .filter(clinic_sessions::service_date.eq(date))
-        .filter(clinic_sessions::starts_at.eq(from))
-        .filter(clinic_sessions::ends_at.eq(to))
-        .select(clinic_sessions::id)
-        .first(conn)
-        .optional()
-        .map_err(|e| refusal_of(&e.into()))?;
+    let session_id = jkn::session_by_bpjs_codes(conn, clinic_id, doctor_code, date, (from, to))
+        .map_err(|e| refusal_of(&e))?;
     let Some(id) = session_id else {
         return Err(Refused::new(
             "Jadwal dokter tidak tersedia pada tanggal dan jam praktek tersebut",
@@ -127,53 +111,10 @@ pub fn refusal_of(err: &AppError) -> Refused {
     Refused::new(message)
 }
 
-/// The body of `/antrean/add` for a visit booked through our own channels; `None` when
-/// the visit carries no identity BPJS could match (a walk-in ticket without NIK or card).
-pub fn add_payload(conn: &mut PgConnection, visit: &Visit) -> Result<Option<Value>, AppError> {
-    let Some(patient_id) = visit.patient_id else { return Ok(None) };
-    let patient: Patient =
-        patients::table.find(patient_id).select(Patient::as_select()).first(conn)?;
-    let jkn = visit.payer == crate::domain::kinds::Payer::Jkn;
-    if jkn && patient.bpjs_no.is_none() {
-        return Ok(None);
-    }
-    let session = sessions::get(conn, visit.session_id)?;
-    let (Some(kodepoli), Some(kodedokter)) =
-        (session.clinic.bpjs_code.clone(), session.doctor.bpjs_code)
-    else {
-        // A clinic or doctor BPJS does not know: nothing to report.
-        return Ok(None);
-    };
-    let new_patient = patient.created_at == visit.created_at;
-    Ok(Some(json!({
-        "kodebooking": visit.booking_code,
-        "jenispasien": if jkn { "JKN" } else { "NON JKN" },
-        "nomorkartu": if jkn { patient.bpjs_no.clone().unwrap_or_default() } else { String::new() },
-        "nik": patient.nik.clone().unwrap_or_default(),
-        "nohp": visit.contact_phone.clone().or(patient.phone.clone()).unwrap_or_default(),
-        "kodepoli": kodepoli,
-        "namapoli": session.clinic.name,
-        "pasienbaru": i32::from(new_patient),
-        "norm": patient.medical_record_no.clone().unwrap_or_default(),
-        "tanggalperiksa": visit.service_date.to_string(),
-        "kodedokter": kodedokter,
-        "namadokter": session.doctor.name,
-        "jampraktek": session.hours(),
-        "jeniskunjungan": visit.visit_type.unwrap_or(1),
-        "nomorreferensi": visit.referral_number.clone().unwrap_or_default(),
-        "nomorantrean": visit.ticket,
-        "angkaantrean": visit.queue_number,
-        "estimasidilayani": visit.estimated_at.timestamp_millis(),
-        "sisakuotajkn": session.remaining_jkn(),
-        "kuotajkn": session.session.quota_jkn,
-        "sisakuotanonjkn": session.remaining_non_jkn(),
-        "kuotanonjkn": session.session.quota_non_jkn,
-        "keterangan": "Peserta harap 30 menit lebih awal guna pencatatan administrasi.",
-    })))
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -5,182 +5,31 @@
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamptz};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::client::{BpjsAnswer, BpjsClient};
-use super::mapping;
-use super::schema::bpjs_tasks;
 use crate::app::AppState;
+pub use crate::db::bpjs_tasks::{BpjsTask, counts, of_visit};
 use crate::db::models::{Visit, VisitEvent};
-use crate::db::{self, visits};
-use crate::domain::kinds::{Channel, Payer};
+use crate::db::{self, PgConnection, bpjs_tasks, visits};
 use crate::error::AppResult;
+use crate::service::bpjs_reports;
 
 /// After this many attempts a report is marked failed (shown on the staff page).
 pub const MAX_ATTEMPTS: i32 = 10;
 /// A claimed report is another worker's again after this long (a worker that died).
 const LEASE: Duration = Duration::minutes(5);
 
-#[derive(Debug, Clone, Queryable, Selectable, QueryableByName, serde::Serialize)]
-#[diesel(table_name = bpjs_tasks)]
-pub struct BpjsTask {
-    pub id: i64,
-    pub visit_id: i64,
-    pub kind: String,
-    pub taskid: Option<i16>,
-    pub waktu: i64,
-    pub payload: Value,
-    pub status: String,
-    pub attempts: i32,
-    pub run_at: DateTime<Utc>,
-    pub last_error: Option<String>,
-    pub response: Option<Value>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub dedupe_key: String,
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = bpjs_tasks)]
-struct NewTask {
-    visit_id: i64,
-    kind: &'static str,
-    taskid: Option<i16>,
-    waktu: i64,
-    payload: Value,
-    run_at: DateTime<Utc>,
-    created_at: DateTime<Utc>,
-    dedupe_key: String,
-}
-
-fn insert(
-    conn: &mut PgConnection,
-    visit: &Visit,
-    kind: &'static str,
-    taskid: Option<i16>,
-    at: DateTime<Utc>,
-    payload: Value,
-) -> AppResult<()> {
-    let dedupe_key = match taskid {
-        Some(t) => format!("task:{t}"),
-        None => kind.to_string(),
-    };
-    diesel::insert_into(bpjs_tasks::table)
-        .values(NewTask {
-            visit_id: visit.id,
-            kind,
-            taskid,
-            waktu: at.timestamp_millis(),
-            payload,
-            run_at: at,
-            created_at: at,
-            dedupe_key,
-        })
-        .on_conflict((bpjs_tasks::visit_id, bpjs_tasks::dedupe_key))
-        .do_nothing()
-        .execute(conn)?;
-    Ok(())
-}
-
-fn task(conn: &mut PgConnection, visit: &Visit, taskid: i16, at: DateTime<Utc>) -> AppResult<()> {
-    let payload = json!({
-        "kodebooking": visit.booking_code,
-        "taskid": taskid,
-        "waktu": at.timestamp_millis(),
-    });
-    insert(conn, visit, "updatewaktu", Some(taskid), at, payload)
-}
-
-/// Does BPJS know this visit: booked through Mobile JKN, or reported with `/antrean/add`?
-fn known_to_bpjs(conn: &mut PgConnection, visit: &Visit) -> AppResult<bool> {
-    if visit.channel == Channel::Jkn {
-        return Ok(true);
-    }
-    let added: i64 = bpjs_tasks::table
-        .filter(bpjs_tasks::visit_id.eq(visit.id))
-        .filter(bpjs_tasks::kind.eq("add"))
-        .count()
-        .get_result(conn)?;
-    Ok(added > 0)
-}
-
-/// Queue what BPJS must hear about this event. JKN visits booked through our own
-/// channels are added (`/antrean/add`); then check-in → task 3 (tasks 1, 2 and 3 for a
-/// new patient registered at the counter), start → 4, finish → 5, cancel → `/antrean/batal`,
-/// no-show → 99, each at the event's own time. A booking or a cancellation made through
-/// Mobile JKN is not echoed back; a check-in through it is still reported as task 3 (an
-/// answer that BPJS already has it counts as delivered).
+/// Queue what BPJS must hear about this event (see [`bpjs_reports::enqueue`]); called from
+/// `db::events::after_record`, inside the transaction of the change.
 pub fn enqueue(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> AppResult<()> {
-    if visit.payer != Payer::Jkn && visit.channel != Channel::Jkn {
-        return Ok(());
-    }
-    if event.actor == "jkn" && event.kind == "cancel" {
-        return Ok(());
-    }
-    let at = event.created_at;
-    match event.kind.as_str() {
-        "booked" | "registered" => {
-            if visit.channel == Channel::Jkn {
-                return Ok(());
-            }
-            let Some(payload) = mapping::add_payload(conn, visit)? else { return Ok(()) };
-            let new_patient = payload["pasienbaru"] == 1;
-            insert(conn, visit, "add", None, at, payload)?;
-            if event.kind == "registered" {
-                // A walk-in is waiting for the clinic from the moment it is registered.
-                if new_patient && visit.channel == Channel::Counter {
-                    task(conn, visit, 1, at)?;
-                    task(conn, visit, 2, at)?;
-                }
-                task(conn, visit, 3, at)?;
-            }
-        }
-        kind @ ("check_in" | "start" | "finish" | "no_show") if known_to_bpjs(conn, visit)? => {
-            let taskid = match kind {
-                "check_in" => 3,
-                "start" => 4,
-                "finish" => 5,
-                _ => 99,
-            };
-            task(conn, visit, taskid, at)?;
-        }
-        "cancel" if known_to_bpjs(conn, visit)? => {
-            let reason = event.detail["reason"]
-                .as_str()
-                .filter(|r| !r.trim().is_empty())
-                .unwrap_or("Dibatalkan oleh rumah sakit");
-            let payload = json!({"kodebooking": visit.booking_code, "keterangan": reason});
-            insert(conn, visit, "batal", None, at, payload)?;
-        }
-        _ => {}
-    }
-    Ok(())
+    bpjs_reports::enqueue(conn, visit, event)
 }
 
 /// Take the next report that is due and whose visit has nothing earlier still to send;
-/// the claim is a lease (`run_at` moved ahead) and counts as an attempt.
+/// the claim is a lease and counts as an attempt.
 pub fn claim(conn: &mut PgConnection, now: DateTime<Utc>) -> AppResult<Option<BpjsTask>> {
-    Ok(diesel::sql_query(
-        "UPDATE bpjs_tasks SET run_at = $2, attempts = attempts + 1
-         WHERE id = (
-             SELECT t.id FROM bpjs_tasks t
-             WHERE t.status = 'pending' AND t.run_at <= $1
-               AND NOT EXISTS (
-                   SELECT 1 FROM bpjs_tasks e
-                   WHERE e.visit_id = t.visit_id AND e.status = 'pending'
-                     AND (e.waktu, e.id) < (t.waktu, t.id))
-             ORDER BY t.run_at, t.id
-             LIMIT 1
-             FOR UPDATE SKIP LOCKED)
-           AND status = 'pending' AND run_at <= $1
-         RETURNING *",
-    )
-    .bind::<Timestamptz, _>(now)
-    .bind::<Timestamptz, _>(now + LEASE)
-    .get_result(conn)
-    .optional()?)
+    bpjs_tasks::claim_due(conn, now, LEASE)
 }
 
 fn path_of(kind: &str) -> &'static str {
@@ -248,16 +97,10 @@ fn requeue_missing(
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     let key = match missing {
-        Missing::Add => "add".to_string(),
-        Missing::Task(t) => format!("task:{t}"),
+        Missing::Add => bpjs_reports::dedupe_key("add", None),
+        Missing::Task(t) => bpjs_reports::dedupe_key("updatewaktu", Some(t)),
     };
-    let reset = diesel::update(bpjs_tasks::table)
-        .filter(bpjs_tasks::visit_id.eq(current.visit_id))
-        .filter(bpjs_tasks::dedupe_key.eq(&key))
-        .filter(bpjs_tasks::id.ne(current.id))
-        .set((bpjs_tasks::status.eq("pending"), bpjs_tasks::run_at.eq(now)))
-        .execute(conn)?;
-    if reset > 0 {
+    if bpjs_tasks::resend(conn, current.visit_id, &key, current.id, now)? > 0 {
         return Ok(true);
     }
     let visit = visits::find(conn, current.visit_id)?;
@@ -270,23 +113,12 @@ fn requeue_missing(
     };
     match (missing, at) {
         (Missing::Task(t), Some(at)) => {
-            task(conn, &visit, t, at)?;
+            bpjs_reports::task(conn, &visit, t, at)?;
             // Written with the event's time, so it sorts before `current`; due now.
-            diesel::update(bpjs_tasks::table)
-                .filter(bpjs_tasks::visit_id.eq(visit.id))
-                .filter(bpjs_tasks::dedupe_key.eq(&key))
-                .set(bpjs_tasks::run_at.eq(now))
-                .execute(conn)?;
+            bpjs_tasks::due_now(conn, visit.id, &key, now)?;
             Ok(true)
         }
-        (Missing::Add, _) => match mapping::add_payload(conn, &visit)? {
-            Some(payload) if visit.channel != Channel::Jkn => {
-                let created = visit.created_at;
-                insert(conn, &visit, "add", None, created, payload)?;
-                Ok(true)
-            }
-            _ => Ok(false),
-        },
+        (Missing::Add, _) => bpjs_reports::add(conn, &visit, visit.created_at),
         _ => Ok(false),
     }
 }
@@ -324,40 +156,19 @@ pub async fn run_once(state: &AppState, client: &BpjsClient) -> AppResult<bool> 
         Ok(answer) => judge(&task, answer),
         Err(e) => Outcome::Retry(e.to_string()),
     };
-    db::transaction(&state.pool, move |c| {
-        let this = bpjs_tasks::table.find(task.id);
-        match outcome {
-            Outcome::Sent(response) => {
-                diesel::update(this)
-                    .set((
-                        bpjs_tasks::status.eq("sent"),
-                        bpjs_tasks::sent_at.eq(now),
-                        bpjs_tasks::response.eq(response),
-                        bpjs_tasks::last_error.eq(None::<String>),
-                    ))
-                    .execute(c)?;
-            }
-            Outcome::Missing(missing, error)
-                if task.attempts < MAX_ATTEMPTS && requeue_missing(c, &task, missing, now)? =>
-            {
-                tracing::info!(task = task.id, ?missing, "BPJS wants an earlier report first");
-                diesel::update(this)
-                    .set((bpjs_tasks::run_at.eq(now), bpjs_tasks::last_error.eq(error)))
-                    .execute(c)?;
-            }
-            Outcome::Missing(_, error) | Outcome::Retry(error) => {
-                tracing::warn!(task = task.id, attempts = task.attempts, %error, "BPJS report not accepted");
-                let status = if task.attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
-                diesel::update(this)
-                    .set((
-                        bpjs_tasks::status.eq(status),
-                        bpjs_tasks::run_at.eq(now + backoff(task.attempts)),
-                        bpjs_tasks::last_error.eq(error),
-                    ))
-                    .execute(c)?;
-            }
+    db::transaction(&state.pool, move |c| match outcome {
+        Outcome::Sent(response) => bpjs_tasks::mark_sent(c, task.id, now, response),
+        Outcome::Missing(missing, error)
+            if task.attempts < MAX_ATTEMPTS && requeue_missing(c, &task, missing, now)? =>
+        {
+            tracing::info!(task = task.id, ?missing, "BPJS wants an earlier report first");
+            bpjs_tasks::retry_at(c, task.id, now, &error)
         }
-        Ok(())
+        Outcome::Missing(_, error) | Outcome::Retry(error) => {
+            tracing::warn!(task = task.id, attempts = task.attempts, %error, "BPJS report not accepted");
+            let status = if task.attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+            bpjs_tasks::mark_failed(c, task.id, status, now + backoff(task.attempts), &error)
+        }
     })
     .await?;
     Ok(true)
@@ -385,21 +196,6 @@ pub fn spawn(state: AppState) {
             }
         }
     });
-}
-
-/// Counts per status, for the staff page.
-pub fn counts(conn: &mut PgConnection) -> AppResult<Vec<(String, i64)>> {
-    Ok(bpjs_tasks::table
-        .group_by(bpjs_tasks::status)
-        .select((bpjs_tasks::status, diesel::dsl::count_star()))
-        .load(conn)?)
-}
-
-/// Reports of a visit in sending order (tests and the staff page).
-pub fn of_visit(conn: &mut PgConnection, visit_id: i64) -> AppResult<Vec<BpjsTask>> {
-    Ok(diesel::sql_query("SELECT * FROM bpjs_tasks WHERE visit_id = $1 ORDER BY waktu, id")
-        .bind::<BigInt, _>(visit_id)
-        .load(conn)?)
 }
 
 #[cfg(test)]

@@ -1,43 +1,24 @@
 //! `GET /api/v1/staff/bpjs/tasks` (admin): the reports to BPJS, what failed and why.
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::reports::{self, BpjsTask};
-use super::schema::bpjs_tasks;
 use crate::api::views;
 use crate::app::AppState;
 use crate::auth::{Role, Staff};
-use crate::db;
-use crate::db::schema::visits;
+use crate::db::{self, bpjs_tasks};
 use crate::error::{AppError, AppResult};
+
+/// The newest reports with their visit's booking code and ticket (`pages::console` reads
+/// them through this name).
+pub use crate::db::bpjs_tasks::recent as recent_tasks;
 
 #[derive(Debug, Deserialize)]
 pub struct TaskQuery {
     /// pending, sent or failed; all when absent.
     pub status: Option<String>,
     pub limit: Option<i64>,
-}
-
-/// The newest reports with their visit's booking code and ticket, optionally of one status
-/// (`pending`, `sent` or `failed`).
-pub fn recent_tasks(
-    c: &mut PgConnection,
-    status: Option<String>,
-    limit: i64,
-) -> AppResult<Vec<(BpjsTask, String, String)>> {
-    let mut q = bpjs_tasks::table
-        .inner_join(visits::table)
-        .select((BpjsTask::as_select(), visits::booking_code, visits::ticket))
-        .order(bpjs_tasks::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(s) = status {
-        q = q.filter(bpjs_tasks::status.eq(s));
-    }
-    Ok(q.load(c)?)
 }
 
 pub async fn list_tasks(
@@ -58,9 +39,10 @@ pub async fn list_tasks(
     }
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     let tz = state.tz();
-    let (counts, rows) =
-        db::run(&state.pool, move |c| Ok((reports::counts(c)?, recent_tasks(c, status, limit)?)))
-            .await?;
+    let (counts, rows) = db::run(&state.pool, move |c| {
+        Ok((bpjs_tasks::counts(c)?, bpjs_tasks::recent(c, status, limit)?))
+    })
+    .await?;
     let at = |t: Option<DateTime<Utc>>| t.map(|t| views::time(t, tz));
     let tasks: Vec<Value> = rows
         .into_iter()

@@ -4,8 +4,8 @@
 use askama::Template;
 use chrono_tz::Tz;
 
-use super::triggers::{Facts, Kind};
 use crate::domain::calendar;
+use crate::service::outbox::{Facts, Kind};
 
 /// A message ready for any channel.
 #[derive(Debug, Clone)]

@@ -2,16 +2,18 @@
 //! retry for dead ones. Admins see everything; clinic staff the jobs of their clinics.
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::queue::{self, Job};
-use super::schema::notification_jobs;
 use crate::app::AppState;
 use crate::auth::{Role, Staff};
-use crate::db::{self, schema::visits};
+use crate::db::notifications::{self, Job};
+use crate::db::{self, PgConnection};
 use crate::error::{AppError, AppResult};
+
+/// The newest jobs (not the internal ones) with their visit's ticket and booking code,
+/// optionally of one status and of some clinics only.
+pub use crate::db::notifications::recent as recent_jobs;
 
 /// Routes of this module; registered before the `/api/v1` scope, whose fallback would
 /// otherwise answer 404.
@@ -68,30 +70,6 @@ pub fn parse_status(status: Option<&str>) -> AppResult<Option<String>> {
     }
 }
 
-/// The newest jobs (not the internal ones) with their visit's ticket and booking code,
-/// optionally of one status and of some clinics only.
-pub fn recent_jobs(
-    c: &mut PgConnection,
-    status: Option<String>,
-    clinics: Option<Vec<i32>>,
-    limit: i64,
-) -> AppResult<Vec<(Job, String, String)>> {
-    let mut q = notification_jobs::table
-        .inner_join(visits::table)
-        .filter(notification_jobs::channel.ne("internal"))
-        .order(notification_jobs::id.desc())
-        .limit(limit)
-        .select((Job::as_select(), visits::ticket, visits::booking_code))
-        .into_boxed();
-    if let Some(s) = status {
-        q = q.filter(notification_jobs::status.eq(s));
-    }
-    if let Some(ids) = clinics {
-        q = q.filter(visits::clinic_id.eq_any(ids));
-    }
-    Ok(q.load(c)?)
-}
-
 /// Give a dead job a fresh set of attempts, if it belongs to one of `clinics` (all when
 /// `None`). Unknown or invisible → 404; not dead → 409.
 pub fn retry_job(
@@ -100,12 +78,7 @@ pub fn retry_job(
     id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Job> {
-    let clinic: Option<i32> = notification_jobs::table
-        .inner_join(visits::table)
-        .filter(notification_jobs::id.eq(id))
-        .select(visits::clinic_id)
-        .first(c)
-        .optional()?;
+    let clinic = notifications::clinic_of(c, id)?;
     let visible = clinic.is_some_and(|cl| clinics.as_ref().is_none_or(|ids| ids.contains(&cl)));
     if !visible {
         return Err(AppError::not_found(
@@ -114,7 +87,7 @@ pub fn retry_job(
             "Notification not found.",
         ));
     }
-    queue::revive(c, id, now)?.ok_or_else(|| {
+    notifications::revive(c, id, now)?.ok_or_else(|| {
         AppError::conflict(
             "not_dead",
             "Hanya notifikasi yang gagal total (dead) yang dapat dikirim ulang.",

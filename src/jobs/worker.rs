@@ -11,12 +11,13 @@ use tokio::sync::Notify;
 
 use super::email::Email;
 use super::messages;
-use super::queue::{self, Job};
-use super::triggers::{self, Facts, Kind};
+use super::queue::retry_delay;
 use super::webhook::{Webhook, WebhookBody};
 use crate::app::AppState;
 use crate::db;
+use crate::db::notifications::{self, Job};
 use crate::error::{AppError, AppResult};
+use crate::service::outbox::{self, Facts, Kind};
 
 /// Why a send did not go through.
 #[derive(Debug, Clone)]
@@ -72,8 +73,8 @@ impl Worker {
         let (id, lease, limit) =
             (self.id.clone(), Duration::seconds(settings.lease_seconds), settings.batch_size);
         let jobs = db::run(&self.state.pool, move |c| {
-            queue::bury_abandoned(c, now)?;
-            queue::claim(c, &id, now, lease, limit)
+            notifications::bury_abandoned(c, now)?;
+            notifications::claim(c, &id, now, lease, limit)
         })
         .await?;
         if jobs.is_empty() {
@@ -91,8 +92,7 @@ impl Worker {
                     tracing::warn!(job = job.id, kind = %job.kind, channel = %job.channel,
                         attempt = job.attempts, error = %e.message, "notification not sent");
                     let jitter: f64 = rand::rng().random();
-                    let delay =
-                        queue::retry_delay(job.attempts, settings.retry_base_seconds, jitter);
+                    let delay = retry_delay(job.attempts, settings.retry_base_seconds, jitter);
                     failures.push(((job.id, job.attempts), e, now + delay));
                 }
             }
@@ -101,9 +101,17 @@ impl Worker {
         pass.failed = failures.len();
         let (id, now) = (self.id.clone(), self.state.now());
         db::run(&self.state.pool, move |c| {
-            queue::mark_sent(c, &id, &done, now)?;
+            notifications::mark_sent(c, &id, &done, now)?;
             for (job, error, retry_at) in failures {
-                queue::mark_failed(c, &id, job, &error.message, error.permanent, retry_at, now)?;
+                notifications::mark_failed(
+                    c,
+                    &id,
+                    job,
+                    &error.message,
+                    error.permanent,
+                    retry_at,
+                    now,
+                )?;
             }
             Ok(())
         })
@@ -159,10 +167,11 @@ impl Worker {
             .as_i64()
             .and_then(|s| i32::try_from(s).ok())
             .ok_or_else(|| SendError::permanent("queue_check without session_id"))?;
-        let settings = self.state.settings.jobs.clone();
+        let settings = &self.state.settings.jobs;
+        let turns = (settings.turn_ahead, settings.turn_minutes);
         let (tz, now) = (self.state.tz(), self.state.now());
         db::transaction(&self.state.pool, move |c| {
-            triggers::check_turns(c, &settings, tz, session_id, now)
+            outbox::check_turns(c, turns, tz, session_id, now)
         })
         .await
         .map(drop)
@@ -171,10 +180,10 @@ impl Worker {
 
     /// The day-before reminders (cheap; any number of workers may run it).
     pub async fn scan_reminders(&self) -> AppResult<usize> {
-        let settings = self.state.settings.jobs.clone();
+        let reminder_at = self.state.settings.jobs.reminder_at;
         let (tz, now) = (self.state.tz(), self.state.now());
         db::transaction(&self.state.pool, move |c| {
-            triggers::enqueue_reminders(c, &settings, tz, now)
+            outbox::enqueue_reminders(c, reminder_at, tz, now)
         })
         .await
     }

@@ -1,18 +1,16 @@
 //! The waiting-room TV board: its page, its state (tickets only) and the running text
 //! that staff set.
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::kiosk::clinics_named;
-use super::schema::display_messages;
 use crate::api::{parse_json, views};
 use crate::app::AppState;
 use crate::auth::{Role, Staff};
-use crate::db::schema::visits;
+use crate::db::display::{self, clinics_named};
 use crate::db::{self};
 use crate::domain::Invalid;
+use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{ClinicsQuery, parse_clinics};
 
@@ -54,41 +52,20 @@ pub async fn display_state(
         let clinics = clinics_named(c, &codes)?;
         let mut boards = Vec::new();
         for clinic in &clinics {
-            let of_today = || {
-                visits::table
-                    .filter(visits::clinic_id.eq(clinic.id))
-                    .filter(visits::service_date.eq(today))
-            };
-            let called: Vec<(String, String, String, i32)> = of_today()
-                .filter(visits::called_at.is_not_null())
-                .filter(visits::status.ne(crate::domain::visit_status::VisitStatus::Cancelled))
-                .order((
-                    visits::status.eq_any(["called", "serving"]).desc(),
-                    visits::called_at.desc(),
-                    visits::id.desc(),
-                ))
-                .limit(RECENT + 1)
-                .select((visits::ticket, visits::status, visits::room, visits::call_count))
-                .load(c)?;
-            let current = called
+            let rows = display::board(c, clinic.id, today, RECENT, NEXT)?;
+            let current = rows
+                .called
                 .first()
-                .filter(|(_, status, _, _)| status == "called" || status == "serving")
-                .map(|(ticket, status, room, calls)| {
-                    json!({"ticket": ticket, "status": status,
-                           "room": if room.is_empty() { &clinic.room } else { room },
-                           "call_count": calls})
+                .filter(|t| matches!(t.status, VisitStatus::Called | VisitStatus::Serving))
+                .map(|t| {
+                    json!({"ticket": t.ticket, "status": t.status,
+                           "room": if t.room.is_empty() { &clinic.room } else { &t.room },
+                           "call_count": t.call_count})
                 });
             let skip = usize::from(current.is_some());
             let recent: Vec<&String> =
-                called.iter().skip(skip).take(RECENT as usize).map(|(t, ..)| t).collect();
-            let waiting = of_today().filter(visits::status.eq("waiting"));
-            let waiting_count: i64 = waiting.count().get_result(c)?;
-            let next: Vec<String> = of_today()
-                .filter(visits::status.eq("waiting"))
-                .order((visits::priority.desc(), visits::sort_key, visits::id))
-                .limit(NEXT)
-                .select(visits::ticket)
-                .load(c)?;
+                rows.called.iter().skip(skip).take(RECENT as usize).map(|t| &t.ticket).collect();
+            let (next, waiting_count) = (&rows.next, rows.waiting_count);
             boards.push(json!({
                 "code": clinic.code, "name": clinic.name, "name_en": clinic.name_en,
                 "room": clinic.room, "current": current, "recent": recent,
@@ -97,10 +74,7 @@ pub async fn display_state(
         }
         let mut scopes: Vec<String> = clinics.iter().map(|c| c.code.clone()).collect();
         scopes.insert(0, EVERY_BOARD.to_string());
-        let lines: Vec<(String, String)> = display_messages::table
-            .filter(display_messages::scope.eq_any(&scopes))
-            .select((display_messages::scope, display_messages::message))
-            .load(c)?;
+        let lines = display::messages(c, &scopes)?;
         let mut ordered: Vec<String> = Vec::new();
         for scope in &scopes {
             ordered.extend(lines.iter().filter(|(s, _)| s == scope).map(|(_, m)| m.clone()));
@@ -172,23 +146,9 @@ pub async fn set_message(
             }
         };
         if text.is_empty() {
-            diesel::delete(display_messages::table.find(&scope)).execute(c)?;
+            display::clear_message(c, &scope)?;
         } else {
-            diesel::insert_into(display_messages::table)
-                .values((
-                    display_messages::scope.eq(&scope),
-                    display_messages::message.eq(&text),
-                    display_messages::updated_by.eq(staff.id),
-                    display_messages::updated_at.eq(now),
-                ))
-                .on_conflict(display_messages::scope)
-                .do_update()
-                .set((
-                    display_messages::message.eq(&text),
-                    display_messages::updated_by.eq(staff.id),
-                    display_messages::updated_at.eq(now),
-                ))
-                .execute(c)?;
+            display::set_message(c, &scope, &text, staff.id, now)?;
         }
         Ok(json!({"clinic": scope, "message": text, "updated_at": views::time(now, tz)}))
     })

@@ -1,13 +1,13 @@
 //! The hall kiosk: its page and the list of sessions it may offer.
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use diesel::prelude::*;
 use serde_json::json;
 
 use crate::api::views;
 use crate::app::AppState;
-use crate::db::models::Clinic;
-use crate::db::schema::clinics;
+/// The active clinics named (all active ones when `codes` is empty), in name order
+/// (`pages::console` reads them through this name).
+pub use crate::db::display::clinics_named;
 use crate::db::{self, sessions};
 use crate::domain::kinds::SessionStatus;
 use crate::error::AppResult;
@@ -33,19 +33,6 @@ pub async fn kiosk_page(
     let mut clinics = clinics;
     clinics.sort();
     super::html(&KioskPage { lang: super::screen_lang(&req), clinics: clinics.join(",") })
-}
-
-/// The active clinics named (all active ones when `codes` is empty), in name order.
-pub fn clinics_named(conn: &mut PgConnection, codes: &[String]) -> AppResult<Vec<Clinic>> {
-    let mut query = clinics::table
-        .filter(clinics::active.eq(true))
-        .order(clinics::name)
-        .select(Clinic::as_select())
-        .into_boxed();
-    if !codes.is_empty() {
-        query = query.filter(clinics::code.eq_any(codes.to_vec()));
-    }
-    Ok(query.load(conn)?)
 }
 
 /// `GET /api/v1/kiosk/sessions?clinics=ANA,INT` — today's sessions of those clinics, each

@@ -3,7 +3,6 @@
 //! (`crate::realtime`).
 pub mod display;
 pub mod kiosk;
-pub mod schema;
 
 use std::path::PathBuf;
 

@@ -21,7 +21,6 @@ pub fn record(
     at: DateTime<Utc>,
 ) -> AppResult<VisitEvent> {
     let event = db::events::insert(conn, visit, kind, from, actor, detail, at)?;
-    crate::jobs::triggers::on_visit_event(conn, visit, &event)?;
-    crate::jkn::reports::enqueue(conn, visit, &event)?;
+    super::outbox::on_visit_event(conn, visit, &event)?;
     Ok(event)
 }

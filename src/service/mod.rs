@@ -5,9 +5,11 @@
 //! member's role, apply the domain rules, call `db::` query functions, record visit events and
 //! write their outboxes. Nothing here knows about HTTP or templates.
 pub mod booking;
+pub mod bpjs_reports;
 pub mod events;
 pub mod idempotency;
 pub mod intake;
+pub mod outbox;
 pub mod queue;
 pub mod schedules;
 pub mod sessions;

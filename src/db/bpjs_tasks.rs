@@ -1,0 +1,199 @@
+//! The BPJS report outbox (`bpjs_tasks`): one row per report BPJS must hear about a visit,
+//! deduplicated per visit, sent in order per visit by workers that claim with
+//! `FOR UPDATE SKIP LOCKED` and a lease.
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamptz};
+use serde_json::Value;
+
+use super::schema::{bpjs_tasks, visits};
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName, serde::Serialize)]
+#[diesel(table_name = bpjs_tasks)]
+pub struct BpjsTask {
+    pub id: i64,
+    pub visit_id: i64,
+    pub kind: String,
+    pub taskid: Option<i16>,
+    pub waktu: i64,
+    pub payload: Value,
+    pub status: String,
+    pub attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub response: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub dedupe_key: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = bpjs_tasks)]
+pub struct NewBpjsTask {
+    pub visit_id: i64,
+    pub kind: &'static str,
+    pub taskid: Option<i16>,
+    pub waktu: i64,
+    pub payload: Value,
+    pub run_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub dedupe_key: String,
+}
+
+/// Queue a report; one already queued for the same visit and dedupe key is kept instead.
+pub fn enqueue(conn: &mut PgConnection, task: &NewBpjsTask) -> AppResult<()> {
+    diesel::insert_into(bpjs_tasks::table)
+        .values(task)
+        .on_conflict((bpjs_tasks::visit_id, bpjs_tasks::dedupe_key))
+        .do_nothing()
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Has this visit a report of this kind (sent or not)?
+pub fn has_kind(conn: &mut PgConnection, visit_id: i64, kind: &str) -> AppResult<bool> {
+    let n: i64 = bpjs_tasks::table
+        .filter(bpjs_tasks::visit_id.eq(visit_id))
+        .filter(bpjs_tasks::kind.eq(kind))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Take the next report that is due and whose visit has nothing earlier still to send;
+/// the claim is a lease (`run_at` moved to `now + lease`) and counts as an attempt.
+pub fn claim_due(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> AppResult<Option<BpjsTask>> {
+    Ok(diesel::sql_query(
+        "UPDATE bpjs_tasks SET run_at = $2, attempts = attempts + 1
+         WHERE id = (
+             SELECT t.id FROM bpjs_tasks t
+             WHERE t.status = 'pending' AND t.run_at <= $1
+               AND NOT EXISTS (
+                   SELECT 1 FROM bpjs_tasks e
+                   WHERE e.visit_id = t.visit_id AND e.status = 'pending'
+                     AND (e.waktu, e.id) < (t.waktu, t.id))
+             ORDER BY t.run_at, t.id
+             LIMIT 1
+             FOR UPDATE SKIP LOCKED)
+           AND status = 'pending' AND run_at <= $1
+         RETURNING *",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(now + lease)
+    .get_result(conn)
+    .optional()?)
+}
+
+/// Send the visit's report with this dedupe key (other than `except`) again, now.
+/// Returns how many rows were put back.
+pub fn resend(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    dedupe_key: &str,
+    except: i64,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    Ok(diesel::update(bpjs_tasks::table)
+        .filter(bpjs_tasks::visit_id.eq(visit_id))
+        .filter(bpjs_tasks::dedupe_key.eq(dedupe_key))
+        .filter(bpjs_tasks::id.ne(except))
+        .set((bpjs_tasks::status.eq("pending"), bpjs_tasks::run_at.eq(now)))
+        .execute(conn)?)
+}
+
+/// Make the visit's report with this dedupe key due at `now`.
+pub fn due_now(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    dedupe_key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    diesel::update(bpjs_tasks::table)
+        .filter(bpjs_tasks::visit_id.eq(visit_id))
+        .filter(bpjs_tasks::dedupe_key.eq(dedupe_key))
+        .set(bpjs_tasks::run_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// BPJS accepted the report.
+pub fn mark_sent(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+    response: Option<Value>,
+) -> AppResult<()> {
+    diesel::update(bpjs_tasks::table.find(id))
+        .set((
+            bpjs_tasks::status.eq("sent"),
+            bpjs_tasks::sent_at.eq(now),
+            bpjs_tasks::response.eq(response),
+            bpjs_tasks::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// BPJS wants an earlier report first (queued again ahead of this one): try again at `at`.
+pub fn retry_at(conn: &mut PgConnection, id: i64, at: DateTime<Utc>, error: &str) -> AppResult<()> {
+    diesel::update(bpjs_tasks::table.find(id))
+        .set((bpjs_tasks::run_at.eq(at), bpjs_tasks::last_error.eq(error)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The attempt failed: the report gets `status` (`pending` to retry at `at`, or `failed`).
+pub fn mark_failed(
+    conn: &mut PgConnection,
+    id: i64,
+    status: &str,
+    at: DateTime<Utc>,
+    error: &str,
+) -> AppResult<()> {
+    diesel::update(bpjs_tasks::table.find(id))
+        .set((
+            bpjs_tasks::status.eq(status),
+            bpjs_tasks::run_at.eq(at),
+            bpjs_tasks::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Counts per status, for the staff page.
+pub fn counts(conn: &mut PgConnection) -> AppResult<Vec<(String, i64)>> {
+    Ok(bpjs_tasks::table
+        .group_by(bpjs_tasks::status)
+        .select((bpjs_tasks::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// Reports of a visit in sending order (tests and the staff page).
+pub fn of_visit(conn: &mut PgConnection, visit_id: i64) -> AppResult<Vec<BpjsTask>> {
+    Ok(diesel::sql_query("SELECT * FROM bpjs_tasks WHERE visit_id = $1 ORDER BY waktu, id")
+        .bind::<BigInt, _>(visit_id)
+        .load(conn)?)
+}
+
+/// The newest reports with their visit's booking code and ticket, optionally of one status.
+pub fn recent(
+    conn: &mut PgConnection,
+    status: Option<String>,
+    limit: i64,
+) -> AppResult<Vec<(BpjsTask, String, String)>> {
+    let mut q = bpjs_tasks::table
+        .inner_join(visits::table)
+        .select((BpjsTask::as_select(), visits::booking_code, visits::ticket))
+        .order(bpjs_tasks::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(bpjs_tasks::status.eq(s));
+    }
+    Ok(q.load(conn)?)
+}
