@@ -1,13 +1,16 @@
 //! Database: pool, the blocking-call helper, embedded migrations, managed local PostgreSQL.
 pub mod booking;
+pub mod catalogue;
 pub mod events;
 pub mod idempotency;
 pub mod local;
 pub mod models;
 pub mod queue;
+pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod staff;
+pub mod visits;
 
 use std::time::Duration;
 

@@ -4,3 +4,7 @@
 //! render its typed answer. Functions here open the transaction, check the acting staff
 //! member's role, apply the domain rules, call `db::` query functions, record visit events and
 //! write their outboxes. Nothing here knows about HTTP or templates.
+pub mod audit;
+pub mod catalogue;
+pub mod reports;
+pub mod visits;
