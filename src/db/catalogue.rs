@@ -3,9 +3,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::models::{
-    Clinic, Doctor, NewClinic, NewDoctor, Schedule, ScheduleException, StaffUser,
-};
+use super::models::{Clinic, Doctor, NewClinic, NewDoctor, Schedule, ScheduleException, StaffUser};
 use super::schema::{
     clinics, doctors, login_sessions, practice_schedules, schedule_exceptions, staff_clinics,
     staff_users,

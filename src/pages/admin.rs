@@ -138,7 +138,13 @@ impl ClinicForm {
     }
 }
 
-async fn show(state: &AppState, c: Ctx, staff: &Staff, status: StatusCode, forms: Forms) -> PageResult {
+async fn show(
+    state: &AppState,
+    c: Ctx,
+    staff: &Staff,
+    status: StatusCode,
+    forms: Forms,
+) -> PageResult {
     let all = catalogue::overview(&state.pool, staff, state.now()).await.or_page(c.lang)?;
     let accounts = all
         .accounts
@@ -241,11 +247,7 @@ async fn save_doctor(
 
 /// `POST /staff/admin/akun` — create an account or reset one (password, role, clinics).
 /// The clinic boxes arrive as repeated fields, so the body is read here.
-async fn save_account(
-    state: web::Data<AppState>,
-    body: web::Bytes,
-    page: StaffPage,
-) -> PageResult {
+async fn save_account(state: web::Data<AppState>, body: web::Bytes, page: StaffPage) -> PageResult {
     let mut f = AccountForm::parse(&body);
     page.check_csrf(&f.csrf)?;
     let StaffPage { staff, c } = page;

@@ -40,7 +40,8 @@ impl StaffPage {
                 .ok_or_else(|| AppError::internal("no application state"))
                 .or_page(c.lang)?;
             let clinics = catalogue::active_clinics(&state.pool).await.or_page(c.lang)?;
-            c.board_clinics = clinics.iter().map(|cl| cl.code.as_str()).collect::<Vec<_>>().join(",");
+            c.board_clinics =
+                clinics.iter().map(|cl| cl.code.as_str()).collect::<Vec<_>>().join(",");
         }
         Ok(StaffPage { staff: Staff(staff), c })
     }

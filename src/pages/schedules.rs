@@ -347,10 +347,7 @@ async fn save(
 }
 
 /// `POST /staff/jadwal`
-async fn create_schedule(
-    state: web::Data<AppState>,
-    form: StaffForm<ScheduleForm>,
-) -> PageResult {
+async fn create_schedule(state: web::Data<AppState>, form: StaffForm<ScheduleForm>) -> PageResult {
     save(&state, None, form).await
 }
 

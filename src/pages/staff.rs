@@ -601,8 +601,9 @@ async fn printable_ticket(
     StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
     let tz = state.tz();
-    let st =
-        visits::ticket(&state.pool, &staff, path.into_inner(), tz, state.now()).await.or_page(c.lang)?;
+    let st = visits::ticket(&state.pool, &staff, path.into_inner(), tz, state.now())
+        .await
+        .or_page(c.lang)?;
     let page = TicketPage {
         ticket: st.visit.ticket.clone(),
         code: st.visit.booking_code.clone(),

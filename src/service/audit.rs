@@ -53,7 +53,8 @@ pub async fn day(pool: &PgPool, staff: &Staff, tz: Tz, q: AuditQuery) -> AppResu
             .map(|cl| cl.id)
             .collect();
         let actor = q.username.map(|w| format!("staff:{w}"));
-        let rows = reports::events_between(conn, local_day(tz, q.date), wanted, actor, AUDIT_LIMIT)?;
+        let rows =
+            reports::events_between(conn, local_day(tz, q.date), wanted, actor, AUDIT_LIMIT)?;
         let limited = rows.len() as i64 >= AUDIT_LIMIT;
         let events = rows
             .into_iter()

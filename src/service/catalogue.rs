@@ -171,7 +171,11 @@ pub async fn save_doctor(pool: &PgPool, staff: &Staff, input: DoctorInput) -> Ap
     let bpjs_code = match bpjs {
         "" => None,
         b => Some(b.parse::<i32>().map_err(|_| {
-            field("doctor_bpjs", "Kode dokter BPJS berupa angka.", "The BPJS doctor code is a number.")
+            field(
+                "doctor_bpjs",
+                "Kode dokter BPJS berupa angka.",
+                "The BPJS doctor code is a number.",
+            )
         })?),
     };
     db::run(pool, move |conn| {
@@ -387,7 +391,11 @@ pub async fn schedule(pool: &PgPool, staff: &Staff, id: i32) -> AppResult<Schedu
     staff.require(&[Role::Admin, Role::Clinic])?;
     let row = db::run(pool, move |conn| {
         catalogue::find_schedule(conn, id)?.ok_or_else(|| {
-            AppError::not_found("unknown_schedule", "Jadwal tidak ditemukan.", "Schedule not found.")
+            AppError::not_found(
+                "unknown_schedule",
+                "Jadwal tidak ditemukan.",
+                "Schedule not found.",
+            )
         })
     })
     .await?;

@@ -61,7 +61,11 @@ pub struct SessionQueue {
 }
 
 /// The queue of a session of a clinic this account sees.
-pub async fn session_queue(pool: &PgPool, staff: &Staff, session_id: i32) -> AppResult<SessionQueue> {
+pub async fn session_queue(
+    pool: &PgPool,
+    staff: &Staff,
+    session_id: i32,
+) -> AppResult<SessionQueue> {
     let viewer = staff.clone();
     db::run(pool, move |conn| {
         let session = sessions::get(conn, session_id)?;
