@@ -138,6 +138,28 @@ impl ClinicForm {
     }
 }
 
+impl DoctorForm {
+    fn input(&self) -> DoctorInput {
+        DoctorInput {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            bpjs_code: self.bpjs_code.clone(),
+        }
+    }
+}
+
+impl AccountForm {
+    fn input(&self) -> AccountInput {
+        AccountInput {
+            username: self.username.clone(),
+            full_name: self.full_name.clone(),
+            password: self.password.clone(),
+            role: self.role.clone(),
+            clinics: self.clinics.clone(),
+        }
+    }
+}
+
 async fn show(
     state: &AppState,
     c: Ctx,
@@ -236,12 +258,7 @@ async fn save_doctor(
     state: web::Data<AppState>,
     StaffForm { staff, c, form }: StaffForm<DoctorForm>,
 ) -> PageResult {
-    let input = DoctorInput {
-        code: form.code.clone(),
-        name: form.name.clone(),
-        bpjs_code: form.bpjs_code.clone(),
-    };
-    let done = catalogue::save_doctor(&state.pool, &staff, input).await;
+    let done = catalogue::save_doctor(&state.pool, &staff, form.input()).await;
     after(&state, c, &staff, done, Forms { doctor: form, ..Forms::default() }).await
 }
 
@@ -251,14 +268,7 @@ async fn save_account(state: web::Data<AppState>, body: web::Bytes, page: StaffP
     let mut f = AccountForm::parse(&body);
     page.check_csrf(&f.csrf)?;
     let StaffPage { staff, c } = page;
-    let input = AccountInput {
-        username: f.username.clone(),
-        full_name: f.full_name.clone(),
-        password: f.password.clone(),
-        role: f.role.clone(),
-        clinics: f.clinics.clone(),
-    };
-    let done = catalogue::save_account(&state.pool, &staff, input).await;
+    let done = catalogue::save_account(&state.pool, &staff, f.input()).await;
     f.password.clear();
     after(&state, c, &staff, done, Forms { account: f, ..Forms::default() }).await
 }

@@ -91,6 +91,15 @@ macro_rules! csrf_field {
 }
 pub(crate) use csrf_field;
 
+/// A form with nothing but the token: a button that changes one thing.
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+csrf_field!(CsrfOnly);
+
 /// A form post of a logged-in staff member, its CSRF token checked.
 pub struct StaffForm<T> {
     pub staff: Staff,

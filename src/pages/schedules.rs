@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::extract::{StaffForm, StaffPage, csrf_field};
+use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field};
 use super::patient::FieldErrors;
 use super::text::{long_date, weekday_name};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
@@ -86,7 +86,7 @@ pub struct ExceptionForm {
     pub confirm: String,
 }
 
-csrf_field!(ScheduleForm, ExceptionForm, CsrfOnly);
+csrf_field!(ScheduleForm, ExceptionForm);
 
 fn opt(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
@@ -358,12 +358,6 @@ async fn update_schedule(
     form: StaffForm<ScheduleForm>,
 ) -> PageResult {
     save(&state, Some(path.into_inner()), form).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf: String,
 }
 
 /// `POST /staff/jadwal/{id}/akhiri`

@@ -11,7 +11,7 @@ use actix_web::{
 use askama::Template;
 use serde::Deserialize;
 
-use super::extract::{StaffForm, StaffPage, csrf_field, csrf_refused};
+use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field, csrf_refused};
 use super::text::{clock_time, long_date, payer_label, status_label};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::api::auth::{authenticate, session_cookie};
@@ -112,19 +112,13 @@ async fn login(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
-csrf_field!(CsrfForm, ActionForm, CheckInForm, RegistrationForm);
+csrf_field!(ActionForm, CheckInForm, RegistrationForm);
 
 /// `POST /staff/keluar`
 async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    StaffForm { c, .. }: StaffForm<CsrfForm>,
+    StaffForm { c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
     if let Some((token, _)) = token_of(&req) {
         db::run(&state.pool, move |conn| db::staff::end_session(conn, &token))
@@ -396,7 +390,7 @@ async fn after_action(
 async fn call_next(
     state: web::Data<AppState>,
     path: web::Path<i32>,
-    StaffForm { staff, c, .. }: StaffForm<CsrfForm>,
+    StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
     let id = path.into_inner();
     let (st, who) = (state.get_ref().clone(), staff.clone());
