@@ -8,9 +8,9 @@ use super::{idempotent, parse_json, views};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::error::AppResult;
-use crate::service::booking;
 use crate::service::intake::{self, RegistrationBody};
 use crate::service::queue::{self, StaffAction};
+use crate::service::{booking, visits};
 
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
@@ -28,7 +28,7 @@ pub async fn today_sessions(
         None => state.today(),
     };
     let tz = state.tz();
-    let rows = queue::day_sessions(&state, staff.0, date).await?;
+    let (rows, _) = visits::today(&state.pool, &staff, date).await?;
     let out: Vec<_> = rows
         .iter()
         .map(|s| {
@@ -39,7 +39,7 @@ pub async fn today_sessions(
                 .map(|(k, n)| (k.as_str().to_string(), json!(n)))
                 .collect::<serde_json::Map<_, _>>()
                 .into();
-            v["now_serving"] = json!(s.now_serving);
+            v["now_serving"] = json!(s.current);
             v
         })
         .collect();
@@ -53,7 +53,7 @@ pub async fn session_list(
     path: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     let tz = state.tz();
-    let q = queue::session_queue(&state, staff.0, path.into_inner()).await?;
+    let q = visits::session_queue(&state.pool, &staff, path.into_inner()).await?;
     let list: Vec<_> =
         q.visits.iter().map(|(v, name)| views::staff_visit(v, name.as_deref(), tz)).collect();
     Ok(HttpResponse::Ok().json(json!({"session": views::session(&q.session, tz), "visits": list})))

@@ -1,5 +1,6 @@
 //! Database: pool, the blocking-call helper, embedded migrations, managed local PostgreSQL.
 pub mod bpjs_tasks;
+pub mod catalogue;
 pub mod display;
 pub mod events;
 pub mod idempotency;
@@ -8,6 +9,7 @@ pub mod local;
 pub mod models;
 pub mod notifications;
 pub mod patients;
+pub mod reports;
 pub mod schedules;
 pub mod schema;
 pub mod sessions;

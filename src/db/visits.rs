@@ -6,7 +6,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Date, Int4, Text, Timestamptz};
 
 use super::models::{NewVisit, Visit};
-use super::schema::{clinic_sessions, patients, visits};
+use super::schema::{clinic_sessions, patients, visit_events, visits};
 use crate::domain::kinds::Payer;
 use crate::domain::visit_status::{Action, VisitStatus};
 use crate::error::{AppError, AppResult};
@@ -348,4 +348,13 @@ pub fn insert(conn: &mut PgConnection, new: &NewVisit) -> AppResult<Result<Visit
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The id of the newest visit event of these sessions (0 when there is none).
+pub fn last_event_id(conn: &mut PgConnection, sessions: &[i32]) -> AppResult<i64> {
+    let newest: Option<i64> = visit_events::table
+        .filter(visit_events::session_id.eq_any(sessions))
+        .select(diesel::dsl::max(visit_events::id))
+        .first(conn)?;
+    Ok(newest.unwrap_or(0))
 }

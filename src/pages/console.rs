@@ -2,25 +2,21 @@
 //! outbox, with a retry for dead jobs) and `/staff/bpjs` (the reports to BPJS, admins only).
 //! The rows come from the same query functions as the JSON endpoints
 //! (`jobs::staff_api`, `jkn::staff`); this module only shapes them for a page.
-use actix_web::{HttpRequest, http::StatusCode, web};
+use actix_web::{http::StatusCode, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::staff::{staff_of, staff_posting};
+use super::extract::{StaffForm, StaffPage, csrf_field};
 use super::text::zone_label;
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::db;
-use crate::db::schema::visit_events;
-use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::jkn::{reports, staff as jkn_staff};
 use crate::jobs::staff_api::{may_see, parse_status, recent_jobs, retry_job};
-use crate::screens::kiosk::clinics_named;
 
 /// How many jobs or reports a page lists.
 const PAGE_ROWS: i64 = 200;
@@ -29,15 +25,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/notifikasi", web::get().to(notifications))
         .route("/staff/notifikasi/{id}/kirim-ulang", web::post().to(retry_notification))
         .route("/staff/bpjs", web::get().to(bpjs_reports));
-}
-
-/// The codes of the active clinics, comma-separated: what an admin's TV board link shows.
-pub async fn board_clinics(req: &HttpRequest) -> AppResult<String> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal("no application state"))?;
-    let clinics = db::run(&state.pool, |c| clinics_named(c, &[])).await?;
-    Ok(clinics.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","))
 }
 
 /// What a console page's live-update script needs: the SSE stream to follow, the sessions
@@ -84,15 +71,6 @@ impl LiveLink {
             reload: "/staff".into(),
         }
     }
-}
-
-/// The id of the newest visit event of these sessions (0 when there is none).
-pub fn last_event_of(conn: &mut PgConnection, sessions: &[i32]) -> AppResult<i64> {
-    let newest: Option<i64> = visit_events::table
-        .filter(visit_events::session_id.eq_any(sessions))
-        .select(diesel::dsl::max(visit_events::id))
-        .first(conn)?;
-    Ok(newest.unwrap_or(0))
 }
 
 /// A contact detail on a list: everything but the last four characters hidden
@@ -171,11 +149,9 @@ pub struct StatusQuery {
 /// account may see.
 async fn notifications(
     state: web::Data<AppState>,
-    req: HttpRequest,
     q: web::Query<StatusQuery>,
+    StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
     let lang = c.lang;
     let clinics = may_see(&staff).or_page(lang)?;
     let status = parse_status(q.status.as_deref()).or_page(lang)?;
@@ -237,15 +213,14 @@ pub struct RetryForm {
     pub status: String,
 }
 
+csrf_field!(RetryForm);
+
 /// `POST /staff/notifikasi/{id}/kirim-ulang` — a dead job gets a fresh set of attempts.
 async fn retry_notification(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i64>,
-    form: web::Form<RetryForm>,
+    StaffForm { staff, c, form }: StaffForm<RetryForm>,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
     let clinics = may_see(&staff).or_page(c.lang)?;
     let id = path.into_inner();
     let now = state.now();
@@ -282,9 +257,7 @@ struct BpjsPage {
 }
 
 /// `GET /staff/bpjs` (admin) — how the reporting to BPJS goes, and what is stuck.
-async fn bpjs_reports(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
+async fn bpjs_reports(state: web::Data<AppState>, StaffPage { staff, c }: StaffPage) -> PageResult {
     staff.require(&[Role::Admin]).or_page(c.lang)?;
     let (counts, failed, pending) = db::run(&state.pool, |conn| {
         let counts = reports::counts(conn)?;

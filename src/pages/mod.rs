@@ -2,6 +2,7 @@
 //! `/staff`. Every page works without JavaScript: forms post and redirect.
 pub mod admin;
 pub mod console;
+pub mod extract;
 pub mod patient;
 pub mod report;
 pub mod schedules;

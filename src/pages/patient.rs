@@ -14,17 +14,16 @@ use crate::app::AppState;
 use crate::db;
 use crate::db::idempotency::IdemKey;
 use crate::db::models::Clinic;
-use crate::db::schema::clinics;
-use crate::db::sessions::{self, SessionView};
+use crate::db::sessions::SessionView;
 use crate::domain::kinds::{Channel, Payer, SessionStatus};
 use crate::domain::rules::OnlineWindow;
 use crate::domain::staff::Actor;
 use crate::domain::visit_status::VisitStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::service::booking::{self, cancel_by_patient};
+use crate::service::catalogue;
 use crate::service::intake::{BookingBody, PatientBody, validate};
 use crate::service::queue;
-use diesel::prelude::*;
 
 /// What the booking form stores under its key: the code to show again.
 #[derive(serde::Serialize)]
@@ -96,30 +95,6 @@ fn clinic_name(c: &Ctx, clinic: &Clinic) -> String {
     }
 }
 
-fn active_clinics(conn: &mut PgConnection) -> AppResult<Vec<Clinic>> {
-    Ok(clinics::table
-        .filter(clinics::active.eq(true))
-        .order(clinics::name)
-        .select(Clinic::as_select())
-        .load(conn)?)
-}
-
-/// Sessions from `from` for `days` days (created from the schedules on first look).
-fn sessions_between(
-    conn: &mut PgConnection,
-    from: NaiveDate,
-    days: i64,
-    clinic: Option<&str>,
-) -> AppResult<Vec<SessionView>> {
-    let to = from + Duration::days(days - 1);
-    sessions::materialize(conn, from, to)?;
-    let mut all = Vec::new();
-    for n in 0..days {
-        all.extend(sessions::list(conn, from + Duration::days(n), clinic)?);
-    }
-    Ok(all)
-}
-
 pub struct ClinicCard {
     pub code: String,
     pub name: String,
@@ -139,11 +114,8 @@ struct HomePage {
 async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
     let c = Ctx::of(&req);
     let today = state.today();
-    let (clinics, list) = db::run(&state.pool, move |conn| {
-        Ok((active_clinics(conn)?, sessions_between(conn, today, HOME_DAYS, None)?))
-    })
-    .await
-    .or_page(c.lang)?;
+    let (clinics, list) =
+        catalogue::coming_days(&state.pool, today, HOME_DAYS).await.or_page(c.lang)?;
     let mut by_clinic: BTreeMap<i32, Vec<SessionRow>> = BTreeMap::new();
     for s in &list {
         by_clinic.entry(s.clinic.id).or_default().push(session_row(&c, &state, s));
@@ -277,11 +249,6 @@ impl BookPage {
     }
 }
 
-/// The session chosen at step 4, with its clinic.
-async fn chosen_session(state: &AppState, id: i32) -> AppResult<SessionView> {
-    db::run(&state.pool, move |c| sessions::get(c, id)).await
-}
-
 fn details_page(c: Ctx, st: &AppState, s: &SessionView, form: BookingForm) -> BookPage {
     let mut page = BookPage::empty(c);
     page.step = 4;
@@ -302,7 +269,7 @@ async fn booking_form(
     let c = Ctx::of(&req);
     let lang = c.lang;
     if let Some(id) = query.sesi {
-        let s = chosen_session(&state, id).await.or_page(lang)?;
+        let s = catalogue::session(&state.pool, id).await.or_page(lang)?;
         let form = BookingForm {
             sesi: Some(id),
             form_key: crate::auth::random_token()[..32].to_string(),
@@ -314,27 +281,14 @@ async fn booking_form(
     let today = state.today();
     let mut page = BookPage::empty(c);
     let Some(code) = query.poli.clone().map(|p| p.trim().to_ascii_uppercase()) else {
-        let list = db::run(&state.pool, active_clinics).await.or_page(lang)?;
+        let list = catalogue::active_clinics(&state.pool).await.or_page(lang)?;
         page.clinics = list
             .iter()
             .map(|cl| ClinicChoice { code: cl.code.clone(), name: clinic_name(&page.c, cl) })
             .collect();
         return Ok(render(&page.c, StatusCode::OK, &page));
     };
-    let lookup = code.clone();
-    let clinic: Clinic = db::run(&state.pool, move |conn| {
-        clinics::table
-            .filter(clinics::code.eq(&lookup))
-            .filter(clinics::active.eq(true))
-            .select(Clinic::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| {
-                AppError::not_found("unknown_clinic", "Poli tidak ditemukan.", "Clinic not found.")
-            })
-    })
-    .await
-    .or_page(lang)?;
+    let clinic = catalogue::open_clinic(&state.pool, code.clone()).await.or_page(lang)?;
     page.clinic_code = clinic.code.clone();
     page.clinic_name = clinic_name(&page.c, &clinic);
     let date = query.tanggal.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
@@ -342,9 +296,8 @@ async fn booking_form(
         Some(d) if d >= today && d < today + Duration::days(BOOKING_DAYS) => (d, 1),
         _ => (today, BOOKING_DAYS),
     };
-    let list = db::run(&state.pool, move |conn| sessions_between(conn, from, days, Some(&code)))
-        .await
-        .or_page(lang)?;
+    let list =
+        catalogue::sessions_between(&state.pool, from, days, Some(code)).await.or_page(lang)?;
     let rows: Vec<(NaiveDate, SessionRow)> =
         list.iter().map(|s| (s.session.service_date, session_row(&page.c, &state, s))).collect();
     if days == 1 {
@@ -377,7 +330,7 @@ async fn submit_booking(
     let Some(id) = form.sesi else {
         return Ok(see_other("/daftar"));
     };
-    let s = chosen_session(&state, id).await.or_page(lang)?;
+    let s = catalogue::session(&state.pool, id).await.or_page(lang)?;
     let body = BookingBody {
         session_id: Some(id),
         payer: Some(form.payer.clone()),

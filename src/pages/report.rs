@@ -1,24 +1,18 @@
 //! The day in figures and in events: the daily report per clinic session (served,
 //! no-shows, waits check-in → first call, service times, the 60-minute indicator) with
 //! inline SVG charts and CSV export, and the audit log of visit events.
-use std::collections::BTreeMap;
-
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
+use actix_web::{HttpResponse, http::StatusCode, http::header, web};
 use askama::Template;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{Date, Int4, Nullable, Text, Timestamptz};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::staff::staff_of;
+use super::extract::StaffPage;
 use super::text::{clock_time, event_label, long_date, short_date, status_label};
 use super::{Ctx, OrPage, PageResult, render};
 use crate::app::AppState;
-use crate::auth::{Role, Staff};
-use crate::db::models::{Clinic, VisitEvent};
-use crate::db::schema::{clinics, visit_events, visits};
-use crate::db::{self, sessions};
-use crate::domain::waits::{TARGET_SHARE, WAIT_STANDARD_MINUTES, percentile, share_within};
+use crate::domain::waits::{TARGET_SHARE, WAIT_STANDARD_MINUTES};
+use crate::service::audit::{self, AuditQuery};
+use crate::service::reports::{self, Figures};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/laporan", web::get().to(daily_report))
@@ -40,79 +34,6 @@ fn query_date(state: &AppState, q: &ReportQuery) -> NaiveDate {
         .unwrap_or_else(|| state.today())
 }
 
-fn may_report(c: &Ctx, staff: &Staff) -> Result<(), super::PageError> {
-    staff.require(&[Role::Admin, Role::Clinic]).or_page(c.lang)
-}
-
-#[derive(QueryableByName)]
-struct Timing {
-    #[diesel(sql_type = Int4)]
-    session_id: i32,
-    #[diesel(sql_type = Text)]
-    status: String,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    checked_in_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    first_call: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    started_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    finished_at: Option<DateTime<Utc>>,
-}
-
-/// Figures of one session (or of the whole day).
-#[derive(Debug, Clone, Default)]
-pub struct Figures {
-    pub label: String,
-    pub clinic: String,
-    pub doctor: String,
-    pub hours: String,
-    pub visits: usize,
-    pub served: usize,
-    pub no_shows: usize,
-    pub waits: usize,
-    pub wait_median: Option<f64>,
-    pub wait_p90: Option<f64>,
-    pub service_median: Option<f64>,
-    pub service_p90: Option<f64>,
-    pub within: Option<f64>,
-}
-
-fn minutes(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<f64> {
-    Some((to? - from?).num_seconds().max(0) as f64 / 60.0)
-}
-
-fn figures(rows: &[&Timing]) -> Figures {
-    let waits: Vec<f64> =
-        rows.iter().filter_map(|t| minutes(t.checked_in_at, t.first_call)).collect();
-    let services: Vec<f64> =
-        rows.iter().filter_map(|t| minutes(t.started_at, t.finished_at)).collect();
-    Figures {
-        visits: rows.len(),
-        served: rows.iter().filter(|t| t.status == "done").count(),
-        no_shows: rows.iter().filter(|t| t.status == "no_show").count(),
-        waits: waits.len(),
-        wait_median: percentile(&waits, 50.0),
-        wait_p90: percentile(&waits, 90.0),
-        service_median: percentile(&services, 50.0),
-        service_p90: percentile(&services, 90.0),
-        within: share_within(&waits, WAIT_STANDARD_MINUTES),
-        ..Figures::default()
-    }
-}
-
-impl Figures {
-    pub fn minutes(v: &Option<f64>) -> String {
-        v.map(|m| format!("{m:.0}")).unwrap_or_else(|| "–".into())
-    }
-    pub fn percent(&self) -> String {
-        self.within.map(|s| format!("{:.0} %", s * 100.0)).unwrap_or_else(|| "–".into())
-    }
-    pub fn meets_target(&self) -> bool {
-        self.within.is_some_and(|s| s >= TARGET_SHARE)
-    }
-}
-
 /// One bar row of a chart, in SVG units.
 pub struct Bar {
     pub y: u32,
@@ -125,49 +46,6 @@ pub struct Bar {
 const CHART_X: u32 = 150;
 const CHART_W: u32 = 300;
 const ROW_H: u32 = 30;
-
-async fn load(
-    state: &AppState,
-    staff: &Staff,
-    date: NaiveDate,
-    clinic: Option<String>,
-) -> crate::error::AppResult<(Vec<Figures>, Figures)> {
-    let viewer = staff.clone();
-    db::run(&state.pool, move |conn| {
-        let list: Vec<_> = sessions::list(conn, date, clinic.as_deref())?
-            .into_iter()
-            .filter(|s| viewer.may_see_clinic(s.clinic.id))
-            .collect();
-        let timings: Vec<Timing> = diesel::sql_query(
-            "SELECT v.session_id, v.status, v.checked_in_at, v.started_at, v.finished_at,
-                 (SELECT min(e.created_at) FROM visit_events e
-                  WHERE e.visit_id = v.id AND e.kind = 'call') AS first_call
-             FROM visits v WHERE v.service_date = $1",
-        )
-        .bind::<Date, _>(date)
-        .load(conn)?;
-        let mut by_session: BTreeMap<i32, Vec<&Timing>> = BTreeMap::new();
-        for t in &timings {
-            by_session.entry(t.session_id).or_default().push(t);
-        }
-        let ids: Vec<i32> = list.iter().map(|s| s.session.id).collect();
-        let rows = list
-            .iter()
-            .map(|s| {
-                let mut f =
-                    figures(by_session.get(&s.session.id).map(Vec::as_slice).unwrap_or(&[]));
-                f.clinic = s.clinic.name.clone();
-                f.doctor = s.doctor.name.clone();
-                f.hours = s.hours();
-                f.label = format!("{} {}", s.clinic.prefix, s.session.starts_at.format("%H:%M"));
-                f
-            })
-            .collect();
-        let all: Vec<&Timing> = timings.iter().filter(|t| ids.contains(&t.session_id)).collect();
-        Ok((rows, figures(&all)))
-    })
-    .await
-}
 
 #[derive(Template)]
 #[template(path = "staff/report.html")]
@@ -187,29 +65,16 @@ struct ReportPage {
     scale_max: u32,
 }
 
-async fn visible_clinics(state: &AppState, staff: &Staff) -> crate::error::AppResult<Vec<Clinic>> {
-    let viewer = staff.clone();
-    db::run(&state.pool, move |conn| {
-        let all: Vec<Clinic> =
-            clinics::table.order(clinics::name).select(Clinic::as_select()).load(conn)?;
-        Ok(all.into_iter().filter(|c| viewer.may_see_clinic(c.id)).collect())
-    })
-    .await
-}
-
 /// `GET /staff/laporan?tanggal=&poli=` — the daily report.
 async fn daily_report(
     state: web::Data<AppState>,
-    req: HttpRequest,
     q: web::Query<ReportQuery>,
+    StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
-    may_report(&c, &staff)?;
     let date = query_date(&state, &q);
     let clinic = q.poli.clone().filter(|p| !p.is_empty());
-    let (rows, total) = load(&state, &staff, date, clinic.clone()).await.or_page(c.lang)?;
-    let clinics = visible_clinics(&state, &staff).await.or_page(c.lang)?;
+    let reports::DailyReport { rows, total, clinics } =
+        reports::daily(&state.pool, &staff, date, clinic.clone()).await.or_page(c.lang)?;
     let worst = rows.iter().filter_map(|r| r.wait_p90).fold(0.0_f64, f64::max);
     let scale_max = (worst.max(120.0) / 30.0).ceil() as u32 * 30;
     let scale = |m: Option<f64>| {
@@ -275,16 +140,13 @@ fn csv_number(v: Option<f64>) -> String {
 /// `GET /staff/laporan.csv?tanggal=&poli=` — the same figures as CSV.
 async fn daily_report_csv(
     state: web::Data<AppState>,
-    req: HttpRequest,
     q: web::Query<ReportQuery>,
+    StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
-    may_report(&c, &staff)?;
     let date = query_date(&state, &q);
-    let (rows, total) = load(&state, &staff, date, q.poli.clone().filter(|p| !p.is_empty()))
-        .await
-        .or_page(c.lang)?;
+    let clinic = q.poli.clone().filter(|p| !p.is_empty());
+    let reports::DailyReport { rows, total, .. } =
+        reports::daily(&state.pool, &staff, date, clinic).await.or_page(c.lang)?;
     let mut out = String::from(
         "date,clinic,doctor,hours,visits,served,no_shows,waits_measured,wait_median_min,wait_p90_min,service_median_min,service_p90_min,share_called_within_60_min\n",
     );
@@ -343,74 +205,38 @@ struct AuditPage {
     limited: bool,
 }
 
-/// Most events one page shows.
-const AUDIT_LIMIT: i64 = 1000;
-
 /// `GET /staff/audit?tanggal=&poli=&petugas=` — the visit events of a day.
 async fn audit_log(
     state: web::Data<AppState>,
-    req: HttpRequest,
     q: web::Query<ReportQuery>,
+    StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
-    may_report(&c, &staff)?;
     let date = query_date(&state, &q);
     let tz = state.tz();
-    let (from, to) = local_day(tz, date);
     let clinic = q.poli.clone().filter(|p| !p.is_empty());
     let who = q.petugas.clone().map(|p| p.trim().to_ascii_lowercase()).filter(|p| !p.is_empty());
-    let clinics = visible_clinics(&state, &staff).await.or_page(c.lang)?;
-    let visible: Vec<(i32, String, String)> =
-        clinics.iter().map(|cl| (cl.id, cl.code.clone(), cl.name.clone())).collect();
-    let wanted: Vec<i32> = visible
-        .iter()
-        .filter(|(_, code, _)| clinic.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(code)))
-        .map(|(id, _, _)| *id)
-        .collect();
-    let actor = who.clone().map(|w| format!("staff:{w}"));
-    type Row = (VisitEvent, String, i32, NaiveDate);
-    let rows: Vec<Row> = db::run(&state.pool, move |conn| {
-        let mut query = visit_events::table
-            .inner_join(visits::table)
-            .filter(visit_events::created_at.ge(from))
-            .filter(visit_events::created_at.lt(to))
-            .filter(visits::clinic_id.eq_any(wanted))
-            .order(visit_events::id)
-            .limit(AUDIT_LIMIT)
-            .select((
-                VisitEvent::as_select(),
-                visits::ticket,
-                visits::clinic_id,
-                visits::service_date,
-            ))
-            .into_boxed();
-        if let Some(a) = actor {
-            query = query.filter(visit_events::actor.eq(a));
-        }
-        Ok(query.load(conn)?)
-    })
-    .await
-    .or_page(c.lang)?;
+    let query = AuditQuery { date, clinic: clinic.clone(), username: who.clone() };
+    let log = audit::day(&state.pool, &staff, tz, query).await.or_page(c.lang)?;
     let lang = c.lang;
-    let events = rows
+    let events = log
+        .events
         .iter()
-        .map(|(e, ticket, clinic_id, day)| EventLine {
-            time: clock_time(e.created_at, tz),
-            ticket: ticket.clone(),
-            visit_day: if *day == date { String::new() } else { short_date(lang, *day) },
-            clinic: visible
-                .iter()
-                .find(|(id, _, _)| id == clinic_id)
-                .map(|v| v.2.clone())
-                .unwrap_or_default(),
-            kind: event_label(lang, &e.kind),
+        .map(|a| EventLine {
+            time: clock_time(a.event.created_at, tz),
+            ticket: a.ticket.clone(),
+            visit_day: if a.service_date == date {
+                String::new()
+            } else {
+                short_date(lang, a.service_date)
+            },
+            clinic: a.clinic.clone(),
+            kind: event_label(lang, &a.event.kind),
             change: format!(
                 "{} → {}",
-                e.from_status.as_deref().map(|s| status_label(lang, s)).unwrap_or("–"),
-                status_label(lang, &e.to_status)
+                a.event.from_status.as_deref().map(|s| status_label(lang, s)).unwrap_or("–"),
+                status_label(lang, &a.event.to_status)
             ),
-            actor: e.actor.clone(),
+            actor: a.event.actor.clone(),
         })
         .collect();
     let page = AuditPage {
@@ -418,18 +244,10 @@ async fn audit_log(
         date_value: date.to_string(),
         clinic: clinic.unwrap_or_default(),
         who: who.unwrap_or_default(),
-        clinics: clinics.into_iter().map(|c| (c.code, c.name)).collect(),
-        limited: rows.len() as i64 >= AUDIT_LIMIT,
+        clinics: log.clinics.into_iter().map(|c| (c.code, c.name)).collect(),
+        limited: log.limited,
         events,
         c,
     };
     Ok(render(&page.c, StatusCode::OK, &page))
-}
-
-/// Midnight to midnight of a local date, in UTC.
-pub fn local_day(tz: chrono_tz::Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = crate::domain::rules::local_datetime(tz, date, NaiveTime::MIN).with_timezone(&Utc);
-    let end = crate::domain::rules::local_datetime(tz, date + Duration::days(1), NaiveTime::MIN)
-        .with_timezone(&Utc);
-    (start, end)
 }

@@ -1,23 +1,20 @@
 //! Schedules in the console: weekly practice schedules (create, edit, end) with quotas,
 //! doctor leave / clinic closure (after a confirm step that counts the booked patients it
 //! affects) and one-off extra sessions. The rules are the API's (`api::schedules`).
-use actix_web::{HttpRequest, http::StatusCode, web};
+use actix_web::{http::StatusCode, web};
 use askama::Template;
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde::Deserialize;
 
+use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field};
 use super::patient::FieldErrors;
-use super::staff::{staff_of, staff_posting};
 use super::text::{long_date, weekday_name};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::app::AppState;
-use crate::auth::{Role, Staff};
+use crate::auth::Staff;
 use crate::db;
-use crate::db::models::{Clinic, Doctor, Schedule, ScheduleException};
-use crate::db::schema::{clinics, doctors, practice_schedules, schedule_exceptions};
 use crate::domain::kinds::ExceptionKind;
-use crate::error::AppError;
+use crate::service::catalogue::{self, SchedulePlan};
 use crate::service::schedules::{
     ExceptionBody, ExceptionOutcome, ScheduleBody, apply_exception, check_exception,
     end_schedule as end_schedule_as, remove_exception, save_schedule, validate,
@@ -89,6 +86,8 @@ pub struct ExceptionForm {
     #[serde(default)]
     pub confirm: String,
 }
+
+csrf_field!(ScheduleForm, ExceptionForm);
 
 fn opt(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
@@ -196,10 +195,6 @@ struct Forms {
     error: String,
 }
 
-fn may_plan(c: &Ctx, staff: &Staff) -> Result<(), PageError> {
-    staff.require(&[Role::Admin, Role::Clinic]).or_page(c.lang)
-}
-
 async fn schedules_page(
     state: &AppState,
     c: Ctx,
@@ -208,69 +203,25 @@ async fn schedules_page(
     forms: Forms,
 ) -> PageResult {
     let lang = c.lang;
-    let today = state.today();
-    let viewer = staff.clone();
-    type Row = (Schedule, Clinic, Doctor);
-    let (all_clinics, all_doctors, rows, exceptions) = db::run(&state.pool, move |conn| {
-        let all_clinics: Vec<Clinic> = clinics::table
-            .filter(clinics::active.eq(true))
-            .order(clinics::name)
-            .select(Clinic::as_select())
-            .load(conn)?;
-        let all_doctors: Vec<Doctor> = doctors::table
-            .filter(doctors::active.eq(true))
-            .order(doctors::name)
-            .select(Doctor::as_select())
-            .load(conn)?;
-        let rows: Vec<Row> = practice_schedules::table
-            .inner_join(clinics::table)
-            .inner_join(doctors::table)
-            .filter(
-                practice_schedules::valid_until
-                    .is_null()
-                    .or(practice_schedules::valid_until.ge(today)),
-            )
-            .order((clinics::name, practice_schedules::weekday, practice_schedules::starts_at))
-            .select((Schedule::as_select(), Clinic::as_select(), Doctor::as_select()))
-            .load(conn)?;
-        let exceptions: Vec<ScheduleException> = schedule_exceptions::table
-            .filter(schedule_exceptions::date.ge(today))
-            .order((schedule_exceptions::date, schedule_exceptions::id))
-            .select(ScheduleException::as_select())
-            .load(conn)?;
-        Ok((all_clinics, all_doctors, rows, exceptions))
-    })
-    .await
-    .or_page(lang)?;
-    let clinic_name = |id: Option<i32>| {
-        id.and_then(|id| all_clinics.iter().find(|c| c.id == id)).map(|c| c.name.clone())
-    };
-    let doctor_name = |id: Option<i32>| {
-        id.and_then(|id| all_doctors.iter().find(|d| d.id == id)).map(|d| d.name.clone())
-    };
+    let SchedulePlan { clinics, doctors, schedules, exceptions } =
+        catalogue::schedule_plan(&state.pool, staff, state.today()).await.or_page(lang)?;
     let exceptions = exceptions
-        .iter()
-        .filter(|e| e.clinic_id.is_none_or(|id| viewer.may_see_clinic(id)))
+        .into_iter()
         .map(|e| ExceptionLine {
-            id: e.id,
-            kind: match e.kind {
+            id: e.exception.id,
+            kind: match e.exception.kind {
                 ExceptionKind::Leave => c.t("Dokter cuti", "Doctor on leave"),
                 ExceptionKind::Closure => c.t("Poli tutup", "Clinic closed"),
                 ExceptionKind::Extra => c.t("Sesi tambahan", "Extra session"),
             }
             .to_string(),
-            date: long_date(lang, e.date),
-            target: [doctor_name(e.doctor_id), clinic_name(e.clinic_id)]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · "),
-            reason: e.reason.clone(),
+            date: long_date(lang, e.exception.date),
+            target: [e.doctor, e.clinic].into_iter().flatten().collect::<Vec<_>>().join(" · "),
+            reason: e.exception.reason,
         })
         .collect();
-    let schedules = rows
+    let schedules = schedules
         .iter()
-        .filter(|(_, clinic, _)| viewer.may_see_clinic(clinic.id))
         .map(|(s, clinic, doctor)| ScheduleLine {
             id: s.id,
             clinic: clinic.name.clone(),
@@ -285,15 +236,8 @@ async fn schedules_page(
         })
         .collect();
     let page = SchedulesPage {
-        clinics: all_clinics
-            .iter()
-            .filter(|cl| viewer.may_see_clinic(cl.id))
-            .map(|cl| Choice { code: cl.code.clone(), name: cl.name.clone() })
-            .collect(),
-        doctors: all_doctors
-            .iter()
-            .map(|d| Choice { code: d.code.clone(), name: d.name.clone() })
-            .collect(),
+        clinics: clinics.into_iter().map(|cl| Choice { code: cl.code, name: cl.name }).collect(),
+        doctors: doctors.into_iter().map(|d| Choice { code: d.code, name: d.name }).collect(),
         schedules,
         exceptions,
         editing: forms.editing,
@@ -327,12 +271,9 @@ fn done_notice(c: &Ctx, q: &DoneQuery) -> String {
 /// `GET /staff/jadwal`
 async fn schedules(
     state: web::Data<AppState>,
-    req: HttpRequest,
     q: web::Query<DoneQuery>,
+    StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
-    may_plan(&c, &staff)?;
     let forms = Forms {
         form: ScheduleForm { weekday: "1".into(), ..ScheduleForm::default() },
         exception: ExceptionForm { kind: "leave".into(), ..ExceptionForm::default() },
@@ -345,32 +286,11 @@ async fn schedules(
 /// `GET /staff/jadwal/{id}` — the same page with the schedule in the form.
 async fn edit_schedule(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i32>,
+    StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
-    may_plan(&c, &staff)?;
     let id = path.into_inner();
-    let (s, clinic, doctor): (Schedule, Clinic, Doctor) = db::run(&state.pool, move |conn| {
-        practice_schedules::table
-            .inner_join(clinics::table)
-            .inner_join(doctors::table)
-            .filter(practice_schedules::id.eq(id))
-            .select((Schedule::as_select(), Clinic::as_select(), Doctor::as_select()))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| {
-                AppError::not_found(
-                    "unknown_schedule",
-                    "Jadwal tidak ditemukan.",
-                    "Schedule not found.",
-                )
-            })
-    })
-    .await
-    .or_page(c.lang)?;
-    staff.require_clinic(clinic.id).or_page(c.lang)?;
+    let (s, clinic, doctor) = catalogue::schedule(&state.pool, &staff, id).await.or_page(c.lang)?;
     let form = ScheduleForm {
         csrf: String::new(),
         clinic: clinic.code,
@@ -396,13 +316,9 @@ async fn edit_schedule(
 
 async fn save(
     state: &AppState,
-    req: &HttpRequest,
     id: Option<i32>,
-    form: ScheduleForm,
+    StaffForm { staff, c, form }: StaffForm<ScheduleForm>,
 ) -> PageResult {
-    let mut c = Ctx::of(req);
-    let staff = staff_posting(req, &mut c, &form.csrf).await?;
-    may_plan(&c, &staff)?;
     let body = schedule_body(&form);
     let result = match validate(&body, state.today()) {
         Err(e) => Err(e),
@@ -432,39 +348,25 @@ async fn save(
 }
 
 /// `POST /staff/jadwal`
-async fn create_schedule(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<ScheduleForm>,
-) -> PageResult {
-    save(&state, &req, None, form.into_inner()).await
+async fn create_schedule(state: web::Data<AppState>, form: StaffForm<ScheduleForm>) -> PageResult {
+    save(&state, None, form).await
 }
 
 /// `POST /staff/jadwal/{id}`
 async fn update_schedule(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i32>,
-    form: web::Form<ScheduleForm>,
+    form: StaffForm<ScheduleForm>,
 ) -> PageResult {
-    save(&state, &req, Some(path.into_inner()), form.into_inner()).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf: String,
+    save(&state, Some(path.into_inner()), form).await
 }
 
 /// `POST /staff/jadwal/{id}/akhiri`
 async fn end_schedule(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i32>,
-    form: web::Form<CsrfOnly>,
+    StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
     let (id, today) = (path.into_inner(), state.today());
     db::transaction(&state.pool, move |conn| end_schedule_as(conn, &staff, id, today))
         .await
@@ -486,13 +388,8 @@ struct ConfirmPage {
 /// they cancel and need a second, confirmed post; extra sessions are made at once.
 async fn create_exception(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<ExceptionForm>,
+    StaffForm { staff, c, form }: StaffForm<ExceptionForm>,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
-    may_plan(&c, &staff)?;
-    let form = form.into_inner();
     let dry_run = form.kind != "extra" && form.confirm != "1";
     let body = exception_body(&form, dry_run);
     let result = match check_exception(&body, state.today()) {
@@ -532,12 +429,9 @@ async fn create_exception(
 /// `POST /staff/pengecualian/{id}/hapus`
 async fn delete_exception(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i32>,
-    form: web::Form<CsrfOnly>,
+    StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
     let id = path.into_inner();
     db::transaction(&state.pool, move |conn| remove_exception(conn, &staff, id))
         .await

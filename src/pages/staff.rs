@@ -11,22 +11,24 @@ use actix_web::{
 use askama::Template;
 use serde::Deserialize;
 
+use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field, csrf_refused};
 use super::text::{clock_time, long_date, payer_label, status_label};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::api::auth::session_cookie;
 use crate::api::bookings::parse_code;
 use crate::app::AppState;
 use crate::auth::{Role, SESSION_COOKIE, Staff, random_token, token_of};
+use crate::db;
 use crate::db::models::Visit;
-use crate::db::sessions::{self, SessionView};
-use crate::db::{self, visits};
 use crate::domain::kinds::SessionStatus;
-use crate::domain::visit_status::{Action, VisitStatus};
+use crate::domain::visit_status::Action;
+use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::booking::register_at_counter;
 use crate::service::intake::{PatientBody, RegistrationBody, validate_registration};
 use crate::service::queue::{self, StaffAction, act_on_visit, call_next_as};
+use crate::service::visits::{self, SessionBoard};
 
 /// The cookie that carries the login form's own CSRF token (there is no session yet).
 const LOGIN_CSRF_COOKIE: &str = "sipoli_login_csrf";
@@ -43,46 +45,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/loket", web::get().to(registration_form))
         .route("/staff/loket", web::post().to(register_walk_in))
         .route("/staff/tiket/{id}", web::get().to(printable_ticket));
-}
-
-/// The logged-in staff member of a page request, or a 401 (shown as a redirect to the
-/// login page).
-pub async fn staff_of(req: &HttpRequest, c: &mut Ctx) -> Result<Staff, PageError> {
-    let found = crate::auth::identify(req).await.or_page(c.lang)?;
-    let Some((staff, _)) = found else {
-        return Err(PageError::new(c.lang, AppError::unauthorized()));
-    };
-    c.staff_name = Some(if staff.full_name.is_empty() {
-        staff.username.clone()
-    } else {
-        staff.full_name.clone()
-    });
-    c.csrf = staff.csrf_token.clone();
-    c.is_admin = staff.role == Role::Admin;
-    c.may_plan = matches!(staff.role, Role::Admin | Role::Clinic);
-    c.may_notify = c.may_plan;
-    if c.is_admin {
-        c.board_clinics = super::console::board_clinics(req).await.or_page(c.lang)?;
-    }
-    Ok(Staff(staff))
-}
-
-fn csrf_refused() -> AppError {
-    AppError::new(
-        StatusCode::FORBIDDEN,
-        "csrf_failed",
-        "Token keamanan formulir tidak cocok. Muat ulang halaman lalu coba lagi.",
-        "The form's security token did not match. Reload the page and try again.",
-    )
-}
-
-/// A staff member whose form carries their session's CSRF token.
-pub async fn staff_posting(req: &HttpRequest, c: &mut Ctx, csrf: &str) -> Result<Staff, PageError> {
-    let staff = staff_of(req, c).await?;
-    if csrf.is_empty() || csrf != staff.csrf_token {
-        return Err(PageError::new(c.lang, csrf_refused()));
-    }
-    Ok(staff)
 }
 
 #[derive(Template)]
@@ -151,20 +113,14 @@ async fn login(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
+csrf_field!(ActionForm, CheckInForm, RegistrationForm);
 
 /// `POST /staff/keluar`
 async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<CsrfForm>,
+    StaffForm { c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    staff_posting(&req, &mut c, &form.csrf).await?;
     if let Some((token, _)) = token_of(&req) {
         db::run(&state.pool, move |conn| db::staff::end_session(conn, &token))
             .await
@@ -193,12 +149,8 @@ pub struct SessionLine {
     pub current: String,
 }
 
-fn session_line(
-    c: &Ctx,
-    s: &SessionView,
-    counts: &[(VisitStatus, i64)],
-    current: Option<String>,
-) -> SessionLine {
+fn session_line(c: &Ctx, board: SessionBoard) -> SessionLine {
+    let SessionBoard { session: s, counts, current } = board;
     let n = |k: &str| counts.iter().find(|(s, _)| s.as_str() == k).map(|(_, n)| *n).unwrap_or(0);
     SessionLine {
         id: s.session.id,
@@ -272,26 +224,9 @@ async fn today_sessions(
     c: &Ctx,
     staff: &Staff,
 ) -> Result<(Vec<SessionLine>, i64), PageError> {
-    let date = state.today();
-    let staff = staff.clone();
-    let c2 = c.clone();
-    db::run(&state.pool, move |conn| {
-        sessions::materialize(conn, date, date)?;
-        let mut out = Vec::new();
-        for s in sessions::list(conn, date, None)?
-            .into_iter()
-            .filter(|s| staff.may_see_clinic(s.clinic.id))
-        {
-            let counts = visits::status_counts(conn, s.session.id)?;
-            let current =
-                visits::now_serving(conn, s.session.id)?.first().map(|v| v.ticket.clone());
-            out.push(session_line(&c2, &s, &counts, current));
-        }
-        let ids: Vec<i32> = out.iter().map(|s| s.id).collect();
-        Ok((out, super::console::last_event_of(conn, &ids)?))
-    })
-    .await
-    .or_page(c.lang)
+    let (boards, last_event) =
+        visits::today(&state.pool, staff, state.today()).await.or_page(c.lang)?;
+    Ok((boards.into_iter().map(|b| session_line(c, b)).collect(), last_event))
 }
 
 fn today_page(
@@ -314,11 +249,9 @@ fn today_page(
 /// `GET /staff` — today's sessions of the clinics this account may see.
 async fn today(
     state: web::Data<AppState>,
-    req: HttpRequest,
     q: web::Query<NoticeQuery>,
+    StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
     let list = today_sessions(&state, &c, &staff).await?;
     let mut page = today_page(c, &state, &staff, list);
     page.notice = notice(page.c.lang, &q);
@@ -369,18 +302,8 @@ async fn queue_page(
 ) -> PageResult {
     let lang = c.lang;
     let tz = state.tz();
-    let viewer = staff.clone();
-    let (session, rows, last_event) = db::run(&state.pool, move |conn| {
-        let session = sessions::get(conn, session_id)?;
-        if !viewer.may_see_clinic(session.clinic.id) {
-            return Err(AppError::forbidden());
-        }
-        let rows = visits::with_names(conn, session_id)?;
-        let last_event = super::console::last_event_of(conn, &[session_id])?;
-        Ok((session, rows, last_event))
-    })
-    .await
-    .or_page(lang)?;
+    let visits::SessionQueue { session, visits: rows, last_event, may_run } =
+        visits::session_queue(&state.pool, staff, session_id).await.or_page(lang)?;
     let line = |v: &Visit, name: &Option<String>| VisitLine {
         id: v.id,
         ticket: v.ticket.clone(),
@@ -422,7 +345,7 @@ async fn queue_page(
         doctor: session.doctor.name.clone(),
         date: long_date(lang, session.session.service_date),
         hours: session.hours().replace('-', "–"),
-        may_run: staff.require_clinic(session.clinic.id).is_ok(),
+        may_run,
         live: super::console::LiveLink::session(session_id, last_event),
         current,
         waiting,
@@ -437,12 +360,10 @@ async fn queue_page(
 /// `GET /staff/sesi/{id}` — the queue of one session.
 async fn queue_screen(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i32>,
     q: web::Query<NoticeQuery>,
+    StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
     let msg = notice(c.lang, &q);
     queue_page(&state, c, &staff, path.into_inner(), StatusCode::OK, msg, String::new()).await
 }
@@ -469,12 +390,9 @@ async fn after_action(
 /// `POST /staff/sesi/{id}/panggil`
 async fn call_next(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i32>,
-    form: web::Form<CsrfForm>,
+    StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
     let id = path.into_inner();
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let done = db::transaction(&state.pool, move |conn| call_next_as(conn, &st, &who, id)).await;
@@ -494,20 +412,15 @@ pub struct ActionForm {
 /// `POST /staff/kunjungan/{id}/{recall|skip|return|start|finish|cancel|priority|check-in}`
 async fn visit_action(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<(i64, String)>,
-    form: web::Form<ActionForm>,
+    StaffForm { staff, c, form }: StaffForm<ActionForm>,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
     let (id, name) = path.into_inner();
     let action =
         StaffAction::parse(&name, form.priority.as_deref().map(|p| p != "0")).or_page(c.lang)?;
     let reason = form.reason.clone();
     let (st, who) = (state.get_ref().clone(), staff.clone());
-    let session_id = db::run(&state.pool, move |conn| Ok(visits::find(conn, id)?.session_id))
-        .await
-        .or_page(c.lang)?;
+    let session_id = visits::session_of(&state.pool, id).await.or_page(c.lang)?;
     let done = db::transaction(&state.pool, move |conn| {
         act_on_visit(conn, &st, &who, id, action, &reason)
     })
@@ -528,11 +441,8 @@ pub struct CheckInForm {
 /// `POST /staff/checkin` — a booking arrives at the counter: check it in by its code.
 async fn check_in(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<CheckInForm>,
+    StaffForm { staff, c, form }: StaffForm<CheckInForm>,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let raw = form.code.trim().to_ascii_uppercase();
     let done = db::transaction(&state.pool, move |conn| {
@@ -596,21 +506,15 @@ impl RegisterPage {
 async fn register_page(
     state: &AppState,
     c: Ctx,
+    staff: &Staff,
     form: RegistrationForm,
     status: StatusCode,
     error: Option<AppError>,
 ) -> PageResult {
     let lang = c.lang;
-    let date = state.today();
-    let list = db::run(&state.pool, move |conn| {
-        sessions::materialize(conn, date, date)?;
-        sessions::list(conn, date, None)
-    })
-    .await
-    .or_page(lang)?;
+    let list = visits::counter_sessions(&state.pool, staff, state.today()).await.or_page(lang)?;
     let sessions = list
         .iter()
-        .filter(|s| s.session.status == SessionStatus::Open)
         .map(|s| SessionOption {
             id: s.session.id,
             label: format!("{} · {} · {}", s.clinic.name, s.doctor.name, s.hours()),
@@ -628,23 +532,18 @@ async fn register_page(
 }
 
 /// `GET /staff/loket` — counter registration of a walk-in (admin, registration).
-async fn registration_form(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
-    staff.require(&[Role::Admin, Role::Registration]).or_page(c.lang)?;
-    register_page(&state, c, RegistrationForm::default(), StatusCode::OK, None).await
+async fn registration_form(
+    state: web::Data<AppState>,
+    StaffPage { staff, c }: StaffPage,
+) -> PageResult {
+    register_page(&state, c, &staff, RegistrationForm::default(), StatusCode::OK, None).await
 }
 
 /// `POST /staff/loket` — register, then the printable ticket.
 async fn register_walk_in(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<RegistrationForm>,
+    StaffForm { staff, c, form }: StaffForm<RegistrationForm>,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_posting(&req, &mut c, &form.csrf).await?;
-    staff.require(&[Role::Admin, Role::Registration]).or_page(c.lang)?;
-    let form = form.into_inner();
     let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let with_identity = !form.nik.trim().is_empty() || !form.bpjs_no.trim().is_empty();
     let body = RegistrationBody {
@@ -664,7 +563,7 @@ async fn register_walk_in(
     };
     let valid = match validate_registration(&body) {
         Ok(v) => v.place(),
-        Err(e) => return register_page(&state, c, form, e.status, Some(e)).await,
+        Err(e) => return register_page(&state, c, &staff, form, e.status, Some(e)).await,
     };
     let (st, who) = (state.get_ref().clone(), staff.clone());
     match db::transaction(&state.pool, move |conn| register_at_counter(conn, &st, &who, &valid))
@@ -672,7 +571,7 @@ async fn register_walk_in(
     {
         Ok(placed) => Ok(see_other(&format!("/staff/tiket/{}", placed.visit.id))),
         Err(e) if e.status.is_client_error() => {
-            register_page(&state, c, form, e.status, Some(e)).await
+            register_page(&state, c, &staff, form, e.status, Some(e)).await
         }
         Err(e) => Err(PageError::new(c.lang, e)),
     }
@@ -695,22 +594,13 @@ struct TicketPage {
 /// `GET /staff/tiket/{id}` — a ticket to print for the patient.
 async fn printable_ticket(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i64>,
+    StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut c = Ctx::of(&req);
-    let staff = staff_of(&req, &mut c).await?;
-    let id = path.into_inner();
-    let (tz, now) = (state.tz(), state.now());
-    let st = db::run(&state.pool, move |conn| {
-        let visit = visits::find(conn, id)?;
-        if !staff.may_see_clinic(visit.clinic_id) {
-            return Err(AppError::forbidden());
-        }
-        queue::standing(conn, tz, now, visit)
-    })
-    .await
-    .or_page(c.lang)?;
+    let tz = state.tz();
+    let st = visits::ticket(&state.pool, &staff, path.into_inner(), tz, state.now())
+        .await
+        .or_page(c.lang)?;
     let page = TicketPage {
         ticket: st.visit.ticket.clone(),
         code: st.visit.booking_code.clone(),

@@ -4,16 +4,20 @@
 //! render its typed answer. Functions here open the transaction, check the acting staff
 //! member's role, apply the domain rules, call `db::` query functions, record visit events and
 //! write their outboxes. Nothing here knows about HTTP or templates.
+pub mod audit;
 pub mod booking;
 pub mod bpjs_reports;
+pub mod catalogue;
 pub mod events;
 pub mod idempotency;
 pub mod intake;
 pub mod outbox;
 pub mod queue;
+pub mod reports;
 pub mod schedules;
 pub mod sessions;
 pub mod staff;
+pub mod visits;
 
 use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};

@@ -1,0 +1,66 @@
+//! What the daily report and the audit log read: the timings of a day's visits and the
+//! visit events of a day.
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Date, Int4, Nullable, Text, Timestamptz};
+
+use super::models::VisitEvent;
+use super::schema::{visit_events, visits};
+use crate::error::AppResult;
+
+/// When one visit of the day reached each step.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Timing {
+    #[diesel(sql_type = Int4)]
+    pub session_id: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// The first call (a recall does not count).
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub first_call: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The timings of every visit on a service date.
+pub fn daily_timings(conn: &mut PgConnection, date: NaiveDate) -> AppResult<Vec<Timing>> {
+    Ok(diesel::sql_query(
+        "SELECT v.session_id, v.status, v.checked_in_at, v.started_at, v.finished_at,
+             (SELECT min(e.created_at) FROM visit_events e
+              WHERE e.visit_id = v.id AND e.kind = 'call') AS first_call
+         FROM visits v WHERE v.service_date = $1",
+    )
+    .bind::<Date, _>(date)
+    .load(conn)?)
+}
+
+/// A visit event with its visit's ticket, clinic and service date.
+pub type EventRow = (VisitEvent, String, i32, NaiveDate);
+
+/// The visit events recorded in `[from, to)` on visits of these clinics, optionally by one
+/// actor (`staff:username`), oldest first, at most `limit`.
+pub fn events_between(
+    conn: &mut PgConnection,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    clinic_ids: Vec<i32>,
+    actor: Option<String>,
+    limit: i64,
+) -> AppResult<Vec<EventRow>> {
+    let mut query = visit_events::table
+        .inner_join(visits::table)
+        .filter(visit_events::created_at.ge(from))
+        .filter(visit_events::created_at.lt(to))
+        .filter(visits::clinic_id.eq_any(clinic_ids))
+        .order(visit_events::id)
+        .limit(limit)
+        .select((VisitEvent::as_select(), visits::ticket, visits::clinic_id, visits::service_date))
+        .into_boxed();
+    if let Some(a) = actor {
+        query = query.filter(visit_events::actor.eq(a));
+    }
+    Ok(query.load(conn)?)
+}
