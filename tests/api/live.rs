@@ -230,9 +230,8 @@ async fn public_streams_carry_tickets_and_no_personal_data() {
     // Unknown things are refused plainly.
     assert_eq!(app.get("/api/v1/bookings/ZZZZZZZZ/events").await.status(), 404);
     assert_eq!(app.get("/api/v1/sessions/999999/events").await.status(), 404);
-    let res = app.get("/api/v1/displays/events").await;
-    assert_eq!(res.status(), 400);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = app.get_json("/api/v1/displays/events").await;
+    assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "clinics_required");
 }
 
@@ -305,9 +304,8 @@ async fn the_kiosk_lists_todays_sessions_with_places_left() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
     walk_in(&app, seed.today).await;
-    let res = app.get("/api/v1/kiosk/sessions?clinics=ana").await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = app.get_json("/api/v1/kiosk/sessions?clinics=ana").await;
+    assert_eq!(status, 200);
     assert_eq!(body["date"], "2026-12-01");
     let clinics = body["clinics"].as_array().unwrap();
     assert_eq!(clinics.len(), 1);
@@ -352,11 +350,10 @@ async fn the_board_state_and_running_text() {
     // A clinic account may not write on every board, nor on another clinic's.
     let res = app.put("/api/v1/staff/display-message", &json!({"message": "Semua"})).await;
     assert_eq!(res.status(), 403);
-    let res = app
-        .put("/api/v1/staff/display-message", &json!({"clinic": "ANA", "message": "x".repeat(301)}))
+    let (status, body) = app
+        .put_json("/api/v1/staff/display-message", &json!({"clinic": "ANA", "message": "x".repeat(301)}))
         .await;
-    assert_eq!(res.status(), 422);
-    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 422);
     assert_eq!(body["error"]["fields"]["message"]["code"], "message_too_long");
 
     let mut admin = app.another_node().await;
@@ -365,9 +362,8 @@ async fn the_board_state_and_running_text() {
         admin.put("/api/v1/staff/display-message", &json!({"message": "Selamat datang"})).await;
     assert_eq!(res.status(), 200);
 
-    let res = app.get("/api/v1/displays/state?clinics=ANA").await;
-    assert_eq!(res.status(), 200);
-    let state: Value = res.json().await.unwrap();
+    let (status, state) = app.get_json("/api/v1/displays/state?clinics=ANA").await;
+    assert_eq!(status, 200);
     assert_eq!(state["message"], "Selamat datang   •   Dokter tiba 08.30");
     let ana = &state["clinics"][0];
     assert_eq!(ana["current"]["ticket"], "B-002");

@@ -77,7 +77,7 @@ async fn a_walk_in_taps_through_the_kiosk_and_gets_a_ticket() {
     let printed_later = js(&b, "return window.__printed;").await;
     assert!(printed.as_i64().unwrap_or(0) + printed_later.as_i64().unwrap_or(0) >= 1);
     // The printed copy is laid out for an 80 mm roll.
-    let css = reqwest::get(app.url("/assets/kiosk.css")).await.unwrap().text().await.unwrap();
+    let css = app.get("/assets/kiosk.css").await.text().await.unwrap();
     assert!(css.contains("@page { size: 80mm"));
     b.screenshot("kiosk_ticket").await;
 
@@ -145,9 +145,8 @@ async fn bookings_are_checked_in_by_keypad_and_by_scanner() {
     let seed = seed(&app);
     let mut codes = Vec::new();
     for n in 1..=2 {
-        let res = app.post("/api/v1/bookings", &booking_body(seed.today, n)).await;
-        assert_eq!(res.status(), 201);
-        let body: Value = res.json().await.unwrap();
+        let (status, body) = app.post_json("/api/v1/bookings", &booking_body(seed.today, n)).await;
+        assert_eq!(status, 201);
         codes.push(body["booking_code"].as_str().unwrap().to_string());
     }
     let b = Browser::start(1080, 1920).await;

@@ -54,25 +54,15 @@ fn jobs_of(app: &TestApp, kind: &str, visit_id: i64) -> Vec<Job> {
     jobs(app).into_iter().filter(|j| j.kind == kind && j.visit_id == Some(visit_id)).collect()
 }
 
-fn visit_id(app: &TestApp, code: &str) -> i64 {
-    use sipoli::db::schema::visits;
-    visits::table
-        .filter(visits::booking_code.eq(code))
-        .select(visits::id)
-        .first(&mut app.conn())
-        .unwrap()
-}
-
 /// Book patient `n` with an email address; returns (booking code, visit id).
 async fn book_with_email(app: &TestApp, session: i32, n: u32, language: &str) -> (String, i64) {
     let mut body = booking_body(session, n);
     body["patient"]["email"] = json!(format!("pasien{n}@example.test"));
     body["language"] = json!(language);
-    let res = app.post("/api/v1/bookings", &body).await;
-    assert_eq!(res.status(), 201, "booking {n}");
-    let b: Value = res.json().await.unwrap();
+    let (status, b) = app.post_json("/api/v1/bookings", &body).await;
+    assert_eq!(status, 201, "booking {n}");
     let code = b["booking_code"].as_str().unwrap().to_string();
-    let id = visit_id(app, &code);
+    let id = app.visit_id(&code);
     (code, id)
 }
 

@@ -24,8 +24,7 @@ pub struct Page {
 
 impl Visitor {
     pub fn new(app: &TestApp) -> Visitor {
-        let client =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Visitor { client, base: app.address.clone(), cookies: BTreeMap::new() }
     }
 

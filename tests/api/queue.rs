@@ -8,26 +8,11 @@ use crate::helpers::*;
 async fn three_walk_ins(app: &TestApp, session: i32) -> Vec<i64> {
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let res = app
-            .post("/api/v1/kiosk/tickets", &json!({"session_id": session, "payer": "non_jkn"}))
+        let (status, t) = app
+            .post_json("/api/v1/kiosk/tickets", &json!({"session_id": session, "payer": "non_jkn"}))
             .await;
-        assert_eq!(res.status(), 201);
-        let t: Value = res.json().await.unwrap();
-        let id: i64 = diesel::RunQueryDsl::get_result::<i64>(
-            diesel::QueryDsl::select(
-                diesel::QueryDsl::filter(
-                    sipoli::db::schema::visits::table,
-                    diesel::ExpressionMethods::eq(
-                        sipoli::db::schema::visits::booking_code,
-                        t["booking_code"].as_str().unwrap().to_string(),
-                    ),
-                ),
-                sipoli::db::schema::visits::id,
-            ),
-            &mut app.conn(),
-        )
-        .unwrap();
-        ids.push(id);
+        assert_eq!(status, 201);
+        ids.push(app.visit_id(t["booking_code"].as_str().unwrap()));
     }
     ids
 }

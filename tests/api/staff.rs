@@ -126,15 +126,14 @@ async fn roles_are_enforced() {
     // Registration may register walk-ins but not call.
     app.login_as("loket", Role::Registration, &[]).await;
     assert_eq!(app.post(&call, &json!({})).await.status(), 403);
-    let res = app
-        .post(
+    let (status, t) = app
+        .post_json(
             "/api/v1/staff/registrations",
             &json!({"session_id": seed.today, "payer": "non_jkn",
                     "patient": {"nik": nik(7), "name": "Yakobus Uji", "birth_date": "1990-05-17"}}),
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let t: Value = res.json().await.unwrap();
+    assert_eq!(status, 201);
     assert_eq!(t["ticket"], "B-002");
     assert_eq!(t["status"], "waiting");
     assert_eq!(app.count("patients"), 1);
