@@ -165,8 +165,9 @@ fn sql_id(app: &TestApp, query: &str) -> i64 {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    let row: Id =
-        diesel::sql_query(query).get_result(&mut app.conn()).unwrap_or_else(|e| panic!("{query}: {e}"));
+    let row: Id = diesel::sql_query(query)
+        .get_result(&mut app.conn())
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
     row.id
 }
 
@@ -249,7 +250,9 @@ impl World {
         let name = match caller {
             Caller::Nobody => return None,
             Caller::Forged => return Some(self.forged.clone()),
-            Caller::Expired if fresh => return Some(expire(&self.app, self.app.log_in("lama").await)),
+            Caller::Expired if fresh => {
+                return Some(expire(&self.app, self.app.log_in("lama").await));
+            }
             Caller::Expired => return Some(self.expired.clone()),
             Caller::Admin if !fresh => return Some(self.admin.clone()),
             Caller::Anak if !fresh => return Some(self.anak.clone()),
@@ -324,18 +327,30 @@ impl World {
             return id;
         }
         let called = self
-            .admin_does(Method::POST, &format!("/api/v1/staff/sessions/{session}/call-next"), &json!({}))
+            .admin_does(
+                Method::POST,
+                &format!("/api/v1/staff/sessions/{session}/call-next"),
+                &json!({}),
+            )
             .await;
         assert_eq!(called["id"], id, "the only patient of the session is called");
         match state {
             "called" => {}
             "skipped" => {
-                self.admin_does(Method::POST, &format!("/api/v1/staff/visits/{id}/skip"), &json!({}))
-                    .await;
+                self.admin_does(
+                    Method::POST,
+                    &format!("/api/v1/staff/visits/{id}/skip"),
+                    &json!({}),
+                )
+                .await;
             }
             "serving" => {
-                self.admin_does(Method::POST, &format!("/api/v1/staff/visits/{id}/start"), &json!({}))
-                    .await;
+                self.admin_does(
+                    Method::POST,
+                    &format!("/api/v1/staff/visits/{id}/start"),
+                    &json!({}),
+                )
+                .await;
             }
             other => panic!("no fixture for a {other} visit"),
         }
@@ -449,7 +464,12 @@ impl World {
                 let before = self.snapshot();
                 let (status, answer) = self
                     .app
-                    .send_as(route.method.clone(), &path, token.as_deref(), sends_body.then_some(&body))
+                    .send_as(
+                        route.method.clone(),
+                        &path,
+                        token.as_deref(),
+                        sends_body.then_some(&body),
+                    )
                     .await;
                 let label = format!("{} {path} {} as {caller:?}", route.method, route.note);
                 let expected = route.expected(caller);
@@ -459,13 +479,20 @@ impl World {
                 if status == 401 && answer["error"]["code"] != "unauthorized" {
                     failures.push(format!("{label}: a 401 says unauthorized: {answer}"));
                 }
-                if !status.is_success() {
-                    let after = self.snapshot();
-                    for (b, a) in before.iter().zip(&after) {
-                        if b != a {
-                            failures.push(format!("{label}: refused ({status}) but changed\n{b}\n→\n{a}"));
-                        }
+                let after = self.snapshot();
+                let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).collect();
+                if expected >= 400 || !status.is_success() {
+                    let what = if status.is_success() {
+                        format!("not refused ({status}):")
+                    } else {
+                        format!("refused ({status}) but")
+                    };
+                    for (b, a) in &changed {
+                        failures.push(format!("{label}: {what} {}", diff(b, a)));
                     }
+                } else if route.method != Method::GET && changed.is_empty() {
+                    // Proves the fixture and the snapshot: an allowed change shows in it.
+                    failures.push(format!("{label}: allowed ({status}) but nothing changed"));
                 }
             }
         }
@@ -476,6 +503,15 @@ impl World {
             failures.join("\n")
         );
     }
+}
+
+/// What changed in one table's snapshot: rows gone (-) and rows new (+).
+fn diff(before: &str, after: &str) -> String {
+    let (b, a): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    let mut out = format!("changed {}", b[0]);
+    out.extend(b[1..].iter().filter(|l| !a.contains(l)).map(|l| format!("\n  - {l}")));
+    out.extend(a[1..].iter().filter(|l| !b.contains(l)).map(|l| format!("\n  + {l}")));
+    out
 }
 
 /// The next date after `cell` that `pick` accepts; remembered.
@@ -546,7 +582,12 @@ async fn queue_routes_are_for_the_clinics_own_staff() {
     world
         .check(&[
             route(Method::GET, "/api/v1/staff/sessions?date=2026-12-01", Need::Nothing, ALL),
-            route(Method::GET, "/api/v1/staff/sessions/{id}/queue", Need::Session, [200, 200, 403, 200]),
+            route(
+                Method::GET,
+                "/api/v1/staff/sessions/{id}/queue",
+                Need::Session,
+                [200, 200, 403, 200],
+            ),
             route(Method::POST, "/api/v1/staff/sessions/{id}/call-next", Need::Session, RUNS_ANA),
             visit("recall", "called"),
             visit("skip", "called"),
@@ -561,7 +602,12 @@ async fn queue_routes_are_for_the_clinics_own_staff() {
                 Need::Visit("booked"),
                 [200, 200, 403, 200],
             ),
-            route(Method::POST, "/api/v1/staff/registrations", Need::Registration, [201, 403, 403, 201]),
+            route(
+                Method::POST,
+                "/api/v1/staff/registrations",
+                Need::Registration,
+                [201, 403, 403, 201],
+            ),
         ])
         .await;
 }
@@ -585,8 +631,12 @@ async fn schedule_routes_are_for_the_clinics_own_staff() {
 #[actix_web::test]
 async fn leave_and_closure_only_for_ones_own_doctors_and_clinics() {
     let world = World::new().await;
-    let post = |exc, expect| route(Method::POST, "/api/v1/staff/exceptions", Need::NewException(exc), expect);
-    let delete = |exc, expect| route(Method::DELETE, "/api/v1/staff/exceptions/{id}", Need::Exception(exc), expect);
+    let post = |exc, expect| {
+        route(Method::POST, "/api/v1/staff/exceptions", Need::NewException(exc), expect)
+    };
+    let delete = |exc, expect| {
+        route(Method::DELETE, "/api/v1/staff/exceptions/{id}", Need::Exception(exc), expect)
+    };
     const OWN_ANA: [u16; 4] = [201, 201, 403, 403];
     const OWN_INT: [u16; 4] = [201, 403, 201, 403];
     world
@@ -614,9 +664,14 @@ async fn console_routes_board_text_notifications_and_bpjs() {
             route(Method::PUT, "/api/v1/staff/display-message", Need::Nothing, RUNS_ANA)
                 .body(json!({"clinic": "ANA", "message": "Dokter datang pukul 09.00"}))
                 .note("(one clinic's boards)"),
-            route(Method::PUT, "/api/v1/staff/display-message", Need::Nothing, [200, 403, 403, 403])
-                .body(json!({"message": "Selamat datang di RSUD Mimika"}))
-                .note("(every board)"),
+            route(
+                Method::PUT,
+                "/api/v1/staff/display-message",
+                Need::Nothing,
+                [200, 403, 403, 403],
+            )
+            .body(json!({"message": "Selamat datang di RSUD Mimika"}))
+            .note("(every board)"),
             route(Method::GET, "/api/v1/staff/notifications", Need::Nothing, [200, 200, 200, 403]),
             // Another clinic's message is hidden (404), not refused.
             route(

@@ -364,7 +364,8 @@ async fn check_in_on_the_day_only() {
     assert_eq!(early.status(), 409);
     assert_eq!(early.json::<Value>().await.unwrap()["error"]["code"], "not_today");
     app.clock.set(wit(2026, 12, 2, 7, 45));
-    let (status, st) = app.post_json(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
+    let (status, st) =
+        app.post_json(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(st["status"], "waiting");
     let twice = app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;

@@ -299,6 +299,7 @@ impl TestApp {
     }
 
     /// `DELETE` → status and JSON body.
+    #[allow(dead_code)] // no test reads a DELETE answer yet; kept with its siblings
     pub async fn delete_json(&self, path: &str) -> (StatusCode, Value) {
         status_and_json(self.delete(path).await).await
     }

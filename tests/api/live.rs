@@ -351,7 +351,10 @@ async fn the_board_state_and_running_text() {
     let res = app.put("/api/v1/staff/display-message", &json!({"message": "Semua"})).await;
     assert_eq!(res.status(), 403);
     let (status, body) = app
-        .put_json("/api/v1/staff/display-message", &json!({"clinic": "ANA", "message": "x".repeat(301)}))
+        .put_json(
+            "/api/v1/staff/display-message",
+            &json!({"clinic": "ANA", "message": "x".repeat(301)}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["fields"]["message"]["code"], "message_too_long");
