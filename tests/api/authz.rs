@@ -174,17 +174,8 @@ fn sql_id(app: &TestApp, query: &str) -> i64 {
 impl World {
     async fn new() -> World {
         let app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
-        let clinic = |code: &str, name: &str, prefix: &str| {
-            sql_id(
-                &app,
-                &format!(
-                    "INSERT INTO clinics (code, name, prefix, bpjs_code, room)
-                     VALUES ('{code}', '{name}', '{prefix}', '{code}', 'Ruang 1') RETURNING id::int8 AS id"
-                ),
-            ) as i32
-        };
-        let ana = clinic("ANA", "Poli Anak", "B");
-        let int = clinic("INT", "Poli Penyakit Dalam", "A");
+        let ana = add_clinic(&app, "ANA", "Poli Anak", "B");
+        let int = add_clinic(&app, "INT", "Poli Penyakit Dalam", "A");
         let doctor = |code: &str, name: &str, bpjs: i32| {
             sql_id(
                 &app,

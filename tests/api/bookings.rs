@@ -7,7 +7,7 @@ use crate::helpers::*;
 async fn health_and_readiness() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/healthz").await.status(), 200);
-    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    let (_, ready) = app.get_json("/readyz").await;
     assert_eq!(ready["database"], "ok");
 }
 
@@ -68,20 +68,16 @@ async fn booking_gives_code_ticket_and_estimate() {
     assert_eq!(code.len(), 8);
     assert!(code.chars().all(|c| "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)));
 
-    let second: Value =
-        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await.json().await.unwrap();
+    let (_, second) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await;
     assert_eq!(second["ticket"], "B-002");
     assert_eq!(
         second["estimated_at"], "2026-12-02T08:10:00+09:00",
         "one patient ahead × 10 minutes"
     );
 
-    let status: Value = app
-        .get(&format!("/api/v1/bookings/{}", second["booking_code"].as_str().unwrap()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, status) = app
+        .get_json(&format!("/api/v1/bookings/{}", second["booking_code"].as_str().unwrap()))
+        .await;
     assert_eq!(status["ticket"], "B-002");
     assert_eq!(status["position"], 1);
     assert_eq!(status["clinic"]["name"], "Poli Anak");
@@ -190,7 +186,7 @@ async fn errors_speak_english_when_asked() {
     let app = TestApp::spawn().await;
     let mut body = booking_body(1, 1);
     body["patient"]["nik"] = json!("abc");
-    let id: Value = app.post("/api/v1/bookings", &body).await.json().await.unwrap();
+    let (_, id) = app.post_json("/api/v1/bookings", &body).await;
     let en: Value = app
         .client
         .post(app.url("/api/v1/bookings"))
@@ -330,8 +326,7 @@ async fn concurrent_retries_with_one_key_make_one_visit() {
 async fn cancel_needs_the_birth_date_and_frees_the_place() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
-    let booked: Value =
-        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await.json().await.unwrap();
+    let (_, booked) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
     let code = booked["booking_code"].as_str().unwrap();
     let wrong = app
         .post(&format!("/api/v1/bookings/{code}/cancel"), &json!({"birth_date": "1991-01-01"}))
@@ -357,8 +352,7 @@ async fn cancel_needs_the_birth_date_and_frees_the_place() {
 async fn check_in_on_the_day_only() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
-    let booked: Value =
-        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await.json().await.unwrap();
+    let (_, booked) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
     let code = booked["booking_code"].as_str().unwrap();
     let early = app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
     assert_eq!(early.status(), 409);

@@ -150,7 +150,7 @@ async fn the_bpjs_page_lists_what_is_stuck_and_says_reporting_is_off() {
     let mut body = booking_body(seed.tomorrow, 2);
     body["payer"] = json!("jkn");
     body["patient"]["bpjs_no"] = json!("0001234567892");
-    let second: Value = app.post("/api/v1/bookings", &body).await.json().await.unwrap();
+    let (_, second) = app.post_json("/api/v1/bookings", &body).await;
     let tasks: Vec<(i64, String)> = bpjs_tasks::table
         .inner_join(sipoli::db::schema::visits::table)
         .select((bpjs_tasks::id, sipoli::db::schema::visits::booking_code))

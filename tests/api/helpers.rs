@@ -443,6 +443,16 @@ pub fn seed_with(app: &TestApp, quota_jkn: i32, quota_non_jkn: i32, online_limit
     Seed { today, tomorrow }
 }
 
+/// Another polyclinic (code, name, ticket prefix); its id.
+pub fn add_clinic(app: &TestApp, code: &str, name: &str, prefix: &str) -> i32 {
+    use sipoli::db::schema::clinics;
+    diesel::insert_into(clinics::table)
+        .values((clinics::code.eq(code), clinics::name.eq(name), clinics::prefix.eq(prefix)))
+        .returning(clinics::id)
+        .get_result(&mut app.conn())
+        .expect("clinic")
+}
+
 /// A valid online booking body; `n` varies the identity.
 pub fn booking_body(session_id: i32, n: u32) -> Value {
     json!({

@@ -279,13 +279,12 @@ async fn ambil_antrean_books_through_the_common_path() {
     let code = r["kodebooking"].as_str().unwrap();
     assert_eq!(code.len(), 8);
     // Our booking code: the public status page knows it.
-    let status: Value = app.get(&format!("/api/v1/bookings/{code}")).await.json().await.unwrap();
+    let (_, status) = app.get_json(&format!("/api/v1/bookings/{code}")).await;
     assert_eq!(status["ticket"], "B-001");
     assert_eq!(status["payer"], "jkn");
     // The same quota, online limit and ticket counter as a web booking.
     assert_eq!(session_counters(&app, seed.tomorrow), (1, 0, 1));
-    let web: Value =
-        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await.json().await.unwrap();
+    let (_, web) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await;
     assert_eq!(web["ticket"], "B-002");
     assert_eq!(session_counters(&app, seed.tomorrow), (1, 1, 2));
     // BPJS made this booking: nothing to report back.
@@ -624,12 +623,8 @@ async fn through_the_day(app: &mut TestApp, session: i32, code: &str) {
     let res = app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
     assert_eq!(res.status(), 200);
     app.clock.set(wit(2026, 12, 2, 8, 0));
-    let called: Value = app
-        .post(&format!("/api/v1/staff/sessions/{session}/call-next"), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, called) =
+        app.post_json(&format!("/api/v1/staff/sessions/{session}/call-next"), &json!({})).await;
     let id = called["id"].as_i64().unwrap_or_else(|| panic!("called: {called}"));
     app.clock.set(wit(2026, 12, 2, 8, 1));
     assert_eq!(
@@ -740,7 +735,7 @@ async fn a_failing_bpjs_is_retried_with_backoff_and_each_report_arrives_once() {
 
     // First attempt: HTTP 500. The report waits 30 s; nothing else of the visit jumps ahead.
     assert_eq!(reports::run_until_idle(&state, &client).await.unwrap(), 1);
-    let page: Value = app.get("/api/v1/staff/bpjs/tasks").await.json().await.unwrap();
+    let (_, page) = app.get_json("/api/v1/staff/bpjs/tasks").await;
     assert_eq!(page["counts"]["pending"], 1);
     let row = &page["tasks"][0];
     assert_eq!(
@@ -762,7 +757,7 @@ async fn a_failing_bpjs_is_retried_with_backoff_and_each_report_arrives_once() {
         assert_eq!(b.added, std::slice::from_ref(&code), "delivered once");
         assert_eq!(b.log.iter().map(|(_, _, s)| *s).collect::<Vec<_>>(), [500, 500, 200]);
     }
-    let page: Value = app.get("/api/v1/staff/bpjs/tasks?status=sent").await.json().await.unwrap();
+    let (_, page) = app.get_json("/api/v1/staff/bpjs/tasks?status=sent").await;
     assert_eq!(page["tasks"][0]["attempts"], 3);
     assert_eq!(page["tasks"][0]["last_error"], Value::Null);
     assert_eq!(page["configured"], false, "this node itself has no BPJS settings");
@@ -776,7 +771,7 @@ async fn the_bpjs_task_page_is_for_admins_only() {
     assert_eq!(app.get("/api/v1/staff/bpjs/tasks").await.status(), 403);
     app.login_as("admin", Role::Admin, &[]).await;
     assert_eq!(app.get("/api/v1/staff/bpjs/tasks?status=lost").await.status(), 400);
-    let page: Value = app.get("/api/v1/staff/bpjs/tasks").await.json().await.unwrap();
+    let (_, page) = app.get_json("/api/v1/staff/bpjs/tasks").await;
     assert_eq!(page["tasks"], json!([]));
 }
 

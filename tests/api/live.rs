@@ -318,7 +318,7 @@ async fn the_kiosk_lists_todays_sessions_with_places_left() {
 
     // At 11:45 WIT the session (ending 12:00) no longer takes walk-ins, and says why.
     app.clock.set(crate::helpers::wit(2026, 12, 1, 11, 45));
-    let body: Value = app.get("/api/v1/kiosk/sessions?clinics=ANA").await.json().await.unwrap();
+    let (_, body) = app.get_json("/api/v1/kiosk/sessions?clinics=ANA").await;
     let s = &body["clinics"][0]["sessions"][0];
     assert_eq!(s["takes_walk_ins"], false);
     assert_eq!(s["closed_reason"]["code"], "kiosk_closed");
@@ -380,7 +380,7 @@ async fn the_board_state_and_running_text() {
     // Clearing the text.
     let res = admin.put("/api/v1/staff/display-message", &json!({"message": ""})).await;
     assert_eq!(res.status(), 200);
-    let state: Value = app.get("/api/v1/displays/state?clinics=ANA").await.json().await.unwrap();
+    let (_, state) = app.get_json("/api/v1/displays/state?clinics=ANA").await;
     assert_eq!(state["message"], "Dokter tiba 08.30");
     // Without an account: refused.
     let anon = app.client.put(app.url("/api/v1/staff/display-message")).json(&json!({})).send();

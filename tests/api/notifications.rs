@@ -393,8 +393,7 @@ async fn turn_approaching_goes_out_when_the_third_patient_ahead_is_called_and_on
         let res = app.post(&format!("/api/v1/staff/visits/{third}/{action}"), &json!({})).await;
         assert_eq!(res.status(), 200, "{action}");
     }
-    let status: Value =
-        app.get(&format!("/api/v1/bookings/{}", patients[6].0)).await.json().await.unwrap();
+    let (_, status) = app.get_json(&format!("/api/v1/bookings/{}", patients[6].0)).await;
     assert_eq!(status["position"], 4);
     for _ in 0..3 {
         assert_eq!(app.post(&call, &json!({})).await.status(), 200);
@@ -550,14 +549,13 @@ async fn staff_see_the_jobs_and_retry_dead_ones() {
     app.login_as("loket", Role::Registration, &[]).await;
     assert_eq!(app.get("/api/v1/staff/notifications").await.status(), 403);
     app.login_as("mata", Role::Clinic, &[]).await;
-    let list: Value = app.get("/api/v1/staff/notifications").await.json().await.unwrap();
+    let (_, list) = app.get_json("/api/v1/staff/notifications").await;
     assert_eq!(list["jobs"].as_array().unwrap().len(), 0, "not their clinic");
     let retry = format!("/api/v1/staff/notifications/{}/retry", dead.id);
     assert_eq!(app.post(&retry, &json!({})).await.status(), 404);
 
     app.login_as("admin", Role::Admin, &[]).await;
-    let list: Value =
-        app.get("/api/v1/staff/notifications?status=dead").await.json().await.unwrap();
+    let (_, list) = app.get_json("/api/v1/staff/notifications?status=dead").await;
     let rows = list["jobs"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["id"], dead.id);
@@ -573,7 +571,7 @@ async fn staff_see_the_jobs_and_retry_dead_ones() {
     assert_eq!(app.post(&retry, &json!({})).await.status(), 409, "not dead any more");
     assert_eq!(w.run_until_empty().await.unwrap().sent, 1);
     assert_eq!(smtp.messages_to("pasien1@example.test").len(), 1);
-    let all: Value = app.get("/api/v1/staff/notifications").await.json().await.unwrap();
+    let (_, all) = app.get_json("/api/v1/staff/notifications").await;
     assert!(all["jobs"].as_array().unwrap().iter().all(|j| j["status"] == "sent"));
 }
 

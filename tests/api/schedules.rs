@@ -54,7 +54,7 @@ async fn doctor_leave_cancels_the_session_and_its_bookings() {
     }
     app.login_as("anak", Role::Clinic, &["ANA"]).await;
     let leave = json!({"kind": "leave", "doctor": "D003", "date": "2026-12-02", "reason": "Cuti sakit", "dry_run": true});
-    let preview: Value = app.post("/api/v1/staff/exceptions", &leave).await.json().await.unwrap();
+    let (_, preview) = app.post_json("/api/v1/staff/exceptions", &leave).await;
     assert_eq!(preview, json!({"dry_run": true, "sessions": 1, "visits": 3}));
     assert_eq!(app.count("schedule_exceptions"), 0);
     let mut real = leave.clone();
