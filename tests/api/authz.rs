@@ -89,10 +89,13 @@ struct Route {
     /// What admin, anak, intern and loket get; nobody, expired and forged always get 401.
     expect: [u16; 4],
     note: &'static str,
+    /// For lists: text of Poli Anak's entries. Whoever may see ANA finds it in the answer;
+    /// staff of another clinic must not.
+    ana_marker: Option<&'static str>,
 }
 
 fn route(method: Method, path: &'static str, need: Need, expect: [u16; 4]) -> Route {
-    Route { method, path, need, body: json!({}), expect, note: "" }
+    Route { method, path, need, body: json!({}), expect, note: "", ana_marker: None }
 }
 
 impl Route {
@@ -102,6 +105,10 @@ impl Route {
     }
     fn note(mut self, note: &'static str) -> Route {
         self.note = note;
+        self
+    }
+    fn ana_only(mut self, marker: &'static str) -> Route {
+        self.ana_marker = Some(marker);
         self
     }
     fn expected(&self, caller: Caller) -> u16 {
@@ -470,6 +477,12 @@ impl World {
                 if status == 401 && answer["error"]["code"] != "unauthorized" {
                     failures.push(format!("{label}: a 401 says unauthorized: {answer}"));
                 }
+                if let (Some(marker), true) = (route.ana_marker, status.is_success()) {
+                    let shown = answer.to_string().contains(marker);
+                    if shown != (caller != Caller::Intern) {
+                        failures.push(format!("{label}: {marker} shown: {shown}: {answer}"));
+                    }
+                }
                 let after = self.snapshot();
                 let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).collect();
                 if expected >= 400 || !status.is_success() {
@@ -572,7 +585,8 @@ async fn queue_routes_are_for_the_clinics_own_staff() {
     };
     world
         .check(&[
-            route(Method::GET, "/api/v1/staff/sessions?date=2026-12-01", Need::Nothing, ALL),
+            route(Method::GET, "/api/v1/staff/sessions?date=2026-12-01", Need::Session, ALL)
+                .ana_only("Poli Anak"),
             route(
                 Method::GET,
                 "/api/v1/staff/sessions/{id}/queue",
@@ -608,7 +622,7 @@ async fn schedule_routes_are_for_the_clinics_own_staff() {
     let world = World::new().await;
     world
         .check(&[
-            route(Method::GET, "/api/v1/staff/schedules", Need::Nothing, ALL),
+            route(Method::GET, "/api/v1/staff/schedules", Need::Nothing, ALL).ana_only("Poli Anak"),
             route(Method::POST, "/api/v1/staff/schedules", Need::NewSchedule, [201, 201, 403, 403]),
             route(Method::PUT, "/api/v1/staff/schedules/{id}", Need::Schedule, RUNS_ANA),
             route(Method::DELETE, "/api/v1/staff/schedules/{id}", Need::Schedule, RUNS_ANA),
@@ -663,7 +677,8 @@ async fn console_routes_board_text_notifications_and_bpjs() {
             )
             .body(json!({"message": "Selamat datang di RSUD Mimika"}))
             .note("(every board)"),
-            route(Method::GET, "/api/v1/staff/notifications", Need::Nothing, [200, 200, 200, 403]),
+            route(Method::GET, "/api/v1/staff/notifications", Need::DeadJob, [200, 200, 200, 403])
+                .ana_only("\"ticket\":\"B-"),
             // Another clinic's message is hidden (404), not refused.
             route(
                 Method::POST,
