@@ -7,7 +7,7 @@
 //! a refused one must leave every table as it was.
 use std::cell::Cell;
 
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use diesel::RunQueryDsl;
 use diesel::prelude::*;
 use reqwest::Method;
@@ -54,6 +54,10 @@ enum Exc {
     LeaveIntNoSession,
     /// Closure of Poli Anak on a weekday.
     ClosureAna,
+    /// Closure of Poli Penyakit Dalam on a weekend: no session on that date.
+    ClosureIntNoSession,
+    /// An extra session of D003 at Poli Anak on a weekend.
+    ExtraAna,
 }
 
 /// What a row needs made before it runs.
@@ -70,8 +74,8 @@ enum Need {
     Registration,
     /// Body: a new weekly schedule of D003 at ANA.
     NewSchedule,
-    /// `{id}`: a weekly schedule of D003 at ANA; body: a change of it.
-    Schedule,
+    /// `{id}`: a weekly schedule of D003 at ANA; body: a change of it, to this clinic.
+    Schedule(&'static str),
     /// Body: a new leave or closure.
     NewException(Exc),
     /// `{id}`: a leave or closure the administrator planned.
@@ -236,12 +240,12 @@ impl World {
 
     /// The next weekday after the last one handed out (each leave or closure its own date).
     fn next_weekday(&self) -> String {
-        next_date(&self.weekday, |d| d.format("%u").to_string().parse::<u32>().unwrap() <= 5)
+        next_date(&self.weekday, |d| d.weekday().number_from_monday() <= 5)
     }
 
     /// The next Saturday or Sunday: no weekly schedule, so no session.
     fn next_weekend_day(&self) -> String {
-        next_date(&self.weekend, |d| d.format("%u").to_string().parse::<u32>().unwrap() >= 6)
+        next_date(&self.weekend, |d| d.weekday().number_from_monday() >= 6)
     }
 
     async fn token(&self, caller: Caller, fresh: bool) -> Option<String> {
@@ -373,6 +377,11 @@ impl World {
                                              "date": self.next_weekend_day(), "reason": "Cuti"}),
             Exc::ClosureAna => json!({"kind": "closure", "clinic": "ANA",
                                       "date": self.next_weekday(), "reason": "Renovasi"}),
+            Exc::ClosureIntNoSession => json!({"kind": "closure", "clinic": "INT",
+                                               "date": self.next_weekend_day(), "reason": "Renovasi"}),
+            Exc::ExtraAna => json!({"kind": "extra", "doctor": "D003", "clinic": "ANA",
+                                    "date": self.next_weekend_day(), "starts_at": "09:00",
+                                    "ends_at": "11:00", "quota_jkn": 5, "quota_non_jkn": 5}),
         }
     }
 
@@ -391,11 +400,12 @@ impl World {
                 body = self.schedule_body();
                 None
             }
-            Need::Schedule => {
+            Need::Schedule(clinic) => {
                 let created = self
                     .admin_does(Method::POST, "/api/v1/staff/schedules", &self.schedule_body())
                     .await;
                 body = self.schedule_body();
+                body["clinic"] = json!(clinic);
                 created["id"].as_i64()
             }
             Need::NewException(exc) => {
@@ -624,8 +634,15 @@ async fn schedule_routes_are_for_the_clinics_own_staff() {
         .check(&[
             route(Method::GET, "/api/v1/staff/schedules", Need::Nothing, ALL).ana_only("Poli Anak"),
             route(Method::POST, "/api/v1/staff/schedules", Need::NewSchedule, [201, 201, 403, 403]),
-            route(Method::PUT, "/api/v1/staff/schedules/{id}", Need::Schedule, RUNS_ANA),
-            route(Method::DELETE, "/api/v1/staff/schedules/{id}", Need::Schedule, RUNS_ANA),
+            route(Method::PUT, "/api/v1/staff/schedules/{id}", Need::Schedule("ANA"), RUNS_ANA),
+            route(
+                Method::PUT,
+                "/api/v1/staff/schedules/{id}",
+                Need::Schedule("INT"),
+                [200, 403, 403, 403],
+            )
+            .note("(moved to INT)"),
+            route(Method::DELETE, "/api/v1/staff/schedules/{id}", Need::Schedule("ANA"), RUNS_ANA),
         ])
         .await;
 }
@@ -651,12 +668,17 @@ async fn leave_and_closure_only_for_ones_own_doctors_and_clinics() {
             post(Exc::LeaveIntWeekday, OWN_INT).note("(leave of an INT doctor, session exists)"),
             post(Exc::LeaveIntNoSession, OWN_INT).note("(leave of an INT doctor, no session yet)"),
             post(Exc::ClosureAna, OWN_ANA).note("(closure of ANA)"),
+            post(Exc::ClosureIntNoSession, OWN_INT).note("(closure of INT, no session)"),
+            post(Exc::ExtraAna, OWN_ANA).note("(extra session at ANA)"),
             delete(Exc::LeaveAna, RUNS_ANA).note("(leave of an ANA doctor)"),
             delete(Exc::LeaveIntWeekday, [200, 403, 200, 403])
                 .note("(leave of an INT doctor, session exists)"),
             delete(Exc::LeaveIntNoSession, [200, 403, 200, 403])
                 .note("(leave of an INT doctor, no session)"),
             delete(Exc::ClosureAna, RUNS_ANA).note("(closure of ANA)"),
+            delete(Exc::ClosureIntNoSession, [200, 403, 200, 403])
+                .note("(closure of INT, no session)"),
+            delete(Exc::ExtraAna, RUNS_ANA).note("(extra session at ANA)"),
         ])
         .await;
 }
