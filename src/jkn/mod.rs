@@ -21,11 +21,6 @@ pub mod reports;
 pub mod staff;
 pub mod token;
 
-/// The tables, where the integration tests still look for `bpjs_tasks`; the definitions are
-/// `db::schema`'s. Remove once the tests name `db::schema`.
-#[doc(hidden)]
-pub use crate::db::schema;
-
 use actix_web::web;
 
 use crate::config::{Secret, SettingsError};

@@ -19,9 +19,5 @@ pub mod worker;
 
 pub use settings::JobSettings;
 
-/// The tables, where the integration tests still look for `notification_jobs`; the
-/// definitions are `db::schema`'s. Remove once the tests name `db::schema`.
-#[doc(hidden)]
-pub use crate::db::schema;
 pub use staff_api::configure;
 pub use worker::{Worker, spawn};

@@ -7,7 +7,7 @@ use crate::helpers::*;
 async fn health_and_readiness() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/healthz").await.status(), 200);
-    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    let (_, ready) = app.get_json("/readyz").await;
     assert_eq!(ready["database"], "ok");
 }
 
@@ -58,9 +58,8 @@ async fn clinics_are_listed() {
 async fn booking_gives_code_ticket_and_estimate() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
-    let res = app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
-    assert_eq!(res.status(), 201);
-    let first: Value = res.json().await.unwrap();
+    let (status, first) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
+    assert_eq!(status, 201);
     assert_eq!(first["ticket"], "B-001");
     assert_eq!(first["queue_number"], 1);
     assert_eq!(first["status"], "booked");
@@ -69,20 +68,16 @@ async fn booking_gives_code_ticket_and_estimate() {
     assert_eq!(code.len(), 8);
     assert!(code.chars().all(|c| "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)));
 
-    let second: Value =
-        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await.json().await.unwrap();
+    let (_, second) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await;
     assert_eq!(second["ticket"], "B-002");
     assert_eq!(
         second["estimated_at"], "2026-12-02T08:10:00+09:00",
         "one patient ahead × 10 minutes"
     );
 
-    let status: Value = app
-        .get(&format!("/api/v1/bookings/{}", second["booking_code"].as_str().unwrap()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, status) = app
+        .get_json(&format!("/api/v1/bookings/{}", second["booking_code"].as_str().unwrap()))
+        .await;
     assert_eq!(status["ticket"], "B-002");
     assert_eq!(status["position"], 1);
     assert_eq!(status["clinic"]["name"], "Poli Anak");
@@ -191,7 +186,7 @@ async fn errors_speak_english_when_asked() {
     let app = TestApp::spawn().await;
     let mut body = booking_body(1, 1);
     body["patient"]["nik"] = json!("abc");
-    let id: Value = app.post("/api/v1/bookings", &body).await.json().await.unwrap();
+    let (_, id) = app.post_json("/api/v1/bookings", &body).await;
     let en: Value = app
         .client
         .post(app.url("/api/v1/bookings"))
@@ -212,9 +207,8 @@ async fn errors_speak_english_when_asked() {
 async fn past_dates_and_far_future_are_refused() {
     let app = TestApp::spawn_at(wit(2026, 12, 2, 13, 0)).await;
     let seed = seed(&app);
-    let res = app.post("/api/v1/bookings", &booking_body(seed.today, 1)).await;
-    assert_eq!(res.status(), 409);
-    let err: Value = res.json().await.unwrap();
+    let (status, err) = app.post_json("/api/v1/bookings", &booking_body(seed.today, 1)).await;
+    assert_eq!(status, 409);
     assert_eq!(err["error"]["code"], "date_in_past");
     // A session 45 days ahead is outside the 30-day window.
     app.clock.set(wit(2026, 10, 15, 9, 0));
@@ -229,17 +223,15 @@ async fn duplicate_booking_and_identity_mismatch() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
     assert_eq!(app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await.status(), 201);
-    let res = app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
-    assert_eq!(res.status(), 409);
-    let err: Value = res.json().await.unwrap();
+    let (status, err) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
+    assert_eq!(status, 409);
     assert_eq!(err["error"]["code"], "duplicate_booking");
     // Same NIK, another birth date: somebody guessing a NIK.
     let mut other = booking_body(seed.today, 1);
     other["session_id"] = json!(seed.tomorrow);
     other["patient"]["birth_date"] = json!("1985-01-01");
-    let res = app.post("/api/v1/bookings", &other).await;
-    assert_eq!(res.status(), 422);
-    let err: Value = res.json().await.unwrap();
+    let (status, err) = app.post_json("/api/v1/bookings", &other).await;
+    assert_eq!(status, 422);
     assert_eq!(err["error"]["code"], "identity_mismatch");
     assert_eq!(app.count("visits"), 1);
     // The quota counter moved once only.
@@ -268,9 +260,8 @@ async fn quota_full_and_online_limit() {
     let mut jkn2 = booking_body(seed.tomorrow, 5);
     jkn2["payer"] = json!("jkn");
     jkn2["patient"]["bpjs_no"] = json!("0001234567891");
-    let res = app.post("/api/v1/bookings", &jkn2).await;
-    assert_eq!(res.status(), 409);
-    let err: Value = res.json().await.unwrap();
+    let (status, err) = app.post_json("/api/v1/bookings", &jkn2).await;
+    assert_eq!(status, 409);
     assert_eq!(err["error"]["code"], "quota_full");
     assert!(err["error"]["message"].as_str().unwrap().contains("online"));
 }
@@ -335,8 +326,7 @@ async fn concurrent_retries_with_one_key_make_one_visit() {
 async fn cancel_needs_the_birth_date_and_frees_the_place() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
-    let booked: Value =
-        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await.json().await.unwrap();
+    let (_, booked) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
     let code = booked["booking_code"].as_str().unwrap();
     let wrong = app
         .post(&format!("/api/v1/bookings/{code}/cancel"), &json!({"birth_date": "1991-01-01"}))
@@ -362,16 +352,15 @@ async fn cancel_needs_the_birth_date_and_frees_the_place() {
 async fn check_in_on_the_day_only() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
-    let booked: Value =
-        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await.json().await.unwrap();
+    let (_, booked) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
     let code = booked["booking_code"].as_str().unwrap();
     let early = app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
     assert_eq!(early.status(), 409);
     assert_eq!(early.json::<Value>().await.unwrap()["error"]["code"], "not_today");
     app.clock.set(wit(2026, 12, 2, 7, 45));
-    let res = app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
-    assert_eq!(res.status(), 200);
-    let st: Value = res.json().await.unwrap();
+    let (status, st) =
+        app.post_json(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
+    assert_eq!(status, 200);
     assert_eq!(st["status"], "waiting");
     let twice = app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
     assert_eq!(twice.status(), 409);
@@ -400,9 +389,8 @@ async fn kiosk_tickets_follow_the_kiosk_window() {
     assert_eq!(res.status(), 409);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "kiosk_not_open_yet");
     app.clock.set(wit(2026, 12, 1, 8, 5));
-    let res = app.post("/api/v1/kiosk/tickets", &body).await;
-    assert_eq!(res.status(), 201);
-    let t: Value = res.json().await.unwrap();
+    let (status, t) = app.post_json("/api/v1/kiosk/tickets", &body).await;
+    assert_eq!(status, 201);
     assert_eq!(t["status"], "waiting");
     assert_eq!(t["ticket"], "B-001");
     assert_eq!(t["position"], 0);

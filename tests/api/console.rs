@@ -6,8 +6,8 @@ use std::time::Duration;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use sipoli::auth::Role;
-use sipoli::jkn::schema::bpjs_tasks;
-use sipoli::jobs::schema::notification_jobs;
+use sipoli::db::schema::bpjs_tasks;
+use sipoli::db::schema::notification_jobs;
 
 use crate::browser::Browser;
 use crate::helpers::*;
@@ -150,7 +150,7 @@ async fn the_bpjs_page_lists_what_is_stuck_and_says_reporting_is_off() {
     let mut body = booking_body(seed.tomorrow, 2);
     body["payer"] = json!("jkn");
     body["patient"]["bpjs_no"] = json!("0001234567892");
-    let second: Value = app.post("/api/v1/bookings", &body).await.json().await.unwrap();
+    let (_, second) = app.post_json("/api/v1/bookings", &body).await;
     let tasks: Vec<(i64, String)> = bpjs_tasks::table
         .inner_join(sipoli::db::schema::visits::table)
         .select((bpjs_tasks::id, sipoli::db::schema::visits::booking_code))

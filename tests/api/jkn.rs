@@ -118,15 +118,6 @@ fn session_counters(app: &TestApp, id: i32) -> (i32, i32, i32) {
         .unwrap()
 }
 
-fn visit_id(app: &TestApp, code: &str) -> i64 {
-    use sipoli::db::schema::visits;
-    visits::table
-        .filter(visits::booking_code.eq(code))
-        .select(visits::id)
-        .first(&mut app.conn())
-        .unwrap()
-}
-
 // ----------------------------------------------------------------- inbound: token
 
 #[actix_web::test]
@@ -288,13 +279,12 @@ async fn ambil_antrean_books_through_the_common_path() {
     let code = r["kodebooking"].as_str().unwrap();
     assert_eq!(code.len(), 8);
     // Our booking code: the public status page knows it.
-    let status: Value = app.get(&format!("/api/v1/bookings/{code}")).await.json().await.unwrap();
+    let (_, status) = app.get_json(&format!("/api/v1/bookings/{code}")).await;
     assert_eq!(status["ticket"], "B-001");
     assert_eq!(status["payer"], "jkn");
     // The same quota, online limit and ticket counter as a web booking.
     assert_eq!(session_counters(&app, seed.tomorrow), (1, 0, 1));
-    let web: Value =
-        app.post("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await.json().await.unwrap();
+    let (_, web) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 2)).await;
     assert_eq!(web["ticket"], "B-002");
     assert_eq!(session_counters(&app, seed.tomorrow), (1, 1, 2));
     // BPJS made this booking: nothing to report back.
@@ -450,7 +440,7 @@ async fn check_in_until_the_session_ends_and_no_cancel_after_it() {
     assert_eq!(statuses, ["waiting", "booked", "booked"]);
     // BPJS hears of the check-in as task 3 at its real time; nothing else was reported.
     let rows =
-        reports::of_visit(&mut app.conn(), visit_id(&app, first["kodebooking"].as_str().unwrap()))
+        reports::of_visit(&mut app.conn(), app.visit_id(first["kodebooking"].as_str().unwrap()))
             .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].taskid, rows[0].waktu), (Some(3), ms(2026, 12, 2, 7, 45)));
@@ -621,9 +611,8 @@ async fn web_jkn_booking(app: &TestApp, session: i32, n: u32) -> String {
     let mut body = booking_body(session, n);
     body["payer"] = json!("jkn");
     body["patient"]["bpjs_no"] = json!(card(n));
-    let res = app.post("/api/v1/bookings", &body).await;
-    assert_eq!(res.status(), 201);
-    let placed: Value = res.json().await.unwrap();
+    let (status, placed) = app.post_json("/api/v1/bookings", &body).await;
+    assert_eq!(status, 201);
     placed["booking_code"].as_str().unwrap().to_string()
 }
 
@@ -634,12 +623,8 @@ async fn through_the_day(app: &mut TestApp, session: i32, code: &str) {
     let res = app.post(&format!("/api/v1/bookings/{code}/check-in"), &json!({})).await;
     assert_eq!(res.status(), 200);
     app.clock.set(wit(2026, 12, 2, 8, 0));
-    let called: Value = app
-        .post(&format!("/api/v1/staff/sessions/{session}/call-next"), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, called) =
+        app.post_json(&format!("/api/v1/staff/sessions/{session}/call-next"), &json!({})).await;
     let id = called["id"].as_i64().unwrap_or_else(|| panic!("called: {called}"));
     app.clock.set(wit(2026, 12, 2, 8, 1));
     assert_eq!(
@@ -701,7 +686,7 @@ async fn a_jkn_visit_day_reaches_bpjs_as_add_then_tasks_3_4_5() {
         );
     }
     // Each row is sent, with the answer decrypted.
-    let rows: Vec<BpjsTask> = reports::of_visit(&mut app.conn(), visit_id(&app, &code)).unwrap();
+    let rows: Vec<BpjsTask> = reports::of_visit(&mut app.conn(), app.visit_id(&code)).unwrap();
     assert!(rows.iter().all(|r| r.status == "sent" && r.attempts == 1), "{rows:?}");
     assert_eq!(rows[0].response, Some(json!({"diterima": "/antrean/add", "kodebooking": code})));
     // Nothing is sent twice.
@@ -735,7 +720,7 @@ async fn when_bpjs_lost_an_earlier_task_it_is_sent_again_first() {
         );
         assert_eq!(b.tasks[&code].iter().map(|(t, _)| *t).collect::<Vec<_>>(), [3, 4, 5]);
     }
-    let rows = reports::of_visit(&mut app.conn(), visit_id(&app, &code)).unwrap();
+    let rows = reports::of_visit(&mut app.conn(), app.visit_id(&code)).unwrap();
     assert!(rows.iter().all(|r| r.status == "sent"), "{rows:?}");
 }
 
@@ -750,7 +735,7 @@ async fn a_failing_bpjs_is_retried_with_backoff_and_each_report_arrives_once() {
 
     // First attempt: HTTP 500. The report waits 30 s; nothing else of the visit jumps ahead.
     assert_eq!(reports::run_until_idle(&state, &client).await.unwrap(), 1);
-    let page: Value = app.get("/api/v1/staff/bpjs/tasks").await.json().await.unwrap();
+    let (_, page) = app.get_json("/api/v1/staff/bpjs/tasks").await;
     assert_eq!(page["counts"]["pending"], 1);
     let row = &page["tasks"][0];
     assert_eq!(
@@ -772,7 +757,7 @@ async fn a_failing_bpjs_is_retried_with_backoff_and_each_report_arrives_once() {
         assert_eq!(b.added, std::slice::from_ref(&code), "delivered once");
         assert_eq!(b.log.iter().map(|(_, _, s)| *s).collect::<Vec<_>>(), [500, 500, 200]);
     }
-    let page: Value = app.get("/api/v1/staff/bpjs/tasks?status=sent").await.json().await.unwrap();
+    let (_, page) = app.get_json("/api/v1/staff/bpjs/tasks?status=sent").await;
     assert_eq!(page["tasks"][0]["attempts"], 3);
     assert_eq!(page["tasks"][0]["last_error"], Value::Null);
     assert_eq!(page["configured"], false, "this node itself has no BPJS settings");
@@ -786,7 +771,7 @@ async fn the_bpjs_task_page_is_for_admins_only() {
     assert_eq!(app.get("/api/v1/staff/bpjs/tasks").await.status(), 403);
     app.login_as("admin", Role::Admin, &[]).await;
     assert_eq!(app.get("/api/v1/staff/bpjs/tasks?status=lost").await.status(), 400);
-    let page: Value = app.get("/api/v1/staff/bpjs/tasks").await.json().await.unwrap();
+    let (_, page) = app.get_json("/api/v1/staff/bpjs/tasks").await;
     assert_eq!(page["tasks"], json!([]));
 }
 
@@ -800,7 +785,7 @@ async fn cancellations_no_shows_and_counter_patients_are_queued_for_bpjs() {
         .post(&format!("/api/v1/bookings/{cancelled}/cancel"), &json!({"birth_date": "1990-05-17"}))
         .await;
     assert_eq!(res.status(), 200);
-    let rows = reports::of_visit(&mut app.conn(), visit_id(&app, &cancelled)).unwrap();
+    let rows = reports::of_visit(&mut app.conn(), app.visit_id(&cancelled)).unwrap();
     let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(kinds, ["add", "batal"]);
     assert_eq!(rows[1].payload["kodebooking"], cancelled);
@@ -809,22 +794,21 @@ async fn cancellations_no_shows_and_counter_patients_are_queued_for_bpjs() {
     let absent = web_jkn_booking(&app, seed.tomorrow, 2).await;
     let after = wit(2026, 12, 2, 12, 30);
     sipoli::service::queue::sweep_no_shows(&mut app.conn(), app.state.tz(), after).unwrap();
-    let rows = reports::of_visit(&mut app.conn(), visit_id(&app, &absent)).unwrap();
+    let rows = reports::of_visit(&mut app.conn(), app.visit_id(&absent)).unwrap();
     assert_eq!(rows.iter().map(|r| r.taskid).collect::<Vec<_>>(), [None, Some(99)]);
     assert_eq!(rows[1].waktu, after.timestamp_millis());
 
     // A new JKN patient registered at the counter today: add, then tasks 1, 2, 3.
     app.login_as("loket", Role::Registration, &[]).await;
-    let res = app
-        .post(
+    let (status, placed) = app
+        .post_json(
             "/api/v1/staff/registrations",
             &json!({"session_id": seed.today, "payer": "jkn",
                     "patient": {"nik": nik(3), "bpjs_no": card(3), "name": "Pasien Loket",
                                 "birth_date": "1990-05-17"}}),
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let placed: Value = res.json().await.unwrap();
+    assert_eq!(status, 201);
     let rows = reports::of_visit(&mut app.conn(), placed["id"].as_i64().unwrap()).unwrap();
     assert_eq!(
         rows.iter().map(|r| r.taskid).collect::<Vec<_>>(),

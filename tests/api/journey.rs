@@ -10,9 +10,9 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use sipoli::app::AppState;
+use sipoli::db::schema::notification_jobs;
 use sipoli::jobs::Worker;
 use sipoli::jobs::queue::Job;
-use sipoli::jobs::schema::notification_jobs;
 
 use crate::browser::Browser;
 use crate::helpers::*;
@@ -100,15 +100,6 @@ fn ana_session(app: &TestApp, date: NaiveDate) -> i32 {
         .expect("a Poli Anak session")
 }
 
-fn visit_id(app: &TestApp, code: &str) -> i64 {
-    use sipoli::db::schema::visits;
-    visits::table
-        .filter(visits::booking_code.eq(code))
-        .select(visits::id)
-        .first(&mut app.conn())
-        .unwrap()
-}
-
 fn jobs_of(app: &TestApp, kind: &str, visit: i64) -> Vec<Job> {
     notification_jobs::table
         .filter(notification_jobs::kind.eq(kind))
@@ -165,9 +156,8 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
     // Three other patients booked earlier (B-001 … B-003).
     let mut others = Vec::new();
     for n in 1..=3 {
-        let res = app.post("/api/v1/bookings", &booking_body(session, n)).await;
-        assert_eq!(res.status(), 201, "booking {n}");
-        let body: Value = res.json().await.unwrap();
+        let (status, body) = app.post_json("/api/v1/bookings", &booking_body(session, n)).await;
+        assert_eq!(status, 201, "booking {n}");
         others.push(body["booking_code"].as_str().unwrap().to_string());
     }
 
@@ -198,7 +188,7 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
     phone.screenshot("journey-03-confirmation").await;
     let code = phone.wait_css(".code").await.text().await.unwrap();
     assert_eq!(code.len(), 8, "{code}");
-    let visit = visit_id(&app, &code);
+    let visit = app.visit_id(&code);
 
     // She opens the status page and leaves it open.
     click(&phone, &format!("a.btn.wide[href='/antrean/{code}']")).await;

@@ -230,9 +230,8 @@ async fn public_streams_carry_tickets_and_no_personal_data() {
     // Unknown things are refused plainly.
     assert_eq!(app.get("/api/v1/bookings/ZZZZZZZZ/events").await.status(), 404);
     assert_eq!(app.get("/api/v1/sessions/999999/events").await.status(), 404);
-    let res = app.get("/api/v1/displays/events").await;
-    assert_eq!(res.status(), 400);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = app.get_json("/api/v1/displays/events").await;
+    assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "clinics_required");
 }
 
@@ -305,9 +304,8 @@ async fn the_kiosk_lists_todays_sessions_with_places_left() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
     walk_in(&app, seed.today).await;
-    let res = app.get("/api/v1/kiosk/sessions?clinics=ana").await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = app.get_json("/api/v1/kiosk/sessions?clinics=ana").await;
+    assert_eq!(status, 200);
     assert_eq!(body["date"], "2026-12-01");
     let clinics = body["clinics"].as_array().unwrap();
     assert_eq!(clinics.len(), 1);
@@ -320,7 +318,7 @@ async fn the_kiosk_lists_todays_sessions_with_places_left() {
 
     // At 11:45 WIT the session (ending 12:00) no longer takes walk-ins, and says why.
     app.clock.set(crate::helpers::wit(2026, 12, 1, 11, 45));
-    let body: Value = app.get("/api/v1/kiosk/sessions?clinics=ANA").await.json().await.unwrap();
+    let (_, body) = app.get_json("/api/v1/kiosk/sessions?clinics=ANA").await;
     let s = &body["clinics"][0]["sessions"][0];
     assert_eq!(s["takes_walk_ins"], false);
     assert_eq!(s["closed_reason"]["code"], "kiosk_closed");
@@ -352,11 +350,13 @@ async fn the_board_state_and_running_text() {
     // A clinic account may not write on every board, nor on another clinic's.
     let res = app.put("/api/v1/staff/display-message", &json!({"message": "Semua"})).await;
     assert_eq!(res.status(), 403);
-    let res = app
-        .put("/api/v1/staff/display-message", &json!({"clinic": "ANA", "message": "x".repeat(301)}))
+    let (status, body) = app
+        .put_json(
+            "/api/v1/staff/display-message",
+            &json!({"clinic": "ANA", "message": "x".repeat(301)}),
+        )
         .await;
-    assert_eq!(res.status(), 422);
-    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 422);
     assert_eq!(body["error"]["fields"]["message"]["code"], "message_too_long");
 
     let mut admin = app.another_node().await;
@@ -365,9 +365,8 @@ async fn the_board_state_and_running_text() {
         admin.put("/api/v1/staff/display-message", &json!({"message": "Selamat datang"})).await;
     assert_eq!(res.status(), 200);
 
-    let res = app.get("/api/v1/displays/state?clinics=ANA").await;
-    assert_eq!(res.status(), 200);
-    let state: Value = res.json().await.unwrap();
+    let (status, state) = app.get_json("/api/v1/displays/state?clinics=ANA").await;
+    assert_eq!(status, 200);
     assert_eq!(state["message"], "Selamat datang   •   Dokter tiba 08.30");
     let ana = &state["clinics"][0];
     assert_eq!(ana["current"]["ticket"], "B-002");
@@ -381,7 +380,7 @@ async fn the_board_state_and_running_text() {
     // Clearing the text.
     let res = admin.put("/api/v1/staff/display-message", &json!({"message": ""})).await;
     assert_eq!(res.status(), 200);
-    let state: Value = app.get("/api/v1/displays/state?clinics=ANA").await.json().await.unwrap();
+    let (_, state) = app.get_json("/api/v1/displays/state?clinics=ANA").await;
     assert_eq!(state["message"], "Dokter tiba 08.30");
     // Without an account: refused.
     let anon = app.client.put(app.url("/api/v1/staff/display-message")).json(&json!({})).send();

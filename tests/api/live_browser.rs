@@ -77,7 +77,7 @@ async fn a_walk_in_taps_through_the_kiosk_and_gets_a_ticket() {
     let printed_later = js(&b, "return window.__printed;").await;
     assert!(printed.as_i64().unwrap_or(0) + printed_later.as_i64().unwrap_or(0) >= 1);
     // The printed copy is laid out for an 80 mm roll.
-    let css = reqwest::get(app.url("/assets/kiosk.css")).await.unwrap().text().await.unwrap();
+    let css = app.get("/assets/kiosk.css").await.text().await.unwrap();
     assert!(css.contains("@page { size: 80mm"));
     b.screenshot("kiosk_ticket").await;
 
@@ -145,9 +145,8 @@ async fn bookings_are_checked_in_by_keypad_and_by_scanner() {
     let seed = seed(&app);
     let mut codes = Vec::new();
     for n in 1..=2 {
-        let res = app.post("/api/v1/bookings", &booking_body(seed.today, n)).await;
-        assert_eq!(res.status(), 201);
-        let body: Value = res.json().await.unwrap();
+        let (status, body) = app.post_json("/api/v1/bookings", &booking_body(seed.today, n)).await;
+        assert_eq!(status, 201);
         codes.push(body["booking_code"].as_str().unwrap().to_string());
     }
     let b = Browser::start(1080, 1920).await;
@@ -164,8 +163,7 @@ async fn bookings_are_checked_in_by_keypad_and_by_scanner() {
     let text = wait_text(&b, "Check-in berhasil").await;
     assert!(text.contains("B-001"), "{text}");
     assert!(!text.contains("Pasien Uji"), "no names on the kiosk: {text}");
-    let status: Value =
-        app.get(&format!("/api/v1/bookings/{}", codes[0])).await.json().await.unwrap();
+    let (_, status) = app.get_json(&format!("/api/v1/bookings/{}", codes[0])).await;
     assert_eq!(status["status"], "waiting");
 
     // A USB scanner types the code and Enter into the focused field.
@@ -175,8 +173,7 @@ async fn bookings_are_checked_in_by_keypad_and_by_scanner() {
     scan.send_keys(&format!("{}\u{E007}", codes[1].to_lowercase())).await.unwrap();
     let text = wait_text(&b, "B-002").await;
     assert!(text.contains("Check-in berhasil"), "{text}");
-    let status: Value =
-        app.get(&format!("/api/v1/bookings/{}", codes[1])).await.json().await.unwrap();
+    let (_, status) = app.get_json(&format!("/api/v1/bookings/{}", codes[1])).await;
     assert_eq!(status["status"], "waiting");
 
     // A wrong code: a plain refusal and a way back.
@@ -202,7 +199,7 @@ async fn a_board_shows_and_announces_a_call_made_through_the_staff_api() {
     }
     app.login_as("anak", Role::Clinic, &["ANA"]).await;
     let call = format!("/api/v1/staff/sessions/{}/call-next", seed.today);
-    let first: Value = app.post(&call, &json!({})).await.json().await.unwrap();
+    let (_, first) = app.post_json(&call, &json!({})).await;
     let first = first["id"].as_i64().unwrap();
     for action in ["start", "finish"] {
         let res = app.post(&format!("/api/v1/staff/visits/{first}/{action}"), &json!({})).await;
@@ -232,7 +229,7 @@ async fn a_board_shows_and_announces_a_call_made_through_the_staff_api() {
     }
 
     app.clock.advance(chrono::Duration::minutes(12));
-    let called: Value = app.post(&call, &json!({})).await.json().await.unwrap();
+    let (_, called) = app.post_json(&call, &json!({})).await;
     assert_eq!(called["ticket"], "B-002");
     let announce = b.wait_css("#announce.on").await;
     let said = announce.attr("data-said").await.unwrap().unwrap_or_default();
@@ -362,7 +359,7 @@ async fn staff_set_the_running_text_through_the_form() {
         .unwrap();
     tap(&b, "#message button").await;
     wait_text(&b, "Tersimpan").await;
-    let state: Value = app.get("/api/v1/displays/state?clinics=ANA").await.json().await.unwrap();
+    let (_, state) = app.get_json("/api/v1/displays/state?clinics=ANA").await;
     assert_eq!(state["message"], "Poli Anak buka pukul 08.00 WIT");
     // A clinic account may not write on every board: the form shows the refusal.
     b.client

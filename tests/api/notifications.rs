@@ -11,9 +11,9 @@ use sha2::Sha256;
 use sipoli::app::AppState;
 use sipoli::auth::Role;
 use sipoli::config::Settings;
+use sipoli::db::schema::notification_jobs;
 use sipoli::jobs::Worker;
 use sipoli::jobs::queue::{self, Job, NewJob};
-use sipoli::jobs::schema::notification_jobs;
 use sipoli::jobs::triggers::Facts;
 
 use crate::helpers::*;
@@ -54,25 +54,15 @@ fn jobs_of(app: &TestApp, kind: &str, visit_id: i64) -> Vec<Job> {
     jobs(app).into_iter().filter(|j| j.kind == kind && j.visit_id == Some(visit_id)).collect()
 }
 
-fn visit_id(app: &TestApp, code: &str) -> i64 {
-    use sipoli::db::schema::visits;
-    visits::table
-        .filter(visits::booking_code.eq(code))
-        .select(visits::id)
-        .first(&mut app.conn())
-        .unwrap()
-}
-
 /// Book patient `n` with an email address; returns (booking code, visit id).
 async fn book_with_email(app: &TestApp, session: i32, n: u32, language: &str) -> (String, i64) {
     let mut body = booking_body(session, n);
     body["patient"]["email"] = json!(format!("pasien{n}@example.test"));
     body["language"] = json!(language);
-    let res = app.post("/api/v1/bookings", &body).await;
-    assert_eq!(res.status(), 201, "booking {n}");
-    let b: Value = res.json().await.unwrap();
+    let (status, b) = app.post_json("/api/v1/bookings", &body).await;
+    assert_eq!(status, 201, "booking {n}");
     let code = b["booking_code"].as_str().unwrap().to_string();
-    let id = visit_id(app, &code);
+    let id = app.visit_id(&code);
     (code, id)
 }
 
@@ -403,8 +393,7 @@ async fn turn_approaching_goes_out_when_the_third_patient_ahead_is_called_and_on
         let res = app.post(&format!("/api/v1/staff/visits/{third}/{action}"), &json!({})).await;
         assert_eq!(res.status(), 200, "{action}");
     }
-    let status: Value =
-        app.get(&format!("/api/v1/bookings/{}", patients[6].0)).await.json().await.unwrap();
+    let (_, status) = app.get_json(&format!("/api/v1/bookings/{}", patients[6].0)).await;
     assert_eq!(status["position"], 4);
     for _ in 0..3 {
         assert_eq!(app.post(&call, &json!({})).await.status(), 200);
@@ -560,14 +549,13 @@ async fn staff_see_the_jobs_and_retry_dead_ones() {
     app.login_as("loket", Role::Registration, &[]).await;
     assert_eq!(app.get("/api/v1/staff/notifications").await.status(), 403);
     app.login_as("mata", Role::Clinic, &[]).await;
-    let list: Value = app.get("/api/v1/staff/notifications").await.json().await.unwrap();
+    let (_, list) = app.get_json("/api/v1/staff/notifications").await;
     assert_eq!(list["jobs"].as_array().unwrap().len(), 0, "not their clinic");
     let retry = format!("/api/v1/staff/notifications/{}/retry", dead.id);
     assert_eq!(app.post(&retry, &json!({})).await.status(), 404);
 
     app.login_as("admin", Role::Admin, &[]).await;
-    let list: Value =
-        app.get("/api/v1/staff/notifications?status=dead").await.json().await.unwrap();
+    let (_, list) = app.get_json("/api/v1/staff/notifications?status=dead").await;
     let rows = list["jobs"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["id"], dead.id);
@@ -583,7 +571,7 @@ async fn staff_see_the_jobs_and_retry_dead_ones() {
     assert_eq!(app.post(&retry, &json!({})).await.status(), 409, "not dead any more");
     assert_eq!(w.run_until_empty().await.unwrap().sent, 1);
     assert_eq!(smtp.messages_to("pasien1@example.test").len(), 1);
-    let all: Value = app.get("/api/v1/staff/notifications").await.json().await.unwrap();
+    let (_, all) = app.get_json("/api/v1/staff/notifications").await;
     assert!(all["jobs"].as_array().unwrap().iter().all(|j| j["status"] == "sent"));
 }
 

@@ -24,8 +24,7 @@ pub struct Page {
 
 impl Visitor {
     pub fn new(app: &TestApp) -> Visitor {
-        let client =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Visitor { client, base: app.address.clone(), cookies: BTreeMap::new() }
     }
 
@@ -380,8 +379,7 @@ async fn a_clinic_runs_its_queue_from_the_console() {
         let res = v.post(&format!("/staff/kunjungan/{id}/{action}"), &[("csrf", &csrf)]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{action}: {}", res.body);
     }
-    let status: Value =
-        app.get(&format!("/api/v1/sessions/{}/queue", seed.today)).await.json().await.unwrap();
+    let (_, status) = app.get_json(&format!("/api/v1/sessions/{}/queue", seed.today)).await;
     assert_eq!(status["waiting_count"], 1);
     // Finishing twice is refused on the queue page itself.
     let res = v.post(&format!("/staff/kunjungan/{id}/finish"), &[("csrf", &csrf)]).await;
@@ -429,8 +427,7 @@ async fn forms_without_the_token_change_nothing() {
         assert_eq!(res.status, StatusCode::FORBIDDEN);
         assert!(res.body.contains("Token keamanan formulir tidak cocok"));
     }
-    let q: Value =
-        app.get(&format!("/api/v1/sessions/{}/queue", seed.today)).await.json().await.unwrap();
+    let (_, q) = app.get_json(&format!("/api/v1/sessions/{}/queue", seed.today)).await;
     assert_eq!(q["waiting_count"], 1, "nobody was called");
 }
 
@@ -439,18 +436,7 @@ async fn accounts_see_only_what_their_role_allows() {
     let app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
     let seed = seed(&app);
     app.post("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "non_jkn"})).await;
-    {
-        use diesel::prelude::*;
-        use sipoli::db::schema::clinics;
-        diesel::insert_into(clinics::table)
-            .values((
-                clinics::code.eq("MAT"),
-                clinics::name.eq("Poli Mata"),
-                clinics::prefix.eq("E"),
-            ))
-            .execute(&mut app.conn())
-            .unwrap();
-    }
+    add_clinic(&app, "MAT", "Poli Mata", "E");
     make_staff(&app, "mata", Role::Clinic, &["MAT"]);
     let mut v = Visitor::new(&app);
     v.login("mata", "rahasia-uji").await;
@@ -475,8 +461,7 @@ async fn accounts_see_only_what_their_role_allows() {
     let csrf = hidden(&page.body, "csrf");
     let res = r.post(&format!("/staff/sesi/{}/panggil", seed.today), &[("csrf", &csrf)]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    let q: Value =
-        app.get(&format!("/api/v1/sessions/{}/queue", seed.today)).await.json().await.unwrap();
+    let (_, q) = app.get_json(&format!("/api/v1/sessions/{}/queue", seed.today)).await;
     assert_eq!(q["waiting_count"], 1);
 }
 
@@ -542,7 +527,7 @@ async fn a_booking_is_checked_in_by_its_code() {
     let res = v.post("/staff/checkin", &[("csrf", &csrf), ("code", &code.to_lowercase())]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert!(v.get(&res.location).await.body.contains("B-001 sudah check-in."));
-    let status: Value = app.get(&format!("/api/v1/bookings/{code}")).await.json().await.unwrap();
+    let (_, status) = app.get_json(&format!("/api/v1/bookings/{code}")).await;
     assert_eq!(status["status"], "waiting");
     // Called: the patient's status page says it is their turn.
     let mut patient = Visitor::new(&app);
@@ -620,18 +605,7 @@ async fn schedules_are_created_edited_and_ended_from_the_console() {
 async fn schedules_follow_the_role() {
     let app = TestApp::spawn().await;
     seed(&app);
-    {
-        use diesel::prelude::*;
-        use sipoli::db::schema::clinics;
-        diesel::insert_into(clinics::table)
-            .values((
-                clinics::code.eq("MAT"),
-                clinics::name.eq("Poli Mata"),
-                clinics::prefix.eq("E"),
-            ))
-            .execute(&mut app.conn())
-            .unwrap();
-    }
+    add_clinic(&app, "MAT", "Poli Mata", "E");
     make_staff(&app, "loket", Role::Registration, &[]);
     let mut r = Visitor::new(&app);
     r.login("loket", "rahasia-uji").await;
@@ -677,11 +651,11 @@ async fn leave_shows_the_patients_it_affects_before_it_is_confirmed() {
     assert!(ask.body.contains("<strong>2</strong>"), "{}", ask.body);
     assert!(ask.body.contains("Seminar &#60;b&#62;Jayapura&#60;/b&#62;"));
     assert_eq!(app.count("schedule_exceptions"), 0, "nothing changed before confirming");
-    let q: Value = app.get("/api/v1/sessions?date=2026-12-02").await.json().await.unwrap();
+    let (_, q) = app.get_json("/api/v1/sessions?date=2026-12-02").await;
     assert_eq!(q[0]["status"], "open");
     let done = v.post("/staff/pengecualian", &as_refs(&form("1"))).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    let q: Value = app.get("/api/v1/sessions?date=2026-12-02").await.json().await.unwrap();
+    let (_, q) = app.get_json("/api/v1/sessions?date=2026-12-02").await;
     assert_eq!(q[0]["status"], "cancelled");
     let listed = v.get("/staff/jadwal").await;
     assert!(listed.body.contains("Dokter cuti"));
@@ -723,10 +697,10 @@ async fn the_daily_report_and_the_audit_log_show_the_day() {
     }
     let call = format!("/api/v1/staff/sessions/{}/call-next", seed.today);
     app.clock.advance(chrono::Duration::minutes(20));
-    let first: Value = app.post(&call, &json!({})).await.json().await.unwrap();
+    let (_, first) = app.post_json(&call, &json!({})).await;
     serve(&app, first["id"].as_i64().unwrap()).await;
     app.clock.advance(chrono::Duration::minutes(60)); // second waited 90 minutes
-    let second: Value = app.post(&call, &json!({})).await.json().await.unwrap();
+    let (_, second) = app.post_json(&call, &json!({})).await;
     serve(&app, second["id"].as_i64().unwrap()).await;
 
     make_staff(&app, "admin", Role::Admin, &[]);
@@ -755,18 +729,7 @@ async fn the_daily_report_and_the_audit_log_show_the_day() {
     let yesterday = v.get("/staff/audit?tanggal=2026-11-30").await;
     assert!(!yesterday.body.contains("B-001"), "the day is the hospital's day");
     // Roles: a clinic account of another clinic sees none of it; registration nothing.
-    {
-        use diesel::prelude::*;
-        use sipoli::db::schema::clinics;
-        diesel::insert_into(clinics::table)
-            .values((
-                clinics::code.eq("MAT"),
-                clinics::name.eq("Poli Mata"),
-                clinics::prefix.eq("E"),
-            ))
-            .execute(&mut app.conn())
-            .unwrap();
-    }
+    add_clinic(&app, "MAT", "Poli Mata", "E");
     make_staff(&app, "mata", Role::Clinic, &["MAT"]);
     let mut m = Visitor::new(&app);
     m.login("mata", "rahasia-uji").await;
@@ -953,7 +916,7 @@ async fn an_extra_session_is_made_at_once_and_a_closure_asks_first() {
     ];
     let res = v.post("/staff/pengecualian", &extra).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let sessions: Value = app.get("/api/v1/sessions?date=2026-12-05").await.json().await.unwrap();
+    let (_, sessions) = app.get_json("/api/v1/sessions?date=2026-12-05").await;
     assert_eq!(sessions[0]["starts_at"], "2026-12-05T13:00:00+09:00");
     assert_eq!(sessions[0]["quota"]["jkn"], 10);
     // Missing times: the message is shown, nothing made.

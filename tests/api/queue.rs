@@ -8,26 +8,11 @@ use crate::helpers::*;
 async fn three_walk_ins(app: &TestApp, session: i32) -> Vec<i64> {
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let res = app
-            .post("/api/v1/kiosk/tickets", &json!({"session_id": session, "payer": "non_jkn"}))
+        let (status, t) = app
+            .post_json("/api/v1/kiosk/tickets", &json!({"session_id": session, "payer": "non_jkn"}))
             .await;
-        assert_eq!(res.status(), 201);
-        let t: Value = res.json().await.unwrap();
-        let id: i64 = diesel::RunQueryDsl::get_result::<i64>(
-            diesel::QueryDsl::select(
-                diesel::QueryDsl::filter(
-                    sipoli::db::schema::visits::table,
-                    diesel::ExpressionMethods::eq(
-                        sipoli::db::schema::visits::booking_code,
-                        t["booking_code"].as_str().unwrap().to_string(),
-                    ),
-                ),
-                sipoli::db::schema::visits::id,
-            ),
-            &mut app.conn(),
-        )
-        .unwrap();
-        ids.push(id);
+        assert_eq!(status, 201);
+        ids.push(app.visit_id(t["booking_code"].as_str().unwrap()));
     }
     ids
 }
@@ -39,26 +24,18 @@ async fn a_clinic_day_call_start_finish() {
     let ids = three_walk_ins(&app, seed.today).await;
     app.login_as("perawat", Role::Clinic, &["ANA"]).await;
 
-    let called: Value = app
-        .post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, called) = app
+        .post_json(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({}))
+        .await;
     assert_eq!(called["ticket"], "B-001");
     assert_eq!(called["status"], "called");
-    let queue: Value =
-        app.get(&format!("/api/v1/sessions/{}/queue", seed.today)).await.json().await.unwrap();
+    let (_, queue) = app.get_json(&format!("/api/v1/sessions/{}/queue", seed.today)).await;
     assert_eq!(queue["now_serving"][0]["ticket"], "B-001");
     assert_eq!(queue["waiting_count"], 2);
     assert_eq!(queue["next"][0]["ticket"], "B-002");
 
-    let recalled: Value = app
-        .post(&format!("/api/v1/staff/visits/{}/recall", ids[0]), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, recalled) =
+        app.post_json(&format!("/api/v1/staff/visits/{}/recall", ids[0]), &json!({})).await;
     assert_eq!(recalled["call_count"], 2);
     app.clock.advance(chrono::Duration::minutes(2));
     assert_eq!(
@@ -66,12 +43,8 @@ async fn a_clinic_day_call_start_finish() {
         200
     );
     app.clock.advance(chrono::Duration::minutes(12));
-    let done: Value = app
-        .post(&format!("/api/v1/staff/visits/{}/finish", ids[0]), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, done) =
+        app.post_json(&format!("/api/v1/staff/visits/{}/finish", ids[0]), &json!({})).await;
     assert_eq!(done["status"], "done");
     // Illegal: finishing twice, starting a waiting visit.
     let res = app.post(&format!("/api/v1/staff/visits/{}/finish", ids[0]), &json!({})).await;
@@ -118,16 +91,12 @@ async fn skip_and_return_places_after_the_next_two() {
         app.post(&format!("/api/v1/staff/visits/{}/skip", ids[0]), &json!({})).await.status(),
         200
     );
-    let back: Value = app
-        .post(&format!("/api/v1/staff/visits/{}/return", ids[0]), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, back) =
+        app.post_json(&format!("/api/v1/staff/visits/{}/return", ids[0]), &json!({})).await;
     assert_eq!(back["status"], "waiting");
     let mut order = Vec::new();
     for _ in 0..6 {
-        let v: Value = app.post(&call, &json!({})).await.json().await.unwrap();
+        let (_, v) = app.post_json(&call, &json!({})).await;
         order.push(v["ticket"].as_str().unwrap().to_string());
         app.post(&format!("/api/v1/staff/visits/{}/start", v["id"]), &json!({})).await;
         app.post(&format!("/api/v1/staff/visits/{}/finish", v["id"]), &json!({})).await;
@@ -151,12 +120,9 @@ async fn priority_patients_are_called_first() {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let v: Value = app
-        .post(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, v) = app
+        .post_json(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({}))
+        .await;
     assert_eq!(v["ticket"], "B-003");
 }
 
@@ -190,8 +156,7 @@ async fn late_check_in_is_placed_after_the_next_two() {
     let seed = seed(&app);
     let mut codes = Vec::new();
     for n in 1..=4 {
-        let b: Value =
-            app.post("/api/v1/bookings", &booking_body(seed.today, n)).await.json().await.unwrap();
+        let (_, b) = app.post_json("/api/v1/bookings", &booking_body(seed.today, n)).await;
         codes.push(b["booking_code"].as_str().unwrap().to_string());
     }
     // B-002, B-003, B-004 check in on time; B-001 (estimated 08:00) arrives at 08:45.
@@ -203,12 +168,8 @@ async fn late_check_in_is_placed_after_the_next_two() {
         );
     }
     app.clock.set(wit(2026, 12, 1, 8, 45));
-    let st: Value = app
-        .post(&format!("/api/v1/bookings/{}/check-in", codes[0]), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, st) =
+        app.post_json(&format!("/api/v1/bookings/{}/check-in", codes[0]), &json!({})).await;
     assert_eq!(st["status"], "waiting");
     assert_eq!(st["position"], 2, "placed after the next two waiting");
 }
@@ -217,25 +178,16 @@ async fn late_check_in_is_placed_after_the_next_two() {
 async fn no_shows_are_swept_after_the_session() {
     let app = TestApp::spawn_at(wit(2026, 11, 30, 9, 0)).await;
     let seed = seed(&app);
-    let b: Value =
-        app.post("/api/v1/bookings", &booking_body(seed.today, 1)).await.json().await.unwrap();
+    let (_, b) = app.post_json("/api/v1/bookings", &booking_body(seed.today, 1)).await;
     app.clock.set(wit(2026, 12, 1, 11, 59));
     sipoli::maintenance::tick(&app.state).await.unwrap();
-    let st: Value = app
-        .get(&format!("/api/v1/bookings/{}", b["booking_code"].as_str().unwrap()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, st) =
+        app.get_json(&format!("/api/v1/bookings/{}", b["booking_code"].as_str().unwrap())).await;
     assert_eq!(st["status"], "booked");
     app.clock.set(wit(2026, 12, 1, 12, 1));
     sipoli::maintenance::tick(&app.state).await.unwrap();
-    let st: Value = app
-        .get(&format!("/api/v1/bookings/{}", b["booking_code"].as_str().unwrap()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, st) =
+        app.get_json(&format!("/api/v1/bookings/{}", b["booking_code"].as_str().unwrap())).await;
     assert_eq!(st["status"], "no_show");
 }
 
@@ -265,7 +217,7 @@ async fn estimates_learn_from_measured_service_times() {
         &mut app.conn(),
     )
     .unwrap();
-    let st: Value = app.get(&format!("/api/v1/bookings/{code}")).await.json().await.unwrap();
+    let (_, st) = app.get_json(&format!("/api/v1/bookings/{code}")).await;
     assert_eq!(st["position"], 2);
     assert_eq!(st["estimated_at"], "2026-12-01T09:40:00+09:00");
 }

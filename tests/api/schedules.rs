@@ -12,9 +12,8 @@ async fn schedules_create_sessions_and_edits_follow() {
     // Wednesday = 3; 2026-12-02 is a Wednesday.
     let body = json!({"clinic": "ANA", "doctor": "D003", "weekday": 3, "starts_at": "13:00", "ends_at": "15:00",
                       "quota_jkn": 10, "quota_non_jkn": 5, "online_limit": 8});
-    let res = app.post("/api/v1/staff/schedules", &body).await;
-    assert_eq!(res.status(), 201);
-    let created: Value = res.json().await.unwrap();
+    let (status, created) = app.post_json("/api/v1/staff/schedules", &body).await;
+    assert_eq!(status, 201);
     let list: Vec<Value> = app.get("/api/v1/sessions?date=2026-12-02").await.json().await.unwrap();
     let afternoon: Vec<&Value> =
         list.iter().filter(|s| s["starts_at"] == "2026-12-02T13:00:00+09:00").collect();
@@ -55,14 +54,13 @@ async fn doctor_leave_cancels_the_session_and_its_bookings() {
     }
     app.login_as("anak", Role::Clinic, &["ANA"]).await;
     let leave = json!({"kind": "leave", "doctor": "D003", "date": "2026-12-02", "reason": "Cuti sakit", "dry_run": true});
-    let preview: Value = app.post("/api/v1/staff/exceptions", &leave).await.json().await.unwrap();
+    let (_, preview) = app.post_json("/api/v1/staff/exceptions", &leave).await;
     assert_eq!(preview, json!({"dry_run": true, "sessions": 1, "visits": 3}));
     assert_eq!(app.count("schedule_exceptions"), 0);
     let mut real = leave.clone();
     real["dry_run"] = json!(false);
-    let res = app.post("/api/v1/staff/exceptions", &real).await;
-    assert_eq!(res.status(), 201);
-    let out: Value = res.json().await.unwrap();
+    let (status, out) = app.post_json("/api/v1/staff/exceptions", &real).await;
+    assert_eq!(status, 201);
     assert_eq!(out["cancelled_visits"], 3);
     let list: Vec<Value> = app.get("/api/v1/sessions?date=2026-12-02").await.json().await.unwrap();
     assert_eq!(list[0]["status"], "cancelled");

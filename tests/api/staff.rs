@@ -28,7 +28,7 @@ async fn staff_routes_need_a_login() {
 async fn login_logout_and_wrong_password() {
     let mut app = TestApp::spawn().await;
     app.login_as("admin", Role::Admin, &[]).await;
-    let me: Value = app.get("/api/v1/auth/me").await.json().await.unwrap();
+    let (_, me) = app.get_json("/api/v1/auth/me").await;
     assert_eq!(me["user"]["role"], "admin");
     assert_eq!(app.post("/api/v1/auth/logout", &json!({})).await.status(), 200);
     assert_eq!(app.get("/api/v1/auth/me").await.status(), 401, "the token is gone");
@@ -105,18 +105,7 @@ async fn roles_are_enforced() {
     app.post("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "non_jkn"})).await;
     let call = format!("/api/v1/staff/sessions/{}/call-next", seed.today);
     // Clinic staff of another clinic.
-    {
-        use diesel::prelude::*;
-        use sipoli::db::schema::clinics;
-        diesel::insert_into(clinics::table)
-            .values((
-                clinics::code.eq("MAT"),
-                clinics::name.eq("Poli Mata"),
-                clinics::prefix.eq("E"),
-            ))
-            .execute(&mut app.conn())
-            .unwrap();
-    }
+    add_clinic(&app, "MAT", "Poli Mata", "E");
     app.login_as("mata", Role::Clinic, &["MAT"]).await;
     let res = app.post(&call, &json!({})).await;
     assert_eq!(res.status(), 403);
@@ -126,15 +115,14 @@ async fn roles_are_enforced() {
     // Registration may register walk-ins but not call.
     app.login_as("loket", Role::Registration, &[]).await;
     assert_eq!(app.post(&call, &json!({})).await.status(), 403);
-    let res = app
-        .post(
+    let (status, t) = app
+        .post_json(
             "/api/v1/staff/registrations",
             &json!({"session_id": seed.today, "payer": "non_jkn",
                     "patient": {"nik": nik(7), "name": "Yakobus Uji", "birth_date": "1990-05-17"}}),
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let t: Value = res.json().await.unwrap();
+    assert_eq!(status, 201);
     assert_eq!(t["ticket"], "B-002");
     assert_eq!(t["status"], "waiting");
     assert_eq!(app.count("patients"), 1);
@@ -149,12 +137,7 @@ async fn roles_are_enforced() {
         .status(),
         403
     );
-    let list: Value = app
-        .get(&format!("/api/v1/staff/sessions/{}/queue", seed.today))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = app.get_json(&format!("/api/v1/staff/sessions/{}/queue", seed.today)).await;
     assert_eq!(list["visits"].as_array().unwrap().len(), 2);
     assert_eq!(list["visits"][1]["patient_name"], "Yakobus Uji");
 }
