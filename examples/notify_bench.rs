@@ -124,8 +124,8 @@ fn main() {
         }
     }
     let duplicates: usize = per_recipient.values().filter(|&&c| c > 1).map(|c| c - 1).sum();
-    let sent: i64 = sipoli::jobs::schema::notification_jobs::table
-        .filter(sipoli::jobs::schema::notification_jobs::status.eq("sent"))
+    let sent: i64 = sipoli::db::schema::notification_jobs::table
+        .filter(sipoli::db::schema::notification_jobs::status.eq("sent"))
         .count()
         .get_result(&mut conn)
         .unwrap();
