@@ -221,7 +221,7 @@ pub async fn save_account(pool: &PgPool, staff: &Staff, input: AccountInput) -> 
     let full_name = input.full_name.trim().to_string();
     let codes = if role == Role::Clinic { input.clinics } else { Vec::new() };
     db::transaction(pool, move |conn| {
-        db::staff::upsert_user(conn, &username, &full_name, &input.password, role, &codes)
+        super::staff::upsert_user(conn, &username, &full_name, &input.password, role, &codes)
             .map(|_| ())
     })
     .await
