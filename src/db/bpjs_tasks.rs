@@ -3,10 +3,11 @@
 //! `FOR UPDATE SKIP LOCKED` and a lease.
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamptz};
+use diesel::sql_types::{BigInt, Text, Timestamptz};
 use serde_json::Value;
 
 use super::schema::{bpjs_tasks, visits};
+use crate::domain::kinds::JobStatus;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName, serde::Serialize)]
@@ -18,7 +19,7 @@ pub struct BpjsTask {
     pub taskid: Option<i16>,
     pub waktu: i64,
     pub payload: Value,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub run_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -72,19 +73,20 @@ pub fn claim_due(
         "UPDATE bpjs_tasks SET run_at = $2, attempts = attempts + 1
          WHERE id = (
              SELECT t.id FROM bpjs_tasks t
-             WHERE t.status = 'pending' AND t.run_at <= $1
+             WHERE t.status = $3 AND t.run_at <= $1
                AND NOT EXISTS (
                    SELECT 1 FROM bpjs_tasks e
-                   WHERE e.visit_id = t.visit_id AND e.status = 'pending'
+                   WHERE e.visit_id = t.visit_id AND e.status = $3
                      AND (e.waktu, e.id) < (t.waktu, t.id))
              ORDER BY t.run_at, t.id
              LIMIT 1
              FOR UPDATE SKIP LOCKED)
-           AND status = 'pending' AND run_at <= $1
+           AND status = $3 AND run_at <= $1
          RETURNING *",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(now + lease)
+    .bind::<Text, _>(JobStatus::Pending)
     .get_result(conn)
     .optional()?)
 }
@@ -102,7 +104,7 @@ pub fn resend(
         .filter(bpjs_tasks::visit_id.eq(visit_id))
         .filter(bpjs_tasks::dedupe_key.eq(dedupe_key))
         .filter(bpjs_tasks::id.ne(except))
-        .set((bpjs_tasks::status.eq("pending"), bpjs_tasks::run_at.eq(now)))
+        .set((bpjs_tasks::status.eq(JobStatus::Pending), bpjs_tasks::run_at.eq(now)))
         .execute(conn)?)
 }
 
@@ -130,7 +132,7 @@ pub fn mark_sent(
 ) -> AppResult<()> {
     diesel::update(bpjs_tasks::table.find(id))
         .set((
-            bpjs_tasks::status.eq("sent"),
+            bpjs_tasks::status.eq(JobStatus::Sent),
             bpjs_tasks::sent_at.eq(now),
             bpjs_tasks::response.eq(response),
             bpjs_tasks::last_error.eq(None::<String>),
@@ -151,7 +153,7 @@ pub fn retry_at(conn: &mut PgConnection, id: i64, at: DateTime<Utc>, error: &str
 pub fn mark_failed(
     conn: &mut PgConnection,
     id: i64,
-    status: &str,
+    status: JobStatus,
     at: DateTime<Utc>,
     error: &str,
 ) -> AppResult<()> {
@@ -166,7 +168,7 @@ pub fn mark_failed(
 }
 
 /// Counts per status, for the staff page.
-pub fn counts(conn: &mut PgConnection) -> AppResult<Vec<(String, i64)>> {
+pub fn counts(conn: &mut PgConnection) -> AppResult<Vec<(JobStatus, i64)>> {
     Ok(bpjs_tasks::table
         .group_by(bpjs_tasks::status)
         .select((bpjs_tasks::status, diesel::dsl::count_star()))
@@ -183,7 +185,7 @@ pub fn of_visit(conn: &mut PgConnection, visit_id: i64) -> AppResult<Vec<BpjsTas
 /// The newest reports with their visit's booking code and ticket, optionally of one status.
 pub fn recent(
     conn: &mut PgConnection,
-    status: Option<String>,
+    status: Option<JobStatus>,
     limit: i64,
 ) -> AppResult<Vec<(BpjsTask, String, String)>> {
     let mut q = bpjs_tasks::table

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::models::Visit;
 use super::schema::{notification_jobs, visits};
+use crate::domain::kinds::JobStatus;
 use crate::domain::visit_status::VisitStatus;
 use crate::error::AppResult;
 
@@ -26,7 +27,7 @@ pub struct Job {
     pub run_at: DateTime<Utc>,
     pub attempts: i32,
     pub max_attempts: i32,
-    pub status: String,
+    pub status: JobStatus,
     pub last_error: Option<String>,
     pub locked_until: Option<DateTime<Utc>>,
     pub locked_by: Option<String>,
@@ -76,7 +77,7 @@ pub fn claim(
         "UPDATE notification_jobs SET attempts = attempts + 1, locked_by = $1,
              locked_until = $3, updated_at = $2
          WHERE id IN (SELECT id FROM notification_jobs
-                      WHERE status IN ('pending', 'failed') AND run_at <= $2
+                      WHERE status = ANY($5) AND run_at <= $2
                         AND (locked_until IS NULL OR locked_until <= $2)
                         AND attempts < max_attempts
                       ORDER BY run_at, id LIMIT $4
@@ -87,6 +88,7 @@ pub fn claim(
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(now + lease)
     .bind::<BigInt, _>(limit)
+    .bind::<Array<Text>, _>(JobStatus::OPEN.to_vec())
     .load(conn)?;
     // RETURNING does not keep the subquery's order.
     jobs.sort_by_key(|j| (j.run_at, j.id));
@@ -97,13 +99,15 @@ pub fn claim(
 /// so they are given up (the staff view offers a retry).
 pub fn bury_abandoned(conn: &mut PgConnection, now: DateTime<Utc>) -> AppResult<usize> {
     Ok(diesel::sql_query(
-        "UPDATE notification_jobs SET status = 'dead', locked_until = NULL, locked_by = NULL,
+        "UPDATE notification_jobs SET status = $2, locked_until = NULL, locked_by = NULL,
              last_error = coalesce(last_error || '; ', '') || 'worker stopped during the last attempt',
              updated_at = $1
-         WHERE status IN ('pending', 'failed') AND attempts >= max_attempts
+         WHERE status = ANY($3) AND attempts >= max_attempts
            AND locked_until IS NOT NULL AND locked_until <= $1",
     )
     .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(JobStatus::Dead)
+    .bind::<Array<Text>, _>(JobStatus::OPEN.to_vec())
     .execute(conn)?)
 }
 
@@ -120,16 +124,18 @@ pub fn mark_sent(
     }
     let (ids, attempts): (Vec<i64>, Vec<i32>) = done.iter().copied().unzip();
     Ok(diesel::sql_query(
-        "UPDATE notification_jobs j SET status = 'sent', sent_at = $3, last_error = NULL,
+        "UPDATE notification_jobs j SET status = $5, sent_at = $3, last_error = NULL,
              locked_until = NULL, updated_at = $3
          FROM unnest($1::bigint[], $2::int[]) AS d(id, attempts)
          WHERE j.id = d.id AND j.attempts = d.attempts AND j.locked_by = $4
-           AND j.status IN ('pending', 'failed')",
+           AND j.status = ANY($6)",
     )
     .bind::<Array<BigInt>, _>(ids)
     .bind::<Array<Int4>, _>(attempts)
     .bind::<Timestamptz, _>(now)
     .bind::<Text, _>(worker)
+    .bind::<Text, _>(JobStatus::Sent)
+    .bind::<Array<Text>, _>(JobStatus::OPEN.to_vec())
     .execute(conn)?)
 }
 
@@ -143,17 +149,17 @@ pub fn mark_failed(
     permanent: bool,
     retry_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> AppResult<Option<String>> {
+) -> AppResult<Option<JobStatus>> {
     #[derive(QueryableByName)]
     struct Status {
         #[diesel(sql_type = Text)]
-        status: String,
+        status: JobStatus,
     }
     let row: Option<Status> = diesel::sql_query(
         "UPDATE notification_jobs SET
-             status = CASE WHEN $5 OR attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+             status = CASE WHEN $5 OR attempts >= max_attempts THEN $8 ELSE $9 END,
              run_at = $6, last_error = $4, locked_until = NULL, updated_at = $7
-         WHERE id = $1 AND attempts = $2 AND locked_by = $3 AND status IN ('pending', 'failed')
+         WHERE id = $1 AND attempts = $2 AND locked_by = $3 AND status = ANY($10)
          RETURNING status",
     )
     .bind::<BigInt, _>(job.0)
@@ -163,6 +169,9 @@ pub fn mark_failed(
     .bind::<Bool, _>(permanent)
     .bind::<Timestamptz, _>(retry_at)
     .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(JobStatus::Dead)
+    .bind::<Text, _>(JobStatus::Failed)
+    .bind::<Array<Text>, _>(JobStatus::OPEN.to_vec())
     .get_result(conn)
     .optional()?;
     Ok(row.map(|r| r.status))
@@ -174,10 +183,10 @@ pub fn revive(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> AppResult
     let job = diesel::update(
         notification_jobs::table
             .filter(notification_jobs::id.eq(id))
-            .filter(notification_jobs::status.eq("dead")),
+            .filter(notification_jobs::status.eq(JobStatus::Dead)),
     )
     .set((
-        notification_jobs::status.eq("pending"),
+        notification_jobs::status.eq(JobStatus::Pending),
         notification_jobs::attempts.eq(0),
         notification_jobs::run_at.eq(now),
         notification_jobs::locked_until.eq(None::<DateTime<Utc>>),
@@ -197,7 +206,7 @@ pub fn revive(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> AppResult
 /// optionally of one status and of some clinics only.
 pub fn recent(
     conn: &mut PgConnection,
-    status: Option<String>,
+    status: Option<JobStatus>,
     clinics: Option<Vec<i32>>,
     limit: i64,
 ) -> AppResult<Vec<(Job, String, String)>> {

@@ -72,6 +72,24 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// An outbox row (a patient notification or a report to BPJS).
+    JobStatus {
+        /// Waiting for its first or next attempt.
+        Pending = "pending",
+        Sent = "sent",
+        /// Failed; a notification is tried again, a BPJS report has given up.
+        Failed = "failed",
+        /// A notification that has given up (staff may revive it).
+        Dead = "dead",
+    }
+}
+
+impl JobStatus {
+    /// A notification still to be tried.
+    pub const OPEN: [JobStatus; 2] = [JobStatus::Pending, JobStatus::Failed];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

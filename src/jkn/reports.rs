@@ -12,6 +12,7 @@ use crate::app::AppState;
 pub use crate::db::bpjs_tasks::{BpjsTask, counts, of_visit};
 use crate::db::models::{Visit, VisitEvent};
 use crate::db::{self, PgConnection, bpjs_tasks, visits};
+use crate::domain::kinds::JobStatus;
 use crate::error::AppResult;
 use crate::service::bpjs_reports;
 
@@ -166,7 +167,8 @@ pub async fn run_once(state: &AppState, client: &BpjsClient) -> AppResult<bool> 
         }
         Outcome::Missing(_, error) | Outcome::Retry(error) => {
             tracing::warn!(task = task.id, attempts = task.attempts, %error, "BPJS report not accepted");
-            let status = if task.attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+            let status =
+                if task.attempts >= MAX_ATTEMPTS { JobStatus::Failed } else { JobStatus::Pending };
             bpjs_tasks::mark_failed(c, task.id, status, now + backoff(task.attempts), &error)
         }
     })

@@ -6,13 +6,13 @@ use serde_json::{Map, Value, json};
 
 use crate::api::views;
 use crate::app::AppState;
-use crate::auth::{Role, Staff};
-use crate::db::{self, bpjs_tasks};
-use crate::error::{AppError, AppResult};
+use crate::auth::Staff;
+use crate::domain::kinds::JobStatus;
+use crate::error::AppResult;
+use crate::service::notifications;
 
-/// The newest reports with their visit's booking code and ticket (`pages::console` reads
-/// them through this name).
-pub use crate::db::bpjs_tasks::recent as recent_tasks;
+/// The statuses a report can have.
+const TASK_STATUSES: &[JobStatus] = &[JobStatus::Pending, JobStatus::Sent, JobStatus::Failed];
 
 #[derive(Debug, Deserialize)]
 pub struct TaskQuery {
@@ -26,25 +26,16 @@ pub async fn list_tasks(
     staff: Staff,
     query: web::Query<TaskQuery>,
 ) -> AppResult<HttpResponse> {
-    staff.require(&[Role::Admin])?;
-    let status = query.status.clone();
-    if let Some(s) = &status
-        && !["pending", "sent", "failed"].contains(&s.as_str())
-    {
-        return Err(AppError::bad_request(
-            "invalid_status",
-            "Status harus pending, sent atau failed.",
-            "Status must be pending, sent or failed.",
-        ));
-    }
+    notifications::require_bpjs_viewer(&staff)?;
+    let status = notifications::parse_status(query.status.as_deref(), TASK_STATUSES)?;
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     let tz = state.tz();
-    let (counts, rows) = db::run(&state.pool, move |c| {
-        Ok((bpjs_tasks::counts(c)?, bpjs_tasks::recent(c, status, limit)?))
-    })
-    .await?;
+    let (counts, mut lists) =
+        notifications::bpjs_tasks(&state, &staff, vec![status], limit).await?;
     let at = |t: Option<DateTime<Utc>>| t.map(|t| views::time(t, tz));
-    let tasks: Vec<Value> = rows
+    let tasks: Vec<Value> = lists
+        .pop()
+        .unwrap_or_default()
         .into_iter()
         .map(|(t, code, ticket)| {
             json!({
@@ -57,14 +48,15 @@ pub async fn list_tasks(
                 "waktu": t.waktu,
                 "status": t.status,
                 "attempts": t.attempts,
-                "next_attempt_at": (t.status == "pending").then(|| views::time(t.run_at, tz)),
+                "next_attempt_at": (t.status == JobStatus::Pending).then(|| views::time(t.run_at, tz)),
                 "last_error": t.last_error,
                 "created_at": views::time(t.created_at, tz),
                 "sent_at": at(t.sent_at),
             })
         })
         .collect();
-    let counts: Map<String, Value> = counts.into_iter().map(|(k, n)| (k, json!(n))).collect();
+    let counts: Map<String, Value> =
+        counts.into_iter().map(|(k, n)| (k.as_str().to_string(), json!(n))).collect();
     Ok(HttpResponse::Ok().json(json!({
         "configured": state.settings.jkn.bpjs.is_some(),
         "counts": counts,

@@ -1,7 +1,7 @@
 //! The console pages over the background work: `/staff/notifikasi` (the notification
 //! outbox, with a retry for dead jobs) and `/staff/bpjs` (the reports to BPJS, admins only).
-//! The rows come from the same query functions as the JSON endpoints
-//! (`jobs::staff_api`, `jkn::staff`); this module only shapes them for a page.
+//! The rows come from the same service functions as the JSON endpoints
+//! (`service::notifications`); this module only shapes them for a page.
 use actix_web::{http::StatusCode, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -12,11 +12,10 @@ use super::extract::{StaffForm, StaffPage, csrf_field};
 use super::text::zone_label;
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
-use crate::auth::Role;
 use crate::db;
+use crate::domain::kinds::JobStatus;
 use crate::i18n::Lang;
-use crate::jkn::{reports, staff as jkn_staff};
-use crate::jobs::staff_api::{may_see, parse_status, recent_jobs, retry_job};
+use crate::service::notifications::{self, TaskRow};
 
 /// How many jobs or reports a page lists.
 const PAGE_ROWS: i64 = 200;
@@ -101,13 +100,12 @@ fn notification_kind(lang: Lang, kind: &str) -> String {
     lang.pick(id, en).to_string()
 }
 
-fn job_status_label(lang: Lang, status: &str) -> String {
+fn job_status_label(lang: Lang, status: JobStatus) -> String {
     let (id, en) = match status {
-        "pending" => ("Menunggu kirim", "Pending"),
-        "sent" => ("Terkirim", "Sent"),
-        "failed" => ("Gagal, dicoba lagi", "Failed, will retry"),
-        "dead" => ("Gagal total", "Given up"),
-        other => (other, other),
+        JobStatus::Pending => ("Menunggu kirim", "Pending"),
+        JobStatus::Sent => ("Terkirim", "Sent"),
+        JobStatus::Failed => ("Gagal, dicoba lagi", "Failed, will retry"),
+        JobStatus::Dead => ("Gagal total", "Given up"),
     };
     lang.pick(id, en).to_string()
 }
@@ -153,12 +151,9 @@ async fn notifications(
     StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
     let lang = c.lang;
-    let clinics = may_see(&staff).or_page(lang)?;
-    let status = parse_status(q.status.as_deref()).or_page(lang)?;
-    let filter = status.clone();
-    let rows = db::run(&state.pool, move |conn| recent_jobs(conn, filter, clinics, PAGE_ROWS))
-        .await
-        .or_page(lang)?;
+    notifications::visible_clinics(&staff).or_page(lang)?;
+    let status = notifications::parse_status(q.status.as_deref(), JobStatus::ALL).or_page(lang)?;
+    let rows = notifications::recent(&state, &staff, status, PAGE_ROWS).await.or_page(lang)?;
     let tz = state.tz();
     let jobs = rows
         .into_iter()
@@ -168,22 +163,20 @@ async fn notifications(
             channel: j.channel.clone(),
             recipient: mask_recipient(&j.recipient),
             ticket,
-            status_label: job_status_label(lang, &j.status),
+            status_label: job_status_label(lang, j.status),
             attempts: format!("{}/{}", j.attempts, j.max_attempts),
             last_error: j.last_error.clone().unwrap_or_default(),
             created: stamp(j.created_at, tz),
-            when: match (j.status.as_str(), j.sent_at) {
-                ("sent", Some(at)) => stamp(at, tz),
-                ("pending" | "failed", _) => stamp(j.run_at, tz),
+            when: match (j.status, j.sent_at) {
+                (JobStatus::Sent, Some(at)) => stamp(at, tz),
+                (JobStatus::Pending | JobStatus::Failed, _) => stamp(j.run_at, tz),
                 _ => "–".into(),
             },
-            status: j.status,
+            status: j.status.as_str().to_string(),
         })
         .collect();
-    let statuses = ["pending", "sent", "failed", "dead"]
-        .into_iter()
-        .map(|s| (s, job_status_label(lang, s)))
-        .collect();
+    let statuses =
+        JobStatus::ALL.iter().map(|s| (s.as_str(), job_status_label(lang, *s))).collect();
     let notice = if q.ok.as_deref() == Some("retry") {
         lang.pick(
             "Notifikasi dijadwalkan untuk dikirim ulang.",
@@ -195,7 +188,7 @@ async fn notifications(
     };
     let page = NotificationsPage {
         jobs,
-        status: status.unwrap_or_default(),
+        status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         statuses,
         notice,
         zone: zone_label(tz),
@@ -221,13 +214,11 @@ async fn retry_notification(
     path: web::Path<i64>,
     StaffForm { staff, c, form }: StaffForm<RetryForm>,
 ) -> PageResult {
-    let clinics = may_see(&staff).or_page(c.lang)?;
-    let id = path.into_inner();
-    let now = state.now();
-    db::transaction(&state.pool, move |conn| retry_job(conn, clinics, id, now))
+    let (id, st, who) = (path.into_inner(), state.get_ref().clone(), staff.clone());
+    db::transaction(&state.pool, move |conn| notifications::retry(conn, &st, &who, id))
         .await
         .or_page(c.lang)?;
-    let back = parse_status(Some(&form.status)).ok().flatten();
+    let back = notifications::parse_status(Some(&form.status), JobStatus::ALL).ok().flatten();
     Ok(see_other(&match back {
         Some(s) => format!("/staff/notifikasi?status={s}&ok=retry"),
         None => "/staff/notifikasi?ok=retry".to_string(),
@@ -258,17 +249,13 @@ struct BpjsPage {
 
 /// `GET /staff/bpjs` (admin) — how the reporting to BPJS goes, and what is stuck.
 async fn bpjs_reports(state: web::Data<AppState>, StaffPage { staff, c }: StaffPage) -> PageResult {
-    staff.require(&[Role::Admin]).or_page(c.lang)?;
-    let (counts, failed, pending) = db::run(&state.pool, |conn| {
-        let counts = reports::counts(conn)?;
-        let failed = jkn_staff::recent_tasks(conn, Some("failed".into()), PAGE_ROWS)?;
-        let pending = jkn_staff::recent_tasks(conn, Some("pending".into()), PAGE_ROWS)?;
-        Ok((counts, failed, pending))
-    })
-    .await
-    .or_page(c.lang)?;
+    let wanted = vec![Some(JobStatus::Failed), Some(JobStatus::Pending)];
+    let (counts, mut lists) =
+        notifications::bpjs_tasks(&state, &staff, wanted, PAGE_ROWS).await.or_page(c.lang)?;
+    let pending = lists.pop().unwrap_or_default();
+    let failed = lists.pop().unwrap_or_default();
     let tz = state.tz();
-    let line = |(t, booking_code, ticket): (reports::BpjsTask, String, String)| TaskLine {
+    let line = |(t, booking_code, ticket): TaskRow| TaskLine {
         booking_code,
         ticket,
         what: match t.taskid {
@@ -276,14 +263,18 @@ async fn bpjs_reports(state: web::Data<AppState>, StaffPage { staff, c }: StaffP
             None => t.kind.clone(),
         },
         attempts: t.attempts,
-        next_attempt: if t.status == "pending" { stamp(t.run_at, tz) } else { "–".into() },
+        next_attempt: if t.status == JobStatus::Pending {
+            stamp(t.run_at, tz)
+        } else {
+            "–".into()
+        },
         last_error: t.last_error.clone().unwrap_or_default(),
         created: stamp(t.created_at, tz),
-        status: t.status,
+        status: t.status.as_str().to_string(),
     };
     let page = BpjsPage {
         configured: state.settings.jkn.bpjs.is_some(),
-        counts,
+        counts: counts.into_iter().map(|(s, n)| (s.as_str().to_string(), n)).collect(),
         groups: vec![
             ("failed", c.t("Gagal", "Failed"), failed.into_iter().map(line).collect()),
             ("pending", c.t("Menunggu kirim", "Pending"), pending.into_iter().map(line).collect()),

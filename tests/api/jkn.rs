@@ -687,7 +687,7 @@ async fn a_jkn_visit_day_reaches_bpjs_as_add_then_tasks_3_4_5() {
     }
     // Each row is sent, with the answer decrypted.
     let rows: Vec<BpjsTask> = reports::of_visit(&mut app.conn(), app.visit_id(&code)).unwrap();
-    assert!(rows.iter().all(|r| r.status == "sent" && r.attempts == 1), "{rows:?}");
+    assert!(rows.iter().all(|r| r.status.as_str() == "sent" && r.attempts == 1), "{rows:?}");
     assert_eq!(rows[0].response, Some(json!({"diterima": "/antrean/add", "kodebooking": code})));
     // Nothing is sent twice.
     assert_eq!(reports::run_until_idle(&state, &client).await.unwrap(), 0);
@@ -721,7 +721,7 @@ async fn when_bpjs_lost_an_earlier_task_it_is_sent_again_first() {
         assert_eq!(b.tasks[&code].iter().map(|(t, _)| *t).collect::<Vec<_>>(), [3, 4, 5]);
     }
     let rows = reports::of_visit(&mut app.conn(), app.visit_id(&code)).unwrap();
-    assert!(rows.iter().all(|r| r.status == "sent"), "{rows:?}");
+    assert!(rows.iter().all(|r| r.status.as_str() == "sent"), "{rows:?}");
 }
 
 #[actix_web::test]

@@ -325,7 +325,7 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
     for kind in ["booking_confirmed", "turn_approaching", "called"] {
         let jobs = jobs_of(&app, kind, visit);
         assert_eq!(jobs.len(), 2, "{kind}: {jobs:?}");
-        assert!(jobs.iter().all(|j| j.status == "sent"), "{kind}: {jobs:?}");
+        assert!(jobs.iter().all(|j| j.status.as_str() == "sent"), "{kind}: {jobs:?}");
         assert!(jobs.iter().all(|j| j.payload["ticket"] == "B-004"), "{kind}: {jobs:?}");
     }
     let subjects: Vec<String> = smtp.messages_to(EMAIL).iter().map(|m| m.subject()).collect();

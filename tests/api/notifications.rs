@@ -82,7 +82,7 @@ async fn a_booking_sends_its_confirmation_by_smtp() {
     let channels: Vec<&str> = queued.iter().map(|j| j.channel.as_str()).collect();
     assert_eq!(channels.len(), 2);
     assert!(channels.contains(&"email") && channels.contains(&"webhook"));
-    assert!(queued.iter().all(|j| j.status == "pending"));
+    assert!(queued.iter().all(|j| j.status.as_str() == "pending"));
 
     let pass = smtp_worker(&app, &smtp).run_until_empty().await.unwrap();
     assert_eq!((pass.sent, pass.failed), (2, 0));
@@ -107,7 +107,7 @@ async fn a_booking_sends_its_confirmation_by_smtp() {
     let html = m.html();
     assert!(html.contains(&format!("href=\"http://sipoli.test/antrean/{code}\"")), "{html}");
     assert!(html.contains("<strong style=\"font-size:20px;\">B-001</strong>"), "{html}");
-    assert!(jobs(&app).iter().all(|j| j.status == "sent" && j.attempts == 1));
+    assert!(jobs(&app).iter().all(|j| j.status.as_str() == "sent" && j.attempts == 1));
     // Nothing left: another pass sends nothing.
     assert_eq!(smtp_worker(&app, &smtp).run_until_empty().await.unwrap().claimed, 0);
     assert_eq!(smtp.messages().len(), 1);
@@ -155,7 +155,7 @@ async fn a_refused_first_attempt_is_retried_and_delivered_once() {
     assert!(smtp.messages().is_empty());
     let email =
         jobs_of(&app, "booking_confirmed", id).into_iter().find(|j| j.channel == "email").unwrap();
-    assert_eq!(email.status, "failed");
+    assert_eq!(email.status.as_str(), "failed");
     assert_eq!(email.attempts, 1);
     assert!(email.last_error.as_deref().unwrap_or("").contains("451"), "{:?}", email.last_error);
     // Backing off: not due yet.
@@ -232,7 +232,7 @@ async fn the_webhook_gets_signed_json_and_is_retried_after_a_500() {
     let first = w.run_until_empty().await.unwrap();
     assert_eq!((first.sent, first.failed), (0, 1));
     let job = jobs(&app).pop().unwrap();
-    assert_eq!(job.status, "failed");
+    assert_eq!(job.status.as_str(), "failed");
     assert!(job.last_error.as_deref().unwrap().contains("500"), "{:?}", job.last_error);
     app.clock.advance(Duration::minutes(2));
     let second = w.run_until_empty().await.unwrap();
@@ -256,7 +256,7 @@ async fn the_webhook_gets_signed_json_and_is_retried_after_a_500() {
     assert!(message.contains("antrean B-001"), "{message}");
     assert!(message.contains(&format!("http://sipoli.test/antrean/{code}")), "{message}");
     assert!(message.chars().count() <= 320, "{message}");
-    assert_eq!(jobs(&app).pop().unwrap().status, "sent");
+    assert_eq!(jobs(&app).pop().unwrap().status.as_str(), "sent");
 }
 
 /// `n` email jobs made directly in the outbox, to distinct recipients.
@@ -322,7 +322,7 @@ async fn two_workers_deliver_each_job_once() {
     recipients.sort();
     recipients.dedup();
     assert_eq!(recipients.len(), 90, "no recipient got two messages");
-    assert!(jobs(&app).iter().all(|j| j.status == "sent" && j.attempts == 1));
+    assert!(jobs(&app).iter().all(|j| j.status.as_str() == "sent" && j.attempts == 1));
 }
 
 #[actix_web::test]
@@ -346,7 +346,7 @@ async fn jobs_of_a_worker_killed_mid_batch_are_picked_up_again() {
     let late: Vec<(i64, i32)> = taken.iter().map(|j| (j.id, j.attempts)).collect();
     assert_eq!(queue::mark_sent(&mut app.conn(), "killed-worker", &late, now).unwrap(), 0);
     for j in jobs(&app) {
-        assert_eq!(j.status, "sent");
+        assert_eq!(j.status.as_str(), "sent");
         let expected = if taken.iter().any(|t| t.id == j.id) { 2 } else { 1 };
         assert_eq!(j.attempts, expected);
     }
@@ -384,7 +384,7 @@ async fn turn_approaching_goes_out_when_the_third_patient_ahead_is_called_and_on
     w.run_until_empty().await.unwrap();
     let sent = jobs_of(&app, "turn_approaching", last);
     assert_eq!(sent.len(), 2, "email and webhook");
-    assert!(sent.iter().all(|j| j.status == "sent" && j.payload["position"] == 3));
+    assert!(sent.iter().all(|j| j.status.as_str() == "sent" && j.payload["position"] == 3));
     // The called patient is skipped and comes back, placed after the next two waiting:
     // ahead of the last one again (4 ahead), then calls bring it back to 3, 2 … — nothing
     // more is sent to them.
