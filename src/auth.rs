@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::Method, web};
 
 use crate::app::AppState;
@@ -90,4 +91,15 @@ impl FromRequest for Staff {
             Ok(Staff(staff))
         })
     }
+}
+
+/// The HttpOnly cookie that carries a staff login session.
+pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.base_url.starts_with("https://"))
+        .max_age(CookieDuration::hours(state.settings.session_hours))
+        .finish()
 }

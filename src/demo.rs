@@ -1,13 +1,11 @@
 //! Demo data: the polyclinics of a regional hospital, invented doctors, weekly schedules
 //! (WIT) and two staff accounts. Only `sipoli demo` calls this; running it twice is fine.
 use chrono::{Duration, NaiveDate, NaiveTime};
-use diesel::prelude::*;
 
-use crate::auth::Role;
 use crate::db::models::{NewClinic, NewDoctor, NewSchedule};
-use crate::db::schema::{clinics, doctors, practice_schedules};
-use crate::db::sessions;
-use crate::error::AppResult;
+use crate::db::{PgConnection, catalogue, schedules, sessions};
+use crate::domain::staff::Role;
+use crate::error::{AppError, AppResult};
 use crate::service::staff;
 
 /// (code, name, English name, prefix, room)
@@ -76,31 +74,24 @@ fn time(s: &str) -> NaiveTime {
 /// Clinics, doctors and schedules (each only if missing), and sessions for 14 days.
 pub fn seed_catalogue(conn: &mut PgConnection, today: NaiveDate) -> AppResult<()> {
     for (code, name, name_en, prefix, room) in CLINICS {
-        diesel::insert_into(clinics::table)
-            .values(NewClinic { code, name, name_en, prefix, bpjs_code: Some(code), room })
-            .on_conflict(clinics::code)
-            .do_nothing()
-            .execute(conn)?;
+        let clinic = NewClinic { code, name, name_en, prefix, bpjs_code: Some(code), room };
+        catalogue::add_clinic_if_missing(conn, &clinic)?;
     }
-    let has_schedules: i64 = practice_schedules::table.count().get_result(conn)?;
+    let has_schedules = catalogue::count_schedules(conn)?;
     for (code, name, bpjs, clinic, days, start, end, jkn, non_jkn) in DOCTORS {
-        diesel::insert_into(doctors::table)
-            .values(NewDoctor { code, name, bpjs_code: Some(*bpjs) })
-            .on_conflict(doctors::code)
-            .do_nothing()
-            .execute(conn)?;
+        catalogue::add_doctor_if_missing(conn, &NewDoctor { code, name, bpjs_code: Some(*bpjs) })?;
         if has_schedules > 0 {
             continue;
         }
-        let doctor_id: i32 =
-            doctors::table.filter(doctors::code.eq(code)).select(doctors::id).first(conn)?;
-        let clinic_id: i32 =
-            clinics::table.filter(clinics::code.eq(clinic)).select(clinics::id).first(conn)?;
+        let missing = || AppError::internal("demo catalogue row missing");
+        let doctor_id = schedules::doctor_by_code(conn, code)?.ok_or_else(missing)?.id;
+        let clinic_id = schedules::clinic_by_code(conn, clinic)?.ok_or_else(missing)?.id;
         for day in *days {
             // Saturdays are shorter.
             let end = if *day == 6 { "11:00" } else { end };
-            diesel::insert_into(practice_schedules::table)
-                .values(NewSchedule {
+            schedules::insert(
+                conn,
+                &NewSchedule {
                     doctor_id,
                     clinic_id,
                     weekday: *day,
@@ -112,8 +103,8 @@ pub fn seed_catalogue(conn: &mut PgConnection, today: NaiveDate) -> AppResult<()
                     service_minutes: 10,
                     valid_from: today - Duration::days(7),
                     valid_until: None,
-                })
-                .execute(conn)?;
+                },
+            )?;
         }
     }
     sessions::materialize(conn, today, today + Duration::days(14))?;

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod i18n;
 pub mod jkn;
 pub mod jobs;

@@ -19,15 +19,12 @@ use std::time::Duration;
 use actix_web::http::header::{self, ContentEncoding};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
 use futures_util::StreamExt;
-use serde::Serialize;
+
 use tokio::sync::broadcast;
 
 use crate::app::AppState;
-use crate::db;
-use crate::domain::booking_code::BookingCode;
+use crate::db::{self, PgConnection, events};
 use crate::error::{AppError, AppResult};
 use crate::service::queue;
 
@@ -44,34 +41,7 @@ pub const LISTENER_NAME: &str = "sipoli-listen";
 /// Browsers wait this long before reconnecting a dropped stream.
 const RETRY_MS: u32 = 3000;
 
-/// One visit event as public screens may see it: ticket numbers and kinds, no personal data.
-#[derive(Debug, Clone, Serialize, QueryableByName)]
-pub struct LiveEvent {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = Integer)]
-    pub session_id: i32,
-    #[diesel(sql_type = Text)]
-    pub ticket: String,
-    #[diesel(sql_type = Text)]
-    pub clinic: String,
-    #[diesel(sql_type = Text)]
-    pub clinic_name: String,
-    #[diesel(sql_type = Text)]
-    pub room: String,
-    #[diesel(sql_type = Integer)]
-    pub call_count: i32,
-}
-
-/// The public facts of events; callers append a WHERE clause.
-const EVENT_SELECT: &str = "SELECT e.id, e.kind, e.to_status AS status, e.session_id, \
-     v.ticket, c.code AS clinic, c.name AS clinic_name, \
-     CASE WHEN v.room <> '' THEN v.room ELSE c.room END AS room, v.call_count \
-     FROM visit_events e JOIN visits v ON v.id = e.visit_id JOIN clinics c ON c.id = v.clinic_id";
+pub use crate::db::events::{EVENT_SELECT, LiveEvent};
 
 /// The node's fan-out point. Cheap to clone.
 #[derive(Clone)]
@@ -266,29 +236,19 @@ impl Filter {
     }
 }
 
-/// Events after `after` that match `filter`, oldest first.
+/// Events after `after` that match `filter`, oldest first (at most [`REPLAY_LIMIT`]).
 pub fn missed_events(
     conn: &mut PgConnection,
     filter: &Filter,
     after: i64,
 ) -> AppResult<Vec<LiveEvent>> {
-    let tail = format!("ORDER BY e.id LIMIT {REPLAY_LIMIT}");
-    let events = match filter {
-        Filter::Session(id) => diesel::sql_query(format!(
-            "{EVENT_SELECT} WHERE e.id > $1 AND e.session_id = $2 {tail}"
-        ))
-        .bind::<BigInt, _>(after)
-        .bind::<Integer, _>(*id)
-        .load(conn)?,
+    match filter {
+        Filter::Session(id) => events::of_session_after(conn, *id, after, REPLAY_LIMIT),
         Filter::Clinics(codes) => {
             let codes: Vec<String> = codes.iter().cloned().collect();
-            diesel::sql_query(format!("{EVENT_SELECT} WHERE e.id > $1 AND c.code = ANY($2) {tail}"))
-                .bind::<BigInt, _>(after)
-                .bind::<diesel::sql_types::Array<Text>, _>(codes)
-                .load(conn)?
+            events::of_clinics_after(conn, &codes, after, REPLAY_LIMIT)
         }
-    };
-    Ok(events)
+    }
 }
 
 /// One SSE frame.
@@ -436,7 +396,7 @@ pub async fn booking_events(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let code = BookingCode::parse(&path).map_err(|_| db::visits::unknown_booking())?;
+    let code = queue::parse_code(&path)?;
     let visit = db::run(&state.pool, move |c| queue::find_by_code(c, code.as_str())).await?;
     stream(&state, &req, Filter::Session(visit.session_id)).await
 }

@@ -1,15 +1,11 @@
 //! Staff login and logout.
-use actix_web::{
-    HttpRequest, HttpResponse,
-    cookie::{Cookie, SameSite, time::Duration as CookieDuration},
-    web,
-};
+use actix_web::{HttpRequest, HttpResponse, cookie::Cookie, web};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::parse_json;
 use crate::app::AppState;
-use crate::auth::{SESSION_COOKIE, Staff, token_of};
+use crate::auth::{SESSION_COOKIE, Staff, session_cookie, token_of};
 use crate::domain::staff::StaffIdentity;
 use crate::error::AppResult;
 use crate::service;
@@ -18,16 +14,6 @@ use crate::service;
 pub struct LoginBody {
     pub username: String,
     pub password: String,
-}
-
-pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token.to_string())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.settings.base_url.starts_with("https://"))
-        .max_age(CookieDuration::hours(state.settings.session_hours))
-        .finish()
 }
 
 pub fn identity_json(s: &StaffIdentity) -> serde_json::Value {

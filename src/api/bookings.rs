@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use super::{idempotent, parse_json, views};
 use crate::app::AppState;
 use crate::domain::Invalid;
-use crate::domain::booking_code::BookingCode;
 use crate::domain::kinds::Channel;
 use crate::domain::staff::Actor;
 use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
 use crate::service::intake::{self, BookingBody};
+use crate::service::queue::parse_code;
 use crate::service::{booking, queue};
 
 /// `POST /api/v1/bookings`
@@ -28,10 +28,6 @@ pub async fn book_visit(
         Ok(views::placed(&placed, st.tz()))
     })
     .await
-}
-
-pub fn parse_code(code: &str) -> AppResult<BookingCode> {
-    BookingCode::parse(code).map_err(|_| crate::db::visits::unknown_booking())
 }
 
 /// `GET /api/v1/bookings/{code}`

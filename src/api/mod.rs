@@ -7,20 +7,11 @@ pub mod kiosk;
 pub mod schedules;
 pub mod sessions;
 pub mod staff_queue;
-pub mod views;
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use serde::{Serialize, de::DeserializeOwned};
-use serde_json::Value;
-use sha2::{Digest, Sha256};
+use actix_web::{HttpResponse, web};
 
-use crate::app::AppState;
-use crate::db::idempotency::IdemKey;
 use crate::error::{AppError, AppResult};
-use crate::service::{self, Conn as PgConnection};
-
-/// Largest JSON body accepted.
-pub const MAX_BODY: usize = 64 * 1024;
+pub use crate::http::{MAX_BODY, idempotent, parse_json, views};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY))
@@ -57,71 +48,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::not_found("not_found", "Alamat tidak ditemukan.", "No such address."))
-}
-
-/// Parse a JSON body; a malformed one is a 400 with the parser's explanation.
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
-    serde_json::from_slice(body).map_err(|e| {
-        let (code, id, en) = if e.is_data() {
-            (
-                "invalid_body",
-                "Isi permintaan tidak sesuai format",
-                "The request body does not have the expected shape",
-            )
-        } else {
-            (
-                "malformed_json",
-                "Isi permintaan bukan JSON yang valid",
-                "The request body is not valid JSON",
-            )
-        };
-        AppError::bad_request(code, format!("{id}: {e}"), format!("{en}: {e}"))
-    })
-}
-
-/// Read the `Idempotency-Key` header (if any) for this request and body.
-pub fn idempotency_key(req: &HttpRequest, body: &[u8]) -> AppResult<Option<IdemKey>> {
-    let Some(value) = req.headers().get("Idempotency-Key") else {
-        return Ok(None);
-    };
-    let key = value.to_str().unwrap_or_default().trim();
-    if key.is_empty() || key.len() > 128 || !key.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(AppError::bad_request(
-            "invalid_idempotency_key",
-            "Idempotency-Key harus 1–128 karakter ASCII yang terlihat.",
-            "Idempotency-Key must be 1–128 visible ASCII characters.",
-        ));
-    }
-    Ok(Some(IdemKey {
-        scope: format!("{} {}", req.method(), req.path()),
-        key: key.to_string(),
-        request_hash: hex::encode(Sha256::digest(body)),
-    }))
-}
-
-/// Run a service command in one transaction under the request's `Idempotency-Key` (if
-/// any), through `service::idempotency`, and answer with its JSON.
-pub async fn idempotent<T, F>(
-    state: &AppState,
-    req: &HttpRequest,
-    body: &[u8],
-    status: StatusCode,
-    work: F,
-) -> AppResult<HttpResponse>
-where
-    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
-    T: Serialize + Send + 'static,
-{
-    let key = idempotency_key(req, body)?;
-    let answer = service::idempotency::run(&state.pool, key, status.as_u16(), work).await?;
-    let mut res = HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(status));
-    if answer.replayed {
-        res.insert_header(("Idempotent-Replayed", "true"));
-    }
-    Ok(res.json(answer.body))
-}
-
-/// `{"ok": true}` style answers.
-pub fn ok_json(value: Value) -> HttpResponse {
-    HttpResponse::Ok().json(value)
 }

@@ -151,3 +151,28 @@ pub fn upcoming_exceptions(
         .select(ScheduleException::as_select())
         .load(conn)?)
 }
+
+/// Add a clinic unless its code exists (the demo seed).
+pub fn add_clinic_if_missing(conn: &mut PgConnection, clinic: &NewClinic) -> AppResult<()> {
+    diesel::insert_into(clinics::table)
+        .values(clinic)
+        .on_conflict(clinics::code)
+        .do_nothing()
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Add a doctor unless its code exists (the demo seed).
+pub fn add_doctor_if_missing(conn: &mut PgConnection, doctor: &NewDoctor) -> AppResult<()> {
+    diesel::insert_into(doctors::table)
+        .values(doctor)
+        .on_conflict(doctors::code)
+        .do_nothing()
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many weekly schedules exist.
+pub fn count_schedules(conn: &mut PgConnection) -> AppResult<i64> {
+    Ok(practice_schedules::table.count().get_result(conn)?)
+}

@@ -3,6 +3,8 @@
 //! outboxes that follow from it.
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Text};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::models::{NewVisitEvent, Visit, VisitEvent};
@@ -36,4 +38,65 @@ pub fn insert(
         })
         .returning(VisitEvent::as_returning())
         .get_result(conn)?)
+}
+
+/// One visit event as public screens may see it: ticket numbers and kinds, no personal data.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct LiveEvent {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Integer)]
+    pub session_id: i32,
+    #[diesel(sql_type = Text)]
+    pub ticket: String,
+    #[diesel(sql_type = Text)]
+    pub clinic: String,
+    #[diesel(sql_type = Text)]
+    pub clinic_name: String,
+    #[diesel(sql_type = Text)]
+    pub room: String,
+    #[diesel(sql_type = Integer)]
+    pub call_count: i32,
+}
+
+/// The public facts of events; callers append a WHERE clause.
+pub const EVENT_SELECT: &str = "SELECT e.id, e.kind, e.to_status AS status, e.session_id, \
+     v.ticket, c.code AS clinic, c.name AS clinic_name, \
+     CASE WHEN v.room <> '' THEN v.room ELSE c.room END AS room, v.call_count \
+     FROM visit_events e JOIN visits v ON v.id = e.visit_id JOIN clinics c ON c.id = v.clinic_id";
+
+/// Public facts of a session's events after `after`, oldest first.
+pub fn of_session_after(
+    conn: &mut PgConnection,
+    session_id: i32,
+    after: i64,
+    limit: i64,
+) -> AppResult<Vec<LiveEvent>> {
+    Ok(diesel::sql_query(format!(
+        "{EVENT_SELECT} WHERE e.id > $1 AND e.session_id = $2 ORDER BY e.id LIMIT $3"
+    ))
+    .bind::<BigInt, _>(after)
+    .bind::<Integer, _>(session_id)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?)
+}
+
+/// Public facts of the events of some clinics (by code) after `after`, oldest first.
+pub fn of_clinics_after(
+    conn: &mut PgConnection,
+    codes: &[String],
+    after: i64,
+    limit: i64,
+) -> AppResult<Vec<LiveEvent>> {
+    Ok(diesel::sql_query(format!(
+        "{EVENT_SELECT} WHERE e.id > $1 AND c.code = ANY($2) ORDER BY e.id LIMIT $3"
+    ))
+    .bind::<BigInt, _>(after)
+    .bind::<Array<Text>, _>(codes)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?)
 }

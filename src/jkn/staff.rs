@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::api::views;
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::domain::kinds::JobStatus;
 use crate::error::AppResult;
+use crate::http::views;
 use crate::service::notifications;
 
 /// The statuses a report can have.

@@ -4,12 +4,12 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::idempotent;
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::db::notifications::Job;
 use crate::domain::kinds::JobStatus;
 use crate::error::AppResult;
+use crate::http::idempotent;
 use crate::service::notifications;
 
 /// Routes of this module; registered before the `/api/v1` scope, whose fallback would

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::text::{clock_time, long_date, payer_label, short_date, status_label};
 use super::{Ctx, OrPage, PageResult, render, see_other};
-use crate::api::bookings::parse_code;
 use crate::app::AppState;
 use crate::db;
 use crate::db::idempotency::IdemKey;
@@ -24,6 +23,7 @@ use crate::service::booking::{self, cancel_by_patient};
 use crate::service::catalogue;
 use crate::service::intake::{BookingBody, PatientBody, validate};
 use crate::service::queue;
+use crate::service::queue::parse_code;
 
 /// What the booking form stores under its key: the code to show again.
 #[derive(serde::Serialize)]

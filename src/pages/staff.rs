@@ -14,9 +14,8 @@ use serde::Deserialize;
 use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field, csrf_refused};
 use super::text::{clock_time, long_date, payer_label, status_label};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
-use crate::api::auth::session_cookie;
-use crate::api::bookings::parse_code;
 use crate::app::AppState;
+use crate::auth::session_cookie;
 use crate::auth::{Role, SESSION_COOKIE, Staff, random_token, token_of};
 use crate::db;
 use crate::db::models::Visit;
@@ -27,6 +26,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::booking::register_at_counter;
 use crate::service::intake::{PatientBody, RegistrationBody, validate_registration};
+use crate::service::queue::parse_code;
 use crate::service::queue::{self, StaffAction, act_on_visit, call_next_as};
 use crate::service::visits::{self, SessionBoard};
 

@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{parse_json, views};
 use crate::app::AppState;
 use crate::auth::{Role, Staff};
 use crate::db::display::{self, clinics_named};
@@ -12,6 +11,7 @@ use crate::db::{self};
 use crate::domain::Invalid;
 use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
+use crate::http::{parse_json, views};
 use crate::realtime::{ClinicsQuery, parse_clinics};
 
 /// Tickets shown in the "called before" and "next" columns.

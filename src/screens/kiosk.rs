@@ -3,7 +3,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde_json::json;
 
-use crate::api::views;
 use crate::app::AppState;
 /// The active clinics named (all active ones when `codes` is empty), in name order
 /// (`pages::console` reads them through this name).
@@ -11,6 +10,7 @@ pub use crate::db::display::clinics_named;
 use crate::db::{self, sessions};
 use crate::domain::kinds::SessionStatus;
 use crate::error::AppResult;
+use crate::http::views;
 use crate::realtime::{ClinicsQuery, parse_clinics};
 
 #[derive(askama::Template)]

@@ -1,8 +1,8 @@
 //! Taking a place in a session. Online booking, Mobile JKN, the kiosk and the counter all
 //! come through [`take_place`]: the session is loaded once, the channel's window and rules
 //! are chosen in one `match`, then one transaction of single-statement claims.
+use crate::db::PgConnection;
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::PgConnection;
 use serde_json::json;
 
 use super::{Access, AppState, events, queue};

@@ -310,7 +310,7 @@ pub async fn coming_days(
 }
 
 fn sessions_from(
-    conn: &mut diesel::PgConnection,
+    conn: &mut crate::db::PgConnection,
     from: NaiveDate,
     days: i64,
     clinic: Option<&str>,

@@ -1,8 +1,8 @@
 //! Recording a visit event: the audit row, and in the same transaction the outboxes that
 //! follow from it (patient notifications, reports to BPJS). The row's trigger announces it
 //! with `pg_notify`.
+use crate::db::PgConnection;
 use chrono::{DateTime, Utc};
-use diesel::PgConnection;
 use serde_json::Value;
 
 use crate::db;

@@ -1,7 +1,7 @@
 //! The one idempotency entry point of every writer, the JSON API and the form pages alike:
 //! the command runs in one transaction under its `Idempotency-Key` (if any), and its answer
 //! is stored with the change, so a retry with the same key and body gets the first answer.
-use diesel::PgConnection;
+use crate::db::PgConnection;
 use serde::Serialize;
 use serde_json::Value;
 

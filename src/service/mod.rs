@@ -26,7 +26,7 @@ use crate::error::{AppError, AppResult};
 pub use crate::state::AppState;
 
 /// The connection a command runs on, for adapters that hand the service a closure.
-pub type Conn = diesel::PgConnection;
+pub type Conn = crate::db::PgConnection;
 
 /// Role checks of a staff command: 403 when the account may not.
 pub trait Access {

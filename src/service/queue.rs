@@ -1,8 +1,8 @@
 //! The day's queue: check-in, call, recall, skip, return, start, finish, cancel, priority,
 //! the no-show sweep, and what a patient or a screen sees of a visit.
+use crate::db::PgConnection;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use diesel::PgConnection;
 use serde_json::{Value, json};
 
 use super::events;
@@ -246,6 +246,11 @@ pub fn set_priority(
     let detail = json!({"priority": priority, "reason": reason});
     events::record(conn, &visit, "priority", Some(visit.status), actor, detail, now)?;
     Ok(visit)
+}
+
+/// A booking code as typed or scanned; a malformed one is answered like an unknown one.
+pub fn parse_code(code: &str) -> AppResult<crate::domain::booking_code::BookingCode> {
+    crate::domain::booking_code::BookingCode::parse(code).map_err(|_| visits::unknown_booking())
 }
 
 /// The visit of a booking code, or 404 `unknown_booking`.

@@ -79,7 +79,7 @@ pub struct DailyReport {
 
 /// The clinics (active or not) this account sees, by name.
 pub(crate) fn visible_clinics(
-    conn: &mut diesel::PgConnection,
+    conn: &mut crate::db::PgConnection,
     staff: &Staff,
 ) -> AppResult<Vec<Clinic>> {
     Ok(catalogue::list_clinics(conn)?.into_iter().filter(|c| staff.may_see_clinic(c.id)).collect())

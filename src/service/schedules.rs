@@ -1,7 +1,7 @@
 //! Weekly practice schedules and their exceptions (leave, closure, extra sessions), with
 //! the role checks: admins everywhere, clinic accounts for their own clinics and doctors.
+use crate::db::PgConnection;
 use chrono::{NaiveDate, NaiveTime};
-use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! Staff accounts and login sessions: passwords (argon2id), tokens, lockout.
+use crate::db::PgConnection;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use diesel::PgConnection;
 
 use super::AppState;
 use crate::db::{self, staff};
