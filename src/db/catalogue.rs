@@ -116,19 +116,6 @@ pub fn end_sessions_of(conn: &mut PgConnection, staff_id: i32) -> AppResult<()> 
 /// A weekly schedule with its clinic and doctor.
 pub type ScheduleRow = (Schedule, Clinic, Doctor);
 
-/// The weekly schedules still valid on `today`, by clinic, weekday and time.
-pub fn current_schedules(conn: &mut PgConnection, today: NaiveDate) -> AppResult<Vec<ScheduleRow>> {
-    Ok(practice_schedules::table
-        .inner_join(clinics::table)
-        .inner_join(doctors::table)
-        .filter(
-            practice_schedules::valid_until.is_null().or(practice_schedules::valid_until.ge(today)),
-        )
-        .order((clinics::name, practice_schedules::weekday, practice_schedules::starts_at))
-        .select((Schedule::as_select(), Clinic::as_select(), Doctor::as_select()))
-        .load(conn)?)
-}
-
 /// One weekly schedule with its clinic and doctor.
 pub fn find_schedule(conn: &mut PgConnection, id: i32) -> AppResult<Option<ScheduleRow>> {
     Ok(practice_schedules::table

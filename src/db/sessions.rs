@@ -165,12 +165,3 @@ pub fn claim_place(
         .get_result(conn)
         .optional()?)
 }
-
-/// Active polyclinics by name.
-pub fn active_clinics(conn: &mut PgConnection) -> AppResult<Vec<Clinic>> {
-    Ok(clinics::table
-        .filter(clinics::active.eq(true))
-        .order(clinics::name)
-        .select(Clinic::as_select())
-        .load(conn)?)
-}

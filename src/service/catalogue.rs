@@ -356,7 +356,7 @@ pub async fn schedule_plan(
         Ok((
             catalogue::active_clinics(conn)?,
             catalogue::active_doctors(conn)?,
-            catalogue::current_schedules(conn, today)?,
+            crate::db::schedules::in_force(conn, today, None)?,
             catalogue::upcoming_exceptions(conn, today)?,
         ))
     })

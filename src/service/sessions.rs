@@ -9,7 +9,7 @@ use crate::error::AppResult;
 
 /// Active polyclinics by name.
 pub async fn clinics(st: &AppState) -> AppResult<Vec<Clinic>> {
-    db::run(&st.pool, sessions::active_clinics).await
+    db::run(&st.pool, crate::db::catalogue::active_clinics).await
 }
 
 /// Sessions of a date, made from the weekly schedules on first look inside the booking
