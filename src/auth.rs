@@ -91,3 +91,47 @@ impl FromRequest for Staff {
         })
     }
 }
+
+/// The cookie that carries a paired kiosk's device token.
+pub const KIOSK_COOKIE: &str = "sipoli_kiosk";
+
+/// The kiosk device token a request carries: `Authorization: Kiosk …`, else the cookie.
+pub fn kiosk_token_of(req: &HttpRequest) -> Option<String> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Kiosk "))
+        .map(|t| t.trim().to_string());
+    header.or_else(|| req.cookie(KIOSK_COOKIE).map(|c| c.value().to_string()))
+}
+
+/// The paired kiosk behind a request, if it carries a live device token.
+pub async fn identify_kiosk(req: &HttpRequest) -> AppResult<Option<KioskDevice>> {
+    let Some(token) = kiosk_token_of(req) else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("no app state"))?
+        .clone();
+    crate::service::kiosks::identify(&state, token).await
+}
+
+pub use crate::service::kiosks::KioskDevice;
+
+/// A paired kiosk device. As an extractor it refuses with 401 without a live device token.
+#[derive(Debug, Clone)]
+pub struct Kiosk(pub KioskDevice);
+
+impl FromRequest for Kiosk {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Kiosk, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            identify_kiosk(&req).await?.map(Kiosk).ok_or_else(crate::service::kiosks::unpaired)
+        })
+    }
+}

@@ -21,6 +21,8 @@ pub struct AppError {
     pub fields: Option<Box<Map<String, Value>>>,
     /// For 5xx: the cause, logged and never shown.
     pub cause: Option<Box<str>>,
+    /// For 429 and 503: seconds after which a retry may succeed (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -30,7 +32,15 @@ impl AppError {
         id: impl Into<Text>,
         en: impl Into<Text>,
     ) -> Self {
-        AppError { status, code, id: id.into(), en: en.into(), fields: None, cause: None }
+        AppError {
+            status,
+            code,
+            id: id.into(),
+            en: en.into(),
+            fields: None,
+            cause: None,
+            retry_after: None,
+        }
     }
     pub fn bad_request(code: &'static str, id: impl Into<Text>, en: impl Into<Text>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, id, en)
@@ -209,6 +219,21 @@ impl From<actix_web::error::BlockingError> for AppError {
 }
 
 impl AppError {
+    /// Tell the client when to try again (`Retry-After`, seconds).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// The response head of this error: its status and `Retry-After` when there is one.
+    pub fn response_builder(&self) -> actix_web::HttpResponseBuilder {
+        let mut res = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        res
+    }
+
     pub fn with_cause(mut self, cause: impl std::fmt::Display) -> Self {
         self.cause = Some(cause.to_string().into());
         self
@@ -224,7 +249,7 @@ impl ResponseError for AppError {
         if self.status.is_server_error() {
             tracing::error!(code = self.code, cause = ?self.cause, "request failed");
         }
-        HttpResponse::build(self.status).json(self.body(false))
+        self.response_builder().json(self.body(false))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod i18n;
 pub mod jkn;
 pub mod jobs;
+pub mod limits;
 pub mod maintenance;
 pub mod pages;
 pub mod realtime;

@@ -12,7 +12,7 @@ use crate::domain::staff::Actor;
 use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
 use crate::service::intake::{self, BookingBody};
-use crate::service::{booking, queue};
+use crate::service::{booking, kiosks, queue};
 
 /// `POST /api/v1/bookings`
 pub async fn book_visit(
@@ -101,9 +101,13 @@ pub async fn check_in_booking(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let code = parse_code(&path)?;
+    // Staff at the counter, or a paired kiosk: nobody else checks a booking in.
     let actor = match crate::auth::identify(&req).await? {
         Some((staff, _)) => staff.actor(),
-        None => Actor::kiosk(),
+        None => {
+            crate::auth::identify_kiosk(&req).await?.ok_or_else(kiosks::unpaired)?;
+            Actor::kiosk()
+        }
     };
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |conn| {

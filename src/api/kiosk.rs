@@ -1,8 +1,9 @@
-//! `POST /api/v1/kiosk/tickets` — a walk-in ticket from the hall kiosk.
+//! `POST /api/v1/kiosk/tickets` — a walk-in ticket from a paired hall kiosk.
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 
 use super::{idempotent, parse_json, views};
 use crate::app::AppState;
+use crate::auth::Kiosk;
 use crate::domain::staff::Actor;
 use crate::error::AppResult;
 use crate::service::booking;
@@ -10,6 +11,7 @@ use crate::service::intake::{self, TicketBody};
 
 pub async fn take_ticket(
     state: web::Data<AppState>,
+    _kiosk: Kiosk,
     req: HttpRequest,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {

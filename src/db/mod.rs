@@ -2,9 +2,11 @@
 pub mod bpjs_tasks;
 pub mod catalogue;
 pub mod display;
+pub mod guesses;
 pub mod events;
 pub mod idempotency;
 pub mod jkn;
+pub mod kiosks;
 pub mod local;
 pub mod models;
 pub mod notifications;

@@ -159,6 +159,7 @@ pub fn test_settings() -> Settings {
             token_minutes: 60,
             bpjs: None,
         },
+        limits: sipoli::limits::LimitSettings::default(),
         root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
     }
 }
@@ -189,6 +190,9 @@ pub struct TestApp {
     pub db: Arc<TestDb>,
     /// Bearer token once logged in.
     pub token: Option<String>,
+    /// The device token of this app's paired kiosk: every request made through
+    /// [`TestApp::request`] carries it in the kiosk cookie, as the hall kiosk's browser does.
+    pub kiosk_token: Option<String>,
 }
 
 impl TestApp {
@@ -204,7 +208,9 @@ impl TestApp {
         let pool = db::pool(&db.url, 8).expect("pool");
         let clock = FixedClock::new(now);
         let state = AppState::new(pool, test_settings(), Arc::new(clock.clone()));
-        Self::start(state, clock, db).await
+        let mut app = Self::start(state, clock, db).await;
+        app.kiosk_token = Some(app.pair_kiosk().await);
+        app
     }
 
     /// A second node on the same database (for multi-node tests).
@@ -213,7 +219,43 @@ impl TestApp {
         let pool = db::pool(&self.db.url, 8).expect("pool");
         let settings = (*self.state.settings).clone();
         let state = AppState::new(pool, settings, Arc::new(self.clock.clone()));
-        Self::start(state, self.clock.clone(), self.db.clone()).await
+        let mut node = Self::start(state, self.clock.clone(), self.db.clone()).await;
+        node.kiosk_token = self.kiosk_token.clone();
+        node
+    }
+
+    /// A fresh pairing code of a newly registered kiosk (offering every clinic).
+    pub fn kiosk_pairing_code(&self) -> String {
+        let code = sipoli::domain::booking_code::BookingCode::generate();
+        let now = self.state.now();
+        let expires = now + chrono::Duration::minutes(15);
+        sipoli::db::kiosks::insert(
+            &mut self.conn(),
+            "Anjungan Uji",
+            &[],
+            code.as_str(),
+            expires,
+            None,
+            now,
+        )
+        .expect("register a kiosk");
+        code.as_str().to_string()
+    }
+
+    /// Register and pair a kiosk through `POST /api/v1/kiosk/pair`: its device token.
+    pub async fn pair_kiosk(&self) -> String {
+        let code = self.kiosk_pairing_code();
+        let (status, body) = self
+            .send_as(Method::POST, "/api/v1/kiosk/pair", None, Some(&json!({"pairing_code": code})))
+            .await;
+        assert_eq!(status, 200, "pairing works: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// The link that pairs a browser as a kiosk and then opens `next` (a `/kiosk…` page).
+    pub fn kiosk_link(&self, next: &str) -> String {
+        let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        self.url(&format!("/kiosk/pair?code={}&next={next}", self.kiosk_pairing_code()))
     }
 
     async fn start(state: AppState, clock: FixedClock, db: Arc<TestDb>) -> TestApp {
@@ -240,6 +282,7 @@ impl TestApp {
             state,
             db,
             token: None,
+            kiosk_token: None,
         }
     }
 
@@ -255,7 +298,10 @@ impl TestApp {
 
     /// A request to `path`, with the Bearer token once logged in.
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let r = self.client.request(method, self.url(path));
+        let mut r = self.client.request(method, self.url(path));
+        if let Some(k) = &self.kiosk_token {
+            r = r.header("cookie", format!("{}={k}", sipoli::auth::KIOSK_COOKIE));
+        }
         match &self.token {
             Some(t) => r.bearer_auth(t),
             None => r,
