@@ -93,6 +93,20 @@ impl AppError {
         }
     }
 
+    /// No database connection within the pool's checkout timeout (503, soon).
+    pub fn database_unavailable(cause: impl std::fmt::Display) -> Self {
+        AppError {
+            cause: Some(cause.to_string().into()),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "Basis data sedang tidak dapat dihubungi. Silakan coba lagi sebentar lagi.",
+                "The database cannot be reached right now. Please try again shortly.",
+            )
+        }
+        .retry_after(5)
+    }
+
     /// Validation failure of one or more fields (422).
     pub fn fields(problems: Vec<(&str, Invalid)>) -> Self {
         let mut map = Map::new();
@@ -193,8 +207,10 @@ impl From<DieselError> for AppError {
                 )
                 .with_cause(info.message())
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-            | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                AppError::database_unavailable(&err)
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::unavailable(&err)
             }
             _ => AppError::internal(&err),
@@ -204,7 +220,7 @@ impl From<DieselError> for AppError {
 
 impl From<r2d2_error::PoolError> for AppError {
     fn from(err: r2d2_error::PoolError) -> Self {
-        AppError::unavailable(err)
+        AppError::database_unavailable(err)
     }
 }
 

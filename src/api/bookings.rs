@@ -1,7 +1,7 @@
 //! Online booking: book, status by code, cancel, check-in.
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{idempotent, parse_json, views};
 use crate::app::AppState;
@@ -9,7 +9,6 @@ use crate::domain::Invalid;
 use crate::domain::booking_code::BookingCode;
 use crate::domain::kinds::Channel;
 use crate::domain::staff::Actor;
-use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
 use crate::service::intake::{self, BookingBody};
 use crate::service::{booking, kiosks, queue};
@@ -50,13 +49,6 @@ pub struct CancelBody {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct Cancelled {
-    booking_code: String,
-    ticket: String,
-    status: VisitStatus,
-}
-
 /// `POST /api/v1/bookings/{code}/cancel` — the birth date proves it is the patient.
 pub async fn cancel_booking(
     state: web::Data<AppState>,
@@ -81,16 +73,9 @@ pub async fn cancel_booking(
             )])
         })?;
     let reason = parsed.reason.unwrap_or_default();
-    let st = state.get_ref().clone();
-    idempotent(&state, &req, &body, StatusCode::OK, move |conn| {
-        let visit = booking::cancel_by_patient(conn, &st, &code, birth_date, &reason)?;
-        Ok(Cancelled {
-            booking_code: visit.booking_code,
-            ticket: visit.ticket,
-            status: visit.status,
-        })
-    })
-    .await
+    let key = super::idempotency_key(&req, &body)?;
+    let answer = booking::cancel_by_patient(&state, code, birth_date, reason, key).await?;
+    Ok(super::respond(answer, StatusCode::OK))
 }
 
 /// `POST /api/v1/bookings/{code}/check-in` — at the kiosk or the counter, on the day.

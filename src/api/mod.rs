@@ -119,11 +119,16 @@ where
 {
     let key = idempotency_key(req, body)?;
     let answer = service::idempotency::run(&state.pool, key, status.as_u16(), work).await?;
+    Ok(respond(answer, status))
+}
+
+/// The response of a command run under an idempotency key (replays say so).
+pub fn respond(answer: service::idempotency::Answer, status: StatusCode) -> HttpResponse {
     let mut res = HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(status));
     if answer.replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(res.json(answer.body))
+    res.json(answer.body)
 }
 
 /// `{"ok": true}` style answers.

@@ -201,13 +201,18 @@ impl TestApp {
     }
 
     pub async fn spawn_at(now: DateTime<Utc>) -> TestApp {
+        Self::spawn_with(now, test_settings()).await
+    }
+
+    /// An app with its own settings (limits, rules…).
+    pub async fn spawn_with(now: DateTime<Utc>, settings: Settings) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             sipoli::telemetry::init(false);
         }
         let db = Arc::new(TestDb::new());
         let pool = db::pool(&db.url, 8).expect("pool");
         let clock = FixedClock::new(now);
-        let state = AppState::new(pool, test_settings(), Arc::new(clock.clone()));
+        let state = AppState::new(pool, settings, Arc::new(clock.clone()));
         let mut app = Self::start(state, clock, db).await;
         app.kiosk_token = Some(app.pair_kiosk().await);
         app

@@ -8,6 +8,8 @@ mod console;
 mod helpers;
 mod jkn;
 mod journey;
+mod kiosks;
+mod limits;
 mod live;
 mod live_browser;
 mod notifications;
