@@ -64,8 +64,43 @@ async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::not_found("not_found", "Alamat tidak ditemukan.", "No such address."))
 }
 
-/// Parse a JSON body; a malformed one is a 400 with the parser's explanation.
+/// Parse a JSON body; a malformed one is a 400 with the parser's explanation, and a text
+/// field holding a NUL or another control character (line breaks and tabs aside) is a 422
+/// naming the field, before anything reaches the database.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
+    let value: Value = from_json(body)?;
+    if let Some(field) = control_character_in(&value, "") {
+        let field = if field.is_empty() { "body".to_string() } else { field };
+        return Err(AppError::fields(vec![(
+            field.as_str(),
+            crate::domain::Invalid::new(
+                "control_character",
+                "Isian mengandung karakter kendali yang tidak diizinkan.",
+                "The field contains a control character that is not allowed.",
+            ),
+        )]));
+    }
+    from_json(body)
+}
+
+/// The path of the first string (or key) holding a control character other than a line
+/// break or a tab.
+fn control_character_in(value: &Value, at: &str) -> Option<String> {
+    let bad = |s: &str| s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'));
+    match value {
+        Value::String(s) => bad(s).then(|| at.to_string()),
+        Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| control_character_in(v, &format!("{at}[{i}]")))
+        }
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+            if bad(k) { Some(path) } else { control_character_in(v, &path) }
+        }),
+        _ => None,
+    }
+}
+
+fn from_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
     serde_json::from_slice(body).map_err(|e| {
         let (code, id, en) = if e.is_data() {
             (

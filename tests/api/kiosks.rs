@@ -35,7 +35,7 @@ async fn kiosk_routes_refuse_requests_without_a_paired_device() {
         as_kiosk(&app, Method::POST, "/api/v1/kiosk/tickets", Some("made-up"), &ticket).await;
     assert_eq!(status, 401, "an unknown token is no device");
     // A booking is checked in by staff or a paired kiosk, not by anyone who knows the code.
-    let (_, booked) = app.post_json("/api/v1/bookings", &booking_body(seed.today, 1)).await;
+    let (_, booked) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
     let code = booked["booking_code"].as_str().unwrap_or_default().to_string();
     let check_in = format!("/api/v1/bookings/{code}/check-in");
     let (status, _) = as_kiosk(&app, Method::POST, &check_in, None, &json!({})).await;
