@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod console;
 pub mod extract;
+pub mod kiosks;
 pub mod patient;
 pub mod report;
 pub mod schedules;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     schedules::configure(cfg);
     report::configure(cfg);
     admin::configure(cfg);
+    kiosks::configure(cfg);
     console::configure(cfg);
 }
 

@@ -164,3 +164,55 @@ async fn the_kiosk_page_asks_for_a_pairing_code_until_it_is_paired() {
         .unwrap();
     assert!(page.contains("data-clinics=\"ANA\"") && page.contains("/assets/kiosk.js"), "{page}");
 }
+
+#[actix_web::test]
+async fn the_admin_console_registers_lists_and_revokes_kiosks() {
+    let app = TestApp::spawn().await;
+    seed(&app);
+    let admin = app.token_for("admin", Role::Admin, &[]).await;
+    let (_, me) = app.send_as(Method::GET, "/api/v1/auth/me", Some(&admin), None).await;
+    let csrf = me["csrf_token"].as_str().unwrap().to_string();
+    let page = app.client.get(app.url("/staff/anjungan")).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("action=\"/staff/anjungan\""));
+    let res = app
+        .client
+        .post(app.url("/staff/anjungan"))
+        .bearer_auth(&admin)
+        .form(&[("csrf", csrf.as_str()), ("name", "Anjungan Lobi"), ("clinics", "ANA")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let code = html
+        .split("id=\"pairing-code\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the pairing code is shown")
+        .to_string();
+    assert!(html.contains(&format!("/kiosk/pair?code={code}")), "and its link");
+    let (status, _) = app
+        .send_as(Method::POST, "/api/v1/kiosk/pair", None, Some(&json!({"pairing_code": code})))
+        .await;
+    assert_eq!(status, 200);
+    let (_, rows) = app.send_as(Method::GET, "/api/v1/staff/kiosks", Some(&admin), None).await;
+    let lobby = rows.as_array().unwrap().iter().find(|r| r["name"] == "Anjungan Lobi").unwrap();
+    let no_redirects = crate::helpers::client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirects
+        .post(app.url(&format!("/staff/anjungan/{}/cabut", lobby["id"])))
+        .bearer_auth(&admin)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, rows) = app.send_as(Method::GET, "/api/v1/staff/kiosks", Some(&admin), None).await;
+    assert!(rows.as_array().unwrap().iter().any(|r| r["id"] == lobby["id"] && r["revoked"] == true));
+    let nurse = app.token_for("anak", Role::Clinic, &["ANA"]).await;
+    let refused = app.client.get(app.url("/staff/anjungan")).bearer_auth(&nurse).send().await.unwrap();
+    assert_eq!(refused.status(), 403, "admins only");
+}
