@@ -55,14 +55,15 @@ impl Staff {
     }
 }
 
+fn state_of(req: &HttpRequest) -> AppResult<web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::internal("no app state"))
+}
+
 pub async fn identify(req: &HttpRequest) -> AppResult<Option<(StaffIdentity, bool)>> {
     let Some((token, from_cookie)) = token_of(req) else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal("no app state"))?
-        .clone();
+    let state = state_of(req)?;
     let found = crate::service::staff::identify(&state, token).await?;
     Ok(found.map(|s| (s, from_cookie)))
 }
@@ -111,11 +112,7 @@ pub async fn identify_kiosk(req: &HttpRequest) -> AppResult<Option<KioskDevice>>
     let Some(token) = kiosk_token_of(req) else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal("no app state"))?
-        .clone();
-    crate::service::kiosks::identify(&state, token).await
+    crate::service::kiosks::identify(&*state_of(req)?, token).await
 }
 
 pub use crate::service::kiosks::KioskDevice;

@@ -17,7 +17,7 @@
 //! | `SIPOLI_RATE_BOOKINGS` | `120/60` | bookings per minute / burst, per client address (`0`: off) |
 //! | `SIPOLI_RATE_STATUS` | `1200/300` | status reads per minute / burst, per client address |
 //! | `SIPOLI_RATE_CANCELS` | `30/10` | cancel attempts per minute / burst, per client address |
-//! | `SIPOLI_RATE_LOGINS` | `30/10` | login and kiosk pairing attempts per minute / burst, per address |
+//! | `SIPOLI_RATE_LOGINS` | `60/30` | login and kiosk pairing attempts per minute / burst, per address |
 //! | `SIPOLI_RATE_KIOSK` | `120/60` | kiosk requests per minute / burst, per kiosk device |
 //! | `SIPOLI_TRUSTED_PROXIES` | none | comma-separated proxy addresses whose `X-Forwarded-For` is believed |
 //! | `SIPOLI_CANCEL_GUESSES` | `5` | wrong birth dates on one booking code before cancelling it is locked |
@@ -82,7 +82,10 @@ pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-pub(crate) fn parsed<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, SettingsError> {
+pub(crate) fn parsed<T: std::str::FromStr>(
+    name: &'static str,
+    default: T,
+) -> Result<T, SettingsError> {
     match var(name) {
         None => Ok(default),
         Some(v) => v

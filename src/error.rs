@@ -207,6 +207,18 @@ impl From<DieselError> for AppError {
                 )
                 .with_cause(info.message())
             }
+            // A NUL that slipped past validation (PostgreSQL text cannot hold it): the
+            // client's mistake, not the server's.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().contains("invalid byte sequence") =>
+            {
+                AppError::unprocessable(
+                    "control_character",
+                    "Isian mengandung karakter kendali yang tidak diizinkan.",
+                    "A field contains a control character that is not allowed.",
+                )
+                .with_cause(info.message())
+            }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 AppError::database_unavailable(&err)
             }

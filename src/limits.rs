@@ -19,7 +19,9 @@ use actix_web::{
     middleware::Next,
     web,
 };
-use governor::{Quota, RateLimiter, clock::Clock as GovernorClock, state::keyed::DefaultKeyedStateStore};
+use governor::{
+    Quota, RateLimiter, clock::Clock as GovernorClock, state::keyed::DefaultKeyedStateStore,
+};
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
@@ -48,9 +50,12 @@ impl Rate {
 
     /// `PER_MINUTE/BURST`, e.g. `120/60`; `0` turns the limit off.
     fn parse(name: &'static str, text: &str) -> Result<Rate, SettingsError> {
-        let bad = || SettingsError { name, problem: format!("expected PER_MINUTE/BURST, got {text:?}") };
+        let bad =
+            || SettingsError { name, problem: format!("expected PER_MINUTE/BURST, got {text:?}") };
         let (rate, burst) = match text.trim().split_once('/') {
-            Some((r, b)) => (r.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?),
+            Some((r, b)) => {
+                (r.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?)
+            }
             None => {
                 let r: u32 = text.trim().parse().map_err(|_| bad())?;
                 (r, r)
@@ -91,7 +96,7 @@ impl Default for LimitSettings {
             bookings: Rate::new(120, 60),
             status_reads: Rate::new(1200, 300),
             cancels: Rate::new(30, 10),
-            logins: Rate::new(30, 10),
+            logins: Rate::new(60, 30),
             kiosk: Rate::new(120, 60),
             trusted_proxies: Vec::new(),
             cancel_guesses: 5,
@@ -194,7 +199,8 @@ impl Limiter {
     pub fn new(settings: &LimitSettings, clock: SharedClock) -> Limiter {
         let clock = LimitClock(clock);
         let make = |rate: Rate| {
-            rate.quota().map(|q| RateLimiter::new(q, DefaultKeyedStateStore::default(), clock.clone()))
+            rate.quota()
+                .map(|q| RateLimiter::new(q, DefaultKeyedStateStore::default(), clock.clone()))
         };
         Limiter {
             bookings: make(settings.bookings),
@@ -272,7 +278,9 @@ fn bucket_of(method: &Method, path: &str) -> Option<Bucket> {
         }
         ["api", "v1", "bookings", _, "check-in"] if post => Some(Bucket::Kiosk),
         ["api", "v1", "bookings", _] | ["antrean", ..] if !post => Some(Bucket::Status),
-        ["api", "v1", "auth", "login"] | ["staff", "masuk"] | ["api", "v1", "kiosk", "pair"]
+        ["api", "v1", "auth", "login"]
+        | ["staff", "masuk"]
+        | ["api", "v1", "kiosk", "pair"]
         | ["kiosk", "pair"]
             if *method != Method::GET || segments.first() == Some(&"kiosk") =>
         {

@@ -21,12 +21,22 @@ pub struct LoginBody {
 }
 
 pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token.to_string())
+    token_cookie(state, SESSION_COOKIE, token, CookieDuration::hours(state.settings.session_hours))
+}
+
+/// A cookie carrying a token: HttpOnly, SameSite=Lax, Secure behind https.
+pub fn token_cookie(
+    state: &AppState,
+    name: &'static str,
+    token: &str,
+    max_age: CookieDuration,
+) -> Cookie<'static> {
+    Cookie::build(name, token.to_string())
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.settings.base_url.starts_with("https://"))
-        .max_age(CookieDuration::hours(state.settings.session_hours))
+        .max_age(max_age)
         .finish()
 }
 

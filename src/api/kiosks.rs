@@ -1,7 +1,7 @@
 //! Kiosk devices: registration and revocation by admins, pairing by the kiosk itself.
 use actix_web::{
     HttpResponse,
-    cookie::{Cookie, SameSite, time::Duration as CookieDuration},
+    cookie::{Cookie, time::Duration as CookieDuration},
     web,
 };
 use serde::Deserialize;
@@ -28,13 +28,7 @@ pub struct PairBody {
 
 /// The device cookie: HttpOnly, for a year (an admin revokes a lost kiosk).
 pub fn kiosk_cookie(state: &AppState, token: &str) -> Cookie<'static> {
-    Cookie::build(KIOSK_COOKIE, token.to_string())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.settings.base_url.starts_with("https://"))
-        .max_age(CookieDuration::days(365))
-        .finish()
+    super::auth::token_cookie(state, KIOSK_COOKIE, token, CookieDuration::days(365))
 }
 
 /// `POST /api/v1/staff/kiosks {name, clinics}` (admin) → 201 `{id, pairing_code}`.

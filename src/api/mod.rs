@@ -89,9 +89,10 @@ fn control_character_in(value: &Value, at: &str) -> Option<String> {
     let bad = |s: &str| s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'));
     match value {
         Value::String(s) => bad(s).then(|| at.to_string()),
-        Value::Array(items) => {
-            items.iter().enumerate().find_map(|(i, v)| control_character_in(v, &format!("{at}[{i}]")))
-        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| control_character_in(v, &format!("{at}[{i}]"))),
         Value::Object(map) => map.iter().find_map(|(k, v)| {
             let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
             if bad(k) { Some(path) } else { control_character_in(v, &path) }

@@ -47,9 +47,11 @@ pub fn record_failure(
     now: DateTime<Utc>,
     limit: GuessLimit,
 ) -> AppResult<Option<DateTime<Utc>>> {
-    let interval = |d: Duration| diesel::pg::data_types::PgInterval::from_microseconds(
-        d.num_microseconds().unwrap_or(i64::MAX),
-    );
+    let interval = |d: Duration| {
+        diesel::pg::data_types::PgInterval::from_microseconds(
+            d.num_microseconds().unwrap_or(i64::MAX),
+        )
+    };
     let row: Locked = diesel::sql_query(
         "INSERT INTO guess_counters AS g (scope, key, failures, window_started, locked_until) \
          VALUES ($1, $2, 1, $3, CASE WHEN $4 <= 1 THEN $3 + $6 END) \
@@ -76,9 +78,7 @@ pub fn record_failure(
 pub fn forget_old(conn: &mut PgConnection, before: DateTime<Utc>) -> AppResult<usize> {
     Ok(diesel::delete(
         guess_counters::table.filter(guess_counters::window_started.lt(before)).filter(
-            guess_counters::locked_until
-                .is_null()
-                .or(guess_counters::locked_until.lt(before)),
+            guess_counters::locked_until.is_null().or(guess_counters::locked_until.lt(before)),
         ),
     )
     .execute(conn)?)

@@ -84,7 +84,11 @@ pub fn list(conn: &mut PgConnection) -> AppResult<Vec<KioskDevice>> {
 }
 
 /// Revoke a device: its token and any pairing code stop working. `None`: no such device.
-pub fn revoke(conn: &mut PgConnection, id: i32, now: DateTime<Utc>) -> AppResult<Option<KioskDevice>> {
+pub fn revoke(
+    conn: &mut PgConnection,
+    id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<Option<KioskDevice>> {
     Ok(diesel::update(kiosk_devices::table.find(id))
         .set((
             kiosk_devices::revoked_at.eq(now),

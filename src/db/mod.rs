@@ -2,8 +2,8 @@
 pub mod bpjs_tasks;
 pub mod catalogue;
 pub mod display;
-pub mod guesses;
 pub mod events;
+pub mod guesses;
 pub mod idempotency;
 pub mod jkn;
 pub mod kiosks;

@@ -34,7 +34,8 @@ async fn show(
     error: String,
 ) -> PageResult {
     let StaffPage { staff, c } = page;
-    let kiosks = db::run(&state.pool, move |conn| kiosks::list(conn, &staff)).await.or_page(c.lang)?;
+    let kiosks =
+        db::run(&state.pool, move |conn| kiosks::list(conn, &staff)).await.or_page(c.lang)?;
     let link = registered
         .as_ref()
         .map(|r| format!("{}/kiosk/pair?code={}", state.settings.base_url, r.pairing_code))
@@ -96,6 +97,8 @@ async fn revoke_kiosk(
     StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
     let (id, now) = (path.into_inner(), state.now());
-    db::run(&state.pool, move |conn| kiosks::revoke(conn, &staff, id, now)).await.or_page(c.lang)?;
+    db::run(&state.pool, move |conn| kiosks::revoke(conn, &staff, id, now))
+        .await
+        .or_page(c.lang)?;
     Ok(see_other("/staff/anjungan"))
 }

@@ -136,7 +136,6 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
-
 fn csv_number(v: Option<f64>) -> String {
     v.map(|m| format!("{m:.1}")).unwrap_or_default()
 }
@@ -263,7 +262,10 @@ mod tests {
     #[test]
     fn formula_cells_are_neutralised() {
         assert_eq!(csv_field("dr. Ruth"), "dr. Ruth");
-        assert_eq!(csv_field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
         for bad in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
             assert!(csv_field(bad).trim_start_matches('"').starts_with('\''), "{bad:?}");
         }

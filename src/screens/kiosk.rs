@@ -5,12 +5,12 @@ use serde_json::json;
 
 use crate::api::views;
 use crate::app::AppState;
+use crate::auth::Kiosk;
 /// The active clinics named (all active ones when `codes` is empty), in name order
 /// (`pages::console` reads them through this name).
 pub use crate::db::display::clinics_named;
 use crate::db::{self, sessions};
 use crate::domain::kinds::SessionStatus;
-use crate::auth::Kiosk;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{ClinicsQuery, parse_clinics};
 

@@ -331,14 +331,17 @@ pub async fn cancel_by_patient(
     };
     let checked = code.clone();
     db::run(&st.pool, move |conn| {
-        if let Some(until) = guesses::locked_until(conn, GuessScope::CancelCode, checked.as_str(), now)? {
+        if let Some(until) =
+            guesses::locked_until(conn, GuessScope::CancelCode, checked.as_str(), now)?
+        {
             return Err(cancel_locked(until, now));
         }
         let visit = queue::find_by_code(conn, checked.as_str())?;
         if patient_birth_date(conn, &visit)? == Some(birth_date) {
             return Ok(());
         }
-        let locked = guesses::record_failure(conn, GuessScope::CancelCode, checked.as_str(), now, limit)?;
+        let locked =
+            guesses::record_failure(conn, GuessScope::CancelCode, checked.as_str(), now, limit)?;
         Err(match locked {
             Some(until) => cancel_locked(until, now),
             None => birth_date_mismatch(),
@@ -366,7 +369,11 @@ pub async fn cancel_by_patient(
             st.now(),
             json!({"reason": reason}),
         )?;
-        Ok(Cancelled { booking_code: visit.booking_code, ticket: visit.ticket, status: visit.status })
+        Ok(Cancelled {
+            booking_code: visit.booking_code,
+            ticket: visit.ticket,
+            status: visit.status,
+        })
     })
     .await
 }

@@ -7,8 +7,8 @@ use diesel::PgConnection;
 use serde::Serialize;
 
 use super::{Access, AppState};
-use crate::db::{self, kiosks};
 pub use crate::db::kiosks::KioskDevice;
+use crate::db::{self, kiosks};
 use crate::domain::Invalid;
 use crate::domain::booking_code::BookingCode;
 use crate::domain::staff::{Role, StaffIdentity};
@@ -155,9 +155,9 @@ pub fn revoke(
     now: DateTime<Utc>,
 ) -> AppResult<KioskRow> {
     staff.require(&[Role::Admin])?;
-    kiosks::revoke(conn, id, now)?
-        .map(KioskRow::from)
-        .ok_or_else(|| AppError::not_found("not_found", "Anjungan tidak ditemukan.", "No such kiosk."))
+    kiosks::revoke(conn, id, now)?.map(KioskRow::from).ok_or_else(|| {
+        AppError::not_found("not_found", "Anjungan tidak ditemukan.", "No such kiosk.")
+    })
 }
 
 /// Whether this kiosk offers the clinic with this code (a kiosk without a list offers all).

@@ -16,16 +16,25 @@ fn snapshot(app: &TestApp) -> String {
         s: String,
     }
     let tables = [
-        "visits", "patients", "visit_events", "practice_schedules", "schedule_exceptions",
-        "clinic_sessions", "display_messages", "kiosk_devices", "idempotency_records",
-        "notification_jobs", "staff_users",
+        "visits",
+        "patients",
+        "visit_events",
+        "practice_schedules",
+        "schedule_exceptions",
+        "clinic_sessions",
+        "display_messages",
+        "kiosk_devices",
+        "idempotency_records",
+        "notification_jobs",
+        "staff_users",
     ];
     let sql = tables
         .iter()
         .map(|t| format!("(SELECT count(*) FROM {t})::text"))
         .collect::<Vec<_>>()
         .join(" || ',' || ");
-    let row: S = diesel::sql_query(format!("SELECT {sql} AS s")).get_result(&mut app.conn()).unwrap();
+    let row: S =
+        diesel::sql_query(format!("SELECT {sql} AS s")).get_result(&mut app.conn()).unwrap();
     row.s
 }
 
@@ -55,51 +64,61 @@ async fn control_characters_in_text_fields_are_field_errors() {
     let mut app = TestApp::spawn().await;
     let seed = seed(&app);
     app.login_as("admin", Role::Admin, &[]).await;
-    let (_, t) =
-        app.post_json("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"})).await;
+    let (_, t) = app
+        .post_json("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"}))
+        .await;
     let id = app.visit_id(t["booking_code"].as_str().unwrap());
     let before = snapshot(&app);
     let cases = [
-        (Method::POST, format!("/api/v1/staff/visits/{id}/priority"), json!({"priority": true, "reason": "lansia\u{0}"}), "reason"),
-        (Method::PUT, "/api/v1/staff/display-message".to_string(), json!({"message": "Selamat\u{0} pagi"}), "message"),
+        (
+            Method::POST,
+            format!("/api/v1/staff/visits/{id}/priority"),
+            json!({"priority": true, "reason": "lansia\u{0}"}),
+            "reason",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/staff/display-message".to_string(),
+            json!({"message": "Selamat\u{0} pagi"}),
+            "message",
+        ),
         (
             Method::POST,
             "/api/v1/staff/exceptions".to_string(),
             json!({"kind": "leave", "doctor": "D003", "date": "2026-12-02", "reason": "cuti\u{1}"}),
             "reason",
         ),
-        (Method::POST, "/api/v1/bookings".to_string(), {
-            let mut b = booking_body(seed.tomorrow, 1);
-            b["patient"]["name"] = json!("Ana\u{0}");
-            b
-        }, "patient.name"),
+        (
+            Method::POST,
+            "/api/v1/bookings".to_string(),
+            {
+                let mut b = booking_body(seed.tomorrow, 1);
+                b["patient"]["name"] = json!("Ana\u{0}");
+                b
+            },
+            "patient.name",
+        ),
     ];
     for (method, path, body, field) in cases {
         let (status, answer) = app.send_as(method, &path, app.token.as_deref(), Some(&body)).await;
         assert_eq!(status, 422, "{path}: {answer}");
-        assert_eq!(answer["error"]["fields"][field]["code"], "control_character", "{path}: {answer}");
+        assert_eq!(
+            answer["error"]["fields"][field]["code"], "control_character",
+            "{path}: {answer}"
+        );
     }
     assert_eq!(snapshot(&app), before, "nothing written");
 }
 
 #[actix_web::test]
 async fn malformed_bodies_to_every_post_and_put_route_never_answer_5xx_nor_write() {
-    // Without rate limits, so that every body reaches its handler.
-    let mut settings = crate::helpers::test_settings();
-    let off = sipoli::limits::Rate::OFF;
-    settings.limits = sipoli::limits::LimitSettings {
-        bookings: off,
-        status_reads: off,
-        cancels: off,
-        logins: off,
-        kiosk: off,
-        ..Default::default()
-    };
-    let mut app = TestApp::spawn_with(crate::helpers::default_now(), settings).await;
+    // Without rate limits (the test settings' default), so that every body reaches its handler.
+    let mut app = TestApp::spawn().await;
     let seed = seed(&app);
     app.login_as("admin", Role::Admin, &[]).await;
-    let (_, t) =
-        app.post_json("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"})).await;
+    let (_, t) = app
+        .post_json("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"}))
+        .await;
     let code = t["booking_code"].as_str().unwrap().to_string();
     let id = app.visit_id(&code);
     let schedule = json!({
@@ -109,19 +128,47 @@ async fn malformed_bodies_to_every_post_and_put_route_never_answer_5xx_nor_write
     });
     let routes: Vec<(Method, String, Value)> = vec![
         (Method::POST, "/api/v1/bookings".into(), booking_body(seed.tomorrow, 7)),
-        (Method::POST, format!("/api/v1/bookings/{code}/cancel"), json!({"birth_date": "1990-05-17", "reason": "x"})),
+        (
+            Method::POST,
+            format!("/api/v1/bookings/{code}/cancel"),
+            json!({"birth_date": "1990-05-17", "reason": "x"}),
+        ),
         (Method::POST, format!("/api/v1/bookings/{code}/check-in"), json!({})),
-        (Method::POST, "/api/v1/kiosk/tickets".into(), json!({"session_id": seed.today, "payer": "jkn", "phone": "081234567890"})),
+        (
+            Method::POST,
+            "/api/v1/kiosk/tickets".into(),
+            json!({"session_id": seed.today, "payer": "jkn", "phone": "081234567890"}),
+        ),
         (Method::POST, "/api/v1/kiosk/pair".into(), json!({"pairing_code": "ABCDEFGH"})),
-        (Method::POST, "/api/v1/auth/login".into(), json!({"username": "admin", "password": "salah"})),
+        (
+            Method::POST,
+            "/api/v1/auth/login".into(),
+            json!({"username": "admin", "password": "salah"}),
+        ),
         (Method::POST, format!("/api/v1/staff/sessions/{}/call-next", seed.tomorrow), json!({})),
-        (Method::POST, "/api/v1/staff/registrations".into(), json!({"session_id": seed.today, "payer": "non_jkn", "patient": booking_body(0, 9)["patient"].clone()})),
-        (Method::POST, format!("/api/v1/staff/visits/{id}/priority"), json!({"priority": true, "reason": "lansia"})),
+        (
+            Method::POST,
+            "/api/v1/staff/registrations".into(),
+            json!({"session_id": seed.today, "payer": "non_jkn", "patient": booking_body(0, 9)["patient"].clone()}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/staff/visits/{id}/priority"),
+            json!({"priority": true, "reason": "lansia"}),
+        ),
         (Method::POST, format!("/api/v1/staff/visits/{id}/finish"), json!({"reason": "x"})),
         (Method::POST, "/api/v1/staff/schedules".into(), schedule.clone()),
         (Method::PUT, "/api/v1/staff/schedules/999999".into(), schedule),
-        (Method::POST, "/api/v1/staff/exceptions".into(), json!({"kind": "leave", "doctor": "D003", "date": "2026-12-09", "reason": "cuti"})),
-        (Method::PUT, "/api/v1/staff/display-message".into(), json!({"clinic": "ANA", "message": "Selamat pagi"})),
+        (
+            Method::POST,
+            "/api/v1/staff/exceptions".into(),
+            json!({"kind": "leave", "doctor": "D003", "date": "2026-12-09", "reason": "cuti"}),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/staff/display-message".into(),
+            json!({"clinic": "ANA", "message": "Selamat pagi"}),
+        ),
         (Method::POST, "/api/v1/staff/kiosks".into(), json!({"name": "Lobi", "clinics": ["ANA"]})),
     ];
     let mut sent = 0;

@@ -159,8 +159,22 @@ pub fn test_settings() -> Settings {
             token_minutes: 60,
             bpjs: None,
         },
-        limits: sipoli::limits::LimitSettings::default(),
+        limits: unlimited(),
         root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    }
+}
+
+/// No rate limits (the tests of the limits set their own, `tests/api/limits.rs`): the other
+/// tests send from one address far faster than a person would. The guessing locks stay.
+pub fn unlimited() -> sipoli::limits::LimitSettings {
+    let off = sipoli::limits::Rate::OFF;
+    sipoli::limits::LimitSettings {
+        bookings: off,
+        status_reads: off,
+        cancels: off,
+        logins: off,
+        kiosk: off,
+        ..Default::default()
     }
 }
 

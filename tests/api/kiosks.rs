@@ -90,9 +90,9 @@ async fn an_admin_registers_a_kiosk_that_pairs_once_and_can_be_revoked() {
     assert_eq!(status, 200);
     let token = paired["token"].as_str().unwrap().to_string();
     assert_eq!(paired["kiosk"]["clinics"], json!(["ANA"]));
-    let (status, _) =
-        app.send_as(Method::POST, "/api/v1/kiosk/pair", None, Some(&json!({"pairing_code": code})))
-            .await;
+    let (status, _) = app
+        .send_as(Method::POST, "/api/v1/kiosk/pair", None, Some(&json!({"pairing_code": code})))
+        .await;
     assert_eq!(status, 422, "a pairing code works once");
 
     // The device's clinics are what its session list offers.
@@ -152,7 +152,8 @@ async fn the_kiosk_page_asks_for_a_pairing_code_until_it_is_paired() {
     let res = no_redirects.get(&link).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/kiosk?clinics=ANA");
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let cookie =
+        res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let page = no_redirects
         .get(app.url("/kiosk?clinics=ANA"))
         .header("cookie", &cookie)
@@ -211,8 +212,11 @@ async fn the_admin_console_registers_lists_and_revokes_kiosks() {
         .unwrap();
     assert_eq!(res.status(), 303);
     let (_, rows) = app.send_as(Method::GET, "/api/v1/staff/kiosks", Some(&admin), None).await;
-    assert!(rows.as_array().unwrap().iter().any(|r| r["id"] == lobby["id"] && r["revoked"] == true));
+    assert!(
+        rows.as_array().unwrap().iter().any(|r| r["id"] == lobby["id"] && r["revoked"] == true)
+    );
     let nurse = app.token_for("anak", Role::Clinic, &["ANA"]).await;
-    let refused = app.client.get(app.url("/staff/anjungan")).bearer_auth(&nurse).send().await.unwrap();
+    let refused =
+        app.client.get(app.url("/staff/anjungan")).bearer_auth(&nurse).send().await.unwrap();
     assert_eq!(refused.status(), 403, "admins only");
 }

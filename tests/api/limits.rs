@@ -27,7 +27,8 @@ async fn a_hospital_nat_booking_at_a_normal_pace_is_never_refused() {
     let app = spawn_with_limits(LimitSettings::default()).await;
     let seed = seed_with(&app, 100, 100, 200);
     for n in 0..60 {
-        let (status, booked) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, n)).await;
+        let (status, booked) =
+            app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, n)).await;
         assert_eq!(status, 201, "booking {n}: {booked}");
         let code = booked["booking_code"].as_str().unwrap();
         for _ in 0..3 {
@@ -141,8 +142,9 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
 
 #[actix_web::test]
 async fn each_kiosk_device_has_its_own_rate() {
-    let app = spawn_with_limits(LimitSettings { kiosk: Rate::new(60, 3), ..LimitSettings::default() })
-        .await;
+    let app =
+        spawn_with_limits(LimitSettings { kiosk: Rate::new(60, 3), ..LimitSettings::default() })
+            .await;
     seed(&app);
     let (a, b) = (app.pair_kiosk().await, app.pair_kiosk().await);
     let list = |token: &str| {
@@ -194,8 +196,7 @@ async fn five_wrong_birth_dates_lock_cancelling_that_code_on_every_node() {
 #[actix_web::test]
 async fn twenty_failed_logins_from_one_address_slow_it_down_whatever_the_usernames() {
     // Without the per-address rate, to see the PostgreSQL count alone.
-    let app = spawn_with_limits(LimitSettings { logins: Rate::OFF, ..LimitSettings::default() })
-        .await;
+    let app = TestApp::spawn().await;
     app.token_for("perawat", Role::Clinic, &[]).await;
     for n in 0..19 {
         let wrong = json!({"username": format!("tebakan{n}"), "password": "salah"});
