@@ -43,10 +43,20 @@ pub const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(1500);
 /// The pool. It is built without connecting (`build_unchecked`), so a node starts while
 /// PostgreSQL is down and answers 503 until it is back.
 pub fn pool(url: &str, size: u32) -> Result<PgPool, diesel::r2d2::PoolError> {
+    pool_waiting(url, size, CHECKOUT_TIMEOUT)
+}
+
+/// A pool whose requests wait up to `checkout` for a connection (the tests, which load a
+/// small machine far beyond a hospital's peak, wait longer than [`CHECKOUT_TIMEOUT`]).
+pub fn pool_waiting(
+    url: &str,
+    size: u32,
+    checkout: Duration,
+) -> Result<PgPool, diesel::r2d2::PoolError> {
     Ok(Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
-        .connection_timeout(CHECKOUT_TIMEOUT)
+        .connection_timeout(checkout)
         .build_unchecked(ConnectionManager::new(url)))
 }
 

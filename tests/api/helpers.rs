@@ -164,6 +164,12 @@ pub fn test_settings() -> Settings {
     }
 }
 
+/// A test node's pool: eight connections; a request waits up to 10 s for one, as parallel
+/// tests on a small machine may need (production answers 503 after 1.5 s).
+pub fn test_pool(url: &str) -> PgPool {
+    db::pool_waiting(url, 8, std::time::Duration::from_secs(10)).expect("pool")
+}
+
 /// No rate limits (the tests of the limits set their own, `tests/api/limits.rs`): the other
 /// tests send from one address far faster than a person would. The guessing locks stay.
 pub fn unlimited() -> sipoli::limits::LimitSettings {
@@ -224,7 +230,7 @@ impl TestApp {
             sipoli::telemetry::init(false);
         }
         let db = Arc::new(TestDb::new());
-        let pool = db::pool(&db.url, 8).expect("pool");
+        let pool = test_pool(&db.url);
         let clock = FixedClock::new(now);
         let state = AppState::new(pool, settings, Arc::new(clock.clone()));
         let mut app = Self::start(state, clock, db).await;
@@ -235,7 +241,7 @@ impl TestApp {
     /// A second node on the same database (for multi-node tests).
     pub async fn another_node(&self) -> TestApp {
         // Its own pool and state, as a separate process would have; same database and clock.
-        let pool = db::pool(&self.db.url, 8).expect("pool");
+        let pool = test_pool(&self.db.url);
         let settings = (*self.state.settings).clone();
         let state = AppState::new(pool, settings, Arc::new(self.clock.clone()));
         let mut node = Self::start(state, self.clock.clone(), self.db.clone()).await;

@@ -118,7 +118,7 @@ fn worker(app: &TestApp, smtp: &SmtpServer) -> (Worker, std::path::PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     settings.jobs.outbox_dir = dir.clone();
     settings.jobs.smtp_url = Some(sipoli::config::Secret::new(smtp.url()));
-    let pool = sipoli::db::pool(&app.db.url, 4).unwrap();
+    let pool = crate::helpers::test_pool(&app.db.url);
     let w = Worker::new(AppState::new(pool, settings, Arc::new(app.clock.clone()))).unwrap();
     (w, dir)
 }
