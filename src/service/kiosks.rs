@@ -164,3 +164,19 @@ pub fn revoke(
 pub fn offers(device: &KioskDevice, clinic_code: &str) -> bool {
     device.clinics.is_empty() || device.clinics.iter().any(|c| c == clinic_code)
 }
+
+/// A walk-in ticket taken at this kiosk: only for the clinics it offers (403 otherwise).
+pub fn take_ticket(
+    conn: &mut PgConnection,
+    st: &AppState,
+    device: &KioskDevice,
+    place: &super::booking::PlaceInput,
+) -> AppResult<super::booking::Placed> {
+    if !device.clinics.is_empty() {
+        let session = crate::db::sessions::get(conn, place.session_id)?;
+        if !offers(device, &session.clinic.code) {
+            return Err(AppError::forbidden());
+        }
+    }
+    super::booking::take_place(conn, st, place, &crate::domain::staff::Actor::kiosk())
+}

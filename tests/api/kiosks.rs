@@ -100,6 +100,30 @@ async fn an_admin_registers_a_kiosk_that_pairs_once_and_can_be_revoked() {
         as_kiosk(&app, Method::GET, "/api/v1/kiosk/sessions", Some(&token), &json!({})).await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["clinics"][0]["code"], "ANA");
+    let other = crate::helpers::add_clinic(&app, "INT", "Poli Penyakit Dalam", "C");
+    let other_session: i32 = {
+        use diesel::prelude::*;
+        use sipoli::db::schema::clinic_sessions as cs;
+        diesel::insert_into(cs::table)
+            .values((
+                cs::clinic_id.eq(other),
+                cs::doctor_id
+                    .eq(cs::table.select(cs::doctor_id).first::<i32>(&mut app.conn()).unwrap()),
+                cs::service_date.eq(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+                cs::starts_at.eq(chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap()),
+                cs::ends_at.eq(chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap()),
+                cs::quota_jkn.eq(5),
+                cs::quota_non_jkn.eq(5),
+                cs::online_limit.eq(5),
+            ))
+            .returning(cs::id)
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    let elsewhere = json!({"session_id": other_session, "payer": "jkn"});
+    let (status, _) =
+        as_kiosk(&app, Method::POST, "/api/v1/kiosk/tickets", Some(&token), &elsewhere).await;
+    assert_eq!(status, 403, "a kiosk gives tickets of its own clinics only");
     let (_, rows) = app.send_as(Method::GET, "/api/v1/staff/kiosks", Some(&admin), None).await;
     assert!(rows.as_array().unwrap().iter().any(|r| r["id"] == id && r["paired"] == true));
 
