@@ -212,12 +212,7 @@ impl From<DieselError> for AppError {
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if info.message().contains("invalid byte sequence") =>
             {
-                AppError::unprocessable(
-                    "control_character",
-                    "Isian mengandung karakter kendali yang tidak diizinkan.",
-                    "A field contains a control character that is not allowed.",
-                )
-                .with_cause(info.message())
+                AppError::from(crate::domain::CONTROL_CHARACTER).with_cause(info.message())
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 AppError::database_unavailable(&err)

@@ -71,14 +71,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
     let value: Value = from_json(body)?;
     if let Some(field) = control_character_in(&value, "") {
         let field = if field.is_empty() { "body".to_string() } else { field };
-        return Err(AppError::fields(vec![(
-            field.as_str(),
-            crate::domain::Invalid::new(
-                "control_character",
-                "Isian mengandung karakter kendali yang tidak diizinkan.",
-                "The field contains a control character that is not allowed.",
-            ),
-        )]));
+        return Err(AppError::fields(vec![(field.as_str(), crate::domain::CONTROL_CHARACTER)]));
     }
     from_json(body)
 }

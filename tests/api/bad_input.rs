@@ -59,15 +59,22 @@ fn bad_values() -> Vec<Value> {
     ]
 }
 
-#[actix_web::test]
-async fn control_characters_in_text_fields_are_field_errors() {
+/// An app logged in as an admin, with the seed and one walk-in ticket (its code and id).
+async fn admin_with_a_ticket() -> (TestApp, crate::helpers::Seed, String, i64) {
     let mut app = TestApp::spawn().await;
     let seed = seed(&app);
     app.login_as("admin", Role::Admin, &[]).await;
     let (_, t) = app
         .post_json("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"}))
         .await;
-    let id = app.visit_id(t["booking_code"].as_str().unwrap());
+    let code = t["booking_code"].as_str().unwrap().to_string();
+    let id = app.visit_id(&code);
+    (app, seed, code, id)
+}
+
+#[actix_web::test]
+async fn control_characters_in_text_fields_are_field_errors() {
+    let (app, seed, _, id) = admin_with_a_ticket().await;
     let before = snapshot(&app);
     let cases = [
         (
@@ -113,14 +120,7 @@ async fn control_characters_in_text_fields_are_field_errors() {
 #[actix_web::test]
 async fn malformed_bodies_to_every_post_and_put_route_never_answer_5xx_nor_write() {
     // Without rate limits (the test settings' default), so that every body reaches its handler.
-    let mut app = TestApp::spawn().await;
-    let seed = seed(&app);
-    app.login_as("admin", Role::Admin, &[]).await;
-    let (_, t) = app
-        .post_json("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"}))
-        .await;
-    let code = t["booking_code"].as_str().unwrap().to_string();
-    let id = app.visit_id(&code);
+    let (app, seed, code, id) = admin_with_a_ticket().await;
     let schedule = json!({
         "clinic": "ANA", "doctor": "D003", "weekday": 3, "starts_at": "08:00", "ends_at": "12:00",
         "quota_jkn": 10, "quota_non_jkn": 5, "online_limit": 10, "service_minutes": 10,
