@@ -16,6 +16,7 @@ mod live_browser;
 mod notifications;
 mod pages;
 mod pages_browser;
+mod plans;
 mod queue;
 mod schedules;
 mod smtp_server;
