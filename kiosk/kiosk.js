@@ -197,6 +197,10 @@
       clearTimeout(timer);
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (res.ok) return data;
+        /* Unpaired or revoked: the page itself asks for a pairing code. */
+        if (res.status === 401 && data && data.error && data.error.code === "kiosk_not_paired") {
+          location.reload();
+        }
         var err = new Error((data && data.error && data.error.message) || ("HTTP " + res.status));
         err.status = res.status;
         err.refusal = true;

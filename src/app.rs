@@ -28,6 +28,7 @@ pub fn build(state: AppState, listener: TcpListener) -> std::io::Result<Applicat
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(middleware::from_fn(crate::limits::limit_requests))
             .wrap(middleware::from_fn(crate::i18n::localise_errors))
             .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%r %s %Dms").log_target("sipoli::http"))

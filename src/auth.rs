@@ -56,14 +56,15 @@ impl Staff {
     }
 }
 
+fn state_of(req: &HttpRequest) -> AppResult<web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::internal("no app state"))
+}
+
 pub async fn identify(req: &HttpRequest) -> AppResult<Option<(StaffIdentity, bool)>> {
     let Some((token, from_cookie)) = token_of(req) else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal("no app state"))?
-        .clone();
+    let state = state_of(req)?;
     let found = crate::service::staff::identify(&state, token).await?;
     Ok(found.map(|s| (s, from_cookie)))
 }
@@ -95,11 +96,60 @@ impl FromRequest for Staff {
 
 /// The HttpOnly cookie that carries a staff login session.
 pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token.to_string())
+    token_cookie(state, SESSION_COOKIE, token, CookieDuration::hours(state.settings.session_hours))
+}
+
+/// A cookie carrying a token: HttpOnly, SameSite=Lax, Secure behind https.
+pub fn token_cookie(
+    state: &AppState,
+    name: &'static str,
+    token: &str,
+    max_age: CookieDuration,
+) -> Cookie<'static> {
+    Cookie::build(name, token.to_string())
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.settings.base_url.starts_with("https://"))
-        .max_age(CookieDuration::hours(state.settings.session_hours))
+        .max_age(max_age)
         .finish()
+}
+/// The cookie that carries a paired kiosk's device token.
+pub const KIOSK_COOKIE: &str = "sipoli_kiosk";
+
+/// The kiosk device token a request carries: `Authorization: Kiosk …`, else the cookie.
+pub fn kiosk_token_of(req: &HttpRequest) -> Option<String> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Kiosk "))
+        .map(|t| t.trim().to_string());
+    header.or_else(|| req.cookie(KIOSK_COOKIE).map(|c| c.value().to_string()))
+}
+
+/// The paired kiosk behind a request, if it carries a live device token.
+pub async fn identify_kiosk(req: &HttpRequest) -> AppResult<Option<KioskDevice>> {
+    let Some(token) = kiosk_token_of(req) else {
+        return Ok(None);
+    };
+    crate::service::kiosks::identify(&*state_of(req)?, token).await
+}
+
+pub use crate::service::kiosks::KioskDevice;
+
+/// A paired kiosk device. As an extractor it refuses with 401 without a live device token.
+#[derive(Debug, Clone)]
+pub struct Kiosk(pub KioskDevice);
+
+impl FromRequest for Kiosk {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Kiosk, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            identify_kiosk(&req).await?.map(Kiosk).ok_or_else(crate::service::kiosks::unpaired)
+        })
+    }
 }

@@ -14,6 +14,16 @@
 //! | `SIPOLI_ONLINE_CLOSE_MINUTES` | `60` | online booking closes this long before a session starts |
 //! | `SIPOLI_KIOSK_OPEN_MINUTES` | `120` | kiosk tickets from this long before a session starts |
 //! | `SIPOLI_KIOSK_CLOSE_MINUTES` | `30` | … until this long before it ends |
+//! | `SIPOLI_RATE_BOOKINGS` | `120/60` | bookings per minute / burst, per client address (`0`: off) |
+//! | `SIPOLI_RATE_STATUS` | `1200/300` | status reads per minute / burst, per client address |
+//! | `SIPOLI_RATE_CANCELS` | `30/10` | cancel attempts per minute / burst, per client address |
+//! | `SIPOLI_RATE_LOGINS` | `60/30` | login and kiosk pairing attempts per minute / burst, per address |
+//! | `SIPOLI_RATE_KIOSK` | `120/60` | kiosk requests per minute / burst, per kiosk device |
+//! | `SIPOLI_TRUSTED_PROXIES` | none | comma-separated proxy addresses whose `X-Forwarded-For` is believed |
+//! | `SIPOLI_CANCEL_GUESSES` | `5` | wrong birth dates on one booking code before cancelling it is locked |
+//! | `SIPOLI_CANCEL_LOCK_MINUTES` | `15` | … for this long |
+//! | `SIPOLI_LOGIN_FAILURES` | `20` | failed logins from one address (any usernames) before it is slowed down |
+//! | `SIPOLI_LOGIN_WINDOW_MINUTES` | `10` | … counted within, and refused for, this long |
 use std::path::PathBuf;
 
 use chrono_tz::Tz;
@@ -55,6 +65,8 @@ pub struct Settings {
     pub jobs: crate::jobs::JobSettings,
     /// Mobile JKN bridge (`src/jkn`): inbound credentials, BPJS reporting.
     pub jkn: crate::jkn::JknSettings,
+    /// Abuse limits: rates per client address or kiosk, guessing locks (`crate::limits`).
+    pub limits: crate::limits::LimitSettings,
     /// Project directory: where `var/` lives.
     pub root: PathBuf,
 }
@@ -66,11 +78,14 @@ pub struct SettingsError {
     pub problem: String,
 }
 
-fn var(name: &str) -> Option<String> {
+pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-fn parsed<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, SettingsError> {
+pub(crate) fn parsed<T: std::str::FromStr>(
+    name: &'static str,
+    default: T,
+) -> Result<T, SettingsError> {
     match var(name) {
         None => Ok(default),
         Some(v) => v
@@ -114,6 +129,7 @@ impl Settings {
             rules,
             jobs: crate::jobs::JobSettings::from_env()?,
             jkn: crate::jkn::JknSettings::from_env()?,
+            limits: crate::limits::LimitSettings::from_env()?,
             root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         })
     }

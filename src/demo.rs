@@ -132,3 +132,16 @@ pub fn seed_staff(conn: &mut PgConnection) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// The demo's hall kiosk ("Anjungan Demo", every clinic) and its pairing code, valid for a
+/// day instead of the usual 15 minutes: `sipoli demo` prints the link that pairs the first
+/// browser that opens it.
+pub fn seed_kiosk(
+    conn: &mut PgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<String> {
+    let code = crate::domain::booking_code::BookingCode::generate();
+    let expires = now + Duration::hours(24);
+    crate::db::kiosks::insert(conn, "Anjungan Demo", &[], code.as_str(), expires, None, now)?;
+    Ok(code.as_str().to_string())
+}

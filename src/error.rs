@@ -21,6 +21,8 @@ pub struct AppError {
     pub fields: Option<Box<Map<String, Value>>>,
     /// For 5xx: the cause, logged and never shown.
     pub cause: Option<Box<str>>,
+    /// For 429 and 503: seconds after which a retry may succeed (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -30,7 +32,15 @@ impl AppError {
         id: impl Into<Text>,
         en: impl Into<Text>,
     ) -> Self {
-        AppError { status, code, id: id.into(), en: en.into(), fields: None, cause: None }
+        AppError {
+            status,
+            code,
+            id: id.into(),
+            en: en.into(),
+            fields: None,
+            cause: None,
+            retry_after: None,
+        }
     }
     pub fn bad_request(code: &'static str, id: impl Into<Text>, en: impl Into<Text>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, id, en)
@@ -81,6 +91,20 @@ impl AppError {
                 "The service is busy or unavailable. Please try again shortly.",
             )
         }
+    }
+
+    /// No database connection within the pool's checkout timeout (503, soon).
+    pub fn database_unavailable(cause: impl std::fmt::Display) -> Self {
+        AppError {
+            cause: Some(cause.to_string().into()),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "Basis data sedang tidak dapat dihubungi. Silakan coba lagi sebentar lagi.",
+                "The database cannot be reached right now. Please try again shortly.",
+            )
+        }
+        .retry_after(5)
     }
 
     /// Validation failure of one or more fields (422).
@@ -148,6 +172,17 @@ impl From<Invalid> for AppError {
     }
 }
 
+/// The error of an exceeded limit.
+pub fn rate_limited(retry_after: u64) -> AppError {
+    AppError::new(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "Terlalu banyak permintaan dari alamat ini. Mohon tunggu sebentar lalu coba lagi.",
+        "Too many requests from this address. Please wait a moment and try again.",
+    )
+    .retry_after(retry_after.max(1))
+}
+
 impl From<Refusal> for AppError {
     fn from(Refusal(why): Refusal) -> Self {
         AppError::conflict(why.code, why.id, why.en)
@@ -183,8 +218,17 @@ impl From<DieselError> for AppError {
                 )
                 .with_cause(info.message())
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-            | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+            // A NUL that slipped past validation (PostgreSQL text cannot hold it): the
+            // client's mistake, not the server's.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().contains("invalid byte sequence") =>
+            {
+                AppError::from(crate::domain::CONTROL_CHARACTER).with_cause(info.message())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                AppError::database_unavailable(&err)
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::unavailable(&err)
             }
             _ => AppError::internal(&err),
@@ -194,7 +238,7 @@ impl From<DieselError> for AppError {
 
 impl From<r2d2_error::PoolError> for AppError {
     fn from(err: r2d2_error::PoolError) -> Self {
-        AppError::unavailable(err)
+        AppError::database_unavailable(err)
     }
 }
 
@@ -209,6 +253,21 @@ impl From<actix_web::error::BlockingError> for AppError {
 }
 
 impl AppError {
+    /// Tell the client when to try again (`Retry-After`, seconds).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// The response head of this error: its status and `Retry-After` when there is one.
+    pub fn response_builder(&self) -> actix_web::HttpResponseBuilder {
+        let mut res = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        res
+    }
+
     pub fn with_cause(mut self, cause: impl std::fmt::Display) -> Self {
         self.cause = Some(cause.to_string().into());
         self
@@ -224,7 +283,7 @@ impl ResponseError for AppError {
         if self.status.is_server_error() {
             tracing::error!(code = self.code, cause = ?self.cause, "request failed");
         }
-        HttpResponse::build(self.status).json(self.body(false))
+        self.response_builder().json(self.body(false))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Language choice: Indonesian first, English when the client asks for it.
 use actix_web::{
-    Error, HttpRequest, HttpResponse,
+    Error, HttpRequest,
     body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     middleware::Next,
@@ -72,7 +72,7 @@ pub async fn localise_errors(
     else {
         return Ok(res);
     };
-    Ok(res.into_response(HttpResponse::build(app_error.status).json(app_error.body(true))))
+    Ok(res.into_response(app_error.response_builder().json(app_error.body(true))))
 }
 
 #[cfg(test)]

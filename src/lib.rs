@@ -16,6 +16,7 @@ pub mod http;
 pub mod i18n;
 pub mod jkn;
 pub mod jobs;
+pub mod limits;
 pub mod maintenance;
 pub mod pages;
 pub mod realtime;

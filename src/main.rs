@@ -160,18 +160,21 @@ fn prepare(settings: Settings) -> Result<AppState, AppError> {
 
 fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), AppError> {
     let state = prepare(settings)?;
+    let mut kiosk_code = None;
     if demo_data {
         let mut conn = state.pool.get()?;
         demo::seed_catalogue(&mut conn, state.today())?;
         demo::seed_staff(&mut conn)?;
+        kiosk_code = Some(demo::seed_kiosk(&mut conn, state.now())?);
     }
     let listener = TcpListener::bind(&state.settings.bind).map_err(|e| {
         AppError::internal(format!("cannot listen on {}: {e}", state.settings.bind))
     })?;
     let base = state.settings.base_url.clone();
     actix_web::rt::System::new().block_on(async move {
+        // Sessions of the booking window are made ahead here (reads never write them).
+        maintenance::spawn(state.clone());
         if with_worker {
-            maintenance::spawn(state.clone());
             sipoli::jobs::spawn(state.clone());
             sipoli::jkn::reports::spawn(state.clone());
         }
@@ -180,6 +183,9 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         println!("SIPOLI berjalan di / is running at {base}");
         if demo_data {
             println!("Demo staff accounts: admin / demo (admin), anak / demo (Poli Anak), loket / demo (registration)");
+        }
+        if let Some(code) = kiosk_code {
+            println!("Anjungan demo / demo kiosk (opens paired, once): {base}/kiosk/pair?code={code}");
         }
         application.server.await.map_err(AppError::internal)
     })

@@ -17,13 +17,22 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Live updates of this node: LISTEN connection and SSE fan-out (`crate::realtime`).
     pub live: crate::realtime::Hub,
+    /// Rate limits of this node (`crate::limits`).
+    pub limits: Arc<crate::limits::Limiter>,
 }
 
 impl AppState {
     /// Every constructor goes through here (production and tests), so a field added to
     /// the state is set up in one place.
     pub fn new(pool: PgPool, settings: Settings, clock: SharedClock) -> AppState {
-        AppState { pool, settings: Arc::new(settings), clock, live: crate::realtime::Hub::new() }
+        let limits = Arc::new(crate::limits::Limiter::new(&settings.limits, clock.clone()));
+        AppState {
+            pool,
+            settings: Arc::new(settings),
+            clock,
+            live: crate::realtime::Hub::new(),
+            limits,
+        }
     }
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()

@@ -21,9 +21,14 @@ pub fn identity_json(s: &StaffIdentity) -> serde_json::Value {
 }
 
 /// `POST /api/v1/auth/login` → token (for `Authorization: Bearer`), CSRF token, cookie.
-pub async fn login(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
     let LoginBody { username, password } = parse_json(&body)?;
-    let (token, identity) = service::staff::login(&state, username, password).await?;
+    let client = crate::limits::address_of(&req);
+    let (token, identity) = service::staff::login(&state, username, password, client).await?;
     Ok(HttpResponse::Ok().cookie(session_cookie(&state, &token)).json(json!({
         "token": token,
         "csrf_token": identity.csrf_token,

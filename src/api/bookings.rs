@@ -1,18 +1,17 @@
 //! Online booking: book, status by code, cancel, check-in.
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{idempotent, parse_json, views};
 use crate::app::AppState;
 use crate::domain::Invalid;
 use crate::domain::kinds::Channel;
 use crate::domain::staff::Actor;
-use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
 use crate::service::intake::{self, BookingBody};
 use crate::service::queue::parse_code;
-use crate::service::{booking, queue};
+use crate::service::{booking, kiosks, queue};
 
 /// `POST /api/v1/bookings`
 pub async fn book_visit(
@@ -46,13 +45,6 @@ pub struct CancelBody {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct Cancelled {
-    booking_code: String,
-    ticket: String,
-    status: VisitStatus,
-}
-
 /// `POST /api/v1/bookings/{code}/cancel` — the birth date proves it is the patient.
 pub async fn cancel_booking(
     state: web::Data<AppState>,
@@ -77,16 +69,9 @@ pub async fn cancel_booking(
             )])
         })?;
     let reason = parsed.reason.unwrap_or_default();
-    let st = state.get_ref().clone();
-    idempotent(&state, &req, &body, StatusCode::OK, move |conn| {
-        let visit = booking::cancel_by_patient(conn, &st, &code, birth_date, &reason)?;
-        Ok(Cancelled {
-            booking_code: visit.booking_code,
-            ticket: visit.ticket,
-            status: visit.status,
-        })
-    })
-    .await
+    let key = crate::http::idempotency_key(&req, &body)?;
+    let answer = booking::cancel_by_patient(&state, code, birth_date, reason, key).await?;
+    Ok(crate::http::respond(answer, StatusCode::OK))
 }
 
 /// `POST /api/v1/bookings/{code}/check-in` — at the kiosk or the counter, on the day.
@@ -97,9 +82,13 @@ pub async fn check_in_booking(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let code = parse_code(&path)?;
+    // Staff at the counter, or a paired kiosk: nobody else checks a booking in.
     let actor = match crate::auth::identify(&req).await? {
         Some((staff, _)) => staff.actor(),
-        None => Actor::kiosk(),
+        None => {
+            crate::auth::identify_kiosk(&req).await?.ok_or_else(kiosks::unpaired)?;
+            Actor::kiosk()
+        }
     };
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |conn| {

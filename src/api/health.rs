@@ -3,15 +3,20 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::service;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// Ready when the database answers.
+/// How long `/readyz` waits for the database.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// Ready when the database answers, within [`READY_WITHIN`] (else 503 at once).
 pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    service::sessions::ready(&state).await?;
+    actix_web::rt::time::timeout(READY_WITHIN, service::sessions::ready(&state))
+        .await
+        .map_err(|_| AppError::database_unavailable("readiness check timed out"))??;
     Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"})))
 }

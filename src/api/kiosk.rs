@@ -1,15 +1,16 @@
-//! `POST /api/v1/kiosk/tickets` — a walk-in ticket from the hall kiosk.
+//! `POST /api/v1/kiosk/tickets` — a walk-in ticket from a paired hall kiosk.
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 
 use super::{idempotent, parse_json, views};
 use crate::app::AppState;
-use crate::domain::staff::Actor;
+use crate::auth::Kiosk;
 use crate::error::AppResult;
-use crate::service::booking;
 use crate::service::intake::{self, TicketBody};
+use crate::service::kiosks;
 
 pub async fn take_ticket(
     state: web::Data<AppState>,
+    Kiosk(device): Kiosk,
     req: HttpRequest,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
@@ -17,7 +18,7 @@ pub async fn take_ticket(
     let place = intake::validate_ticket(&parsed)?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
-        let placed = booking::take_place(conn, &st, &place, &Actor::kiosk())?;
+        let placed = kiosks::take_ticket(conn, &st, &device, &place)?;
         Ok(views::placed(&placed, st.tz()))
     })
     .await

@@ -4,6 +4,7 @@ pub mod bookings;
 pub mod clinics;
 pub mod health;
 pub mod kiosk;
+pub mod kiosks;
 pub mod schedules;
 pub mod sessions;
 pub mod staff_queue;
@@ -27,6 +28,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/bookings/{code}/cancel", web::post().to(bookings::cancel_booking))
                 .route("/bookings/{code}/check-in", web::post().to(bookings::check_in_booking))
                 .route("/kiosk/tickets", web::post().to(kiosk::take_ticket))
+                .route("/kiosk/pair", web::post().to(kiosks::pair_kiosk))
+                .route("/staff/kiosks", web::get().to(kiosks::list_kiosks))
+                .route("/staff/kiosks", web::post().to(kiosks::register_kiosk))
+                .route("/staff/kiosks/{id}", web::delete().to(kiosks::revoke_kiosk))
                 .route("/auth/login", web::post().to(auth::login))
                 .route("/auth/logout", web::post().to(auth::logout))
                 .route("/auth/me", web::get().to(auth::me))

@@ -3,8 +3,10 @@ pub mod bpjs_tasks;
 pub mod catalogue;
 pub mod display;
 pub mod events;
+pub mod guesses;
 pub mod idempotency;
 pub mod jkn;
+pub mod kiosks;
 pub mod local;
 pub mod models;
 pub mod notifications;
@@ -34,12 +36,28 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Any fixed number: the advisory lock that serialises migrations across nodes.
 const MIGRATION_LOCK: i64 = 0x5150_4f4c_4900;
 
+/// How long a request waits for a database connection before it answers 503
+/// `database_unavailable`: well inside a load balancer's patience.
+pub const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// The pool. It is built without connecting (`build_unchecked`), so a node starts while
+/// PostgreSQL is down and answers 503 until it is back.
 pub fn pool(url: &str, size: u32) -> Result<PgPool, diesel::r2d2::PoolError> {
-    Pool::builder()
+    pool_waiting(url, size, CHECKOUT_TIMEOUT)
+}
+
+/// A pool whose requests wait up to `checkout` for a connection (the tests, which load a
+/// small machine far beyond a hospital's peak, wait longer than [`CHECKOUT_TIMEOUT`]).
+pub fn pool_waiting(
+    url: &str,
+    size: u32,
+    checkout: Duration,
+) -> Result<PgPool, diesel::r2d2::PoolError> {
+    Ok(Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
-        .build(ConnectionManager::new(url))
+        .connection_timeout(checkout)
+        .build_unchecked(ConnectionManager::new(url)))
 }
 
 /// Run blocking diesel work on the blocking thread pool, inside the caller's tracing span.

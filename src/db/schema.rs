@@ -277,3 +277,28 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_jobs,
     display_messages,
 );
+
+diesel::table! {
+    kiosk_devices (id) {
+        id -> Int4,
+        name -> Text,
+        clinics -> Array<Text>,
+        token_hash -> Nullable<Text>,
+        pairing_code_hash -> Nullable<Text>,
+        pairing_expires_at -> Nullable<Timestamptz>,
+        paired_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Int4>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    guess_counters (scope, key) {
+        scope -> Text,
+        key -> Text,
+        failures -> Int4,
+        window_started -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}

@@ -5,7 +5,7 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::kinds::{Channel, ExceptionKind, JobStatus, Payer, SessionStatus};
+use crate::domain::kinds::{Channel, ExceptionKind, GuessScope, JobStatus, Payer, SessionStatus};
 use crate::domain::visit_status::VisitStatus;
 
 macro_rules! text_column {
@@ -28,4 +28,4 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(VisitStatus, Payer, Channel, SessionStatus, ExceptionKind, JobStatus);
+text_column!(VisitStatus, Payer, Channel, SessionStatus, ExceptionKind, JobStatus, GuessScope);

@@ -108,3 +108,9 @@ mod tests {
         assert!(Channel::Jkn.is_ahead() && !Channel::Kiosk.is_ahead());
     }
 }
+
+text_enum! {
+    /// What a counter of wrong guesses guards: cancelling one booking code, or logging in
+    /// from one client address.
+    GuessScope { CancelCode = "cancel_code", LoginAddress = "login_address" }
+}

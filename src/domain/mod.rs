@@ -26,6 +26,13 @@ impl Invalid {
     }
 }
 
+/// A text field holding a NUL or another control character (line breaks and tabs aside).
+pub const CONTROL_CHARACTER: Invalid = Invalid::new(
+    "control_character",
+    "Isian mengandung karakter kendali yang tidak diizinkan.",
+    "The field contains a control character that is not allowed.",
+);
+
 /// A well-formed request refused because of the state of things (a closed window, a visit
 /// in the wrong state): answered with 409.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@ pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
 use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::db::idempotency::IdemKey;
@@ -13,8 +14,37 @@ use crate::service::{self, AppState, Conn as PgConnection};
 /// Largest JSON body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Parse a JSON body; a malformed one is a 400 with the parser's explanation.
+/// Parse a JSON body; a malformed one is a 400 with the parser's explanation, and a text
+/// field holding a NUL or another control character (line breaks and tabs aside) is a 422
+/// naming the field, before anything reaches the database.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
+    let value: Value = from_json(body)?;
+    if let Some(field) = control_character_in(&value, "") {
+        let field = if field.is_empty() { "body".to_string() } else { field };
+        return Err(AppError::fields(vec![(field.as_str(), crate::domain::CONTROL_CHARACTER)]));
+    }
+    from_json(body)
+}
+
+/// The path of the first string (or key) holding a control character other than a line
+/// break or a tab.
+fn control_character_in(value: &Value, at: &str) -> Option<String> {
+    let bad = |s: &str| s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'));
+    match value {
+        Value::String(s) => bad(s).then(|| at.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| control_character_in(v, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+            if bad(k) { Some(path) } else { control_character_in(v, &path) }
+        }),
+        _ => None,
+    }
+}
+
+fn from_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
     serde_json::from_slice(body).map_err(|e| {
         let (code, id, en) = if e.is_data() {
             (
@@ -68,9 +98,14 @@ where
 {
     let key = idempotency_key(req, body)?;
     let answer = service::idempotency::run(&state.pool, key, status.as_u16(), work).await?;
+    Ok(respond(answer, status))
+}
+
+/// The response of a command run under an idempotency key (replays say so).
+pub fn respond(answer: service::idempotency::Answer, status: StatusCode) -> HttpResponse {
     let mut res = HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(status));
     if answer.replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(res.json(answer.body))
+    res.json(answer.body)
 }

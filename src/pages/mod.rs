@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod console;
 pub mod extract;
+pub mod kiosks;
 pub mod patient;
 pub mod report;
 pub mod schedules;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     schedules::configure(cfg);
     report::configure(cfg);
     admin::configure(cfg);
+    kiosks::configure(cfg);
     console::configure(cfg);
 }
 
@@ -184,13 +186,14 @@ impl ResponseError for PageError {
         let title = match self.error.status {
             StatusCode::NOT_FOUND => c.t("Tidak ditemukan", "Not found"),
             StatusCode::FORBIDDEN => c.t("Tidak diizinkan", "Not allowed"),
+            StatusCode::TOO_MANY_REQUESTS => c.t("Mohon tunggu sebentar", "Please wait a moment"),
             s if s.is_server_error() => c.t("Terjadi gangguan", "Something went wrong"),
             _ => c.t("Tidak dapat diproses", "Cannot be done"),
         };
         let page =
             ErrorPage { c: c.clone(), title, message: self.error.message(self.lang.is_en()) };
         let html = page.render().unwrap_or_else(|_| title.to_string());
-        HttpResponse::build(self.error.status).content_type("text/html; charset=utf-8").body(html)
+        self.error.response_builder().content_type("text/html; charset=utf-8").body(html)
     }
 }
 

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::text::{clock_time, long_date, payer_label, short_date, status_label};
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
-use crate::db;
 use crate::db::idempotency::IdemKey;
 use crate::db::models::Clinic;
 use crate::db::sessions::SessionView;
@@ -569,16 +568,11 @@ async fn cancel_booking(
             "Give the patient's birth date (YYYY-MM-DD).",
         )),
         Some(birth) => {
-            let st = state.get_ref().clone();
-            let code = code.clone();
-            db::transaction(&state.pool, move |conn| {
-                cancel_by_patient(conn, &st, &code, birth, "patient_web")
-            })
-            .await
+            cancel_by_patient(&state, code.clone(), birth, "patient_web".into(), None).await
         }
     };
     match result {
-        Ok(v) => Ok(see_other(&format!("/antrean/{}?batal=1", v.booking_code))),
+        Ok(_) => Ok(see_other(&format!("/antrean/{}?batal=1", code.as_str()))),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let v = load_status(&state, &c, code.as_str()).await.or_page(lang)?;
             let page = StatusPage {

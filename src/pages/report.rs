@@ -125,12 +125,15 @@ async fn daily_report(
     Ok(render(&page.c, StatusCode::OK, &page))
 }
 
+/// A text cell. One that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`,
+/// tab or CR) is neutralised with a leading apostrophe, so it shows as the text it is.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
     } else {
         s.to_string()
-    }
+    };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
 fn csv_number(v: Option<f64>) -> String {
@@ -250,4 +253,21 @@ async fn audit_log(
         c,
     };
     Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(csv_field("dr. Ruth"), "dr. Ruth");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        for bad in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_field(bad).trim_start_matches('"').starts_with('\''), "{bad:?}");
+        }
+    }
 }

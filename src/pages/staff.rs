@@ -97,7 +97,8 @@ async fn login(
         let msg = csrf_refused().message(c.lang.is_en()).to_string();
         return Ok(login_page(c, StatusCode::FORBIDDEN, username, msg));
     }
-    match crate::service::staff::login(&state, username.clone(), password).await {
+    let client = crate::limits::address_of(&req);
+    match crate::service::staff::login(&state, username.clone(), password, client).await {
         Ok((token, _)) => {
             let mut res = see_other("/staff");
             res.add_cookie(&session_cookie(&state, &token))

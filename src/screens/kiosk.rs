@@ -1,15 +1,16 @@
-//! The hall kiosk: its page and the list of sessions it may offer.
-use actix_web::{HttpRequest, HttpResponse, web};
+//! The hall kiosk: its page (or its pairing form), and the list of sessions it may offer.
+use actix_web::{Either, HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::auth::Kiosk;
 /// The active clinics named (all active ones when `codes` is empty), in name order
 /// (`pages::console` reads them through this name).
 pub use crate::db::display::clinics_named;
 use crate::db::{self, sessions};
 use crate::domain::kinds::SessionStatus;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::http::views;
 use crate::realtime::{ClinicsQuery, parse_clinics};
 
@@ -21,34 +22,94 @@ pub struct KioskPage {
     pub clinics: String,
 }
 
-/// `GET /kiosk?clinics=ANA,INT` — the page; the script does the rest.
+#[derive(askama::Template)]
+#[template(path = "kiosk/pair.html")]
+pub struct PairPage {
+    pub lang: &'static str,
+    /// Where to go once paired (this kiosk page with its query).
+    pub next: String,
+    pub error: bool,
+}
+
+/// `GET /kiosk?clinics=ANA,INT` — the page; the script does the rest. A browser that is not
+/// a paired kiosk is asked for a pairing code first. Without `clinics` in the URL the kiosk
+/// offers the clinics it was registered with.
 pub async fn kiosk_page(
     req: HttpRequest,
     query: web::Query<ClinicsQuery>,
 ) -> AppResult<HttpResponse> {
-    let clinics = match query.clinics.as_deref() {
-        Some(list) => parse_clinics(Some(list))?.into_iter().collect::<Vec<_>>(),
-        None => Vec::new(),
+    let lang = super::screen_lang(&req);
+    let Some(device) = crate::auth::identify_kiosk(&req).await? else {
+        return super::html(&PairPage { lang, next: this_page(&req), error: false });
     };
-    let mut clinics = clinics;
+    let mut clinics = match query.clinics.as_deref() {
+        Some(list) => parse_clinics(Some(list))?.into_iter().collect::<Vec<_>>(),
+        None => device.clinics,
+    };
     clinics.sort();
-    super::html(&KioskPage { lang: super::screen_lang(&req), clinics: clinics.join(",") })
+    super::html(&KioskPage { lang, clinics: clinics.join(",") })
+}
+
+fn this_page(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => "/kiosk".to_string(),
+        q => format!("/kiosk?{q}"),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct PairForm {
+    #[serde(default, alias = "code")]
+    pub pairing_code: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+/// `POST /kiosk/pair` (the pairing form) and `GET /kiosk/pair?code=…` (the link `sipoli
+/// demo` prints): trade the code for the device cookie, then open the kiosk.
+pub async fn pair_kiosk(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: Either<web::Form<PairForm>, web::Query<PairForm>>,
+) -> AppResult<HttpResponse> {
+    let form = match form {
+        Either::Left(f) => f.into_inner(),
+        Either::Right(q) => q.into_inner(),
+    };
+    // Only back to a kiosk page of this site.
+    let next = if form.next.starts_with("/kiosk") && !form.next.starts_with("/kiosk/pair") {
+        form.next.clone()
+    } else {
+        "/kiosk".to_string()
+    };
+    match crate::service::kiosks::pair(&state, form.pairing_code).await {
+        Ok((token, _)) => Ok(HttpResponse::SeeOther()
+            .cookie(crate::api::kiosks::kiosk_cookie(&state, &token))
+            .insert_header((actix_web::http::header::LOCATION, next))
+            .finish()),
+        Err(e) if e.status.is_client_error() => {
+            let page = PairPage { lang: super::screen_lang(&req), next, error: true };
+            let body = askama::Template::render(&page).map_err(AppError::internal)?;
+            Ok(HttpResponse::build(e.status).content_type("text/html; charset=utf-8").body(body))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// `GET /api/v1/kiosk/sessions?clinics=ANA,INT` — today's sessions of those clinics, each
 /// saying whether it takes walk-in tickets now and how many places are left.
 pub async fn kiosk_sessions(
     state: web::Data<AppState>,
+    kiosk: Kiosk,
     query: web::Query<ClinicsQuery>,
 ) -> AppResult<HttpResponse> {
     let codes: Vec<String> = match query.clinics.as_deref() {
         Some(list) => parse_clinics(Some(list))?.into_iter().collect(),
-        None => Vec::new(),
+        None => kiosk.0.clinics,
     };
     let (tz, now, today) = (state.tz(), state.local_now(), state.today());
     let rules = state.settings.rules.clone();
     let (clinics, list) = db::run(&state.pool, move |c| {
-        sessions::materialize(c, today, today)?;
         Ok((clinics_named(c, &codes)?, sessions::list(c, today, None)?))
     })
     .await?;

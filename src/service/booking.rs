@@ -5,14 +5,18 @@ use crate::db::PgConnection;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
+use super::idempotency::{self, Answer};
 use super::{Access, AppState, events, queue};
+use crate::db;
+use crate::db::guesses::{self, GuessLimit};
+use crate::db::idempotency::IdemKey;
 use crate::db::models::{NewPatient, NewVisit, Patient, Visit};
 use crate::db::patients;
 use crate::db::sessions::{self, SessionView};
 use crate::db::visits::{self, Clash};
 use crate::domain::booking_code::BookingCode;
 use crate::domain::identity::{BpjsNo, Nik};
-use crate::domain::kinds::{Channel, Payer, SessionStatus};
+use crate::domain::kinds::{Channel, GuessScope, Payer, SessionStatus};
 use crate::domain::staff::{Actor, Role, StaffIdentity};
 use crate::domain::ticket::format_ticket;
 use crate::domain::visit_status::{Action, VisitStatus};
@@ -289,40 +293,103 @@ pub fn find_or_create_patient(
     Err(identity_mismatch())
 }
 
-/// The patient cancels their own booking; the birth date proves it is them.
-pub fn cancel_by_patient(
-    conn: &mut PgConnection,
+/// A booking cancelled by its patient.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Cancelled {
+    pub booking_code: String,
+    pub ticket: String,
+    pub status: VisitStatus,
+}
+
+fn cancel_locked(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
+    let seconds = (until - now).num_seconds().max(1).unsigned_abs();
+    AppError::new(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        "Terlalu banyak tanggal lahir yang salah untuk kode booking ini. Pembatalan dikunci sementara; coba lagi nanti atau datang ke loket.",
+        "Too many wrong birth dates for this booking code. Cancelling is locked for a while; try again later or come to the counter.",
+    )
+    .retry_after(seconds)
+}
+
+/// The patient cancels their own booking; the birth date proves it is them. A booking code
+/// that has had too many wrong birth dates is locked (every node sees it: the count is in
+/// PostgreSQL). A wrong date is counted by one upsert that stays written although the
+/// request is refused; the cancel itself then runs in one transaction under `key`.
+pub async fn cancel_by_patient(
     st: &AppState,
-    code: &BookingCode,
+    code: BookingCode,
     birth_date: NaiveDate,
-    reason: &str,
-) -> AppResult<Visit> {
-    let visit = queue::find_by_code(conn, code.as_str())?;
-    let patient_birth = match visit.patient_id {
-        Some(id) => Some(patients::birth_date(conn, id)?),
-        None => None,
+    reason: String,
+    key: Option<IdemKey>,
+) -> AppResult<Answer> {
+    let (now, limits) = (st.now(), &st.settings.limits);
+    let limit = GuessLimit {
+        failures: limits.cancel_guesses,
+        window: chrono::Duration::minutes(limits.cancel_lock_minutes),
+        lock: chrono::Duration::minutes(limits.cancel_lock_minutes),
     };
-    if patient_birth != Some(birth_date) {
-        return Err(AppError::unprocessable(
-            "identity_mismatch",
-            "Tanggal lahir tidak cocok dengan data booking.",
-            "The birth date does not match the booking.",
-        ));
+    let checked = code.clone();
+    db::run(&st.pool, move |conn| {
+        if let Some(until) =
+            guesses::locked_until(conn, GuessScope::CancelCode, checked.as_str(), now)?
+        {
+            return Err(cancel_locked(until, now));
+        }
+        let visit = queue::find_by_code(conn, checked.as_str())?;
+        if patient_birth_date(conn, &visit)? == Some(birth_date) {
+            return Ok(());
+        }
+        let locked =
+            guesses::record_failure(conn, GuessScope::CancelCode, checked.as_str(), now, limit)?;
+        Err(match locked {
+            Some(until) => cancel_locked(until, now),
+            None => birth_date_mismatch(),
+        })
+    })
+    .await?;
+    let st = st.clone();
+    idempotency::run(&st.pool.clone(), key, 200, move |conn| {
+        let visit = queue::find_by_code(conn, code.as_str())?;
+        if patient_birth_date(conn, &visit)? != Some(birth_date) {
+            return Err(birth_date_mismatch());
+        }
+        if visit.service_date < st.today() {
+            return Err(AppError::conflict(
+                "date_in_past",
+                "Booking untuk tanggal yang sudah lewat tidak dapat dibatalkan.",
+                "A booking for a past date cannot be cancelled.",
+            ));
+        }
+        let visit = queue::apply(
+            conn,
+            visit.id,
+            Action::CancelByPatient,
+            &Actor::patient(),
+            st.now(),
+            json!({"reason": reason}),
+        )?;
+        Ok(Cancelled {
+            booking_code: visit.booking_code,
+            ticket: visit.ticket,
+            status: visit.status,
+        })
+    })
+    .await
+}
+
+fn patient_birth_date(conn: &mut PgConnection, visit: &Visit) -> AppResult<Option<NaiveDate>> {
+    match visit.patient_id {
+        Some(id) => Ok(Some(patients::birth_date(conn, id)?)),
+        None => Ok(None),
     }
-    if visit.service_date < st.today() {
-        return Err(AppError::conflict(
-            "date_in_past",
-            "Booking untuk tanggal yang sudah lewat tidak dapat dibatalkan.",
-            "A booking for a past date cannot be cancelled.",
-        ));
-    }
-    queue::apply(
-        conn,
-        visit.id,
-        Action::CancelByPatient,
-        &Actor::patient(),
-        st.now(),
-        json!({"reason": reason}),
+}
+
+fn birth_date_mismatch() -> AppError {
+    AppError::unprocessable(
+        "identity_mismatch",
+        "Tanggal lahir tidak cocok dengan data booking.",
+        "The birth date does not match the booking.",
     )
 }
 

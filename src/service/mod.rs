@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod events;
 pub mod idempotency;
 pub mod intake;
+pub mod kiosks;
 pub mod notifications;
 pub mod outbox;
 pub mod queue;

@@ -12,21 +12,15 @@ pub async fn clinics(st: &AppState) -> AppResult<Vec<Clinic>> {
     db::run(&st.pool, crate::db::catalogue::active_clinics).await
 }
 
-/// Sessions of a date, made from the weekly schedules on first look inside the booking
-/// window.
+/// Sessions of a date. A read never writes: the sessions of the booking window are made
+/// ahead from the weekly schedules by the background job (`crate::maintenance`) and by
+/// every schedule change.
 pub async fn of_date(
     st: &AppState,
     date: NaiveDate,
     clinic: Option<String>,
 ) -> AppResult<Vec<SessionView>> {
-    let window_end = st.today() + chrono::Duration::days(st.settings.rules.online_days_ahead);
-    db::run(&st.pool, move |c| {
-        if date <= window_end {
-            sessions::materialize(c, date, date)?;
-        }
-        sessions::list(c, date, clinic.as_deref())
-    })
-    .await
+    db::run(&st.pool, move |c| sessions::list(c, date, clinic.as_deref())).await
 }
 
 /// A session's public queue: who is being served and who waits, in call order.

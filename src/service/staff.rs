@@ -3,8 +3,14 @@ use crate::db::PgConnection;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+
 use super::AppState;
+use crate::db::guesses::{self, GuessLimit};
 use crate::db::{self, staff};
+use crate::domain::kinds::GuessScope;
 use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};
 
@@ -67,26 +73,49 @@ fn locked() -> AppError {
     )
 }
 
+fn address_slowed(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
+    crate::error::rate_limited((until - now).num_seconds().max(1).unsigned_abs())
+}
+
 /// Check a username and password; on success a new login session (token, identity).
+/// Failed logins count per account (its lockout) and per client address, whatever the
+/// usernames (too many slow that address down for a while, on every node).
 pub async fn login(
     state: &AppState,
     username: String,
     password: String,
+    client: Option<IpAddr>,
 ) -> AppResult<(String, StaffIdentity)> {
     let (now, hours) = (state.now(), state.settings.session_hours);
+    let limits = &state.settings.limits;
+    let window = chrono::Duration::minutes(limits.login_window_minutes);
+    let limit = GuessLimit { failures: limits.login_failures, window, lock: window };
+    let address = client.map(|a| a.to_string());
     db::run(&state.pool, move |c| {
+        if let Some(a) = &address
+            && let Some(until) = guesses::locked_until(c, GuessScope::LoginAddress, a, now)?
+        {
+            return Err(address_slowed(until, now));
+        }
+        let failed = |c: &mut PgConnection, error: AppError| -> AppResult<AppError> {
+            let Some(a) = &address else { return Ok(error) };
+            Ok(match guesses::record_failure(c, GuessScope::LoginAddress, a, now, limit)? {
+                Some(until) => address_slowed(until, now),
+                None => error,
+            })
+        };
         let username = username.trim().to_ascii_lowercase();
         let Some(user) = staff::find_by_username(c, &username)? else {
             // Spend the same time as a real check, so names cannot be probed by timing.
             verify_password(&password, &DUMMY_HASH);
-            return Err(bad_credentials());
+            return Err(failed(c, bad_credentials())?);
         };
         if user.locked_until.is_some_and(|t| t > now) {
-            return Err(locked());
+            return Err(failed(c, locked())?);
         }
         if !user.active || !verify_password(&password, &user.password_hash) {
             staff::record_failed_login(c, user.id, now)?;
-            return Err(bad_credentials());
+            return Err(failed(c, bad_credentials())?);
         }
         let token = random_token();
         staff::start_session(c, user.id, &token, &random_token(), now, hours)?;

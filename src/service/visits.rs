@@ -31,7 +31,6 @@ pub async fn today(
 ) -> AppResult<(Vec<SessionBoard>, i64)> {
     let viewer = staff.clone();
     db::run(pool, move |conn| {
-        sessions::materialize(conn, date, date)?;
         let mut out = Vec::new();
         for session in sessions::list(conn, date, None)?
             .into_iter()
@@ -112,7 +111,6 @@ pub async fn counter_sessions(
 ) -> AppResult<Vec<SessionView>> {
     staff.require(&[Role::Admin, Role::Registration])?;
     db::run(pool, move |conn| {
-        sessions::materialize(conn, date, date)?;
         let all = sessions::list(conn, date, None)?;
         Ok(all.into_iter().filter(|s| s.session.status == SessionStatus::Open).collect())
     })

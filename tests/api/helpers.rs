@@ -159,7 +159,28 @@ pub fn test_settings() -> Settings {
             token_minutes: 60,
             bpjs: None,
         },
+        limits: unlimited(),
         root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    }
+}
+
+/// A test node's pool: eight connections; a request waits up to 10 s for one, as parallel
+/// tests on a small machine may need (production answers 503 after 1.5 s).
+pub fn test_pool(url: &str) -> PgPool {
+    db::pool_waiting(url, 8, std::time::Duration::from_secs(10)).expect("pool")
+}
+
+/// No rate limits (the tests of the limits set their own, `tests/api/limits.rs`): the other
+/// tests send from one address far faster than a person would. The guessing locks stay.
+pub fn unlimited() -> sipoli::limits::LimitSettings {
+    let off = sipoli::limits::Rate::OFF;
+    sipoli::limits::LimitSettings {
+        bookings: off,
+        status_reads: off,
+        cancels: off,
+        logins: off,
+        kiosk: off,
+        ..Default::default()
     }
 }
 
@@ -189,6 +210,9 @@ pub struct TestApp {
     pub db: Arc<TestDb>,
     /// Bearer token once logged in.
     pub token: Option<String>,
+    /// The device token of this app's paired kiosk: every request made through
+    /// [`TestApp::request`] carries it in the kiosk cookie, as the hall kiosk's browser does.
+    pub kiosk_token: Option<String>,
 }
 
 impl TestApp {
@@ -197,23 +221,66 @@ impl TestApp {
     }
 
     pub async fn spawn_at(now: DateTime<Utc>) -> TestApp {
+        Self::spawn_with(now, test_settings()).await
+    }
+
+    /// An app with its own settings (limits, rules…).
+    pub async fn spawn_with(now: DateTime<Utc>, settings: Settings) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             sipoli::telemetry::init(false);
         }
         let db = Arc::new(TestDb::new());
-        let pool = db::pool(&db.url, 8).expect("pool");
+        let pool = test_pool(&db.url);
         let clock = FixedClock::new(now);
-        let state = AppState::new(pool, test_settings(), Arc::new(clock.clone()));
-        Self::start(state, clock, db).await
+        let state = AppState::new(pool, settings, Arc::new(clock.clone()));
+        let mut app = Self::start(state, clock, db).await;
+        app.kiosk_token = Some(app.pair_kiosk().await);
+        app
     }
 
     /// A second node on the same database (for multi-node tests).
     pub async fn another_node(&self) -> TestApp {
         // Its own pool and state, as a separate process would have; same database and clock.
-        let pool = db::pool(&self.db.url, 8).expect("pool");
+        let pool = test_pool(&self.db.url);
         let settings = (*self.state.settings).clone();
         let state = AppState::new(pool, settings, Arc::new(self.clock.clone()));
-        Self::start(state, self.clock.clone(), self.db.clone()).await
+        let mut node = Self::start(state, self.clock.clone(), self.db.clone()).await;
+        node.kiosk_token = self.kiosk_token.clone();
+        node
+    }
+
+    /// A fresh pairing code of a newly registered kiosk (offering every clinic).
+    pub fn kiosk_pairing_code(&self) -> String {
+        let code = sipoli::domain::booking_code::BookingCode::generate();
+        let now = self.state.now();
+        let expires = now + chrono::Duration::minutes(15);
+        sipoli::db::kiosks::insert(
+            &mut self.conn(),
+            "Anjungan Uji",
+            &[],
+            code.as_str(),
+            expires,
+            None,
+            now,
+        )
+        .expect("register a kiosk");
+        code.as_str().to_string()
+    }
+
+    /// Register and pair a kiosk through `POST /api/v1/kiosk/pair`: its device token.
+    pub async fn pair_kiosk(&self) -> String {
+        let code = self.kiosk_pairing_code();
+        let (status, body) = self
+            .send_as(Method::POST, "/api/v1/kiosk/pair", None, Some(&json!({"pairing_code": code})))
+            .await;
+        assert_eq!(status, 200, "pairing works: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// The link that pairs a browser as a kiosk and then opens `next` (a `/kiosk…` page).
+    pub fn kiosk_link(&self, next: &str) -> String {
+        let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        self.url(&format!("/kiosk/pair?code={}&next={next}", self.kiosk_pairing_code()))
     }
 
     async fn start(state: AppState, clock: FixedClock, db: Arc<TestDb>) -> TestApp {
@@ -240,6 +307,7 @@ impl TestApp {
             state,
             db,
             token: None,
+            kiosk_token: None,
         }
     }
 
@@ -255,7 +323,10 @@ impl TestApp {
 
     /// A request to `path`, with the Bearer token once logged in.
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let r = self.client.request(method, self.url(path));
+        let mut r = self.client.request(method, self.url(path));
+        if let Some(k) = &self.kiosk_token {
+            r = r.header("cookie", format!("{}={k}", sipoli::auth::KIOSK_COOKIE));
+        }
         match &self.token {
             Some(t) => r.bearer_auth(t),
             None => r,

@@ -118,7 +118,7 @@ fn worker(app: &TestApp, smtp: &SmtpServer) -> (Worker, std::path::PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     settings.jobs.outbox_dir = dir.clone();
     settings.jobs.smtp_url = Some(sipoli::config::Secret::new(smtp.url()));
-    let pool = sipoli::db::pool(&app.db.url, 4).unwrap();
+    let pool = crate::helpers::test_pool(&app.db.url);
     let w = Worker::new(AppState::new(pool, settings, Arc::new(app.clock.clone()))).unwrap();
     (w, dir)
 }
@@ -213,7 +213,7 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
         assert_eq!(res.status(), 200, "{other}");
     }
     let kiosk = Browser::start(1920, 1080).await;
-    kiosk.client.goto(&app.url("/kiosk")).await.unwrap();
+    kiosk.client.goto(&app.kiosk_link("/kiosk")).await.unwrap();
     js(&kiosk, "window.print = function () {}; return 1;").await;
     // The kiosk shows the hospital's time (the server's), as the board does.
     wait_text(&kiosk, "07:40 WIT").await;
@@ -386,7 +386,7 @@ async fn a_walk_in_ticket_has_a_working_qr_and_shows_on_the_board() {
     board.wait_css(".clinic[data-clinic=\"ANA\"]").await;
 
     let kiosk = Browser::start(1920, 1080).await;
-    kiosk.client.goto(&app.url("/kiosk")).await.unwrap();
+    kiosk.client.goto(&app.kiosk_link("/kiosk")).await.unwrap();
     js(&kiosk, "window.print = function () {}; return 1;").await;
     kiosk.wait_css("#walk-in").await;
     wait_text(&kiosk, "07:45 WIT").await;
@@ -524,7 +524,7 @@ async fn a_mobile_jkn_booking_checks_in_at_the_kiosk_like_any_other() {
     // The visit day: she types the Mobile JKN booking code at the kiosk.
     app.clock.set(wit(2026, 12, 1, 7, 40));
     let kiosk = Browser::start(1920, 1080).await;
-    kiosk.client.goto(&app.url("/kiosk")).await.unwrap();
+    kiosk.client.goto(&app.kiosk_link("/kiosk")).await.unwrap();
     js(&kiosk, "window.print = function () {}; return 1;").await;
     click(&kiosk, "#check-in").await;
     kiosk.wait_css("#code-entry").await;

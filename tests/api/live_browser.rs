@@ -44,7 +44,7 @@ async fn a_walk_in_taps_through_the_kiosk_and_gets_a_ticket() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
     let b = Browser::start(1080, 1920).await;
-    b.client.goto(&app.url("/kiosk?clinics=ANA")).await.unwrap();
+    b.client.goto(&app.kiosk_link("/kiosk?clinics=ANA")).await.unwrap();
     b.wait_css("#walk-in").await;
     no_printer(&b).await;
     assert!(b.body_text().await.contains("Ambil nomor antrean"));
@@ -93,7 +93,7 @@ async fn the_kiosk_says_plainly_when_the_server_is_gone_and_retries() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
     let b = Browser::start(1920, 1080).await;
-    b.client.goto(&app.url("/kiosk?clinics=ANA")).await.unwrap();
+    b.client.goto(&app.kiosk_link("/kiosk?clinics=ANA")).await.unwrap();
     no_printer(&b).await;
     tap(&b, "#walk-in").await;
     tap(&b, "[data-clinic=\"ANA\"]").await;
@@ -123,7 +123,7 @@ async fn an_idle_kiosk_returns_to_the_start() {
     let app = TestApp::spawn().await;
     seed(&app);
     let b = Browser::start(1080, 1920).await;
-    b.client.goto(&app.url("/kiosk?clinics=ANA&idle=5")).await.unwrap();
+    b.client.goto(&app.kiosk_link("/kiosk?clinics=ANA&idle=5")).await.unwrap();
     tap(&b, "#check-in").await;
     tap(&b, ".key[data-key=\"A\"]").await;
     assert!(b.body_text().await.contains("Masukkan kode booking"));
@@ -150,7 +150,7 @@ async fn bookings_are_checked_in_by_keypad_and_by_scanner() {
         codes.push(body["booking_code"].as_str().unwrap().to_string());
     }
     let b = Browser::start(1080, 1920).await;
-    b.client.goto(&app.url("/kiosk?clinics=ANA")).await.unwrap();
+    b.client.goto(&app.kiosk_link("/kiosk?clinics=ANA")).await.unwrap();
     no_printer(&b).await;
 
     tap(&b, "#check-in").await;

@@ -33,7 +33,7 @@ fn worker(app: &TestApp, change: impl FnOnce(&mut Settings)) -> Worker {
     settings.jobs.outbox_dir = scratch_dir();
     change(&mut settings);
     // Its own pool, as a worker process would have.
-    let pool = sipoli::db::pool(&app.db.url, 4).unwrap();
+    let pool = crate::helpers::test_pool(&app.db.url);
     Worker::new(AppState::new(pool, settings, Arc::new(app.clock.clone()))).unwrap()
 }
 

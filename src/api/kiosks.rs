@@ -1,0 +1,72 @@
+//! Kiosk devices: registration and revocation by admins, pairing by the kiosk itself.
+use actix_web::{
+    HttpResponse,
+    cookie::{Cookie, time::Duration as CookieDuration},
+    web,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::parse_json;
+use crate::app::AppState;
+use crate::auth::{KIOSK_COOKIE, Staff};
+use crate::db;
+use crate::error::AppResult;
+use crate::service::kiosks;
+
+#[derive(Debug, Deserialize)]
+pub struct RegisterBody {
+    pub name: String,
+    #[serde(default)]
+    pub clinics: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PairBody {
+    pub pairing_code: String,
+}
+
+/// The device cookie: HttpOnly, for a year (an admin revokes a lost kiosk).
+pub fn kiosk_cookie(state: &AppState, token: &str) -> Cookie<'static> {
+    crate::auth::token_cookie(state, KIOSK_COOKIE, token, CookieDuration::days(365))
+}
+
+/// `POST /api/v1/staff/kiosks {name, clinics}` (admin) → 201 `{id, pairing_code}`.
+pub async fn register_kiosk(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let RegisterBody { name, clinics } = parse_json(&body)?;
+    let now = state.now();
+    let registered =
+        db::run(&state.pool, move |c| kiosks::register(c, &staff, &name, &clinics, now)).await?;
+    Ok(HttpResponse::Created().json(registered))
+}
+
+/// `GET /api/v1/staff/kiosks` (admin).
+pub async fn list_kiosks(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
+    let rows = db::run(&state.pool, move |c| kiosks::list(c, &staff)).await?;
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+/// `DELETE /api/v1/staff/kiosks/{id}` (admin): the kiosk's token stops working.
+pub async fn revoke_kiosk(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i32>,
+) -> AppResult<HttpResponse> {
+    let (id, now) = (path.into_inner(), state.now());
+    let row = db::run(&state.pool, move |c| kiosks::revoke(c, &staff, id, now)).await?;
+    Ok(HttpResponse::Ok().json(row))
+}
+
+/// `POST /api/v1/kiosk/pair {pairing_code}` → `{token}` and the device cookie.
+pub async fn pair_kiosk(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
+    let PairBody { pairing_code } = parse_json(&body)?;
+    let (token, device) = kiosks::pair(&state, pairing_code).await?;
+    Ok(HttpResponse::Ok().cookie(kiosk_cookie(&state, &token)).json(json!({
+        "token": token,
+        "kiosk": {"id": device.id, "name": device.name, "clinics": device.clinics},
+    })))
+}
