@@ -164,6 +164,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         let mut conn = state.pool.get()?;
         demo::seed_catalogue(&mut conn, state.today())?;
         demo::seed_staff(&mut conn)?;
+        demo::seed_stations(&mut conn)?;
     }
     let listener = TcpListener::bind(&state.settings.bind).map_err(|e| {
         AppError::internal(format!("cannot listen on {}: {e}", state.settings.bind))

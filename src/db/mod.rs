@@ -14,6 +14,8 @@ pub mod schedules;
 pub mod schema;
 pub mod sessions;
 pub mod staff;
+pub mod stations;
+pub mod steps;
 pub mod types;
 pub mod visits;
 

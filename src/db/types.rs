@@ -5,6 +5,7 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+use crate::domain::journey::{Lane, StationKind, StepStatus};
 use crate::domain::kinds::{Channel, ExceptionKind, Payer, SessionStatus};
 use crate::domain::visit_status::VisitStatus;
 
@@ -28,4 +29,4 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(VisitStatus, Payer, Channel, SessionStatus, ExceptionKind);
+text_column!(VisitStatus, Payer, Channel, SessionStatus, ExceptionKind, StationKind, Lane, StepStatus);
