@@ -7,6 +7,7 @@ pub mod kiosk;
 pub mod schedules;
 pub mod sessions;
 pub mod staff_queue;
+pub mod stations;
 pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/bookings/{code}", web::get().to(bookings::booking_status))
                 .route("/bookings/{code}/cancel", web::post().to(bookings::cancel_booking))
                 .route("/bookings/{code}/check-in", web::post().to(bookings::check_in_booking))
+                .route("/stations", web::get().to(stations::list_stations))
                 .route("/kiosk/tickets", web::post().to(kiosk::take_ticket))
                 .route("/auth/login", web::post().to(auth::login))
                 .route("/auth/logout", web::post().to(auth::logout))
@@ -44,6 +46,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/staff/sessions/{id}/call-next", web::post().to(staff_queue::call_next))
                 .route("/staff/registrations", web::post().to(staff_queue::register_walk_in))
                 .route("/staff/visits/{id}/{action}", web::post().to(staff_queue::visit_action))
+                .route("/staff/stations/{code}/queue", web::get().to(stations::station_queue))
+                .route("/staff/stations/{code}/call-next", web::post().to(stations::call_next))
+                .route("/staff/steps/{id}/{action}", web::post().to(stations::step_action))
                 .route("/staff/schedules", web::get().to(schedules::list_schedules))
                 .route("/staff/schedules", web::post().to(schedules::create_schedule))
                 .route("/staff/schedules/{id}", web::put().to(schedules::update_schedule))

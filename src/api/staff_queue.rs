@@ -7,10 +7,11 @@ use serde_json::json;
 use super::{idempotent, parse_json, views};
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::error::AppResult;
+use crate::domain::visit_status::Action;
+use crate::error::{AppError, AppResult};
 use crate::service::intake::{self, RegistrationBody};
 use crate::service::queue::{self, StaffAction};
-use crate::service::{booking, visits};
+use crate::service::{booking, journey, visits};
 
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
@@ -80,6 +81,8 @@ pub async fn call_next(
 pub struct ActionBody {
     pub priority: Option<bool>,
     pub reason: Option<String>,
+    /// `finish` only: where the visit goes next (`{"station": "FARMASI", "prescription": …}`).
+    pub next: Option<journey::Next>,
 }
 
 /// `POST /api/v1/staff/visits/{id}/{recall|skip|return|start|finish|cancel|priority|check-in}`
@@ -95,10 +98,27 @@ pub async fn visit_action(
         if body.is_empty() { ActionBody::default() } else { parse_json(&body)? };
     let action = StaffAction::parse(&name, parsed.priority)?;
     let reason = parsed.reason.unwrap_or_default();
+    let next = match (action, parsed.next) {
+        (StaffAction::Move(Action::Finish), next) => next,
+        (_, Some(_)) => {
+            return Err(AppError::unprocessable(
+                "invalid_next",
+                "Tujuan berikutnya hanya untuk tindakan selesai.",
+                "A next station only goes with finish.",
+            ));
+        }
+        (_, None) => None,
+    };
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
-        let visit = queue::act_on_visit(c, &st, &staff, id, action, &reason)?;
-        Ok(views::staff_visit(&visit, None, st.tz()))
+        let Some(next) = next else {
+            let visit = queue::act_on_visit(c, &st, &staff, id, action, &reason)?;
+            return Ok(views::staff_visit(&visit, None, st.tz()));
+        };
+        let (visit, step) = journey::finish_and_forward(c, &st, &staff, id, &reason, &next)?;
+        let mut out = views::staff_visit(&visit, None, st.tz());
+        out["next_step"] = views::step(&step.0, &step.1, st.tz());
+        Ok(out)
     })
     .await
 }

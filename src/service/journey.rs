@@ -168,7 +168,7 @@ pub fn finish_and_forward(
     visit_id: i64,
     reason: &str,
     next: &Next,
-) -> AppResult<(Visit, Step)> {
+) -> AppResult<(Visit, (Step, Station))> {
     let visit = visits::find(conn, visit_id)?;
     staff.require_clinic(visit.clinic_id)?;
     let (station, lane) = resolve_next(conn, next)?;
@@ -176,7 +176,7 @@ pub fn finish_and_forward(
     let detail = json!({"reason": reason, "prescription": lane, "next": station.code});
     let done = queue::apply(conn, visit_id, Action::Finish, &actor, now, detail)?;
     let step = forward(conn, &done, (&station, lane), st.today(), &actor, now)?;
-    Ok((done, step))
+    Ok((done, (step, station)))
 }
 
 /// An active station by code, or 404.
@@ -185,8 +185,8 @@ pub fn station(conn: &mut PgConnection, code: &str) -> AppResult<Station> {
 }
 
 /// Every active station (`GET /api/v1/stations`).
-pub fn list_stations(conn: &mut PgConnection) -> AppResult<Vec<Station>> {
-    stations::list(conn)
+pub async fn list_stations(st: &AppState) -> AppResult<Vec<Station>> {
+    crate::db::run(&st.pool, stations::list).await
 }
 
 /// Call the next patient at a station's desk: the first waiting step (at the pharmacy: the
@@ -249,16 +249,19 @@ pub fn act_on_step(
 }
 
 /// A station's day for its desks (`GET /api/v1/staff/stations/{code}/queue`).
-pub fn station_queue(
-    conn: &mut PgConnection,
+pub async fn station_queue(
     st: &AppState,
-    staff: &StaffIdentity,
-    code: &str,
+    staff: StaffIdentity,
+    code: String,
 ) -> AppResult<(Station, Vec<Step>)> {
-    let station = station(conn, code)?;
-    staff.require_station(station.id)?;
-    let list = steps::of_station_day(conn, station.id, st.today())?;
-    Ok((station, list))
+    let today = st.today();
+    crate::db::run(&st.pool, move |conn| {
+        let station = station(conn, &code)?;
+        staff.require_station(station.id)?;
+        let list = steps::of_station_day(conn, station.id, today)?;
+        Ok((station, list))
+    })
+    .await
 }
 
 /// Where a patient stands at their current station.

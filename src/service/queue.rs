@@ -309,6 +309,8 @@ pub struct Standing {
     pub position: i64,
     pub now_serving: Option<String>,
     pub estimated_at: DateTime<Utc>,
+    /// The steps at the stations after (or besides) the polyclinic.
+    pub journey: super::journey::Journey,
 }
 
 pub fn standing(
@@ -329,7 +331,8 @@ pub fn standing(
         }
         _ => visit.called_at.unwrap_or(visit.estimated_at),
     };
-    Ok(Standing { visit, session, position, now_serving, estimated_at })
+    let journey = super::journey::journey_of(conn, tz, now, visit.id)?;
+    Ok(Standing { visit, session, position, now_serving, estimated_at, journey })
 }
 
 /// The standing of a booking code (status page, kiosk, Mobile JKN).
