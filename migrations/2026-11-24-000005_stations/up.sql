@@ -56,3 +56,8 @@ CREATE UNIQUE INDEX visit_steps_one_open_per_visit ON visit_steps (visit_id)
     WHERE status IN ('waiting', 'called', 'serving', 'ready', 'skipped');
 CREATE INDEX visit_steps_queue_idx ON visit_steps (station_id, service_date, status, priority DESC, sort_key, id);
 CREATE INDEX visit_steps_visit_idx ON visit_steps (visit_id, id);
+
+-- The pharmacy ticket reported to BPJS (`/antrean/farmasi/add`).
+ALTER TABLE bpjs_tasks DROP CONSTRAINT bpjs_tasks_kind;
+ALTER TABLE bpjs_tasks ADD CONSTRAINT bpjs_tasks_kind
+    CHECK (kind IN ('add', 'updatewaktu', 'batal', 'farmasi_add'));

@@ -48,8 +48,7 @@ pub async fn call_next(
     let parsed: CallNextBody = parse_json(&body)?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
-        let (step, station) =
-            journey::call_next(c, &st, &staff, &code, parsed.desk, parsed.lane)?;
+        let (step, station) = journey::call_next(c, &st, &staff, &code, parsed.desk, parsed.lane)?;
         Ok(views::step(&step, &station, st.tz()))
     })
     .await

@@ -190,11 +190,7 @@ pub fn of_station_day(
 }
 
 /// Sort keys of the steps in `status` of a station's day and lane (but `except`).
-pub fn keys_in(
-    conn: &mut PgConnection,
-    step: &Step,
-    status: StepStatus,
-) -> AppResult<Vec<f64>> {
+pub fn keys_in(conn: &mut PgConnection, step: &Step, status: StepStatus) -> AppResult<Vec<f64>> {
     Ok(same_queue(step)
         .filter(visit_steps::status.eq(status))
         .filter(visit_steps::id.ne(step.id))

@@ -29,4 +29,13 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(VisitStatus, Payer, Channel, SessionStatus, ExceptionKind, StationKind, Lane, StepStatus);
+text_column!(
+    VisitStatus,
+    Payer,
+    Channel,
+    SessionStatus,
+    ExceptionKind,
+    StationKind,
+    Lane,
+    StepStatus
+);

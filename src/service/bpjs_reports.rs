@@ -10,8 +10,8 @@ use crate::db::models::{Visit, VisitEvent};
 use crate::db::{jkn, sessions};
 use crate::domain::journey::{Lane, StepAction};
 use crate::domain::kinds::{Channel, Payer};
-use crate::service::journey::StepDetail;
 use crate::error::AppResult;
+use crate::service::journey::StepDetail;
 
 /// The dedupe key of a report: one `add`, one `batal`, one of each task per visit.
 pub fn dedupe_key(kind: &str, taskid: Option<i16>) -> String {

@@ -8,6 +8,7 @@ mod console;
 mod helpers;
 mod jkn;
 mod journey;
+mod journey_steps;
 mod live;
 mod live_browser;
 mod notifications;
