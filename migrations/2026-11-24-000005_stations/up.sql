@@ -61,3 +61,9 @@ CREATE INDEX visit_steps_visit_idx ON visit_steps (visit_id, id);
 ALTER TABLE bpjs_tasks DROP CONSTRAINT bpjs_tasks_kind;
 ALTER TABLE bpjs_tasks ADD CONSTRAINT bpjs_tasks_kind
     CHECK (kind IN ('add', 'updatewaktu', 'batal', 'farmasi_add'));
+
+-- "Obat Anda siap diambil": the pharmacy has the medicine ready.
+ALTER TABLE notification_jobs DROP CONSTRAINT notification_jobs_kind;
+ALTER TABLE notification_jobs ADD CONSTRAINT notification_jobs_kind CHECK (kind IN
+    ('booking_confirmed', 'reminder', 'turn_approaching', 'called', 'session_cancelled',
+     'queue_check', 'medicine_ready'));

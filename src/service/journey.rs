@@ -310,19 +310,32 @@ pub fn journey_of(
     Ok(Journey { steps, current })
 }
 
-/// The pharmacy step of a booking code (Mobile JKN's pharmacy services): the step, and its
-/// lane's total, remaining and last called ticket. `None` when there is no prescription.
+/// The pharmacy step of a visit, for Mobile JKN's pharmacy services.
+#[derive(Debug, Clone)]
+pub struct PharmacyStanding {
+    pub step: Step,
+    pub lane: Lane,
+    /// Tickets of the lane today.
+    pub total: i64,
+    /// Not yet called.
+    pub left: i64,
+    /// The lane's ticket called last.
+    pub called: Option<String>,
+}
+
+/// The pharmacy step of a visit; `None` when there is no prescription.
 pub fn pharmacy_standing(
     conn: &mut PgConnection,
-    code: &str,
-) -> AppResult<Option<(Step, i64, i64, Option<String>)>> {
-    let visit = queue::find_by_code(conn, code)?;
+    visit: &Visit,
+) -> AppResult<Option<PharmacyStanding>> {
     let found = steps::of_visit(conn, visit.id)?
         .into_iter()
         .rev()
         .find(|(_, station)| station.kind.prepares_first());
-    let Some((step, _)) = found else { return Ok(None) };
+    let Some((step, lane)) = found.and_then(|(s, _)| s.lane.map(|l| (s, l))) else {
+        return Ok(None);
+    };
     let (total, left) = steps::lane_counts(conn, &step)?;
     let called = steps::last_called(conn, &step)?;
-    Ok(Some((step, total, left, called)))
+    Ok(Some(PharmacyStanding { step, lane, total, left, called }))
 }

@@ -38,14 +38,14 @@ async fn auth_with(app: &TestApp, user: &str, password: &str) -> (u16, Value) {
     (status, res.json().await.unwrap())
 }
 
-async fn token(app: &TestApp) -> String {
+pub(crate) async fn token(app: &TestApp) -> String {
     let (status, body) = auth_with(app, USER, PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     body["response"]["token"].as_str().unwrap().to_string()
 }
 
 /// POST a service; the HTTP status must equal the metadata code.
-async fn call(app: &TestApp, service: &str, token: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn call(app: &TestApp, service: &str, token: &str, body: &Value) -> (u16, Value) {
     call_as(app, service, token, USER, body).await
 }
 

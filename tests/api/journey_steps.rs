@@ -8,7 +8,7 @@ use sipoli::auth::Role;
 use sipoli::jkn::reports;
 
 use crate::helpers::*;
-use crate::jkn::{Shared, card, ms, reporter, start_bpjs, web_jkn_booking};
+use crate::jkn::{Shared, call, card, ms, reporter, start_bpjs, token, web_jkn_booking};
 
 /// The demo's stations (PENDAFTARAN, FARMASI, KASIR, LAB).
 fn stations(app: &TestApp) {
@@ -389,4 +389,73 @@ async fn station_routes_are_for_admins_and_the_station_staff() {
         app.send_as(Method::POST, &path, Some(&farmasi), Some(&to_pharmacy("racikan"))).await;
     assert_eq!(status, 403);
     assert_eq!(app.count("visit_steps"), 1);
+}
+
+#[actix_web::test]
+async fn mobile_jkn_pharmacy_services_and_the_ready_message_follow_the_pharmacy_queue() {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
+    let seed = seed(&app);
+    stations(&app);
+    let jkn = token(&app).await;
+    let (status, t) = app
+        .post_json(
+            "/api/v1/kiosk/tickets",
+            &json!({"session_id": seed.today, "payer": "non_jkn", "phone": "081234567890"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    let code = t["booking_code"].as_str().unwrap().to_string();
+    app.login_as("admin", Role::Admin, &[]).await;
+    let (_, called) = app
+        .post_json(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({}))
+        .await;
+    let id = called["id"].as_i64().unwrap();
+    app.post_json(&format!("/api/v1/staff/visits/{id}/start"), &json!({})).await;
+
+    // No prescription yet: Mobile JKN hears so.
+    let body = json!({"kodebooking": code});
+    let (status, none) = call(&app, "ambilantreanfarmasi", &jkn, &body).await;
+    assert_eq!(status, 201, "{none}");
+    assert_eq!(none["metadata"]["message"], "Belum ada resep untuk kode booking ini");
+
+    let step = finish_to_pharmacy(&app, id, "racikan").await;
+    let (status, took) = call(&app, "ambilantreanfarmasi", &jkn, &body).await;
+    assert_eq!(status, 200, "{took}");
+    assert_eq!(
+        took["response"],
+        json!({"jenisresep": "racikan", "nomorantrean": "R-001", "keterangan": "Menunggu obat"})
+    );
+    let (_, st) = call(&app, "statusantreanfarmasi", &jkn, &body).await;
+    assert_eq!(
+        st["response"],
+        json!({"jenisresep": "racikan", "totalantrean": 1, "sisaantrean": 1,
+               "antreanpanggil": "-", "keterangan": "Menunggu obat"})
+    );
+
+    let ready_jobs = || {
+        use diesel::prelude::*;
+        use sipoli::db::schema::notification_jobs;
+        notification_jobs::table
+            .filter(notification_jobs::kind.eq("medicine_ready"))
+            .select(notification_jobs::payload)
+            .load::<Value>(&mut app.conn())
+            .unwrap()
+    };
+    step_action(&app, step, "start").await;
+    assert!(ready_jobs().is_empty(), "not ready yet");
+    step_action(&app, step, "ready").await;
+    let jobs = ready_jobs();
+    assert_eq!(jobs.len(), 1, "one message to the phone: obat siap diambil");
+    assert_eq!(jobs[0]["ticket"], "R-001");
+
+    let (status, _) =
+        app.post_json("/api/v1/staff/stations/FARMASI/call-next", &json!({"desk": 2})).await;
+    assert_eq!(status, 200);
+    let (_, st) = call(&app, "statusantreanfarmasi", &jkn, &body).await;
+    assert_eq!(st["response"]["antreanpanggil"], "R-001");
+    assert_eq!(st["response"]["sisaantrean"], 0);
+    assert_eq!(st["response"]["keterangan"], "Dipanggil");
+    let (status, _) =
+        call(&app, "statusantreanfarmasi", &jkn, &json!({"kodebooking": "ZZZZZZZZ"})).await;
+    assert_eq!(status, 201);
 }
