@@ -103,6 +103,8 @@ async fn finishing_with_a_prescription_forwards_to_the_pharmacy_lane() {
     assert_eq!(standing["step"]["position"], 0);
     assert_eq!(standing["journey"].as_array().unwrap().len(), 1);
     assert!(standing["journey"][0].get("patient_name").is_none());
+    let page = app.get(&format!("/antrean/{code}")).await.text().await.unwrap();
+    assert!(page.contains("Menunggu obat · R-001"), "the status page shows the step");
 
     // A finish without `next` still ends the visit as before, with no step.
     let (other, other_code) = in_service(&app, seed.today).await;
