@@ -54,7 +54,15 @@ pub async fn call_next(
     .await
 }
 
-/// `POST /api/v1/staff/steps/{id}/{recall|skip|return|start|ready|finish}`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    /// `finish` only: where the visit goes next.
+    pub next: Option<journey::Next>,
+}
+
+/// `POST /api/v1/staff/steps/{id}/{recall|skip|return|start|ready|finish}`; `finish` may
+/// carry `{"next": {"station": …, "prescription"?: …}}`.
 pub async fn step_action(
     state: web::Data<AppState>,
     staff: Staff,
@@ -66,10 +74,25 @@ pub async fn step_action(
     let action = StepAction::from_url(&name).ok_or_else(|| {
         AppError::not_found("unknown_action", "Tindakan tidak dikenal.", "Unknown action.")
     })?;
+    let parsed: StepBody = if body.is_empty() { StepBody::default() } else { parse_json(&body)? };
+    if parsed.next.is_some() && action != StepAction::Finish {
+        return Err(AppError::unprocessable(
+            "invalid_next",
+            "Tujuan berikutnya hanya untuk tindakan selesai.",
+            "A next station only goes with finish.",
+        ));
+    }
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
-        let (step, station) = journey::act_on_step(c, &st, &staff, id, action)?;
-        Ok(views::step(&step, &station, st.tz()))
+        let Some(next) = parsed.next else {
+            let (step, station) = journey::act_on_step(c, &st, &staff, id, action)?;
+            return Ok(views::step(&step, &station, st.tz()));
+        };
+        let ((step, station), (next, at)) =
+            journey::finish_step_and_forward(c, &st, &staff, id, &next)?;
+        let mut out = views::step(&step, &station, st.tz());
+        out["next_step"] = views::step(&next, &at, st.tz());
+        Ok(out)
     })
     .await
 }

@@ -248,6 +248,23 @@ pub fn act_on_step(
     Ok((moved, station))
 }
 
+/// Finish a step and forward the visit to the next station (`POST
+/// /api/v1/staff/steps/{id}/finish` with `next`): the cashier sends a patient on to the
+/// pharmacy, the lab back to the desk, ….
+pub fn finish_step_and_forward(
+    conn: &mut PgConnection,
+    st: &AppState,
+    staff: &StaffIdentity,
+    step_id: i64,
+    next: &Next,
+) -> AppResult<((Step, Station), (Step, Station))> {
+    let target = resolve_next(conn, next)?;
+    let (done, station) = act_on_step(conn, st, staff, step_id, StepAction::Finish)?;
+    let visit = visits::find(conn, done.visit_id)?;
+    let step = forward(conn, &visit, (&target.0, target.1), st.today(), &staff.actor(), st.now())?;
+    Ok(((done, station), (step, target.0)))
+}
+
 /// A station's day for its desks (`GET /api/v1/staff/stations/{code}/queue`).
 pub async fn station_queue(
     st: &AppState,

@@ -461,3 +461,45 @@ async fn mobile_jkn_pharmacy_services_and_the_ready_message_follow_the_pharmacy_
         call(&app, "statusantreanfarmasi", &jkn, &json!({"kodebooking": "ZZZZZZZZ"})).await;
     assert_eq!(status, 201);
 }
+
+#[actix_web::test]
+async fn the_cashier_forwards_on_to_the_pharmacy() {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
+    let seed = seed(&app);
+    stations(&app);
+    app.login_as("admin", Role::Admin, &[]).await;
+    let (id, code) = in_service(&app, seed.today).await;
+    let (status, out) = app
+        .post_json(
+            &format!("/api/v1/staff/visits/{id}/finish"),
+            &json!({"next": {"station": "KASIR"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["next_step"]["ticket"], "K-001");
+    let step = out["next_step"]["step_id"].as_i64().unwrap();
+    // The cashier calls first (no preparing there).
+    let (_, called) =
+        app.post_json("/api/v1/staff/stations/KASIR/call-next", &json!({"desk": 1})).await;
+    assert_eq!(called["step_id"], step);
+    assert_eq!(step_action(&app, step, "start").await.0, 200);
+    let path = format!("/api/v1/staff/steps/{step}/finish");
+    let (status, _) = app.post_json(&path, &json!({"next": {"station": "FARMASI"}})).await;
+    assert_eq!(status, 422, "the pharmacy needs the prescription kind");
+    let (status, _) =
+        app.post_json(&format!("/api/v1/staff/steps/{step}/skip"), &to_pharmacy("racikan")).await;
+    assert_eq!(status, 422, "next only with finish");
+    let (status, out) = app.post_json(&path, &to_pharmacy("non_racikan")).await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["status"], "done");
+    assert_eq!(out["next_step"]["ticket"], "R-001");
+    let (_, standing) = app.get_json(&format!("/api/v1/bookings/{code}")).await;
+    assert_eq!(standing["step"]["station"], "FARMASI");
+    let kinds: Vec<&str> = standing["journey"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["station"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["KASIR", "FARMASI"]);
+}
