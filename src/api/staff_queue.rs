@@ -8,7 +8,7 @@ use super::{idempotent, parse_json, views};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::domain::visit_status::Action;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::intake::{self, RegistrationBody};
 use crate::service::queue::{self, StaffAction};
 use crate::service::{booking, journey, visits};
@@ -98,17 +98,7 @@ pub async fn visit_action(
         if body.is_empty() { ActionBody::default() } else { parse_json(&body)? };
     let action = StaffAction::parse(&name, parsed.priority)?;
     let reason = parsed.reason.unwrap_or_default();
-    let next = match (action, parsed.next) {
-        (StaffAction::Move(Action::Finish), next) => next,
-        (_, Some(_)) => {
-            return Err(AppError::unprocessable(
-                "invalid_next",
-                "Tujuan berikutnya hanya untuk tindakan selesai.",
-                "A next station only goes with finish.",
-            ));
-        }
-        (_, None) => None,
-    };
+    let next = journey::next_with(action == StaffAction::Move(Action::Finish), parsed.next)?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let Some(next) = next else {

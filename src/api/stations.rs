@@ -75,16 +75,10 @@ pub async fn step_action(
         AppError::not_found("unknown_action", "Tindakan tidak dikenal.", "Unknown action.")
     })?;
     let parsed: StepBody = if body.is_empty() { StepBody::default() } else { parse_json(&body)? };
-    if parsed.next.is_some() && action != StepAction::Finish {
-        return Err(AppError::unprocessable(
-            "invalid_next",
-            "Tujuan berikutnya hanya untuk tindakan selesai.",
-            "A next station only goes with finish.",
-        ));
-    }
+    let next = journey::next_with(action == StepAction::Finish, parsed.next)?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
-        let Some(next) = parsed.next else {
+        let Some(next) = next else {
             let (step, station) = journey::act_on_step(c, &st, &staff, id, action)?;
             return Ok(views::step(&step, &station, st.tz()));
         };

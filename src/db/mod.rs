@@ -60,6 +60,29 @@ where
     .await?
 }
 
+#[derive(diesel::QueryableByName)]
+struct Number {
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    n: i32,
+}
+
+/// The next number of a per-owner, per-day series (`upsert` binds the owner as `$1`, the
+/// date as `$2` and returns `n`): one statement, so numbers are unique and gap-free however
+/// many take one at once.
+fn next_in_series(
+    conn: &mut PgConnection,
+    upsert: &'static str,
+    owner: i32,
+    date: chrono::NaiveDate,
+) -> AppResult<i32> {
+    use diesel::RunQueryDsl;
+    let row: Number = diesel::sql_query(upsert)
+        .bind::<diesel::sql_types::Int4, _>(owner)
+        .bind::<diesel::sql_types::Date, _>(date)
+        .get_result(conn)?;
+    Ok(row.n)
+}
+
 /// Like [`run`], in one transaction.
 pub async fn transaction<T, F>(pool: &PgPool, work: F) -> AppResult<T>
 where

@@ -2,7 +2,6 @@
 //! counters and the accounts assigned to them.
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{Date, Int4};
 
 use super::schema::{staff_stations, stations};
 use crate::domain::journey::StationKind;
@@ -81,25 +80,18 @@ pub fn upsert(conn: &mut PgConnection, new: &NewStation<'_>) -> AppResult<Statio
         .get_result(conn)?)
 }
 
-#[derive(QueryableByName)]
-struct Number {
-    #[diesel(sql_type = Int4)]
-    n: i32,
-}
-
 /// The next ticket number of a station on a date: one upsert, gap-free under concurrency
-/// (the row lock of the counter orders concurrent takers).
+/// (the counter row's lock orders concurrent takers).
 pub fn next_number(conn: &mut PgConnection, station_id: i32, date: NaiveDate) -> AppResult<i32> {
-    let row: Number = diesel::sql_query(
+    super::next_in_series(
+        conn,
         "INSERT INTO station_counters (station_id, service_date, last_number) VALUES ($1, $2, 1)
          ON CONFLICT (station_id, service_date)
          DO UPDATE SET last_number = station_counters.last_number + 1
          RETURNING last_number AS n",
+        station_id,
+        date,
     )
-    .bind::<Int4, _>(station_id)
-    .bind::<Date, _>(date)
-    .get_result(conn)?;
-    Ok(row.n)
 }
 
 /// Station ids an account is assigned to.

@@ -71,6 +71,17 @@ impl StepDetail {
     }
 }
 
+/// `next` goes only with `finish`: the `next` to follow it, or 422 for another action.
+pub fn next_with(finish: bool, next: Option<Next>) -> AppResult<Option<Next>> {
+    match (finish, next) {
+        (false, Some(_)) => Err(invalid_next(
+            "Tujuan berikutnya hanya untuk tindakan selesai.",
+            "A next station only goes with finish.",
+        )),
+        (_, next) => Ok(next),
+    }
+}
+
 fn invalid_next(id: &'static str, en: &'static str) -> AppError {
     AppError::unprocessable("invalid_next", id, en)
 }
