@@ -1,3 +1,4 @@
+ALTER TABLE visits DROP COLUMN priority_category;
 DELETE FROM notification_jobs WHERE kind = 'medicine_ready';
 ALTER TABLE notification_jobs DROP CONSTRAINT notification_jobs_kind;
 ALTER TABLE notification_jobs ADD CONSTRAINT notification_jobs_kind CHECK (kind IN

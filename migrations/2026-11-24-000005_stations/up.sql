@@ -67,3 +67,8 @@ ALTER TABLE notification_jobs DROP CONSTRAINT notification_jobs_kind;
 ALTER TABLE notification_jobs ADD CONSTRAINT notification_jobs_kind CHECK (kind IN
     ('booking_confirmed', 'reminder', 'turn_approaching', 'called', 'session_cancelled',
      'queue_check', 'medicine_ready'));
+
+-- Priority categories chosen at the kiosk (or by staff): the visit is priority at every
+-- step of its journey, and staff see why.
+ALTER TABLE visits ADD COLUMN priority_category text
+    CONSTRAINT visits_priority_category CHECK (priority_category IN ('lansia', 'disabilitas', 'ibu_hamil', 'anak_kecil'));

@@ -136,6 +136,7 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        priority_category -> Nullable<Text>,
     }
 }
 

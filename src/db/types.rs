@@ -6,7 +6,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::journey::{Lane, StationKind, StepStatus};
-use crate::domain::kinds::{Channel, ExceptionKind, Payer, SessionStatus};
+use crate::domain::kinds::{Channel, ExceptionKind, Payer, PriorityCategory, SessionStatus};
 use crate::domain::visit_status::VisitStatus;
 
 macro_rules! text_column {
@@ -37,5 +37,6 @@ text_column!(
     ExceptionKind,
     StationKind,
     Lane,
-    StepStatus
+    StepStatus,
+    PriorityCategory
 );

@@ -225,6 +225,7 @@ async fn take_number(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcom
             contact_phone: Some(phone),
             contact_email: None,
             language: patient.language.clone(),
+            priority_category: None,
         };
         let placed = booking::take_place(c, &st, &place, &Actor::jkn())?;
         let (v, s) = (&placed.visit, &placed.session);

@@ -503,3 +503,53 @@ async fn the_cashier_forwards_on_to_the_pharmacy() {
         .collect();
     assert_eq!(kinds, ["KASIR", "FARMASI"]);
 }
+
+#[actix_web::test]
+async fn a_kiosk_priority_category_goes_first_at_every_step() {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
+    let seed = seed(&app);
+    stations(&app);
+    let ticket = |category: Option<&str>| {
+        let mut body = json!({"session_id": seed.today, "payer": "non_jkn"});
+        if let Some(c) = category {
+            body["priority_category"] = json!(c);
+        }
+        let app = &app;
+        async move { app.post_json("/api/v1/kiosk/tickets", &body).await }
+    };
+    let (status, err) = ticket(Some("vip")).await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(app.count("visits"), 0, "a refused ticket writes nothing");
+    let (_, first) = ticket(None).await;
+    let (status, elderly) = ticket(Some("lansia")).await;
+    assert_eq!(status, 201, "{elderly}");
+    assert_eq!(
+        (elderly["priority"].as_bool(), elderly["priority_category"].as_str()),
+        (Some(true), Some("lansia"))
+    );
+
+    app.login_as("admin", Role::Admin, &[]).await;
+    let call = format!("/api/v1/staff/sessions/{}/call-next", seed.today);
+    let (_, called) = app.post_json(&call, &json!({})).await;
+    assert_eq!(called["ticket"], elderly["ticket"], "priority first at the clinic");
+    assert_eq!(called["priority_category"], "lansia");
+    let elderly_id = called["id"].as_i64().unwrap();
+    let (_, other) = app.post_json(&call, &json!({})).await;
+    assert_eq!(other["ticket"], first["ticket"]);
+    let other_id = other["id"].as_i64().unwrap();
+    for id in [other_id, elderly_id] {
+        app.post_json(&format!("/api/v1/staff/visits/{id}/start"), &json!({})).await;
+    }
+    // The other patient reaches the pharmacy first, the elderly one is still called first.
+    let s_other = finish_to_pharmacy(&app, other_id, "non_racikan").await;
+    let s_elderly = finish_to_pharmacy(&app, elderly_id, "non_racikan").await;
+    for s in [s_other, s_elderly] {
+        step_action(&app, s, "start").await;
+        step_action(&app, s, "ready").await;
+    }
+    let (_, called) =
+        app.post_json("/api/v1/staff/stations/FARMASI/call-next", &json!({"desk": 1})).await;
+    assert_eq!(called["step_id"], s_elderly);
+    assert_eq!(called["ticket"], "R-002");
+    assert_eq!(called["priority"], true);
+}
