@@ -111,6 +111,22 @@ text_enum! {
 }
 
 impl StepAction {
+    /// The audit log's name for it (Indonesian, English).
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            StepAction::Forward => ("Diteruskan ke loket/unit", "Forwarded to a station"),
+            StepAction::Call => ("Panggil di loket", "Called at a desk"),
+            StepAction::Recall => ("Panggil ulang di loket", "Recalled at a desk"),
+            StepAction::Skip => ("Lewati di loket", "Skipped at a desk"),
+            StepAction::Return => ("Kembali antre di loket", "Back in a station queue"),
+            StepAction::Start => {
+                ("Mulai di loket (farmasi: disiapkan)", "Started (pharmacy: preparing)")
+            }
+            StepAction::Ready => ("Obat siap", "Medicine ready"),
+            StepAction::Finish => ("Selesai di loket", "Done at a station"),
+        }
+    }
+
     /// `recall`, `skip`, … as in the URL of the action (call and forward have their own).
     pub fn from_url(name: &str) -> Option<StepAction> {
         Some(match name {
