@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{idempotent, parse_json, views};
+use super::{idempotent, parse_json, parse_json_or_default, views};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::domain::visit_status::Action;
@@ -94,8 +94,7 @@ pub async fn visit_action(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let (id, name) = path.into_inner();
-    let parsed: ActionBody =
-        if body.is_empty() { ActionBody::default() } else { parse_json(&body)? };
+    let parsed: ActionBody = parse_json_or_default(&body)?;
     let action = StaffAction::parse(&name, parsed.priority)?;
     let reason = parsed.reason.unwrap_or_default();
     let next = journey::next_with(action == StaffAction::Move(Action::Finish), parsed.next)?;

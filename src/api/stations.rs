@@ -3,12 +3,12 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{idempotent, parse_json, views};
+use super::{idempotent, parse_json, parse_json_or_default, views};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::domain::journey::{Lane, StepAction};
-use crate::error::{AppError, AppResult};
-use crate::service::journey;
+use crate::error::AppResult;
+use crate::service::{journey, queue};
 
 /// `GET /api/v1/stations` → `[{code, name, kind, prefix, desks}]`
 pub async fn list_stations(state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -71,10 +71,8 @@ pub async fn step_action(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let (id, name) = path.into_inner();
-    let action = StepAction::from_url(&name).ok_or_else(|| {
-        AppError::not_found("unknown_action", "Tindakan tidak dikenal.", "Unknown action.")
-    })?;
-    let parsed: StepBody = if body.is_empty() { StepBody::default() } else { parse_json(&body)? };
+    let action = StepAction::from_url(&name).ok_or_else(queue::unknown_action)?;
+    let parsed: StepBody = parse_json_or_default(&body)?;
     let next = journey::next_with(action == StepAction::Finish, parsed.next)?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {

@@ -83,15 +83,7 @@ pub fn upsert(conn: &mut PgConnection, new: &NewStation<'_>) -> AppResult<Statio
 /// The next ticket number of a station on a date: one upsert, gap-free under concurrency
 /// (the counter row's lock orders concurrent takers).
 pub fn next_number(conn: &mut PgConnection, station_id: i32, date: NaiveDate) -> AppResult<i32> {
-    super::next_in_series(
-        conn,
-        "INSERT INTO station_counters (station_id, service_date, last_number) VALUES ($1, $2, 1)
-         ON CONFLICT (station_id, service_date)
-         DO UPDATE SET last_number = station_counters.last_number + 1
-         RETURNING last_number AS n",
-        station_id,
-        date,
-    )
+    super::next_in_series(conn, super::Series::Station, station_id, date)
 }
 
 /// Station ids an account is assigned to.

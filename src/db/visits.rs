@@ -297,15 +297,7 @@ pub fn active_in_sessions(conn: &mut PgConnection, session_ids: &[i32]) -> AppRe
 
 /// The next ticket number of a clinic on a date: one upsert, gap-free under concurrency.
 pub fn next_number(conn: &mut PgConnection, clinic_id: i32, date: NaiveDate) -> AppResult<i32> {
-    super::next_in_series(
-        conn,
-        "INSERT INTO ticket_counters (clinic_id, service_date, last_number) VALUES ($1, $2, 1)
-         ON CONFLICT (clinic_id, service_date)
-         DO UPDATE SET last_number = ticket_counters.last_number + 1
-         RETURNING last_number AS n",
-        clinic_id,
-        date,
-    )
+    super::next_in_series(conn, super::Series::Clinic, clinic_id, date)
 }
 
 /// Why a new visit was not inserted: a unique rule of the visits table.

@@ -37,16 +37,15 @@ impl StaffAction {
             "cancel" => Action::CancelByStaff,
             "check-in" => Action::CheckIn,
             "priority" => return Ok(StaffAction::Priority(priority.unwrap_or(true))),
-            _ => {
-                return Err(AppError::not_found(
-                    "unknown_action",
-                    "Tindakan tidak dikenal.",
-                    "Unknown action.",
-                ));
-            }
+            _ => return Err(unknown_action()),
         };
         Ok(StaffAction::Move(action))
     }
+}
+
+/// 404 for an action name no route knows.
+pub fn unknown_action() -> AppError {
+    AppError::not_found("unknown_action", "Tindakan tidak dikenal.", "Unknown action.")
 }
 
 /// Apply `action` to a visit. The row is locked, the state machine decides, and the UPDATE
