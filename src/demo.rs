@@ -3,7 +3,9 @@
 use chrono::{Duration, NaiveDate, NaiveTime};
 
 use crate::db::models::{NewClinic, NewDoctor, NewSchedule};
+use crate::db::stations::{self, NewStation};
 use crate::db::{PgConnection, catalogue, schedules, sessions};
+use crate::domain::journey::StationKind;
 use crate::domain::staff::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::staff;
@@ -144,4 +146,28 @@ pub fn seed_kiosk(
     let expires = now + Duration::hours(24);
     crate::db::kiosks::insert(conn, "Anjungan Demo", &[], code.as_str(), expires, None, now)?;
     Ok(code.as_str().to_string())
+}
+
+/// (code, name, English name, kind, ticket prefix, desks): the stations besides the clinics.
+pub const STATIONS: &[(&str, &str, &str, StationKind, &str, i32)] = &[
+    ("PENDAFTARAN", "Loket Pendaftaran", "Registration counter", StationKind::Registration, "P", 3),
+    ("FARMASI", "Farmasi", "Pharmacy", StationKind::Pharmacy, "R", 2),
+    ("KASIR", "Kasir", "Cashier", StationKind::Cashier, "K", 1),
+    ("LAB", "Laboratorium", "Laboratory", StationKind::Lab, "L", 1),
+];
+
+/// The registration counter (counters 1–3), pharmacy, cashier and lab; brought up to date
+/// when they exist. Also used by the tests.
+pub fn seed_stations(conn: &mut PgConnection) -> AppResult<()> {
+    for (code, name, name_en, kind, prefix, desks) in STATIONS {
+        stations::upsert(
+            conn,
+            &NewStation { code, name, name_en, kind: *kind, prefix, desks: *desks },
+        )?;
+    }
+    if crate::db::staff::find_by_username(conn, "farmasi")?.is_none() {
+        let id = staff::upsert_user(conn, "farmasi", "Petugas Farmasi", "demo", Role::Clinic, &[])?;
+        stations::assign(conn, id, &["FARMASI".to_string()])?;
+    }
+    Ok(())
 }

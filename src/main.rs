@@ -58,6 +58,9 @@ enum StaffCommand {
         /// Clinic code (repeatable), for clinic accounts.
         #[arg(long = "clinic")]
         clinics: Vec<String>,
+        /// Station code (repeatable): the account runs that station's desks.
+        #[arg(long = "station")]
+        stations: Vec<String>,
         #[arg(long, default_value = "")]
         name: String,
     },
@@ -101,7 +104,9 @@ fn run(cli: Cli, settings: Settings) -> Result<(), AppError> {
             Ok(())
         }
         Command::Demo => serve(settings, true, true),
-        Command::Staff { command: StaffCommand::Add { username, role, clinics, name } } => {
+        Command::Staff {
+            command: StaffCommand::Add { username, role, clinics, stations, name },
+        } => {
             let password = match std::env::var("SIPOLI_STAFF_PASSWORD") {
                 Ok(p) if !p.is_empty() => p,
                 _ => {
@@ -126,6 +131,12 @@ fn run(cli: Cli, settings: Settings) -> Result<(), AppError> {
                 &password,
                 role,
                 &clinics,
+            )?;
+            let stations: Vec<String> = stations.iter().map(|c| c.to_ascii_uppercase()).collect();
+            sipoli::service::staff::assign_stations(
+                &mut conn,
+                &username.to_ascii_lowercase(),
+                &stations,
             )?;
             println!("staff account {username} ({}) saved", role.as_str());
             Ok(())
@@ -165,6 +176,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         let mut conn = state.pool.get()?;
         demo::seed_catalogue(&mut conn, state.today())?;
         demo::seed_staff(&mut conn)?;
+        demo::seed_stations(&mut conn)?;
         kiosk_code = Some(demo::seed_kiosk(&mut conn, state.now())?);
     }
     let listener = TcpListener::bind(&state.settings.bind).map_err(|e| {

@@ -8,11 +8,12 @@ pub mod kiosks;
 pub mod schedules;
 pub mod sessions;
 pub mod staff_queue;
+pub mod stations;
 
 use actix_web::{HttpResponse, web};
 
 use crate::error::{AppError, AppResult};
-pub use crate::http::{MAX_BODY, idempotent, parse_json, views};
+pub use crate::http::{MAX_BODY, idempotent, parse_json, parse_json_or_default, views};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY))
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/bookings/{code}", web::get().to(bookings::booking_status))
                 .route("/bookings/{code}/cancel", web::post().to(bookings::cancel_booking))
                 .route("/bookings/{code}/check-in", web::post().to(bookings::check_in_booking))
+                .route("/stations", web::get().to(stations::list_stations))
                 .route("/kiosk/tickets", web::post().to(kiosk::take_ticket))
                 .route("/kiosk/pair", web::post().to(kiosks::pair_kiosk))
                 .route("/staff/kiosks", web::get().to(kiosks::list_kiosks))
@@ -40,6 +42,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/staff/sessions/{id}/call-next", web::post().to(staff_queue::call_next))
                 .route("/staff/registrations", web::post().to(staff_queue::register_walk_in))
                 .route("/staff/visits/{id}/{action}", web::post().to(staff_queue::visit_action))
+                .route("/staff/stations/{code}/queue", web::get().to(stations::station_queue))
+                .route("/staff/stations/{code}/call-next", web::post().to(stations::call_next))
+                .route("/staff/steps/{id}/{action}", web::post().to(stations::step_action))
                 .route("/staff/schedules", web::get().to(schedules::list_schedules))
                 .route("/staff/schedules", web::post().to(schedules::create_schedule))
                 .route("/staff/schedules/{id}", web::put().to(schedules::update_schedule))

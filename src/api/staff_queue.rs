@@ -4,13 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{idempotent, parse_json, views};
+use super::{idempotent, parse_json, parse_json_or_default, views};
 use crate::app::AppState;
 use crate::auth::Staff;
+use crate::domain::visit_status::Action;
 use crate::error::AppResult;
 use crate::service::intake::{self, RegistrationBody};
 use crate::service::queue::{self, StaffAction};
-use crate::service::{booking, visits};
+use crate::service::{booking, journey, visits};
 
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
@@ -80,6 +81,8 @@ pub async fn call_next(
 pub struct ActionBody {
     pub priority: Option<bool>,
     pub reason: Option<String>,
+    /// `finish` only: where the visit goes next (`{"station": "FARMASI", "prescription": …}`).
+    pub next: Option<journey::Next>,
 }
 
 /// `POST /api/v1/staff/visits/{id}/{recall|skip|return|start|finish|cancel|priority|check-in}`
@@ -91,14 +94,20 @@ pub async fn visit_action(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let (id, name) = path.into_inner();
-    let parsed: ActionBody =
-        if body.is_empty() { ActionBody::default() } else { parse_json(&body)? };
+    let parsed: ActionBody = parse_json_or_default(&body)?;
     let action = StaffAction::parse(&name, parsed.priority)?;
     let reason = parsed.reason.unwrap_or_default();
+    let next = journey::next_with(action == StaffAction::Move(Action::Finish), parsed.next)?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
-        let visit = queue::act_on_visit(c, &st, &staff, id, action, &reason)?;
-        Ok(views::staff_visit(&visit, None, st.tz()))
+        let Some(next) = next else {
+            let visit = queue::act_on_visit(c, &st, &staff, id, action, &reason)?;
+            return Ok(views::staff_visit(&visit, None, st.tz()));
+        };
+        let (visit, step) = journey::finish_and_forward(c, &st, &staff, id, &reason, &next)?;
+        let mut out = views::staff_visit(&visit, None, st.tz());
+        out["next_step"] = views::step(&step.0, &step.1, st.tz());
+        Ok(out)
     })
     .await
 }

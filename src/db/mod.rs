@@ -16,6 +16,8 @@ pub mod schedules;
 pub mod schema;
 pub mod sessions;
 pub mod staff;
+pub mod stations;
+pub mod steps;
 pub mod types;
 pub mod visits;
 
@@ -74,6 +76,49 @@ where
         work(&mut conn)
     })
     .await?
+}
+
+#[derive(diesel::QueryableByName)]
+struct Number {
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    n: i32,
+}
+
+/// A per-day ticket series: a polyclinic's, or a station's.
+#[derive(Debug, Clone, Copy)]
+enum Series {
+    Clinic,
+    Station,
+}
+
+/// The next number of a per-owner, per-day series: one upsert, so numbers are unique and
+/// gap-free however many take one at once (the counter row's lock orders them).
+fn next_in_series(
+    conn: &mut PgConnection,
+    series: Series,
+    owner: i32,
+    date: chrono::NaiveDate,
+) -> AppResult<i32> {
+    use diesel::RunQueryDsl;
+    let upsert = match series {
+        Series::Clinic => {
+            "INSERT INTO ticket_counters (clinic_id, service_date, last_number) VALUES ($1, $2, 1)
+             ON CONFLICT (clinic_id, service_date)
+             DO UPDATE SET last_number = ticket_counters.last_number + 1
+             RETURNING last_number AS n"
+        }
+        Series::Station => {
+            "INSERT INTO station_counters (station_id, service_date, last_number) VALUES ($1, $2, 1)
+             ON CONFLICT (station_id, service_date)
+             DO UPDATE SET last_number = station_counters.last_number + 1
+             RETURNING last_number AS n"
+        }
+    };
+    let row: Number = diesel::sql_query(upsert)
+        .bind::<diesel::sql_types::Int4, _>(owner)
+        .bind::<diesel::sql_types::Date, _>(date)
+        .get_result(conn)?;
+    Ok(row.n)
 }
 
 /// Like [`run`], in one transaction.

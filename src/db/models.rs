@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::*;
-use crate::domain::kinds::{Channel, ExceptionKind, Payer, SessionStatus};
+use crate::domain::kinds::{Channel, ExceptionKind, Payer, PriorityCategory, SessionStatus};
 use crate::domain::visit_status::VisitStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -205,6 +205,8 @@ pub struct Visit {
     pub cancelled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Why the visit is priority, when chosen at the kiosk or by staff.
+    pub priority_category: Option<PriorityCategory>,
 }
 
 #[derive(Debug, Insertable)]
@@ -231,6 +233,9 @@ pub struct NewVisit {
     pub checked_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub priority: bool,
+    pub priority_reason: String,
+    pub priority_category: Option<PriorityCategory>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]

@@ -136,6 +136,7 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        priority_category -> Nullable<Text>,
     }
 }
 
@@ -246,6 +247,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stations (id) {
+        id -> Int4,
+        code -> Text,
+        name -> Text,
+        name_en -> Text,
+        kind -> Text,
+        prefix -> Text,
+        desks -> Int4,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    station_counters (station_id, service_date) {
+        station_id -> Int4,
+        service_date -> Date,
+        last_number -> Int4,
+    }
+}
+
+diesel::table! {
+    staff_stations (staff_id, station_id) {
+        staff_id -> Int4,
+        station_id -> Int4,
+    }
+}
+
+diesel::table! {
+    visit_steps (id) {
+        id -> Int8,
+        visit_id -> Int8,
+        station_id -> Int4,
+        lane -> Nullable<Text>,
+        service_date -> Date,
+        number -> Int4,
+        ticket -> Text,
+        status -> Text,
+        priority -> Bool,
+        sort_key -> Float8,
+        desk -> Nullable<Int4>,
+        call_count -> Int4,
+        created_at -> Timestamptz,
+        called_at -> Nullable<Timestamptz>,
+        started_at -> Nullable<Timestamptz>,
+        ready_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(clinic_sessions -> clinics (clinic_id));
 diesel::joinable!(clinic_sessions -> doctors (doctor_id));
 diesel::joinable!(practice_schedules -> clinics (clinic_id));
@@ -258,6 +310,11 @@ diesel::joinable!(staff_clinics -> clinics (clinic_id));
 diesel::joinable!(login_sessions -> staff_users (staff_id));
 diesel::joinable!(bpjs_tasks -> visits (visit_id));
 diesel::joinable!(notification_jobs -> visits (visit_id));
+diesel::joinable!(station_counters -> stations (station_id));
+diesel::joinable!(staff_stations -> staff_users (staff_id));
+diesel::joinable!(staff_stations -> stations (station_id));
+diesel::joinable!(visit_steps -> visits (visit_id));
+diesel::joinable!(visit_steps -> stations (station_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
@@ -276,6 +333,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     bpjs_tasks,
     notification_jobs,
     display_messages,
+    stations,
+    station_counters,
+    staff_stations,
+    visit_steps,
 );
 
 diesel::table! {

@@ -150,12 +150,14 @@ pub fn identify(
         .filter(staff_clinics::staff_id.eq(user.id))
         .select(staff_clinics::clinic_id)
         .load(conn)?;
+    let station_ids = super::stations::of_staff(conn, user.id)?;
     Ok(Some(StaffIdentity {
         id: user.id,
         username: user.username,
         full_name: user.full_name,
         role: Role::parse(&user.role).unwrap_or(Role::Registration),
         clinic_ids,
+        station_ids,
         csrf_token,
     }))
 }

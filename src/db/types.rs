@@ -5,7 +5,10 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::kinds::{Channel, ExceptionKind, GuessScope, JobStatus, Payer, SessionStatus};
+use crate::domain::journey::{Lane, StationKind, StepStatus};
+use crate::domain::kinds::{
+    Channel, ExceptionKind, GuessScope, JobStatus, Payer, PriorityCategory, SessionStatus,
+};
 use crate::domain::visit_status::VisitStatus;
 
 macro_rules! text_column {
@@ -28,4 +31,16 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(VisitStatus, Payer, Channel, SessionStatus, ExceptionKind, JobStatus, GuessScope);
+text_column!(
+    VisitStatus,
+    Payer,
+    Channel,
+    SessionStatus,
+    ExceptionKind,
+    JobStatus,
+    GuessScope,
+    StationKind,
+    Lane,
+    StepStatus,
+    PriorityCategory
+);

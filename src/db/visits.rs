@@ -3,7 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{BigInt, Date, Int4, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Int4, Text, Timestamptz};
 
 use super::models::{NewVisit, Visit};
 use super::schema::{clinic_sessions, patients, visit_events, visits};
@@ -295,24 +295,9 @@ pub fn active_in_sessions(conn: &mut PgConnection, session_ids: &[i32]) -> AppRe
         .load(conn)?)
 }
 
-#[derive(QueryableByName)]
-struct Number {
-    #[diesel(sql_type = Int4)]
-    n: i32,
-}
-
 /// The next ticket number of a clinic on a date: one upsert, gap-free under concurrency.
 pub fn next_number(conn: &mut PgConnection, clinic_id: i32, date: NaiveDate) -> AppResult<i32> {
-    let row: Number = diesel::sql_query(
-        "INSERT INTO ticket_counters (clinic_id, service_date, last_number) VALUES ($1, $2, 1)
-         ON CONFLICT (clinic_id, service_date)
-         DO UPDATE SET last_number = ticket_counters.last_number + 1
-         RETURNING last_number AS n",
-    )
-    .bind::<Int4, _>(clinic_id)
-    .bind::<Date, _>(date)
-    .get_result(conn)?;
-    Ok(row.n)
+    super::next_in_series(conn, super::Series::Clinic, clinic_id, date)
 }
 
 /// Why a new visit was not inserted: a unique rule of the visits table.

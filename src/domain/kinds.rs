@@ -90,6 +90,39 @@ impl JobStatus {
     pub const OPEN: [JobStatus; 2] = [JobStatus::Pending, JobStatus::Failed];
 }
 
+text_enum! {
+    /// Why a patient goes first in every queue of their journey (chosen at the kiosk or by
+    /// staff).
+    PriorityCategory {
+        /// Elderly.
+        Lansia = "lansia",
+        /// Disabled.
+        Disabilitas = "disabilitas",
+        /// Pregnant.
+        IbuHamil = "ibu_hamil",
+        /// With a small child.
+        AnakKecil = "anak_kecil",
+    }
+}
+
+impl PriorityCategory {
+    /// Shown to staff, and kept as the visit's priority reason.
+    pub fn label_id(self) -> &'static str {
+        match self {
+            PriorityCategory::Lansia => "Lansia",
+            PriorityCategory::Disabilitas => "Penyandang disabilitas",
+            PriorityCategory::IbuHamil => "Ibu hamil",
+            PriorityCategory::AnakKecil => "Membawa anak kecil",
+        }
+    }
+}
+
+text_enum! {
+    /// What a counter of wrong guesses guards: cancelling one booking code, or logging in
+    /// from one client address.
+    GuessScope { CancelCode = "cancel_code", LoginAddress = "login_address" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,11 +139,7 @@ mod tests {
         assert_eq!(ExceptionKind::parse("holiday"), None);
         assert_eq!(serde_json::to_string(&Payer::NonJkn).unwrap(), "\"non_jkn\"");
         assert!(Channel::Jkn.is_ahead() && !Channel::Kiosk.is_ahead());
+        assert_eq!(PriorityCategory::parse("ibu_hamil"), Some(PriorityCategory::IbuHamil));
+        assert_eq!(PriorityCategory::parse("vip"), None);
     }
-}
-
-text_enum! {
-    /// What a counter of wrong guesses guards: cancelling one booking code, or logging in
-    /// from one client address.
-    GuessScope { CancelCode = "cancel_code", LoginAddress = "login_address" }
 }

@@ -2,6 +2,7 @@
 pub mod booking_code;
 pub mod calendar;
 pub mod identity;
+pub mod journey;
 pub mod kinds;
 pub mod queue;
 pub mod rules;

@@ -36,6 +36,8 @@ pub struct StaffIdentity {
     pub role: Role,
     /// Clinic ids a `clinic` account is assigned to (empty for the other roles).
     pub clinic_ids: Vec<i32>,
+    /// Station ids the account is assigned to (any role).
+    pub station_ids: Vec<i32>,
     pub csrf_token: String,
 }
 
@@ -57,6 +59,10 @@ impl StaffIdentity {
             Role::Clinic => self.clinic_ids.contains(&clinic_id),
             Role::Registration => false,
         }
+    }
+    /// Runs a station's desks: admins, and accounts assigned to that station.
+    pub fn runs_station(&self, station_id: i32) -> bool {
+        self.role == Role::Admin || self.station_ids.contains(&station_id)
     }
 }
 
@@ -97,6 +103,7 @@ mod tests {
             full_name: "U".into(),
             role,
             clinic_ids: clinics.to_vec(),
+            station_ids: vec![7],
             csrf_token: String::new(),
         }
     }
@@ -111,5 +118,7 @@ mod tests {
         assert!(member(Role::Admin, &[]).runs_clinic(4));
         assert_eq!(Role::parse("clinic"), Some(Role::Clinic));
         assert_eq!(Role::parse("root"), None);
+        assert!(anak.runs_station(7) && !anak.runs_station(8));
+        assert!(member(Role::Admin, &[]).runs_station(8));
     }
 }

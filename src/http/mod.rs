@@ -63,6 +63,11 @@ fn from_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<T> {
     })
 }
 
+/// [`parse_json`], or the default when the body is empty (actions whose body is optional).
+pub fn parse_json_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> AppResult<T> {
+    if body.is_empty() { Ok(T::default()) } else { parse_json(body) }
+}
+
 /// Read the `Idempotency-Key` header (if any) for this request and body.
 pub fn idempotency_key(req: &HttpRequest, body: &[u8]) -> AppResult<Option<IdemKey>> {
     let Some(value) = req.headers().get("Idempotency-Key") else {

@@ -5,7 +5,10 @@ use serde_json::{Value, json};
 
 use crate::db::models::Visit;
 use crate::db::sessions::SessionView;
+use crate::db::stations::Station;
+use crate::db::steps::Step;
 use crate::service::booking::Placed;
+use crate::service::journey::{CurrentStep, Journey};
 use crate::service::queue::Standing;
 
 /// RFC 3339 with the hospital's offset: `2026-12-01T08:00:00+09:00`.
@@ -40,6 +43,8 @@ pub fn placed(placed: &Placed, tz: Tz) -> Value {
         "queue_number": visit.queue_number,
         "status": visit.status,
         "payer": visit.payer,
+        "priority": visit.priority,
+        "priority_category": visit.priority_category,
         "position": position,
         "estimated_at": time(visit.estimated_at, tz),
         "session": session(s, tz),
@@ -65,7 +70,60 @@ pub fn standing(st: &Standing, tz: Tz) -> Value {
         "now_serving": st.now_serving,
         "estimated_at": time(st.estimated_at, tz),
         "call_count": st.visit.call_count,
+        "step": st.journey.current.as_ref().map(|c| current_step(c, tz)),
+        "journey": journey(&st.journey, tz),
     })
+}
+
+/// A station as everyone may see it.
+pub fn station(s: &Station) -> Value {
+    let desks: Vec<i32> = (1..=s.desks).collect();
+    json!({"code": s.code, "name": s.name, "name_en": s.name_en, "kind": s.kind,
+           "prefix": s.prefix, "desks": desks})
+}
+
+/// A step at a station (no personal data: ticket, times, desk).
+pub fn step(step: &Step, station: &Station, tz: Tz) -> Value {
+    let t = |x: Option<DateTime<Utc>>| x.map(|x| time(x, tz));
+    json!({
+        "step_id": step.id,
+        "visit_id": step.visit_id,
+        "station": station.code,
+        "kind": station.kind,
+        "lane": step.lane,
+        "ticket": step.ticket,
+        "number": step.number,
+        "status": step.status,
+        "label": step.status.label_id(station.kind),
+        "priority": step.priority,
+        "desk": step.desk,
+        "call_count": step.call_count,
+        "waiting_since": time(step.created_at, tz),
+        "called_at": t(step.called_at),
+        "started_at": t(step.started_at),
+        "ready_at": t(step.ready_at),
+        "finished_at": t(step.finished_at),
+    })
+}
+
+/// The patient's current step: station, ticket, status, place and estimate.
+pub fn current_step(c: &CurrentStep, tz: Tz) -> Value {
+    json!({
+        "station": c.station.code,
+        "station_name": c.station.name,
+        "lane": c.step.lane,
+        "ticket": c.step.ticket,
+        "status": c.step.status,
+        "label": c.step.status.label_id(c.station.kind),
+        "desk": c.step.desk,
+        "position": c.position,
+        "estimated_at": time(c.estimated_at, tz),
+    })
+}
+
+/// Every step of a journey, oldest first.
+pub fn journey(j: &Journey, tz: Tz) -> Vec<Value> {
+    j.steps.iter().map(|(s, station)| step(s, station, tz)).collect()
 }
 
 /// A visit as staff see it (personal data allowed: staff routes only).
@@ -82,6 +140,7 @@ pub fn staff_visit(v: &Visit, patient_name: Option<&str>, tz: Tz) -> Value {
         "channel": v.channel,
         "priority": v.priority,
         "priority_reason": v.priority_reason,
+        "priority_category": v.priority_category,
         "call_count": v.call_count,
         "patient_name": patient_name,
         "estimated_at": time(v.estimated_at, tz),

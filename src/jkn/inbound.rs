@@ -63,7 +63,7 @@ pub async fn auth(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 
 /// Every service but `auth`: the bridge is on, the token is good for this user, and
 /// the body is a JSON object.
-fn admit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Value, Refused> {
+pub(super) fn admit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Value, Refused> {
     let jkn = &state.settings.jkn;
     let Some(user) = jkn.username.as_deref().filter(|_| jkn.inbound_enabled()) else {
         return Err(Refused::new(NOT_ENABLED));
@@ -83,7 +83,7 @@ fn admit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Value, Refu
 }
 
 /// Run database work whose own refusals are `Ok(Err(_))` and whose errors are mapped.
-async fn in_transaction<F>(state: &AppState, work: F) -> Outcome
+pub(super) async fn in_transaction<F>(state: &AppState, work: F) -> Outcome
 where
     F: FnOnce(&mut PgConnection) -> AppResult<Outcome> + Send + 'static,
 {
@@ -225,6 +225,7 @@ async fn take_number(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcom
             contact_phone: Some(phone),
             contact_email: None,
             language: patient.language.clone(),
+            priority_category: None,
         };
         let placed = booking::take_place(c, &st, &place, &Actor::jkn())?;
         let (v, s) = (&placed.visit, &placed.session);
@@ -246,7 +247,7 @@ async fn take_number(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcom
     .await
 }
 
-fn visit_by_code(c: &mut PgConnection, b: &Value) -> AppResult<Result<Visit, Refused>> {
+pub(super) fn visit_by_code(c: &mut PgConnection, b: &Value) -> AppResult<Result<Visit, Refused>> {
     let Some(code) = text(&b["kodebooking"]) else {
         return Ok(Err(Refused::new("Kode booking belum diisi")));
     };

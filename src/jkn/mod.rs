@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod envelope;
 pub mod inbound;
 pub mod mapping;
+pub mod pharmacy;
 pub mod reports;
 pub mod staff;
 pub mod token;
@@ -109,6 +110,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/pasienbaru", web::post().to(inbound::pasien_baru))
             .route("/jadwaloperasirs", web::post().to(inbound::jadwal_operasi_rs))
             .route("/jadwaloperasipasien", web::post().to(inbound::jadwal_operasi_pasien))
+            .route("/ambilantreanfarmasi", web::post().to(pharmacy::ambil_antrean_farmasi))
+            .route("/statusantreanfarmasi", web::post().to(pharmacy::status_antrean_farmasi))
             .default_service(web::to(inbound::unknown_service)),
     );
 }

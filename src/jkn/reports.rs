@@ -37,6 +37,7 @@ fn path_of(kind: &str) -> &'static str {
     match kind {
         "add" => "/antrean/add",
         "batal" => "/antrean/batal",
+        bpjs_reports::FARMASI_ADD => "/antrean/farmasi/add",
         _ => "/antrean/updatewaktu",
     }
 }
@@ -73,6 +74,8 @@ pub fn missing_before(message: &str, current: Option<i16>) -> Option<Missing> {
         return match current {
             Some(4) => Some(Missing::Task(3)),
             Some(5) => Some(Missing::Task(4)),
+            Some(6) => Some(Missing::Task(5)),
+            Some(7) => Some(Missing::Task(6)),
             Some(2) => Some(Missing::Task(1)),
             _ => Some(Missing::Add),
         };

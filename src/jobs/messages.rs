@@ -98,6 +98,8 @@ impl<'a> View<'a> {
             ("called", true) => {
                 format!("It is your turn! {}, please go to {}", f.ticket, self.room())
             }
+            ("medicine_ready", false) => format!("Obat Anda siap diambil: {}", f.ticket),
+            ("medicine_ready", true) => format!("Your medicine is ready: {}", f.ticket),
             ("session_cancelled", false) => {
                 format!("Mohon maaf: jadwal praktik {} pada {} dibatalkan", f.doctor, self.date)
             }
@@ -161,6 +163,16 @@ struct SessionCancelledHtml<'a> {
     v: &'a View<'a>,
 }
 #[derive(Template)]
+#[template(path = "email/medicine_ready.txt")]
+struct MedicineReadyText<'a> {
+    v: &'a View<'a>,
+}
+#[derive(Template)]
+#[template(path = "email/medicine_ready.html")]
+struct MedicineReadyHtml<'a> {
+    v: &'a View<'a>,
+}
+#[derive(Template)]
 #[template(path = "email/short.txt")]
 struct ShortText<'a> {
     v: &'a View<'a>,
@@ -178,6 +190,9 @@ pub fn render(kind: Kind, facts: &Facts, tz: Tz, base_url: &str) -> askama::Resu
             (TurnApproachingText { v }.render()?, TurnApproachingHtml { v }.render()?)
         }
         Kind::Called => (CalledText { v }.render()?, CalledHtml { v }.render()?),
+        Kind::MedicineReady => {
+            (MedicineReadyText { v }.render()?, MedicineReadyHtml { v }.render()?)
+        }
         Kind::SessionCancelled | Kind::QueueCheck => {
             (SessionCancelledText { v }.render()?, SessionCancelledHtml { v }.render()?)
         }

@@ -95,6 +95,7 @@ fn notification_kind(lang: Lang, kind: &str) -> String {
         "turn_approaching" => ("Giliran mendekat", "Turn approaching"),
         "called" => ("Dipanggil", "Called"),
         "session_cancelled" => ("Sesi dibatalkan", "Session cancelled"),
+        "medicine_ready" => ("Obat siap diambil", "Medicine ready"),
         other => (other, other),
     };
     lang.pick(id, en).to_string()

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::db::idempotency::IdemKey;
 use crate::db::models::Clinic;
 use crate::db::sessions::SessionView;
+use crate::domain::journey::StepStatus;
 use crate::domain::kinds::{Channel, Payer, SessionStatus};
 use crate::domain::rules::OnlineWindow;
 use crate::domain::staff::Actor;
@@ -445,6 +446,19 @@ pub struct StatusView {
     pub active: bool,
     pub cancellable: bool,
     pub called: bool,
+    /// The current step after the polyclinic (pharmacy, cashier, …), if any.
+    pub step: Option<StepLine>,
+}
+
+/// "Menunggu obat · R-012 · 3 orang lagi".
+#[derive(Debug, Clone)]
+pub struct StepLine {
+    pub station: String,
+    pub ticket: String,
+    pub label: String,
+    pub position: i64,
+    pub desk: Option<i32>,
+    pub estimate: String,
 }
 
 async fn load_status(state: &AppState, c: &Ctx, raw: &str) -> Result<StatusView, AppError> {
@@ -466,10 +480,18 @@ async fn load_status(state: &AppState, c: &Ctx, raw: &str) -> Result<StatusView,
         estimate: clock_time(st.estimated_at, tz),
         payer: payer_label(c.lang, st.visit.payer).to_string(),
         is_jkn: st.visit.payer == Payer::Jkn,
-        active: status.is_active(),
+        active: status.is_active() || st.journey.current.is_some(),
         cancellable: status == VisitStatus::Booked && st.visit.service_date >= state.today(),
         called: status == VisitStatus::Called,
         status: status.as_str().to_string(),
+        step: st.journey.current.as_ref().map(|s| StepLine {
+            station: s.station.name.clone(),
+            ticket: s.step.ticket.clone(),
+            label: s.step.status.label_id(s.station.kind).to_string(),
+            position: s.position,
+            desk: s.step.desk.filter(|_| s.step.status == StepStatus::Called),
+            estimate: clock_time(s.estimated_at, tz),
+        }),
     })
 }
 

@@ -3,6 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::calendar;
+use crate::domain::journey::StepAction;
 use crate::domain::kinds::Payer;
 use crate::domain::visit_status::VisitStatus;
 use crate::i18n::Lang;
@@ -63,7 +64,10 @@ pub fn event_label(lang: Lang, kind: &str) -> String {
         "cancel" => ("Batal", "Cancel"),
         "no_show" => ("Tidak hadir", "No-show"),
         "priority" => ("Prioritas", "Priority"),
-        other => (other, other),
+        other => match StepAction::parse(other) {
+            Some(step) => step.label(),
+            None => return other.to_string(),
+        },
     };
     lang.pick(id, en).to_string()
 }
@@ -85,5 +89,12 @@ mod tests {
         assert_eq!(long_date(Lang::Id, d), "Selasa, 1 Desember 2026");
         assert_eq!(long_date(Lang::En, d), "Tuesday, 1 December 2026");
         assert_eq!(short_date(Lang::Id, d), "Selasa 1 Des");
+    }
+
+    #[test]
+    fn step_events_have_audit_names() {
+        assert_eq!(event_label(Lang::Id, "step_ready"), "Obat siap");
+        assert_eq!(event_label(Lang::En, "step_forward"), "Forwarded to a station");
+        assert_eq!(event_label(Lang::En, "mystery"), "mystery");
     }
 }

@@ -16,7 +16,7 @@ use crate::db::sessions::{self, SessionView};
 use crate::db::visits::{self, Clash};
 use crate::domain::booking_code::BookingCode;
 use crate::domain::identity::{BpjsNo, Nik};
-use crate::domain::kinds::{Channel, GuessScope, Payer, SessionStatus};
+use crate::domain::kinds::{Channel, GuessScope, Payer, PriorityCategory, SessionStatus};
 use crate::domain::staff::{Actor, Role, StaffIdentity};
 use crate::domain::ticket::format_ticket;
 use crate::domain::visit_status::{Action, VisitStatus};
@@ -49,6 +49,8 @@ pub struct PlaceInput {
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
     pub language: String,
+    /// Elderly, disabled, pregnant, with a small child: priority at every step.
+    pub priority_category: Option<PriorityCategory>,
 }
 
 /// The visit just created, with its session (counters after the claim).
@@ -147,6 +149,12 @@ pub fn take_place(
         checked_in_at: (status == VisitStatus::Waiting).then_some(now),
         created_at: now,
         updated_at: now,
+        priority: input.priority_category.is_some(),
+        priority_reason: input
+            .priority_category
+            .map(|c| c.label_id().to_string())
+            .unwrap_or_default(),
+        priority_category: input.priority_category,
     };
     let visit = loop {
         new.booking_code = BookingCode::generate().as_str().to_string();

@@ -8,8 +8,10 @@ use crate::db::PgConnection;
 use crate::db::bpjs_tasks::{self, NewBpjsTask};
 use crate::db::models::{Visit, VisitEvent};
 use crate::db::{jkn, sessions};
+use crate::domain::journey::{Lane, StepAction};
 use crate::domain::kinds::{Channel, Payer};
 use crate::error::AppResult;
+use crate::service::journey::StepDetail;
 
 /// The dedupe key of a report: one `add`, one `batal`, one of each task per visit.
 pub fn dedupe_key(kind: &str, taskid: Option<i16>) -> String {
@@ -49,13 +51,58 @@ pub fn task(
     taskid: i16,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    let payload = json!({
+    task_with_prescription(conn, visit, taskid, at, None)
+}
+
+/// [`task`] with the `jenisresep` of the pharmacy tasks (5 with a prescription, 6, 7).
+pub fn task_with_prescription(
+    conn: &mut PgConnection,
+    visit: &Visit,
+    taskid: i16,
+    at: DateTime<Utc>,
+    lane: Option<Lane>,
+) -> AppResult<()> {
+    let mut payload = json!({
         "kodebooking": visit.booking_code,
         "taskid": taskid,
         "waktu": at.timestamp_millis(),
     });
+    if let Some(lane) = lane {
+        payload["jenisresep"] = json!(lane.jenisresep_task());
+    }
     insert(conn, visit, "updatewaktu", Some(taskid), at, payload)
 }
+
+/// The pharmacy's part: `/antrean/farmasi/add` when the pharmacy ticket is created, task 6
+/// when it starts preparing, task 7 when the medicine is handed over.
+fn pharmacy_step(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> AppResult<()> {
+    let (Some(action), Some(step)) =
+        (StepAction::parse(&event.kind), StepDetail::read(&event.detail))
+    else {
+        return Ok(());
+    };
+    let Some(lane) = step.lane.filter(|_| step.station_kind.prepares_first()) else {
+        return Ok(());
+    };
+    let at = event.created_at;
+    match action {
+        StepAction::Forward => {
+            let payload = json!({
+                "kodebooking": visit.booking_code,
+                "jenisresep": lane.jenisresep(),
+                "nomorantrean": step.number,
+                "keterangan": "",
+            });
+            insert(conn, visit, FARMASI_ADD, None, at, payload)
+        }
+        StepAction::Start => task_with_prescription(conn, visit, 6, at, Some(lane)),
+        StepAction::Finish => task_with_prescription(conn, visit, 7, at, Some(lane)),
+        _ => Ok(()),
+    }
+}
+
+/// The kind of an `/antrean/farmasi/add` report.
+pub const FARMASI_ADD: &str = "farmasi_add";
 
 /// Queue `/antrean/add` for a visit booked through our own channels, dated `at`. `false`
 /// when there is nothing BPJS could take (see [`add_payload`]) or Mobile JKN booked it.
@@ -114,7 +161,11 @@ pub fn enqueue(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> Ap
                 "finish" => 5,
                 _ => 99,
             };
-            task(conn, visit, taskid, at)?;
+            let lane = serde_json::from_value(event.detail["prescription"].clone()).ok();
+            task_with_prescription(conn, visit, taskid, at, lane)?;
+        }
+        kind if StepAction::parse(kind).is_some() && known_to_bpjs(conn, visit)? => {
+            pharmacy_step(conn, visit, event)?;
         }
         "cancel" if known_to_bpjs(conn, visit)? => {
             let reason = event.detail["reason"]

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::booking::{PatientInput, PlaceInput};
 use crate::domain::Invalid;
 use crate::domain::identity::{BpjsNo, Email, Nik, PersonName, Phone};
-use crate::domain::kinds::{Channel, Payer};
+use crate::domain::kinds::{Channel, Payer, PriorityCategory};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Default, Deserialize)]
@@ -240,6 +240,7 @@ impl ValidBooking {
             contact_phone: self.patient.phone.clone(),
             contact_email: self.patient.email.clone(),
             language: self.patient.language.clone(),
+            priority_category: None,
         }
     }
 }
@@ -251,6 +252,8 @@ pub struct TicketBody {
     pub payer: Option<String>,
     pub phone: Option<String>,
     pub language: Option<String>,
+    /// `lansia`, `disabilitas`, `ibu_hamil`, `anak_kecil`: priority at every step.
+    pub priority_category: Option<String>,
 }
 
 fn session_required() -> Invalid {
@@ -276,6 +279,20 @@ pub fn validate_ticket(parsed: &TicketBody) -> AppResult<PlaceInput> {
     let mut problems = Vec::new();
     let payer = parse_payer(parsed.payer.as_deref()).map_err(|e| problems.push(("payer", e))).ok();
     let phone = optional_phone(parsed.phone.as_deref(), "phone", &mut problems);
+    let category = match parsed.priority_category.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) => PriorityCategory::parse(c).or_else(|| {
+            problems.push((
+                "priority_category",
+                invalid(
+                    "invalid_priority_category",
+                    "Kategori prioritas: lansia, disabilitas, ibu_hamil atau anak_kecil.",
+                    "Priority category: lansia, disabilitas, ibu_hamil or anak_kecil.",
+                ),
+            ));
+            None
+        }),
+    };
     let Some(session_id) = parsed.session_id else {
         return Err(AppError::fields(vec![("session_id", session_required())]));
     };
@@ -292,6 +309,7 @@ pub fn validate_ticket(parsed: &TicketBody) -> AppResult<PlaceInput> {
         contact_phone: phone.map(|p| p.as_str().to_string()),
         contact_email: None,
         language: parse_language(parsed.language.as_deref()),
+        priority_category: category,
     })
 }
 
@@ -350,6 +368,7 @@ impl ValidRegistration {
             contact_phone: self.phone.as_ref().map(|p| p.as_str().to_string()),
             contact_email: None,
             language: self.language.clone(),
+            priority_category: None,
         }
     }
 }

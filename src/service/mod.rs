@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod events;
 pub mod idempotency;
 pub mod intake;
+pub mod journey;
 pub mod kiosks;
 pub mod notifications;
 pub mod outbox;
@@ -36,6 +37,8 @@ pub trait Access {
     fn require_clinic(&self, clinic_id: i32) -> AppResult<()>;
     /// See a clinic's lists: admins and registration everywhere, clinic accounts their own.
     fn require_sight(&self, clinic_id: i32) -> AppResult<()>;
+    /// Run a station's desks: admins, and accounts assigned to that station.
+    fn require_station(&self, station_id: i32) -> AppResult<()>;
 }
 
 impl Access for StaffIdentity {
@@ -47,5 +50,8 @@ impl Access for StaffIdentity {
     }
     fn require_sight(&self, clinic_id: i32) -> AppResult<()> {
         if self.may_see_clinic(clinic_id) { Ok(()) } else { Err(AppError::forbidden()) }
+    }
+    fn require_station(&self, station_id: i32) -> AppResult<()> {
+        if self.runs_station(station_id) { Ok(()) } else { Err(AppError::forbidden()) }
     }
 }

@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::bpjs_reports;
+use super::journey::StepDetail;
 use crate::db::PgConnection;
 use crate::db::models::{Visit, VisitEvent};
 use crate::db::notifications::{self, NewJob};
 use crate::db::sessions::{self, SessionView};
 use crate::db::visits as visit_queue;
+use crate::domain::journey::StepAction;
 use crate::domain::kinds::SessionStatus;
 use crate::domain::queue::estimate;
 use crate::error::AppResult;
@@ -34,17 +36,20 @@ pub enum Kind {
     TurnApproaching,
     Called,
     SessionCancelled,
+    /// "Obat Anda siap diambil": the pharmacy has the medicine ready.
+    MedicineReady,
     /// Internal: a call moved a session's queue; look for patients whose turn approaches.
     QueueCheck,
 }
 
 impl Kind {
-    pub const MESSAGES: [Kind; 5] = [
+    pub const MESSAGES: [Kind; 6] = [
         Kind::BookingConfirmed,
         Kind::Reminder,
         Kind::TurnApproaching,
         Kind::Called,
         Kind::SessionCancelled,
+        Kind::MedicineReady,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +59,7 @@ impl Kind {
             Kind::TurnApproaching => "turn_approaching",
             Kind::Called => "called",
             Kind::SessionCancelled => "session_cancelled",
+            Kind::MedicineReady => "medicine_ready",
             Kind::QueueCheck => "queue_check",
         }
     }
@@ -178,11 +184,20 @@ pub fn notify_on_event(
         }
         _ => None,
     };
+    let ready = medicine_ready(event);
+    let message = message.or_else(|| {
+        ready.as_ref().map(|s| (Kind::MedicineReady, format!("medicine_ready:{}", s.step_id)))
+    });
     let mut jobs = Vec::new();
     if let Some((kind, key)) = message
         && !contacts(visit).is_empty()
     {
         let mut facts = Facts::of(conn, visit)?;
+        if let Some(step) = &ready {
+            // The pharmacy ticket, and where to fetch the medicine.
+            facts.ticket = step.ticket.clone();
+            facts.room = String::from("loket farmasi");
+        }
         facts.note =
             event.detail["note"].as_str().filter(|n| !n.trim().is_empty()).map(str::to_string);
         jobs.extend(for_patient(visit, kind, &key, &facts, at));
@@ -203,6 +218,14 @@ pub fn notify_on_event(
     }
     notifications::enqueue(conn, &jobs)?;
     Ok(())
+}
+
+/// The pharmacy step of a "ready" event: the medicine can be fetched.
+fn medicine_ready(event: &VisitEvent) -> Option<StepDetail> {
+    (StepAction::parse(&event.kind) == Some(StepAction::Ready))
+        .then(|| StepDetail::read(&event.detail))
+        .flatten()
+        .filter(|s| s.station_kind.prepares_first())
 }
 
 /// "Turn approaching" for every patient of a session with at most `turn_ahead` patients

@@ -37,16 +37,15 @@ impl StaffAction {
             "cancel" => Action::CancelByStaff,
             "check-in" => Action::CheckIn,
             "priority" => return Ok(StaffAction::Priority(priority.unwrap_or(true))),
-            _ => {
-                return Err(AppError::not_found(
-                    "unknown_action",
-                    "Tindakan tidak dikenal.",
-                    "Unknown action.",
-                ));
-            }
+            _ => return Err(unknown_action()),
         };
         Ok(StaffAction::Move(action))
     }
+}
+
+/// 404 for an action name no route knows.
+pub fn unknown_action() -> AppError {
+    AppError::not_found("unknown_action", "Tindakan tidak dikenal.", "Unknown action.")
 }
 
 /// Apply `action` to a visit. The row is locked, the state machine decides, and the UPDATE
@@ -314,6 +313,8 @@ pub struct Standing {
     pub position: i64,
     pub now_serving: Option<String>,
     pub estimated_at: DateTime<Utc>,
+    /// The steps at the stations after (or besides) the polyclinic.
+    pub journey: super::journey::Journey,
 }
 
 pub fn standing(
@@ -334,7 +335,8 @@ pub fn standing(
         }
         _ => visit.called_at.unwrap_or(visit.estimated_at),
     };
-    Ok(Standing { visit, session, position, now_serving, estimated_at })
+    let journey = super::journey::journey_of(conn, tz, now, visit.id)?;
+    Ok(Standing { visit, session, position, now_serving, estimated_at, journey })
 }
 
 /// The standing of a booking code (status page, kiosk, Mobile JKN).

@@ -55,6 +55,14 @@ pub fn upsert_user(
     staff::upsert_user(conn, username, full_name, &hash, role, clinic_codes)
 }
 
+/// Assign an existing account to exactly these stations (by code).
+pub fn assign_stations(conn: &mut PgConnection, username: &str, codes: &[String]) -> AppResult<()> {
+    let user = staff::find_by_username(conn, username)?.ok_or_else(|| {
+        AppError::not_found("unknown_staff", "Akun tidak ditemukan.", "No such account.")
+    })?;
+    crate::db::stations::assign(conn, user.id, codes)
+}
+
 fn bad_credentials() -> AppError {
     AppError::new(
         actix_web::http::StatusCode::UNAUTHORIZED,

@@ -21,7 +21,7 @@ const USER: &str = "mobilejkn";
 const PASSWORD: &str = "sandi-jkn-uji";
 
 /// A BPJS card number of test patient `n`.
-fn card(n: u32) -> String {
+pub(crate) fn card(n: u32) -> String {
     format!("{:013}", 1_000_000_000 + u64::from(n))
 }
 
@@ -38,14 +38,14 @@ async fn auth_with(app: &TestApp, user: &str, password: &str) -> (u16, Value) {
     (status, res.json().await.unwrap())
 }
 
-async fn token(app: &TestApp) -> String {
+pub(crate) async fn token(app: &TestApp) -> String {
     let (status, body) = auth_with(app, USER, PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     body["response"]["token"].as_str().unwrap().to_string()
 }
 
 /// POST a service; the HTTP status must equal the metadata code.
-async fn call(app: &TestApp, service: &str, token: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn call(app: &TestApp, service: &str, token: &str, body: &Value) -> (u16, Value) {
     call_as(app, service, token, USER, body).await
 }
 
@@ -480,9 +480,9 @@ const USER_KEY: &str = "kunci-pengguna";
 
 /// What the stand-in of BPJS saw and how it should behave.
 #[derive(Debug, Default)]
-struct Bpjs {
+pub(crate) struct Bpjs {
     /// Every request: path, body, and the metadata code answered (500 = HTTP error).
-    log: Vec<(String, Value, i64)>,
+    pub(crate) log: Vec<(String, Value, i64)>,
     bad_signatures: usize,
     /// Answer this many requests with HTTP 500 first.
     fail_first: usize,
@@ -490,11 +490,13 @@ struct Bpjs {
     lose_task: Option<i64>,
     added: Vec<String>,
     /// Accepted task ids (and times) per booking code.
-    tasks: HashMap<String, Vec<(i64, i64)>>,
+    pub(crate) tasks: HashMap<String, Vec<(i64, i64)>>,
     cancelled: Vec<String>,
+    /// Accepted `/antrean/farmasi/add` bodies.
+    pub(crate) farmasi: Vec<Value>,
 }
 
-type Shared = Arc<Mutex<Bpjs>>;
+pub(crate) type Shared = Arc<Mutex<Bpjs>>;
 
 fn answer(ts: i64, code: i64, message: &str, response: Option<Value>) -> HttpResponse {
     let mut body = json!({"metadata": {"code": code, "message": message}});
@@ -547,6 +549,8 @@ async fn stand_in(req: HttpRequest, body: web::Bytes, bpjs: web::Data<Shared>) -
             let previous = match taskid {
                 4 => Some(3),
                 5 => Some(4),
+                6 => Some(5),
+                7 => Some(6),
                 _ => None,
             };
             if !b.added.contains(&code) {
@@ -569,6 +573,17 @@ async fn stand_in(req: HttpRequest, body: web::Bytes, bpjs: web::Data<Shared>) -
             b.cancelled.push(code.clone());
             (200, "OK".into())
         }
+        "/antrean/farmasi/add" => {
+            let kind_ok = matches!(body["jenisresep"].as_str(), Some("racikan" | "non racikan"));
+            if !b.added.contains(&code) {
+                (201, "Kodebooking tidak ditemukan".to_string())
+            } else if !kind_ok || !body["nomorantrean"].is_i64() {
+                (201, "jenisresep atau nomorantrean tidak valid".to_string())
+            } else {
+                b.farmasi.push(body.clone());
+                (200, "OK".into())
+            }
+        }
         _ => (201, "Layanan tidak dikenal".into()),
     };
     b.log.push((path.clone(), body, status));
@@ -577,7 +592,7 @@ async fn stand_in(req: HttpRequest, body: web::Bytes, bpjs: web::Data<Shared>) -
 }
 
 /// The stand-in, listening on loopback; its base URL.
-fn start_bpjs(shared: Shared) -> String {
+pub(crate) fn start_bpjs(shared: Shared) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let data = web::Data::new(shared);
@@ -593,7 +608,7 @@ fn start_bpjs(shared: Shared) -> String {
 }
 
 /// The worker's state and client, reporting to `base`.
-fn reporter(app: &TestApp, base: &str) -> (AppState, BpjsClient) {
+pub(crate) fn reporter(app: &TestApp, base: &str) -> (AppState, BpjsClient) {
     let config = BpjsConfig {
         base_url: base.to_string(),
         cons_id: CONS_ID.into(),
@@ -607,7 +622,7 @@ fn reporter(app: &TestApp, base: &str) -> (AppState, BpjsClient) {
 }
 
 /// A JKN patient booked on the web for 2 December; its booking code.
-async fn web_jkn_booking(app: &TestApp, session: i32, n: u32) -> String {
+pub(crate) async fn web_jkn_booking(app: &TestApp, session: i32, n: u32) -> String {
     let mut body = booking_body(session, n);
     body["payer"] = json!("jkn");
     body["patient"]["bpjs_no"] = json!(card(n));
@@ -638,7 +653,7 @@ async fn through_the_day(app: &mut TestApp, session: i32, code: &str) {
     );
 }
 
-fn ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+pub(crate) fn ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
     wit(y, m, d, h, min).timestamp_millis()
 }
 

@@ -9,6 +9,7 @@ mod console;
 mod helpers;
 mod jkn;
 mod journey;
+mod journey_steps;
 mod kiosks;
 mod limits;
 mod live;

@@ -1,0 +1,90 @@
+//! Stations and their desks: the list, a station's day, call next, and the step actions.
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{idempotent, parse_json, parse_json_or_default, views};
+use crate::app::AppState;
+use crate::auth::Staff;
+use crate::domain::journey::{Lane, StepAction};
+use crate::error::AppResult;
+use crate::service::{journey, queue};
+
+/// `GET /api/v1/stations` → `[{code, name, kind, prefix, desks}]`
+pub async fn list_stations(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let list = journey::list_stations(&state).await?;
+    Ok(HttpResponse::Ok().json(list.iter().map(views::station).collect::<Vec<_>>()))
+}
+
+/// `GET /api/v1/staff/stations/{code}/queue` — today's steps of a station, in call order.
+pub async fn station_queue(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let tz = state.tz();
+    let (station, steps) = journey::station_queue(&state, staff.0, code).await?;
+    let list: Vec<_> = steps.iter().map(|s| views::step(s, &station, tz)).collect();
+    Ok(HttpResponse::Ok().json(json!({"station": views::station(&station), "steps": list})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallNextBody {
+    pub desk: i32,
+    pub lane: Option<Lane>,
+}
+
+/// `POST /api/v1/staff/stations/{code}/call-next {"desk": 2, "lane"?: "racikan"}`
+pub async fn call_next(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let code = path.into_inner();
+    let parsed: CallNextBody = parse_json(&body)?;
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::OK, move |c| {
+        let (step, station) = journey::call_next(c, &st, &staff, &code, parsed.desk, parsed.lane)?;
+        Ok(views::step(&step, &station, st.tz()))
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    /// `finish` only: where the visit goes next.
+    pub next: Option<journey::Next>,
+}
+
+/// `POST /api/v1/staff/steps/{id}/{recall|skip|return|start|ready|finish}`; `finish` may
+/// carry `{"next": {"station": …, "prescription"?: …}}`.
+pub async fn step_action(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let (id, name) = path.into_inner();
+    let action = StepAction::from_url(&name).ok_or_else(queue::unknown_action)?;
+    let parsed: StepBody = parse_json_or_default(&body)?;
+    let next = journey::next_with(action == StepAction::Finish, parsed.next)?;
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::OK, move |c| {
+        let Some(next) = next else {
+            let (step, station) = journey::act_on_step(c, &st, &staff, id, action)?;
+            return Ok(views::step(&step, &station, st.tz()));
+        };
+        let ((step, station), (next, at)) =
+            journey::finish_step_and_forward(c, &st, &staff, id, &next)?;
+        let mut out = views::step(&step, &station, st.tz());
+        out["next_step"] = views::step(&next, &at, st.tz());
+        Ok(out)
+    })
+    .await
+}

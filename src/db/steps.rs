@@ -1,0 +1,285 @@
+//! Steps of a visit's journey at the stations: single-statement transitions, call order,
+//! positions.
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Int4, Nullable, Text, Timestamptz};
+
+use super::schema::{stations, visit_steps};
+use super::stations::Station;
+use crate::domain::journey::{Lane, StepAction, StepStatus};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName, serde::Serialize)]
+#[diesel(table_name = visit_steps)]
+pub struct Step {
+    pub id: i64,
+    pub visit_id: i64,
+    pub station_id: i32,
+    pub lane: Option<Lane>,
+    pub service_date: NaiveDate,
+    pub number: i32,
+    pub ticket: String,
+    pub status: StepStatus,
+    pub priority: bool,
+    pub sort_key: f64,
+    pub desk: Option<i32>,
+    pub call_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub called_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ready_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = visit_steps)]
+pub struct NewStep {
+    pub visit_id: i64,
+    pub station_id: i32,
+    pub lane: Option<Lane>,
+    pub service_date: NaiveDate,
+    pub number: i32,
+    pub ticket: String,
+    pub status: StepStatus,
+    pub priority: bool,
+    pub sort_key: f64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn unknown_step() -> AppError {
+    AppError::not_found("unknown_step", "Langkah kunjungan tidak ditemukan.", "Step not found.")
+}
+
+/// Insert a step; `None` when the visit already has an open step (it is at a station).
+pub fn insert(conn: &mut PgConnection, new: &NewStep) -> AppResult<Option<Step>> {
+    Ok(diesel::insert_into(visit_steps::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(Step::as_returning())
+        .get_result(conn)
+        .optional()?)
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> AppResult<Step> {
+    visit_steps::table
+        .find(id)
+        .select(Step::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(unknown_step)
+}
+
+/// A step with its station, the row locked until the transaction ends.
+pub fn lock(conn: &mut PgConnection, id: i64) -> AppResult<(Step, Station)> {
+    let step: Step = visit_steps::table
+        .find(id)
+        .select(Step::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or_else(unknown_step)?;
+    let station = super::stations::get(conn, step.station_id)?;
+    Ok((step, station))
+}
+
+/// The steps of a visit with their stations, oldest first.
+pub fn of_visit(conn: &mut PgConnection, visit_id: i64) -> AppResult<Vec<(Step, Station)>> {
+    Ok(visit_steps::table
+        .inner_join(stations::table)
+        .filter(visit_steps::visit_id.eq(visit_id))
+        .order(visit_steps::id)
+        .select((Step::as_select(), Station::as_select()))
+        .load(conn)?)
+}
+
+/// Move a step from `from` to `to` for `action`, stamping the action's time; conditional
+/// on the status it was decided from.
+pub fn set_status(
+    conn: &mut PgConnection,
+    id: i64,
+    from: StepStatus,
+    to: StepStatus,
+    action: StepAction,
+    now: DateTime<Utc>,
+) -> AppResult<Step> {
+    let scope =
+        visit_steps::table.filter(visit_steps::id.eq(id)).filter(visit_steps::status.eq(from));
+    let base = (visit_steps::status.eq(to), visit_steps::updated_at.eq(now));
+    let query = diesel::update(scope);
+    let step = match action {
+        StepAction::Call | StepAction::Recall => query
+            .set((
+                base,
+                visit_steps::called_at.eq(now),
+                visit_steps::call_count.eq(visit_steps::call_count + 1),
+            ))
+            .returning(Step::as_returning())
+            .get_result(conn)?,
+        StepAction::Start => query
+            .set((base, visit_steps::started_at.eq(now)))
+            .returning(Step::as_returning())
+            .get_result(conn)?,
+        StepAction::Ready => query
+            .set((base, visit_steps::ready_at.eq(now)))
+            .returning(Step::as_returning())
+            .get_result(conn)?,
+        StepAction::Finish => query
+            .set((base, visit_steps::finished_at.eq(now)))
+            .returning(Step::as_returning())
+            .get_result(conn)?,
+        StepAction::Skip | StepAction::Return | StepAction::Forward => {
+            query.set(base).returning(Step::as_returning()).get_result(conn)?
+        }
+    };
+    Ok(step)
+}
+
+pub fn set_sort_key(conn: &mut PgConnection, id: i64, key: f64) -> AppResult<Step> {
+    Ok(diesel::update(visit_steps::table.find(id))
+        .set(visit_steps::sort_key.eq(key))
+        .returning(Step::as_returning())
+        .get_result(conn)?)
+}
+
+/// Mark the first step of a station's day in status `from` (in the lane, if given) called
+/// at `desk`, in one statement: two desks calling at once get two different patients.
+pub fn call_first(
+    conn: &mut PgConnection,
+    station_id: i32,
+    date: NaiveDate,
+    lane: Option<Lane>,
+    from: StepStatus,
+    desk: i32,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Step>> {
+    Ok(diesel::sql_query(
+        "UPDATE visit_steps SET status = $5, desk = $6, called_at = $7,
+             call_count = call_count + 1, updated_at = $7
+         WHERE id = (SELECT id FROM visit_steps
+                     WHERE station_id = $1 AND service_date = $2 AND status = $4
+                       AND ($3::text IS NULL OR lane = $3)
+                     ORDER BY priority DESC, sort_key, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+           AND status = $4
+         RETURNING *",
+    )
+    .bind::<Int4, _>(station_id)
+    .bind::<Date, _>(date)
+    .bind::<Nullable<Text>, _>(lane)
+    .bind::<Text, _>(from)
+    .bind::<Text, _>(StepStatus::Called)
+    .bind::<Int4, _>(desk)
+    .bind::<Timestamptz, _>(now)
+    .get_result(conn)
+    .optional()?)
+}
+
+/// The steps of a station's day in call order (priority first, then sort key), every status.
+pub fn of_station_day(
+    conn: &mut PgConnection,
+    station_id: i32,
+    date: NaiveDate,
+) -> AppResult<Vec<Step>> {
+    Ok(visit_steps::table
+        .filter(visit_steps::station_id.eq(station_id))
+        .filter(visit_steps::service_date.eq(date))
+        .order((visit_steps::priority.desc(), visit_steps::sort_key, visit_steps::id))
+        .select(Step::as_select())
+        .load(conn)?)
+}
+
+/// Sort keys of the steps in `status` of a station's day and lane (but `except`).
+pub fn keys_in(conn: &mut PgConnection, step: &Step, status: StepStatus) -> AppResult<Vec<f64>> {
+    Ok(same_queue(step)
+        .filter(visit_steps::status.eq(status))
+        .filter(visit_steps::id.ne(step.id))
+        .filter(visit_steps::priority.eq(false))
+        .select(visit_steps::sort_key)
+        .load(conn)?)
+}
+
+type SameQueue = diesel::dsl::IntoBoxed<'static, visit_steps::table, diesel::pg::Pg>;
+
+/// Steps of the same station, day and lane as `step`.
+fn same_queue(step: &Step) -> SameQueue {
+    let q = visit_steps::table
+        .filter(visit_steps::station_id.eq(step.station_id))
+        .filter(visit_steps::service_date.eq(step.service_date))
+        .into_boxed();
+    match step.lane {
+        Some(lane) => q.filter(visit_steps::lane.eq(lane)),
+        None => q,
+    }
+}
+
+/// Steps ahead of `step` in its queue: those not yet called before it in call order.
+pub fn position_of(conn: &mut PgConnection, step: &Step) -> AppResult<i64> {
+    if !matches!(step.status, StepStatus::Waiting | StepStatus::Serving | StepStatus::Ready) {
+        return Ok(0);
+    }
+    Ok(same_queue(step)
+        .filter(visit_steps::status.eq_any([
+            StepStatus::Waiting,
+            StepStatus::Serving,
+            StepStatus::Ready,
+        ]))
+        .filter(
+            visit_steps::priority.gt(step.priority).or(visit_steps::priority
+                .eq(step.priority)
+                .and(
+                    visit_steps::sort_key.lt(step.sort_key).or(visit_steps::sort_key
+                        .eq(step.sort_key)
+                        .and(visit_steps::id.lt(step.id))),
+                )),
+        )
+        .count()
+        .get_result(conn)?)
+}
+
+/// How many steps of the same station, day and lane there are, and how many are not yet
+/// called (Mobile JKN's `totalantrean`, `sisaantrean`).
+pub fn lane_counts(conn: &mut PgConnection, step: &Step) -> AppResult<(i64, i64)> {
+    let total = same_queue(step).count().get_result(conn)?;
+    let left = same_queue(step)
+        .filter(visit_steps::status.eq_any([
+            StepStatus::Waiting,
+            StepStatus::Serving,
+            StepStatus::Ready,
+        ]))
+        .count()
+        .get_result(conn)?;
+    Ok((total, left))
+}
+
+/// The ticket called last in the same station, day and lane.
+pub fn last_called(conn: &mut PgConnection, step: &Step) -> AppResult<Option<String>> {
+    Ok(same_queue(step)
+        .filter(visit_steps::called_at.is_not_null())
+        .order(visit_steps::called_at.desc())
+        .select(visit_steps::ticket)
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(QueryableByName)]
+struct Seconds {
+    #[diesel(sql_type = BigInt)]
+    s: i64,
+}
+
+/// Seconds from waiting to ready (or to finish) of the last 20 steps of a station's lane.
+pub fn recent_service_seconds(conn: &mut PgConnection, step: &Step) -> AppResult<Vec<i64>> {
+    let rows: Vec<Seconds> = diesel::sql_query(
+        "SELECT extract(epoch FROM coalesce(ready_at, finished_at) - coalesce(started_at, called_at))::bigint AS s
+         FROM visit_steps
+         WHERE station_id = $1 AND ($2::text IS NULL OR lane = $2)
+           AND coalesce(ready_at, finished_at) IS NOT NULL
+           AND coalesce(started_at, called_at) IS NOT NULL
+         ORDER BY coalesce(ready_at, finished_at) DESC LIMIT 20",
+    )
+    .bind::<Int4, _>(step.station_id)
+    .bind::<Nullable<Text>, _>(step.lane)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.s).collect())
+}
