@@ -6,6 +6,7 @@ use diesel::sql_types::{Date, Int4, Nullable, Text, Timestamptz};
 
 use super::models::VisitEvent;
 use super::schema::{visit_events, visits};
+use crate::domain::visit_status::VisitStatus;
 use crate::error::AppResult;
 
 /// When one visit of the day reached each step.
@@ -14,7 +15,7 @@ pub struct Timing {
     #[diesel(sql_type = Int4)]
     pub session_id: i32,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: VisitStatus,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub checked_in_at: Option<DateTime<Utc>>,
     /// The first call (a recall does not count).

@@ -10,6 +10,7 @@ use crate::db::reports::{self, Timing};
 use crate::db::{self, PgPool, catalogue, sessions};
 use crate::domain::staff::{Role, StaffIdentity as Staff};
 use crate::domain::waits::{TARGET_SHARE, WAIT_STANDARD_MINUTES, percentile, share_within};
+use crate::domain::visit_status::VisitStatus;
 use crate::error::AppResult;
 
 /// Figures of one session (or of the whole day).
@@ -56,8 +57,8 @@ fn figures(rows: &[&Timing]) -> Figures {
         rows.iter().filter_map(|t| minutes(t.started_at, t.finished_at)).collect();
     Figures {
         visits: rows.len(),
-        served: rows.iter().filter(|t| t.status == "done").count(),
-        no_shows: rows.iter().filter(|t| t.status == "no_show").count(),
+        served: rows.iter().filter(|t| t.status == VisitStatus::Done).count(),
+        no_shows: rows.iter().filter(|t| t.status == VisitStatus::NoShow).count(),
         waits: waits.len(),
         wait_median: percentile(&waits, 50.0),
         wait_p90: percentile(&waits, 90.0),
