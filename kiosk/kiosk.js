@@ -68,6 +68,10 @@
       printAgain: "Cetak ulang",
       wit: "WIT",
       bookingCode: "Kode booking",
+      payer: "Pembayaran",
+      payerJkn: "JKN (BPJS)",
+      payerUmum: "Umum",
+      printedAt: "Dicetak",
       checkedIn: "Check-in berhasil",
       ticketTaken: "Nomor antrean Anda",
       langSwitch: "English"
@@ -116,6 +120,10 @@
       printAgain: "Print again",
       wit: "WIT",
       bookingCode: "Booking code",
+      payer: "Payment",
+      payerJkn: "JKN (BPJS)",
+      payerUmum: "Self-paying",
+      printedAt: "Printed",
       checkedIn: "Checked in",
       ticketTaken: "Your queue number",
       langSwitch: "Bahasa Indonesia"
@@ -443,6 +451,8 @@
     var serviceDate = d.date || sess.date;
     var hours = sess.starts_at && sess.ends_at ? fmtTime(sess.starts_at) + "–" + fmtTime(sess.ends_at) + " " + t("wit") : "";
     var qr = "/antrean/" + encodeURIComponent(d.booking_code) + "/qr.svg";
+    var nowIso = new Date(Date.now() + skew).toISOString();
+    var printedAt = fmtDate(nowIso) + " " + fmtTime(nowIso) + " " + t("wit");
     function lines(withQr) {
       return [
         el("p", { class: "t-hospital", text: "RSUD Mimika · SIPOLI" }),
@@ -454,10 +464,12 @@
           el("dt", { text: t("date") }), el("dd", { class: "t-date", text: (serviceDate ? fmtDate(serviceDate + "T12:00:00+09:00") : "") + (hours ? ", " + hours : "") }),
           el("dt", { text: t("estimate") }), el("dd", { class: "t-estimate", text: fmtTime(d.estimated_at) + " " + t("wit") }),
           el("dt", { text: t("position") }), el("dd", { class: "t-position", text: String(d.position) + (t("people") ? " " + t("people") : "") }),
+          el("dt", { text: t("payer") }), el("dd", { class: "t-payer", text: d.payer === "jkn" ? t("payerJkn") : t("payerUmum") }),
           el("dt", { text: t("bookingCode") }), el("dd", { class: "t-code", text: d.booking_code })
         ]),
         withQr ? el("div", { class: "t-qr" }, [qrImage(qr)]) : null,
-        el("p", { class: "t-next", text: checkedIn ? t("nextStepBooked") : t("nextStep") })
+        el("p", { class: "t-next", text: checkedIn ? t("nextStepBooked") : t("nextStep") }),
+        el("p", { class: "t-printed", text: t("printedAt") + ": " + printedAt })
       ];
     }
     show([

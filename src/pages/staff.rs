@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field, csrf_refused};
-use super::text::{clock_time, long_date, payer_label, status_label};
+use super::text::{clock_time, long_date, payer_label, printed_at, status_label};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::api::auth::session_cookie;
 use crate::api::bookings::parse_code;
@@ -589,6 +589,8 @@ struct TicketPage {
     date: String,
     position: i64,
     estimate: String,
+    payer: &'static str,
+    printed_at: String,
 }
 
 /// `GET /staff/tiket/{id}` — a ticket to print for the patient.
@@ -610,6 +612,8 @@ async fn printable_ticket(
         date: long_date(c.lang, st.session.session.service_date),
         position: st.position,
         estimate: clock_time(st.estimated_at, tz),
+        payer: payer_label(c.lang, st.visit.payer),
+        printed_at: printed_at(c.lang, state.now(), tz),
         c,
     };
     Ok(render(&page.c, StatusCode::OK, &page))

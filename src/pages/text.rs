@@ -29,6 +29,12 @@ pub fn clock_time(at: DateTime<Utc>, tz: Tz) -> String {
 
 pub use calendar::zone_label;
 
+/// "Selasa 1 Des 09:40 WIT": when a ticket was printed, on the ticket itself.
+pub fn printed_at(lang: Lang, at: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
+    format!("{} {}", short_date(lang, local.date_naive()), clock_time(at, tz))
+}
+
 pub fn status_label(lang: Lang, status: &str) -> &'static str {
     let Some(s) = VisitStatus::parse(status) else {
         return "";

@@ -13,6 +13,7 @@ mod live_browser;
 mod notifications;
 mod pages;
 mod pages_browser;
+mod printing;
 mod queue;
 mod schedules;
 mod smtp_server;
