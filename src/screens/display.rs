@@ -29,14 +29,54 @@ pub struct DisplayPage {
     pub clinics: String,
 }
 
-/// `GET /display?clinics=ANA,INT`
-pub async fn display_page(
-    req: HttpRequest,
-    query: web::Query<ClinicsQuery>,
-) -> AppResult<HttpResponse> {
-    let mut codes: Vec<String> = parse_clinics(query.clinics.as_deref())?.into_iter().collect();
+/// One clinic offered on the board chooser.
+pub struct BoardChoice {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "display/choose.html")]
+pub struct ChoosePage {
+    pub lang: &'static str,
+    pub choices: Vec<BoardChoice>,
+}
+
+impl ChoosePage {
+    pub fn t<'a>(&self, id: &'a str, en: &'a str) -> &'a str {
+        if self.lang == "en" { en } else { id }
+    }
+}
+
+/// The clinic codes of a board's URL: `?clinics=ANA,INT`, or the chooser form's
+/// `?clinics=ANA&clinics=INT`.
+fn board_codes(query: &str) -> String {
+    url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k == "clinics")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `GET /display?clinics=ANA,INT` — the board; without clinics, a page to choose them.
+pub async fn display_page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let lang = super::screen_lang(&req);
+    let asked = board_codes(req.query_string());
+    if asked.is_empty() {
+        let choices = crate::service::catalogue::active_clinics(&state.pool)
+            .await?
+            .into_iter()
+            .map(|c| BoardChoice {
+                name: if lang == "en" && !c.name_en.is_empty() { c.name_en } else { c.name },
+                code: c.code,
+            })
+            .collect();
+        return super::html(&ChoosePage { lang, choices });
+    }
+    let mut codes: Vec<String> = parse_clinics(Some(&asked))?.into_iter().collect();
     codes.sort();
-    super::html(&DisplayPage { lang: super::screen_lang(&req), clinics: codes.join(",") })
+    super::html(&DisplayPage { lang, clinics: codes.join(",") })
 }
 
 /// `GET /api/v1/displays/state?clinics=ANA,INT` — per clinic, today: the ticket called now,

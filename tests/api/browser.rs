@@ -86,6 +86,16 @@ impl Browser {
             .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
     }
 
+    /// Make the page's viewport exactly `width` × `height` CSS pixels (a headless window's
+    /// viewport is smaller than the window by its chrome).
+    pub async fn viewport(&self, width: u32, height: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
+    }
+
     /// Print the page to PDF as Chromium's print dialog would (the page's own `@page` size,
     /// no header or footer); also saved as `target/screenshots/{name}.pdf`.
     pub async fn print_pdf(&self, name: &str) -> std::path::PathBuf {

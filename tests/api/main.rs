@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authz;
+mod boards;
 mod bookings;
 mod browser;
 mod console;
