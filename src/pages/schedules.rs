@@ -382,6 +382,9 @@ struct ConfirmPage {
     date: String,
     sessions: i64,
     visits: i64,
+    /// "dr. Ruth Kogoya, Sp.A (D003)": the confirmation names whom it is about.
+    doctor: String,
+    clinic: String,
 }
 
 /// `POST /staff/pengecualian` — leave and closure first show how many booked patients
@@ -407,8 +410,29 @@ async fn create_exception(
             let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d")
                 .map(|d| long_date(c.lang, d))
                 .unwrap_or_default();
-            let page =
-                ConfirmPage { sessions: sessions as i64, visits: visits as i64, form, date, c };
+            let plan = catalogue::schedule_plan(&state.pool, &staff, state.today())
+                .await
+                .or_page(c.lang)?;
+            let (doctor_code, clinic_code) = (form.doctor.trim(), form.clinic.trim());
+            let doctor = plan
+                .doctors
+                .iter()
+                .find(|d| !doctor_code.is_empty() && d.code.eq_ignore_ascii_case(doctor_code))
+                .map_or_else(|| doctor_code.to_string(), |d| format!("{} ({})", d.name, d.code));
+            let clinic = plan
+                .clinics
+                .iter()
+                .find(|k| !clinic_code.is_empty() && k.code.eq_ignore_ascii_case(clinic_code))
+                .map_or_else(|| clinic_code.to_string(), |k| k.name.clone());
+            let page = ConfirmPage {
+                sessions: sessions as i64,
+                visits: visits as i64,
+                form,
+                date,
+                doctor,
+                clinic,
+                c,
+            };
             Ok(render(&page.c, StatusCode::OK, &page))
         }
         Ok(_) => Ok(see_other("/staff/jadwal?ok=exception")),

@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field, csrf_refused};
-use super::text::{clock_time, long_date, payer_label, printed_at, status_label};
+use super::text::{channel_label, clock_time, long_date, payer_label, printed_at, status_label};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::api::auth::session_cookie;
 use crate::api::bookings::parse_code;
@@ -313,7 +313,7 @@ async fn queue_page(
         status: v.status.as_str().to_string(),
         status_label: status_label(lang, v.status.as_str()).to_string(),
         payer: payer_label(lang, v.payer).to_string(),
-        channel: v.channel.as_str().to_string(),
+        channel: channel_label(lang, v.channel).to_string(),
         priority: v.priority,
         estimate: clock_time(v.estimated_at, tz),
         call_count: v.call_count,
@@ -418,13 +418,20 @@ async fn visit_action(
     let (id, name) = path.into_inner();
     let action =
         StaffAction::parse(&name, form.priority.as_deref().map(|p| p != "0")).or_page(c.lang)?;
-    let reason = form.reason.clone();
+    let reason = form.reason.trim().to_string();
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let session_id = visits::session_of(&state.pool, id).await.or_page(c.lang)?;
-    let done = db::transaction(&state.pool, move |conn| {
-        act_on_visit(conn, &st, &who, id, action, &reason)
-    })
-    .await;
+    // Cancelling is confirmed with a reason (it goes into the audit log).
+    let done = if action == StaffAction::Move(Action::CancelByStaff) && reason.is_empty() {
+        Err(AppError::bad_request(
+            "reason_required",
+            "Tulis alasan pembatalan.",
+            "Give a reason for cancelling.",
+        ))
+    } else {
+        db::transaction(&state.pool, move |conn| act_on_visit(conn, &st, &who, id, action, &reason))
+            .await
+    };
     let what =
         if action == StaffAction::Move(Action::CancelByStaff) { "cancel" } else { name.as_str() };
     after_action(&state, c, &staff, session_id, done, what).await

@@ -3,7 +3,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::calendar;
-use crate::domain::kinds::Payer;
+use crate::domain::kinds::{Channel, Payer};
+use crate::domain::staff::Role;
 use crate::domain::visit_status::VisitStatus;
 use crate::i18n::Lang;
 
@@ -81,6 +82,51 @@ pub fn payer_label(lang: Lang, payer: Payer) -> &'static str {
     }
 }
 
+/// How a place was taken, in the console's words.
+pub fn channel_label(lang: Lang, channel: Channel) -> &'static str {
+    match channel {
+        Channel::Online => lang.pick("Daftar daring", "Online booking"),
+        Channel::Kiosk => lang.pick("Anjungan", "Kiosk"),
+        Channel::Counter => lang.pick("Loket", "Counter"),
+        Channel::Jkn => "Mobile JKN",
+    }
+}
+
+/// Who did something, for the audit log: "Pasien", "Anjungan", "Sistem", "Mobile JKN", or
+/// "Petugas: nama" (the stored labels are "patient", "kiosk", "system", "jkn", "staff:name").
+pub fn actor_label(lang: Lang, actor: &str) -> String {
+    if let Some(user) = actor.strip_prefix("staff:") {
+        return format!("{}: {user}", lang.pick("Petugas", "Staff"));
+    }
+    let (id, en) = match actor {
+        "patient" => ("Pasien", "Patient"),
+        "kiosk" => ("Anjungan", "Kiosk"),
+        "system" => ("Sistem", "System"),
+        "jkn" => ("Mobile JKN", "Mobile JKN"),
+        other => (other, other),
+    };
+    lang.pick(id, en).to_string()
+}
+
+/// An account's role as the console names it.
+pub fn role_label(lang: Lang, role: &str) -> &'static str {
+    match Role::parse(role) {
+        Some(Role::Admin) => lang.pick("Admin", "Administrator"),
+        Some(Role::Clinic) => lang.pick("Petugas poli", "Clinic staff"),
+        Some(Role::Registration) => lang.pick("Petugas loket", "Registration staff"),
+        None => "",
+    }
+}
+
+/// How a notification travels: the webhook goes to the SMS/WhatsApp gateway.
+pub fn notification_channel_label(lang: Lang, channel: &str) -> &'static str {
+    match channel {
+        "email" => lang.pick("Surel", "Email"),
+        "webhook" => "SMS/WhatsApp",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +137,14 @@ mod tests {
         assert_eq!(long_date(Lang::Id, d), "Selasa, 1 Desember 2026");
         assert_eq!(long_date(Lang::En, d), "Tuesday, 1 December 2026");
         assert_eq!(short_date(Lang::Id, d), "Selasa 1 Des");
+    }
+
+    #[test]
+    fn console_words_in_both_languages() {
+        assert_eq!(actor_label(Lang::Id, "patient"), "Pasien");
+        assert_eq!(actor_label(Lang::En, "staff:anak"), "Staff: anak");
+        assert_eq!(role_label(Lang::Id, "registration"), "Petugas loket");
+        assert_eq!(channel_label(Lang::Id, Channel::Counter), "Loket");
+        assert_eq!(notification_channel_label(Lang::Id, "webhook"), "SMS/WhatsApp");
     }
 }

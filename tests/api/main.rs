@@ -6,6 +6,7 @@ mod boards;
 mod bookings;
 mod browser;
 mod console;
+mod console_words;
 mod helpers;
 mod jkn;
 mod journey;
