@@ -54,6 +54,8 @@
       checkInBtn: "Check-in",
       working: "Mohon tunggu…",
       offline: "Server tidak dapat dihubungi. Periksa sambungan atau minta bantuan petugas.",
+      outage: "Layanan sedang gangguan, silakan ke loket.",
+      outageHint: "Anjungan mencoba tersambung lagi secara otomatis.",
       retry: "Coba lagi",
       yourNumber: "Nomor antrean Anda",
       clinic: "Poli",
@@ -106,6 +108,8 @@
       checkInBtn: "Check in",
       working: "Please wait…",
       offline: "The server cannot be reached. Check the connection or ask the staff for help.",
+      outage: "Service is disrupted, please go to the registration counter.",
+      outageHint: "The kiosk keeps trying to reconnect by itself.",
       retry: "Try again",
       yourNumber: "Your queue number",
       clinic: "Clinic",
@@ -129,7 +133,7 @@
       langSwitch: "Bahasa Indonesia"
     }
   };
-  function t(k) { return T[lang][k] || T.id[k] || k; }
+  function t(k) { return k in T[lang] ? T[lang][k] : k in T.id ? T.id[k] : k; }
 
   /* ---------- small DOM helpers ---------- */
   function el(tag, attrs, children) {
@@ -234,6 +238,24 @@
         ])
       ])
     ]);
+  }
+
+  /** The server is out of reach: send people to the counter and keep trying. */
+  var outageTimer = null;
+  function outage() {
+    flow = null;
+    show([
+      el("div", { class: "problem outage", role: "alert", id: "outage" }, [
+        el("p", { class: "problem-text", text: t("outage") }),
+        el("p", { class: "hint", text: t("outageHint") })
+      ])
+    ]);
+    if (outageTimer) return;
+    outageTimer = setInterval(function () {
+      fetch("/healthz", { cache: "no-store" }).then(function (r) {
+        if (r.ok) { clearInterval(outageTimer); outageTimer = null; location.reload(); }
+      }, function () { /* still down */ });
+    }, 5000);
   }
 
   /* ---------- start ---------- */
@@ -500,7 +522,7 @@
   function touched() {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(function () {
-      if (flow && flow.busy) { touched(); return; }
+      if ((flow && flow.busy) || outageTimer) { touched(); return; }
       start();
     }, IDLE_MS);
   }
@@ -521,8 +543,12 @@
   window.SIPOLI_KIOSK = true;
   setLang(lang);
   setInterval(tickClock, 10000);
+  // The shell may come from the service worker's cache while the server is down.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/kiosk-sw.js", { scope: "/kiosk" }).catch(function () { /* no offline shell */ });
+  }
   api("GET", "/api/v1/kiosk/sessions" + (clinicsParam ? "?clinics=" + encodeURIComponent(clinicsParam) : ""))
-    .then(function (data) { syncClock(data.now); }, function () { /* the machine's own clock meanwhile */ });
+    .then(function (data) { syncClock(data.now); }, function (err) { if (err.offline) outage(); });
   start();
   touched();
 })();

@@ -10,7 +10,7 @@ use crate::app::AppState;
 pub use crate::db::display::clinics_named;
 use crate::db::{self, sessions};
 use crate::domain::kinds::SessionStatus;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::realtime::{ClinicsQuery, parse_clinics};
 
 #[derive(askama::Template)]
@@ -33,6 +33,16 @@ pub async fn kiosk_page(
     let mut clinics = clinics;
     clinics.sort();
     super::html(&KioskPage { lang: super::screen_lang(&req), clinics: clinics.join(",") })
+}
+
+/// `GET /kiosk-sw.js` — the kiosk's service worker (`kiosk/sw.js`), served from the root
+/// so that it may control `/kiosk`: it keeps the shell for a reload during an outage.
+pub async fn service_worker() -> AppResult<HttpResponse> {
+    let script = std::fs::read(super::assets_dir().join("sw.js")).map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(script))
 }
 
 /// `GET /api/v1/kiosk/sessions?clinics=ANA,INT` — today's sessions of those clinics, each

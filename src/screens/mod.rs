@@ -24,6 +24,7 @@ pub fn assets_dir() -> PathBuf {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::realtime::configure(cfg);
     cfg.route("/kiosk", web::get().to(kiosk::kiosk_page))
+        .route("/kiosk-sw.js", web::get().to(kiosk::service_worker))
         .route("/display", web::get().to(display::display_page))
         .route("/display/message", web::get().to(display::message_page))
         .route("/api/v1/kiosk/sessions", web::get().to(kiosk::kiosk_sessions))

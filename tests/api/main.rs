@@ -10,6 +10,7 @@ mod console_words;
 mod helpers;
 mod jkn;
 mod journey;
+mod kiosk_screen;
 mod live;
 mod live_browser;
 mod notifications;
