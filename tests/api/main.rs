@@ -1,6 +1,7 @@
 //! Integration tests: one binary, real PostgreSQL, one database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accessibility;
 mod authz;
 mod boards;
 mod bookings;
