@@ -2,6 +2,7 @@
 //! their static assets (`kiosk/` served at `/assets/`) and the live-update streams
 //! (`crate::realtime`).
 pub mod display;
+pub mod escpos;
 pub mod kiosk;
 
 use std::path::PathBuf;

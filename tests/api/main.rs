@@ -8,6 +8,7 @@ mod bookings;
 mod browser;
 mod console;
 mod console_words;
+mod escpos_printer;
 mod helpers;
 mod jkn;
 mod journey;
