@@ -8,6 +8,7 @@ pub mod report;
 pub mod schedules;
 pub mod staff;
 pub mod text;
+pub mod ticket;
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     report::configure(cfg);
     admin::configure(cfg);
     console::configure(cfg);
+    ticket::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field, csrf_refused};
-use super::text::{channel_label, clock_time, long_date, payer_label, printed_at, status_label};
+use super::text::{channel_label, clock_time, long_date, payer_label, status_label};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::api::auth::session_cookie;
 use crate::api::bookings::parse_code;
@@ -43,8 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/kunjungan/{id}/{action}", web::post().to(visit_action))
         .route("/staff/checkin", web::post().to(check_in))
         .route("/staff/loket", web::get().to(registration_form))
-        .route("/staff/loket", web::post().to(register_walk_in))
-        .route("/staff/tiket/{id}", web::get().to(printable_ticket));
+        .route("/staff/loket", web::post().to(register_walk_in));
 }
 
 #[derive(Template)]
@@ -582,46 +581,4 @@ async fn register_walk_in(
         }
         Err(e) => Err(PageError::new(c.lang, e)),
     }
-}
-
-#[derive(Template)]
-#[template(path = "staff/ticket.html")]
-struct TicketPage {
-    c: Ctx,
-    ticket: String,
-    code: String,
-    clinic: String,
-    room: String,
-    doctor: String,
-    date: String,
-    position: i64,
-    estimate: String,
-    payer: &'static str,
-    printed_at: String,
-}
-
-/// `GET /staff/tiket/{id}` — a ticket to print for the patient.
-async fn printable_ticket(
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    StaffPage { staff, c }: StaffPage,
-) -> PageResult {
-    let tz = state.tz();
-    let st = visits::ticket(&state.pool, &staff, path.into_inner(), tz, state.now())
-        .await
-        .or_page(c.lang)?;
-    let page = TicketPage {
-        ticket: st.visit.ticket.clone(),
-        code: st.visit.booking_code.clone(),
-        clinic: st.session.clinic.name.clone(),
-        room: st.session.clinic.room.clone(),
-        doctor: st.session.doctor.name.clone(),
-        date: long_date(c.lang, st.session.session.service_date),
-        position: st.position,
-        estimate: clock_time(st.estimated_at, tz),
-        payer: payer_label(c.lang, st.visit.payer),
-        printed_at: printed_at(c.lang, state.now(), tz),
-        c,
-    };
-    Ok(render(&page.c, StatusCode::OK, &page))
 }

@@ -147,3 +147,59 @@ async fn an_unreachable_printer_is_reported() {
     assert!(matches!(err, PrinterError::Unreachable(_)), "{err:?}");
     assert_eq!(err.message(false), "Printer tidak dapat dihubungi.");
 }
+
+#[actix_web::test]
+async fn the_counter_desk_prints_on_its_thermal_printer_or_falls_back() {
+    use crate::helpers::{TestApp, seed};
+    use crate::pages::{Visitor, hidden, make_staff};
+    let app = TestApp::spawn().await;
+    let seed = seed(&app);
+    let (status, placed) = app
+        .post_json(
+            "/api/v1/kiosk/tickets",
+            &serde_json::json!({"session_id": seed.today, "payer": "jkn"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{placed}");
+    let code = placed["booking_code"].as_str().unwrap().to_string();
+    let id = app.visit_id(&code);
+    make_staff(&app, "meja1", sipoli::auth::Role::Registration, &[]);
+    let mut v = Visitor::new(&app);
+    v.login("meja1", "rahasia-uji").await;
+    let page = v.get(&format!("/staff/tiket/{id}")).await;
+    let csrf = hidden(&page.body, "csrf");
+    let (addr, received) = printer(0x12).await;
+    let printer_url = format!("tcp://{}:{}", addr.host, addr.port);
+    let res = v
+        .post(&format!("/staff/tiket/{id}/cetak"), &[("csrf", &csrf), ("printer", &printer_url)])
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let commands = parse(&received.await.unwrap());
+    assert!(commands.contains(&Command::Text("B-001".into())), "{commands:?}");
+    assert!(commands.contains(&Command::Text("Pembayaran: JKN (BPJS)".into())), "{commands:?}");
+    assert!(
+        commands.iter().any(
+            |c| matches!(c, Command::QrStore(url) if url.ends_with(&format!("/antrean/{code}")))
+        ),
+        "{commands:?}"
+    );
+    assert_eq!(commands.last(), Some(&Command::Cut));
+    // The desk remembers its printer.
+    let page = v.get(&format!("/staff/tiket/{id}?ok=printed")).await;
+    assert!(page.body.contains(&format!("value=\"{printer_url}\"")), "{}", page.body);
+    assert!(page.body.contains("Tiket terkirim ke printer."));
+    // The printer is gone: the page says so and browser printing stays.
+    let gone = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let res = v
+        .post(
+            &format!("/staff/tiket/{id}/cetak"),
+            &[("csrf", &csrf), ("printer", &format!("tcp://127.0.0.1:{gone}"))],
+        )
+        .await;
+    assert_eq!(res.status, 503);
+    assert!(res.body.contains("Printer tidak dapat dihubungi."), "{}", res.body);
+    assert!(res.body.contains("window.print()"), "browser printing stays");
+}
