@@ -87,3 +87,36 @@ async fn key_pages_have_no_serious_accessibility_violations() {
     assert_eq!(first.attr("href").await.unwrap().as_deref(), Some("#isi"));
     b.close().await;
 }
+
+#[actix_web::test]
+async fn the_admin_navigation_fits_one_line_at_1366_px() {
+    let app = TestApp::spawn().await;
+    seed(&app);
+    make_staff(&app, "admin", Role::Admin, &[]);
+    let b = Browser::start(1366, 768).await;
+    b.viewport(1366, 768).await;
+    b.client.goto(&app.url("/staff/masuk")).await.unwrap();
+    b.wait_css("#username").await.send_keys("admin").await.unwrap();
+    b.wait_css("#password").await.send_keys("rahasia-uji").await.unwrap();
+    b.wait_css("button[type=submit].btn.wide").await.click().await.unwrap();
+    b.wait_css("nav form").await;
+    let lines: Value = b
+        .client
+        .execute(
+            "var maxTop = -1, minBottom = 1e9, over = false;
+             document.querySelectorAll('header.top nav > *').forEach(function (e) {
+               var r = e.getBoundingClientRect();
+               maxTop = Math.max(maxTop, r.top); minBottom = Math.min(minBottom, r.bottom);
+               if (r.right > window.innerWidth) over = true;
+             });
+             return {one_line: maxTop < minBottom, over: over,
+                     links: document.querySelectorAll('header.top nav a').length};",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.screenshot("console_admin_1366").await;
+    assert!(lines["links"].as_u64().unwrap_or(0) >= 10, "the admin's full navigation: {lines}");
+    assert_eq!((&lines["one_line"], &lines["over"]), (&json!(true), &json!(false)), "{lines}");
+    b.close().await;
+}
