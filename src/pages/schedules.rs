@@ -163,6 +163,8 @@ struct SchedulesPage {
     c: Ctx,
     clinics: Vec<Choice>,
     doctors: Vec<Choice>,
+    /// The doctors offered on the leave form (a clinic account: its own doctors).
+    leave_doctors: Vec<Choice>,
     schedules: Vec<ScheduleLine>,
     exceptions: Vec<ExceptionLine>,
     /// The schedule being edited (None: the form creates one).
@@ -203,7 +205,7 @@ async fn schedules_page(
     forms: Forms,
 ) -> PageResult {
     let lang = c.lang;
-    let SchedulePlan { clinics, doctors, schedules, exceptions } =
+    let SchedulePlan { clinics, doctors, leave_doctors, schedules, exceptions } =
         catalogue::schedule_plan(&state.pool, staff, state.today()).await.or_page(lang)?;
     let exceptions = exceptions
         .into_iter()
@@ -238,6 +240,10 @@ async fn schedules_page(
     let page = SchedulesPage {
         clinics: clinics.into_iter().map(|cl| Choice { code: cl.code, name: cl.name }).collect(),
         doctors: doctors.into_iter().map(|d| Choice { code: d.code, name: d.name }).collect(),
+        leave_doctors: leave_doctors
+            .into_iter()
+            .map(|d| Choice { code: d.code, name: d.name })
+            .collect(),
         schedules,
         exceptions,
         editing: forms.editing,
@@ -436,7 +442,8 @@ async fn create_exception(
             Ok(render(&page.c, StatusCode::OK, &page))
         }
         Ok(_) => Ok(see_other("/staff/jadwal?ok=exception")),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+        // A refusal (a forbidden one too) shows the form again with what was typed.
+        Err(e) if e.status.is_client_error() => {
             let forms = Forms {
                 form: ScheduleForm { weekday: "1".into(), ..ScheduleForm::default() },
                 exception_errors: FieldErrors::from_error(&e, c.lang.is_en()),

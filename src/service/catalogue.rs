@@ -339,6 +339,9 @@ pub struct SchedulePlan {
     pub clinics: Vec<Clinic>,
     /// The active doctors.
     pub doctors: Vec<Doctor>,
+    /// The doctors whose leave this account may record: every active doctor for an admin;
+    /// for a clinic account, those with a current weekly schedule in its clinics.
+    pub leave_doctors: Vec<Doctor>,
     /// The weekly schedules still valid, of the clinics this account sees.
     pub schedules: Vec<ScheduleRow>,
     /// Leave, closures and extra sessions from today on, of the clinics this account sees.
@@ -376,11 +379,18 @@ pub async fn schedule_plan(
             exception: e,
         })
         .collect();
+    let schedules: Vec<ScheduleRow> =
+        schedules.into_iter().filter(|(_, clinic, _)| staff.may_see_clinic(clinic.id)).collect();
+    let leave_doctors = doctors
+        .iter()
+        .filter(|d| {
+            staff.role == Role::Admin || schedules.iter().any(|(s, _, _)| s.doctor_id == d.id)
+        })
+        .cloned()
+        .collect();
     Ok(SchedulePlan {
-        schedules: schedules
-            .into_iter()
-            .filter(|(_, clinic, _)| staff.may_see_clinic(clinic.id))
-            .collect(),
+        schedules,
+        leave_doctors,
         exceptions,
         clinics: clinics.into_iter().filter(|c| staff.may_see_clinic(c.id)).collect(),
         doctors,

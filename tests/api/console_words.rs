@@ -186,3 +186,74 @@ async fn every_console_page_reads_in_one_language() {
     }
     assert!(problems.is_empty(), "words in the wrong language:\n{}", problems.join("\n"));
 }
+
+#[actix_web::test]
+async fn a_clinic_account_is_offered_only_its_own_doctors_for_leave() {
+    use chrono::{NaiveDate, NaiveTime};
+    use diesel::prelude::*;
+    use sipoli::db::schema::{clinics, doctors, practice_schedules as ps};
+    let app = TestApp::spawn().await;
+    seed(&app);
+    let mut conn = app.conn();
+    let ana: i32 = clinics::table
+        .filter(clinics::code.eq("ANA"))
+        .select(clinics::id)
+        .first(&mut conn)
+        .unwrap();
+    let d003: i32 = doctors::table
+        .filter(doctors::code.eq("D003"))
+        .select(doctors::id)
+        .first(&mut conn)
+        .unwrap();
+    diesel::insert_into(doctors::table)
+        .values((doctors::code.eq("D900"), doctors::name.eq("dr. Lain Poli, Sp.PD")))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::insert_into(ps::table)
+        .values((
+            ps::doctor_id.eq(d003),
+            ps::clinic_id.eq(ana),
+            ps::weekday.eq(2i16),
+            ps::starts_at.eq(NaiveTime::from_hms_opt(8, 0, 0).unwrap()),
+            ps::ends_at.eq(NaiveTime::from_hms_opt(12, 0, 0).unwrap()),
+            ps::quota_jkn.eq(20),
+            ps::quota_non_jkn.eq(10),
+            ps::online_limit.eq(20),
+            ps::service_minutes.eq(10),
+            ps::valid_from.eq(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    make_staff(&app, "anak", Role::Clinic, &["ANA"]);
+    make_staff(&app, "admin", Role::Admin, &[]);
+    let leave_select = |html: &str| {
+        let start = html.find("id=\"x-doctor\"").expect("leave form");
+        html[start..].split("</select>").next().unwrap().to_string()
+    };
+    let mut v = Visitor::new(&app);
+    v.login("anak", "rahasia-uji").await;
+    let options = leave_select(&v.get("/staff/jadwal").await.body);
+    assert!(options.contains("value=\"D003\"") && !options.contains("D900"), "{options}");
+    // A refusal keeps what was typed.
+    let csrf = hidden(&v.get("/staff/jadwal").await.body, "csrf");
+    let refused = v
+        .post(
+            "/staff/pengecualian",
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "leave"),
+                ("doctor", "D900"),
+                ("clinic", ""),
+                ("date", "2026-12-02"),
+                ("reason", "Seminar di Jayapura"),
+            ],
+        )
+        .await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    assert!(refused.body.contains("value=\"Seminar di Jayapura\""), "{}", refused.body);
+    let mut admin = Visitor::new(&app);
+    admin.login("admin", "rahasia-uji").await;
+    let options = leave_select(&admin.get("/staff/jadwal").await.body);
+    assert!(options.contains("D003") && options.contains("D900"), "{options}");
+}
