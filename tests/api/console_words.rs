@@ -153,6 +153,7 @@ async fn every_console_page_reads_in_one_language() {
         "/staff/notifikasi".into(),
         "/staff/bpjs".into(),
         "/staff/admin".into(),
+        "/staff/papan".into(),
         ticket_page,
     ];
     let mut problems = Vec::new();
@@ -256,4 +257,40 @@ async fn a_clinic_account_is_offered_only_its_own_doctors_for_leave() {
     admin.login("admin", "rahasia-uji").await;
     let options = leave_select(&admin.get("/staff/jadwal").await.body);
     assert!(options.contains("D003") && options.contains("D900"), "{options}");
+}
+
+#[actix_web::test]
+async fn the_running_text_is_set_from_the_console() {
+    let app = TestApp::spawn().await;
+    seed(&app);
+    add_clinic(&app, "INT", "Poli Penyakit Dalam", "C");
+    make_staff(&app, "anak", Role::Clinic, &["ANA"]);
+    let mut v = Visitor::new(&app);
+    v.login("anak", "rahasia-uji").await;
+    let page = v.get("/staff/papan").await;
+    assert_eq!(page.status, 200);
+    let select =
+        page.body.split("id=\"clinic\"").nth(1).unwrap().split("</select>").next().unwrap();
+    assert!(select.contains("value=\"ANA\""), "{select}");
+    assert!(
+        !select.contains("INT") && !select.contains("value=\"*\""),
+        "own clinics only: {select}"
+    );
+    let csrf = hidden(&page.body, "csrf");
+    let text = "Dokter anak hari ini mulai 09.00 WIT";
+    let res = v
+        .post("/staff/papan", &[("csrf", csrf.as_str()), ("clinic", "ANA"), ("message", text)])
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let (_, state) = app.get_json("/api/v1/displays/state?clinics=ANA").await;
+    assert_eq!(state["message"], text);
+    // Every board is for admins: refused, and what was typed stays.
+    let res = v
+        .post(
+            "/staff/papan",
+            &[("csrf", csrf.as_str()), ("clinic", "*"), ("message", "Untuk semua")],
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    assert!(res.body.contains("Untuk semua</textarea>"), "{}", res.body);
 }
