@@ -123,12 +123,12 @@ pub async fn print(addr: &PrinterAddr, slip: &Slip) -> Result<(), PrinterError> 
     stream.write_all(&[DLE, EOT, 4]).await?;
     let mut status = [0u8; 1];
     // A printer that does not answer status requests is assumed to have paper.
-    if let Ok(read) =
-        tokio::time::timeout(Duration::from_millis(500), stream.read(&mut status)).await
+    let answer = tokio::time::timeout(Duration::from_millis(500), stream.read(&mut status)).await;
+    if let Ok(read) = answer
+        && read? == 1
+        && paper_out(status[0])
     {
-        if read? == 1 && paper_out(status[0]) {
-            return Err(PrinterError::PaperOut);
-        }
+        return Err(PrinterError::PaperOut);
     }
     tokio::time::timeout(TIMEOUT, stream.write_all(&slip_bytes(slip)))
         .await
