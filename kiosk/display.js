@@ -17,6 +17,7 @@
   var REFRESH_MS = 60000;          // safety-net refresh of the whole state
   var SILENCE_MS = 10 * 60000;     // no event for this long: open a fresh stream
   var MAX_QUEUE = 12;              // announcements waiting; older ones are dropped
+  var SHOWN = 3;                   // tickets in the "next" and "called before" lists
   var root = document.getElementById("clinics");
   var linkState = document.getElementById("link-state");
   var lastEventId = null;
@@ -54,40 +55,58 @@
     items.forEach(function (t) { ul.appendChild(text("li", "", t)); });
     return ul;
   }
+  /** Columns and rows for 1–8 groups at 1920×1080: one row up to three, then two rows. */
+  function layout(n) {
+    var cols = n <= 3 ? Math.max(n, 1) : n === 4 ? 2 : Math.ceil(n / 2);
+    root.className = "clinics " + (n <= 3 ? "rows1" : "rows2") + (n === 4 ? " wide" : "");
+    root.style.gridTemplateColumns = "repeat(" + cols + ", minmax(0, 1fr))";
+    root.setAttribute("data-count", String(n));
+  }
+  /** Shrink a one-line text until it fits its box: a ticket number never wraps or spills. */
+  function fit(e) {
+    e.style.fontSize = "";
+    var size = parseFloat(window.getComputedStyle(e).fontSize) || 40;
+    for (var i = 0; i < 40 && size > 14 && e.scrollWidth > e.clientWidth + 1; i++) {
+      size = Math.floor(size * 0.92);
+      e.style.fontSize = size + "px";
+    }
+  }
   function render(state) {
     var server = Date.parse(state.now);
     if (!isNaN(server)) { skew = server - Date.now(); tick(); }
     var frag = document.createDocumentFragment();
-    root.className = "clinics n" + Math.min(state.clinics.length, 4);
+    layout(state.clinics.length);
     state.clinics.forEach(function (c) {
       var panel = document.createElement("section");
       panel.className = "clinic";
       panel.setAttribute("data-clinic", c.code);
       var head = document.createElement("header");
       head.appendChild(text("h2", "", lang === "en" && c.name_en ? c.name_en : c.name));
-      head.appendChild(text("span", "room", c.room || ""));
       panel.appendChild(head);
       var now = document.createElement("div");
       now.className = "now" + (c.current ? "" : " idle");
       now.appendChild(text("div", "label", L.now));
       now.appendChild(text("div", "ticket", c.current ? c.current.ticket : L.none));
-      now.appendChild(text("div", "where", c.current ? (c.current.room || c.room || "") : ""));
+      now.appendChild(text("div", "where", (c.current && c.current.room) || c.room || ""));
       panel.appendChild(now);
       var cols = document.createElement("div");
       cols.className = "cols";
-      var before = document.createElement("div");
-      before.appendChild(text("h3", "", L.before));
-      before.appendChild(list("recent", c.recent));
       var next = document.createElement("div");
+      next.className = "after";
       next.appendChild(text("h3", "", L.next + " · " + c.waiting_count + " " + L.waiting));
-      next.appendChild(list("next", c.next));
-      cols.appendChild(before);
+      next.appendChild(list("next", c.next.slice(0, SHOWN)));
+      var before = document.createElement("div");
+      before.className = "before";
+      before.appendChild(text("h3", "", L.before));
+      before.appendChild(list("recent", c.recent.slice(0, SHOWN)));
       cols.appendChild(next);
+      cols.appendChild(before);
       panel.appendChild(cols);
       frag.appendChild(panel);
     });
     root.innerHTML = "";
     root.appendChild(frag);
+    Array.prototype.forEach.call(root.querySelectorAll(".now .ticket, .now .where, .cols h3, .cols li"), fit);
     var ticker = document.getElementById("ticker");
     var msg = state.message || (lang === "en" ? "Welcome to RSUD Mimika. Please wait for your number to be called." : "Selamat datang di RSUD Mimika. Silakan menunggu nomor Anda dipanggil.");
     if (ticker.textContent !== msg) {

@@ -54,6 +54,8 @@
       checkInBtn: "Check-in",
       working: "Mohon tunggu…",
       offline: "Server tidak dapat dihubungi. Periksa sambungan atau minta bantuan petugas.",
+      outage: "Layanan sedang gangguan, silakan ke loket.",
+      outageHint: "Anjungan mencoba tersambung lagi secara otomatis.",
       retry: "Coba lagi",
       yourNumber: "Nomor antrean Anda",
       clinic: "Poli",
@@ -68,6 +70,10 @@
       printAgain: "Cetak ulang",
       wit: "WIT",
       bookingCode: "Kode booking",
+      payer: "Pembayaran",
+      payerJkn: "JKN (BPJS)",
+      payerUmum: "Umum",
+      printedAt: "Dicetak",
       checkedIn: "Check-in berhasil",
       ticketTaken: "Nomor antrean Anda",
       langSwitch: "English"
@@ -102,6 +108,8 @@
       checkInBtn: "Check in",
       working: "Please wait…",
       offline: "The server cannot be reached. Check the connection or ask the staff for help.",
+      outage: "Service is disrupted, please go to the registration counter.",
+      outageHint: "The kiosk keeps trying to reconnect by itself.",
       retry: "Try again",
       yourNumber: "Your queue number",
       clinic: "Clinic",
@@ -116,12 +124,16 @@
       printAgain: "Print again",
       wit: "WIT",
       bookingCode: "Booking code",
+      payer: "Payment",
+      payerJkn: "JKN (BPJS)",
+      payerUmum: "Self-paying",
+      printedAt: "Printed",
       checkedIn: "Checked in",
       ticketTaken: "Your queue number",
       langSwitch: "Bahasa Indonesia"
     }
   };
-  function t(k) { return T[lang][k] || T.id[k] || k; }
+  function t(k) { return k in T[lang] ? T[lang][k] : k in T.id ? T.id[k] : k; }
 
   /* ---------- small DOM helpers ---------- */
   function el(tag, attrs, children) {
@@ -230,6 +242,24 @@
         ])
       ])
     ]);
+  }
+
+  /** The server is out of reach: send people to the counter and keep trying. */
+  var outageTimer = null;
+  function outage() {
+    flow = null;
+    show([
+      el("div", { class: "problem outage", role: "alert", id: "outage" }, [
+        el("p", { class: "problem-text", text: t("outage") }),
+        el("p", { class: "hint", text: t("outageHint") })
+      ])
+    ]);
+    if (outageTimer) return;
+    outageTimer = setInterval(function () {
+      fetch("/healthz", { cache: "no-store" }).then(function (r) {
+        if (r.ok) { clearInterval(outageTimer); outageTimer = null; location.reload(); }
+      }, function () { /* still down */ });
+    }, 5000);
   }
 
   /* ---------- start ---------- */
@@ -447,6 +477,8 @@
     var serviceDate = d.date || sess.date;
     var hours = sess.starts_at && sess.ends_at ? fmtTime(sess.starts_at) + "–" + fmtTime(sess.ends_at) + " " + t("wit") : "";
     var qr = "/antrean/" + encodeURIComponent(d.booking_code) + "/qr.svg";
+    var nowIso = new Date(Date.now() + skew).toISOString();
+    var printedAt = fmtDate(nowIso) + " " + fmtTime(nowIso) + " " + t("wit");
     function lines(withQr) {
       return [
         el("p", { class: "t-hospital", text: "RSUD Mimika · SIPOLI" }),
@@ -458,10 +490,12 @@
           el("dt", { text: t("date") }), el("dd", { class: "t-date", text: (serviceDate ? fmtDate(serviceDate + "T12:00:00+09:00") : "") + (hours ? ", " + hours : "") }),
           el("dt", { text: t("estimate") }), el("dd", { class: "t-estimate", text: fmtTime(d.estimated_at) + " " + t("wit") }),
           el("dt", { text: t("position") }), el("dd", { class: "t-position", text: String(d.position) + (t("people") ? " " + t("people") : "") }),
+          el("dt", { text: t("payer") }), el("dd", { class: "t-payer", text: d.payer === "jkn" ? t("payerJkn") : t("payerUmum") }),
           el("dt", { text: t("bookingCode") }), el("dd", { class: "t-code", text: d.booking_code })
         ]),
         withQr ? el("div", { class: "t-qr" }, [qrImage(qr)]) : null,
-        el("p", { class: "t-next", text: checkedIn ? t("nextStepBooked") : t("nextStep") })
+        el("p", { class: "t-next", text: checkedIn ? t("nextStepBooked") : t("nextStep") }),
+        el("p", { class: "t-printed", text: t("printedAt") + ": " + printedAt })
       ];
     }
     show([
@@ -492,7 +526,7 @@
   function touched() {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(function () {
-      if (flow && flow.busy) { touched(); return; }
+      if ((flow && flow.busy) || outageTimer) { touched(); return; }
       start();
     }, IDLE_MS);
   }
@@ -513,8 +547,12 @@
   window.SIPOLI_KIOSK = true;
   setLang(lang);
   setInterval(tickClock, 10000);
+  // The shell may come from the service worker's cache while the server is down.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/kiosk-sw.js", { scope: "/kiosk" }).catch(function () { /* no offline shell */ });
+  }
   api("GET", "/api/v1/kiosk/sessions" + (clinicsParam ? "?clinics=" + encodeURIComponent(clinicsParam) : ""))
-    .then(function (data) { syncClock(data.now); }, function () { /* the machine's own clock meanwhile */ });
+    .then(function (data) { syncClock(data.now); }, function (err) { if (err.offline) outage(); });
   start();
   touched();
 })();

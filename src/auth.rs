@@ -153,3 +153,8 @@ impl FromRequest for Kiosk {
         })
     }
 }
+
+/// The device cookie: HttpOnly, for a year (an admin revokes a lost kiosk).
+pub fn kiosk_cookie(state: &AppState, token: &str) -> Cookie<'static> {
+    crate::auth::token_cookie(state, KIOSK_COOKIE, token, CookieDuration::days(365))
+}

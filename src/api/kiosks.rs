@@ -1,15 +1,11 @@
 //! Kiosk devices: registration and revocation by admins, pairing by the kiosk itself.
-use actix_web::{
-    HttpResponse,
-    cookie::{Cookie, time::Duration as CookieDuration},
-    web,
-};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::parse_json;
 use crate::app::AppState;
-use crate::auth::{KIOSK_COOKIE, Staff};
+use crate::auth::Staff;
 use crate::db;
 use crate::error::AppResult;
 use crate::service::kiosks;
@@ -24,11 +20,6 @@ pub struct RegisterBody {
 #[derive(Debug, Deserialize)]
 pub struct PairBody {
     pub pairing_code: String,
-}
-
-/// The device cookie: HttpOnly, for a year (an admin revokes a lost kiosk).
-pub fn kiosk_cookie(state: &AppState, token: &str) -> Cookie<'static> {
-    crate::auth::token_cookie(state, KIOSK_COOKIE, token, CookieDuration::days(365))
 }
 
 /// `POST /api/v1/staff/kiosks {name, clinics}` (admin) → 201 `{id, pairing_code}`.
@@ -65,7 +56,7 @@ pub async fn revoke_kiosk(
 pub async fn pair_kiosk(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
     let PairBody { pairing_code } = parse_json(&body)?;
     let (token, device) = kiosks::pair(&state, pairing_code).await?;
-    Ok(HttpResponse::Ok().cookie(kiosk_cookie(&state, &token)).json(json!({
+    Ok(HttpResponse::Ok().cookie(crate::auth::kiosk_cookie(&state, &token)).json(json!({
         "token": token,
         "kiosk": {"id": device.id, "name": device.name, "clinics": device.clinics},
     })))

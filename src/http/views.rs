@@ -19,7 +19,8 @@ pub fn time(at: DateTime<Utc>, tz: Tz) -> String {
 pub fn session(s: &SessionView, tz: Tz) -> Value {
     json!({
         "id": s.session.id,
-        "clinic": {"code": s.clinic.code, "name": s.clinic.name, "bpjs_code": s.clinic.bpjs_code,
+        "clinic": {"code": s.clinic.code, "name": s.clinic.name, "name_en": s.clinic.name_en,
+                   "bpjs_code": s.clinic.bpjs_code,
                    "prefix": s.clinic.prefix, "room": s.clinic.room},
         "doctor": {"code": s.doctor.code, "name": s.doctor.name, "bpjs_code": s.doctor.bpjs_code},
         "date": s.session.service_date.to_string(),
@@ -61,7 +62,7 @@ pub fn standing(st: &Standing, tz: Tz) -> Value {
         "payer": st.visit.payer,
         "date": st.session.session.service_date.to_string(),
         "clinic": {"code": st.session.clinic.code, "name": st.session.clinic.name,
-                   "room": st.session.clinic.room},
+                   "name_en": st.session.clinic.name_en, "room": st.session.clinic.room},
         "doctor": {"code": st.session.doctor.code, "name": st.session.doctor.name},
         "session": {"id": st.session.session.id, "status": st.session.session.status,
                     "starts_at": time(st.session.starts(tz).with_timezone(&Utc), tz),

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::extract::{StaffForm, StaffPage, csrf_field};
 use super::patient::FieldErrors;
+use super::text::role_label;
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::auth::Staff;
@@ -176,7 +177,7 @@ async fn show(
             id: a.id,
             username: a.username,
             full_name: a.full_name,
-            role: a.role,
+            role: role_label(c.lang, &a.role).to_string(),
             active: a.active,
             locked: a.locked,
         })

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::extract::{StaffForm, StaffPage, csrf_field};
-use super::text::zone_label;
+use super::text::{notification_channel_label, zone_label};
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::db;
@@ -161,7 +161,7 @@ async fn notifications(
         .map(|(j, ticket, _)| JobLine {
             id: j.id,
             kind: notification_kind(lang, &j.kind),
-            channel: j.channel.clone(),
+            channel: notification_channel_label(lang, &j.channel).to_string(),
             recipient: mask_recipient(&j.recipient),
             ticket,
             status_label: job_status_label(lang, j.status),

@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama): the patient site at `/` and the staff console at
 //! `/staff`. Every page works without JavaScript: forms post and redirect.
 pub mod admin;
+pub mod board_message;
 pub mod console;
 pub mod extract;
 pub mod kiosks;
@@ -9,6 +10,7 @@ pub mod report;
 pub mod schedules;
 pub mod staff;
 pub mod text;
+pub mod ticket;
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
@@ -29,6 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     kiosks::configure(cfg);
     console::configure(cfg);
+    ticket::configure(cfg);
+    board_message::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::extract::StaffPage;
-use super::text::{clock_time, event_label, long_date, short_date, status_label};
+use super::text::{actor_label, clock_time, event_label, long_date, short_date, status_label};
 use super::{Ctx, OrPage, PageResult, render};
 use crate::app::AppState;
 use crate::domain::waits::{TARGET_SHARE, WAIT_STANDARD_MINUTES};
@@ -239,7 +239,7 @@ async fn audit_log(
                 a.event.from_status.as_deref().map(|s| status_label(lang, s)).unwrap_or("–"),
                 status_label(lang, &a.event.to_status)
             ),
-            actor: a.event.actor.clone(),
+            actor: actor_label(lang, &a.event.actor),
         })
         .collect();
     let page = AuditPage {

@@ -163,6 +163,8 @@ struct SchedulesPage {
     c: Ctx,
     clinics: Vec<Choice>,
     doctors: Vec<Choice>,
+    /// The doctors offered on the leave form (a clinic account: its own doctors).
+    leave_doctors: Vec<Choice>,
     schedules: Vec<ScheduleLine>,
     exceptions: Vec<ExceptionLine>,
     /// The schedule being edited (None: the form creates one).
@@ -203,7 +205,7 @@ async fn schedules_page(
     forms: Forms,
 ) -> PageResult {
     let lang = c.lang;
-    let SchedulePlan { clinics, doctors, schedules, exceptions } =
+    let SchedulePlan { clinics, doctors, leave_doctors, schedules, exceptions } =
         catalogue::schedule_plan(&state.pool, staff, state.today()).await.or_page(lang)?;
     let exceptions = exceptions
         .into_iter()
@@ -238,6 +240,10 @@ async fn schedules_page(
     let page = SchedulesPage {
         clinics: clinics.into_iter().map(|cl| Choice { code: cl.code, name: cl.name }).collect(),
         doctors: doctors.into_iter().map(|d| Choice { code: d.code, name: d.name }).collect(),
+        leave_doctors: leave_doctors
+            .into_iter()
+            .map(|d| Choice { code: d.code, name: d.name })
+            .collect(),
         schedules,
         exceptions,
         editing: forms.editing,
@@ -382,6 +388,9 @@ struct ConfirmPage {
     date: String,
     sessions: i64,
     visits: i64,
+    /// "dr. Ruth Kogoya, Sp.A (D003)": the confirmation names whom it is about.
+    doctor: String,
+    clinic: String,
 }
 
 /// `POST /staff/pengecualian` — leave and closure first show how many booked patients
@@ -407,12 +416,34 @@ async fn create_exception(
             let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d")
                 .map(|d| long_date(c.lang, d))
                 .unwrap_or_default();
-            let page =
-                ConfirmPage { sessions: sessions as i64, visits: visits as i64, form, date, c };
+            let plan = catalogue::schedule_plan(&state.pool, &staff, state.today())
+                .await
+                .or_page(c.lang)?;
+            let (doctor_code, clinic_code) = (form.doctor.trim(), form.clinic.trim());
+            let doctor = plan
+                .doctors
+                .iter()
+                .find(|d| !doctor_code.is_empty() && d.code.eq_ignore_ascii_case(doctor_code))
+                .map_or_else(|| doctor_code.to_string(), |d| format!("{} ({})", d.name, d.code));
+            let clinic = plan
+                .clinics
+                .iter()
+                .find(|k| !clinic_code.is_empty() && k.code.eq_ignore_ascii_case(clinic_code))
+                .map_or_else(|| clinic_code.to_string(), |k| k.name.clone());
+            let page = ConfirmPage {
+                sessions: sessions as i64,
+                visits: visits as i64,
+                form,
+                date,
+                doctor,
+                clinic,
+                c,
+            };
             Ok(render(&page.c, StatusCode::OK, &page))
         }
         Ok(_) => Ok(see_other("/staff/jadwal?ok=exception")),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+        // A refusal (a forbidden one too) shows the form again with what was typed.
+        Err(e) if e.status.is_client_error() => {
             let forms = Forms {
                 form: ScheduleForm { weekday: "1".into(), ..ScheduleForm::default() },
                 exception_errors: FieldErrors::from_error(&e, c.lang.is_en()),

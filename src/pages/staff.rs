@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field, csrf_refused};
-use super::text::{clock_time, long_date, payer_label, status_label};
+use super::text::{channel_label, clock_time, long_date, payer_label, status_label};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::auth::session_cookie;
@@ -43,8 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/kunjungan/{id}/{action}", web::post().to(visit_action))
         .route("/staff/checkin", web::post().to(check_in))
         .route("/staff/loket", web::get().to(registration_form))
-        .route("/staff/loket", web::post().to(register_walk_in))
-        .route("/staff/tiket/{id}", web::get().to(printable_ticket));
+        .route("/staff/loket", web::post().to(register_walk_in));
 }
 
 #[derive(Template)]
@@ -314,7 +313,7 @@ async fn queue_page(
         status: v.status.as_str().to_string(),
         status_label: status_label(lang, v.status.as_str()).to_string(),
         payer: payer_label(lang, v.payer).to_string(),
-        channel: v.channel.as_str().to_string(),
+        channel: channel_label(lang, v.channel).to_string(),
         priority: v.priority,
         estimate: clock_time(v.estimated_at, tz),
         call_count: v.call_count,
@@ -419,13 +418,20 @@ async fn visit_action(
     let (id, name) = path.into_inner();
     let action =
         StaffAction::parse(&name, form.priority.as_deref().map(|p| p != "0")).or_page(c.lang)?;
-    let reason = form.reason.clone();
+    let reason = form.reason.trim().to_string();
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let session_id = visits::session_of(&state.pool, id).await.or_page(c.lang)?;
-    let done = db::transaction(&state.pool, move |conn| {
-        act_on_visit(conn, &st, &who, id, action, &reason)
-    })
-    .await;
+    // Cancelling is confirmed with a reason (it goes into the audit log).
+    let done = if action == StaffAction::Move(Action::CancelByStaff) && reason.is_empty() {
+        Err(AppError::bad_request(
+            "reason_required",
+            "Tulis alasan pembatalan.",
+            "Give a reason for cancelling.",
+        ))
+    } else {
+        db::transaction(&state.pool, move |conn| act_on_visit(conn, &st, &who, id, action, &reason))
+            .await
+    };
     let what =
         if action == StaffAction::Move(Action::CancelByStaff) { "cancel" } else { name.as_str() };
     after_action(&state, c, &staff, session_id, done, what).await
@@ -576,42 +582,4 @@ async fn register_walk_in(
         }
         Err(e) => Err(PageError::new(c.lang, e)),
     }
-}
-
-#[derive(Template)]
-#[template(path = "staff/ticket.html")]
-struct TicketPage {
-    c: Ctx,
-    ticket: String,
-    code: String,
-    clinic: String,
-    room: String,
-    doctor: String,
-    date: String,
-    position: i64,
-    estimate: String,
-}
-
-/// `GET /staff/tiket/{id}` — a ticket to print for the patient.
-async fn printable_ticket(
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    StaffPage { staff, c }: StaffPage,
-) -> PageResult {
-    let tz = state.tz();
-    let st = visits::ticket(&state.pool, &staff, path.into_inner(), tz, state.now())
-        .await
-        .or_page(c.lang)?;
-    let page = TicketPage {
-        ticket: st.visit.ticket.clone(),
-        code: st.visit.booking_code.clone(),
-        clinic: st.session.clinic.name.clone(),
-        room: st.session.clinic.room.clone(),
-        doctor: st.session.doctor.name.clone(),
-        date: long_date(c.lang, st.session.session.service_date),
-        position: st.position,
-        estimate: clock_time(st.estimated_at, tz),
-        c,
-    };
-    Ok(render(&page.c, StatusCode::OK, &page))
 }

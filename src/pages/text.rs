@@ -4,7 +4,8 @@ use chrono_tz::Tz;
 
 use crate::domain::calendar;
 use crate::domain::journey::StepAction;
-use crate::domain::kinds::Payer;
+use crate::domain::kinds::{Channel, Payer};
+use crate::domain::staff::Role;
 use crate::domain::visit_status::VisitStatus;
 use crate::i18n::Lang;
 
@@ -29,6 +30,12 @@ pub fn clock_time(at: DateTime<Utc>, tz: Tz) -> String {
 }
 
 pub use calendar::zone_label;
+
+/// "Selasa 1 Des 09:40 WIT": when a ticket was printed, on the ticket itself.
+pub fn printed_at(lang: Lang, at: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
+    format!("{} {}", short_date(lang, local.date_naive()), clock_time(at, tz))
+}
 
 pub fn status_label(lang: Lang, status: &str) -> &'static str {
     let Some(s) = VisitStatus::parse(status) else {
@@ -79,6 +86,51 @@ pub fn payer_label(lang: Lang, payer: Payer) -> &'static str {
     }
 }
 
+/// How a place was taken, in the console's words.
+pub fn channel_label(lang: Lang, channel: Channel) -> &'static str {
+    match channel {
+        Channel::Online => lang.pick("Daftar daring", "Online booking"),
+        Channel::Kiosk => lang.pick("Anjungan", "Kiosk"),
+        Channel::Counter => lang.pick("Loket", "Counter"),
+        Channel::Jkn => "Mobile JKN",
+    }
+}
+
+/// Who did something, for the audit log: "Pasien", "Anjungan", "Sistem", "Mobile JKN", or
+/// "Petugas: nama" (the stored labels are "patient", "kiosk", "system", "jkn", "staff:name").
+pub fn actor_label(lang: Lang, actor: &str) -> String {
+    if let Some(user) = actor.strip_prefix("staff:") {
+        return format!("{}: {user}", lang.pick("Petugas", "Staff"));
+    }
+    let (id, en) = match actor {
+        "patient" => ("Pasien", "Patient"),
+        "kiosk" => ("Anjungan", "Kiosk"),
+        "system" => ("Sistem", "System"),
+        "jkn" => ("Mobile JKN", "Mobile JKN"),
+        other => (other, other),
+    };
+    lang.pick(id, en).to_string()
+}
+
+/// An account's role as the console names it.
+pub fn role_label(lang: Lang, role: &str) -> &'static str {
+    match Role::parse(role) {
+        Some(Role::Admin) => lang.pick("Admin", "Administrator"),
+        Some(Role::Clinic) => lang.pick("Petugas poli", "Clinic staff"),
+        Some(Role::Registration) => lang.pick("Petugas loket", "Registration staff"),
+        None => "",
+    }
+}
+
+/// How a notification travels: the webhook goes to the SMS/WhatsApp gateway.
+pub fn notification_channel_label(lang: Lang, channel: &str) -> &'static str {
+    match channel {
+        "email" => lang.pick("Surel", "Email"),
+        "webhook" => "SMS/WhatsApp",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +148,14 @@ mod tests {
         assert_eq!(event_label(Lang::Id, "step_ready"), "Obat siap");
         assert_eq!(event_label(Lang::En, "step_forward"), "Forwarded to a station");
         assert_eq!(event_label(Lang::En, "mystery"), "mystery");
+    }
+
+    #[test]
+    fn console_words_in_both_languages() {
+        assert_eq!(actor_label(Lang::Id, "patient"), "Pasien");
+        assert_eq!(actor_label(Lang::En, "staff:anak"), "Staff: anak");
+        assert_eq!(role_label(Lang::Id, "registration"), "Petugas loket");
+        assert_eq!(channel_label(Lang::Id, Channel::Counter), "Loket");
+        assert_eq!(notification_channel_label(Lang::Id, "webhook"), "SMS/WhatsApp");
     }
 }

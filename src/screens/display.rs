@@ -2,25 +2,21 @@
 //! that staff set.
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::app::AppState;
-use crate::auth::{Role, Staff};
+use crate::auth::Staff;
 use crate::db::display::{self, clinics_named};
 use crate::db::{self};
-use crate::domain::Invalid;
 use crate::domain::visit_status::VisitStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::{parse_json, views};
 use crate::realtime::{ClinicsQuery, parse_clinics};
+use crate::service::board_message::{self, EVERY_BOARD};
 
 /// Tickets shown in the "called before" and "next" columns.
 const RECENT: i64 = 4;
 const NEXT: i64 = 5;
-/// Longest running text (the database says the same).
-const MESSAGE_MAX: usize = 300;
-/// The scope of a message shown on every board.
-const EVERY_BOARD: &str = "*";
 
 #[derive(askama::Template)]
 #[template(path = "display/display.html")]
@@ -29,14 +25,54 @@ pub struct DisplayPage {
     pub clinics: String,
 }
 
-/// `GET /display?clinics=ANA,INT`
-pub async fn display_page(
-    req: HttpRequest,
-    query: web::Query<ClinicsQuery>,
-) -> AppResult<HttpResponse> {
-    let mut codes: Vec<String> = parse_clinics(query.clinics.as_deref())?.into_iter().collect();
+/// One clinic offered on the board chooser.
+pub struct BoardChoice {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "display/choose.html")]
+pub struct ChoosePage {
+    pub lang: &'static str,
+    pub choices: Vec<BoardChoice>,
+}
+
+impl ChoosePage {
+    pub fn t<'a>(&self, id: &'a str, en: &'a str) -> &'a str {
+        if self.lang == "en" { en } else { id }
+    }
+}
+
+/// The clinic codes of a board's URL: `?clinics=ANA,INT`, or the chooser form's
+/// `?clinics=ANA&clinics=INT`.
+fn board_codes(query: &str) -> String {
+    url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k == "clinics")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `GET /display?clinics=ANA,INT` — the board; without clinics, a page to choose them.
+pub async fn display_page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let lang = super::screen_lang(&req);
+    let asked = board_codes(req.query_string());
+    if asked.is_empty() {
+        let choices = crate::service::catalogue::active_clinics(&state.pool)
+            .await?
+            .into_iter()
+            .map(|c| BoardChoice {
+                name: if lang == "en" && !c.name_en.is_empty() { c.name_en } else { c.name },
+                code: c.code,
+            })
+            .collect();
+        return super::html(&ChoosePage { lang, choices });
+    }
+    let mut codes: Vec<String> = parse_clinics(Some(&asked))?.into_iter().collect();
     codes.sort();
-    super::html(&DisplayPage { lang: super::screen_lang(&req), clinics: codes.join(",") })
+    super::html(&DisplayPage { lang, clinics: codes.join(",") })
 }
 
 /// `GET /api/v1/displays/state?clinics=ANA,INT` — per clinic, today: the ticket called now,
@@ -97,14 +133,6 @@ pub struct MessageBody {
     pub message: Option<String>,
 }
 
-const fn too_long() -> Invalid {
-    Invalid::new(
-        "message_too_long",
-        "Teks berjalan paling banyak 300 karakter.",
-        "The running text may have at most 300 characters.",
-    )
-}
-
 /// `PUT /api/v1/staff/display-message` — set (or clear, with an empty text) the running text
 /// of one clinic's boards, or of every board.
 pub async fn set_message(
@@ -112,48 +140,19 @@ pub async fn set_message(
     staff: Staff,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    staff.require(&[Role::Admin, Role::Clinic])?;
     let parsed: MessageBody = parse_json(&body)?;
-    let text: String =
-        parsed.message.unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() > MESSAGE_MAX {
-        return Err(AppError::fields(vec![("message", too_long())]));
-    }
-    let scope = match parsed.clinic.as_deref().map(str::trim) {
-        None | Some("") | Some(EVERY_BOARD) => None,
-        Some(code) => Some(code.to_ascii_uppercase()),
-    };
-    let (now, tz) = (state.now(), state.tz());
-    let saved: Value = db::transaction(&state.pool, move |c| {
-        let scope = match scope {
-            None => {
-                staff.require(&[Role::Admin])?;
-                EVERY_BOARD.to_string()
-            }
-            Some(code) => {
-                let clinic = clinics_named(c, std::slice::from_ref(&code))?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| {
-                        AppError::not_found(
-                            "unknown_clinic",
-                            "Poli tidak ditemukan.",
-                            "No such clinic.",
-                        )
-                    })?;
-                staff.require_clinic(clinic.id)?;
-                clinic.code
-            }
-        };
-        if text.is_empty() {
-            display::clear_message(c, &scope)?;
-        } else {
-            display::set_message(c, &scope, &text, staff.id, now)?;
-        }
-        Ok(json!({"clinic": scope, "message": text, "updated_at": views::time(now, tz)}))
-    })
+    let saved = board_message::set_message(
+        &state.pool,
+        &staff,
+        parsed.clinic.as_deref(),
+        parsed.message.as_deref().unwrap_or_default(),
+        state.now(),
+    )
     .await?;
-    Ok(HttpResponse::Ok().json(saved))
+    Ok(HttpResponse::Ok().json(json!({
+        "clinic": saved.scope, "message": saved.message,
+        "updated_at": views::time(saved.updated_at, state.tz()),
+    })))
 }
 
 #[derive(askama::Template)]

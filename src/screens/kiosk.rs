@@ -84,7 +84,7 @@ pub async fn pair_kiosk(
     };
     match crate::service::kiosks::pair(&state, form.pairing_code).await {
         Ok((token, _)) => Ok(HttpResponse::SeeOther()
-            .cookie(crate::api::kiosks::kiosk_cookie(&state, &token))
+            .cookie(crate::auth::kiosk_cookie(&state, &token))
             .insert_header((actix_web::http::header::LOCATION, next))
             .finish()),
         Err(e) if e.status.is_client_error() => {
@@ -94,6 +94,16 @@ pub async fn pair_kiosk(
         }
         Err(e) => Err(e),
     }
+}
+
+/// `GET /kiosk-sw.js` — the kiosk's service worker (`kiosk/sw.js`), served from the root
+/// so that it may control `/kiosk`: it keeps the shell for a reload during an outage.
+pub async fn service_worker() -> AppResult<HttpResponse> {
+    let script = std::fs::read(super::assets_dir().join("sw.js")).map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(script))
 }
 
 /// `GET /api/v1/kiosk/sessions?clinics=ANA,INT` — today's sessions of those clinics, each

@@ -2,6 +2,7 @@
 //! their static assets (`kiosk/` served at `/assets/`) and the live-update streams
 //! (`crate::realtime`).
 pub mod display;
+pub mod escpos;
 pub mod kiosk;
 
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/kiosk", web::get().to(kiosk::kiosk_page))
         .route("/kiosk/pair", web::get().to(kiosk::pair_kiosk))
         .route("/kiosk/pair", web::post().to(kiosk::pair_kiosk))
+        .route("/kiosk-sw.js", web::get().to(kiosk::service_worker))
         .route("/display", web::get().to(display::display_page))
         .route("/display/message", web::get().to(display::message_page))
         .route("/api/v1/kiosk/sessions", web::get().to(kiosk::kiosk_sessions))

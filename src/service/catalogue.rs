@@ -339,11 +339,18 @@ pub struct SchedulePlan {
     pub clinics: Vec<Clinic>,
     /// The active doctors.
     pub doctors: Vec<Doctor>,
+    /// The doctors whose leave this account may record: every active doctor for an admin;
+    /// for a clinic account, those with a current weekly schedule or a session in the coming
+    /// week in its clinics.
+    pub leave_doctors: Vec<Doctor>,
     /// The weekly schedules still valid, of the clinics this account sees.
     pub schedules: Vec<ScheduleRow>,
     /// Leave, closures and extra sessions from today on, of the clinics this account sees.
     pub exceptions: Vec<UpcomingException>,
 }
+
+/// How far ahead a clinic account's sessions name the doctors it may record leave for.
+const LEAVE_LOOKAHEAD_DAYS: i64 = 8;
 
 /// The schedules and changes from `today` on (admin, clinic).
 pub async fn schedule_plan(
@@ -352,12 +359,18 @@ pub async fn schedule_plan(
     today: NaiveDate,
 ) -> AppResult<SchedulePlan> {
     staff.require(&[Role::Admin, Role::Clinic])?;
-    let (clinics, doctors, schedules, exceptions) = db::run(pool, move |conn| {
+    let (clinics, doctors, schedules, exceptions, soon) = db::run(pool, move |conn| {
+        // Sessions of the coming week (already made; nothing is written here).
+        let mut soon = Vec::new();
+        for n in 0..LEAVE_LOOKAHEAD_DAYS {
+            soon.extend(sessions::list(conn, today + Duration::days(n), None)?);
+        }
         Ok((
             catalogue::active_clinics(conn)?,
             catalogue::active_doctors(conn)?,
             crate::db::schedules::in_force(conn, today, None)?,
             catalogue::upcoming_exceptions(conn, today)?,
+            soon,
         ))
     })
     .await?;
@@ -376,11 +389,20 @@ pub async fn schedule_plan(
             exception: e,
         })
         .collect();
+    let schedules: Vec<ScheduleRow> =
+        schedules.into_iter().filter(|(_, clinic, _)| staff.may_see_clinic(clinic.id)).collect();
+    let leave_doctors = doctors
+        .iter()
+        .filter(|d| {
+            staff.role == Role::Admin
+                || schedules.iter().any(|(s, _, _)| s.doctor_id == d.id)
+                || soon.iter().any(|s| s.doctor.id == d.id && staff.may_see_clinic(s.clinic.id))
+        })
+        .cloned()
+        .collect();
     Ok(SchedulePlan {
-        schedules: schedules
-            .into_iter()
-            .filter(|(_, clinic, _)| staff.may_see_clinic(clinic.id))
-            .collect(),
+        schedules,
+        leave_doctors,
         exceptions,
         clinics: clinics.into_iter().filter(|c| staff.may_see_clinic(c.id)).collect(),
         doctors,

@@ -5,6 +5,7 @@
 //! member's role, apply the domain rules, call `db::` query functions, record visit events and
 //! write their outboxes. Nothing here knows about HTTP or templates.
 pub mod audit;
+pub mod board_message;
 pub mod booking;
 pub mod bpjs_reports;
 pub mod catalogue;

@@ -9,8 +9,8 @@ use crate::db::models::Clinic;
 use crate::db::reports::{self, Timing};
 use crate::db::{self, PgPool, catalogue, sessions};
 use crate::domain::staff::{Role, StaffIdentity as Staff};
-use crate::domain::waits::{TARGET_SHARE, WAIT_STANDARD_MINUTES, percentile, share_within};
 use crate::domain::visit_status::VisitStatus;
+use crate::domain::waits::{TARGET_SHARE, WAIT_STANDARD_MINUTES, percentile, share_within};
 use crate::error::AppResult;
 
 /// Figures of one session (or of the whole day).

@@ -78,10 +78,69 @@ impl Browser {
         v.as_str().unwrap_or_default().to_string()
     }
 
+    /// Run one Chrome DevTools command through chromedriver (`goog/cdp/execute`).
+    pub async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+    }
+
+    /// Make the page's viewport exactly `width` × `height` CSS pixels (a headless window's
+    /// viewport is smaller than the window by its chrome).
+    pub async fn viewport(&self, width: u32, height: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
+    }
+
+    /// Print the page to PDF as Chromium's print dialog would (the page's own `@page` size,
+    /// no header or footer); also saved as `target/screenshots/{name}.pdf`.
+    pub async fn print_pdf(&self, name: &str) -> std::path::PathBuf {
+        use base64::Engine;
+        let out = self
+            .cdp(
+                "Page.printToPDF",
+                json!({"preferCSSPageSize": true, "printBackground": true,
+                       "displayHeaderFooter": false}),
+            )
+            .await;
+        let data = out["data"].as_str().unwrap_or_else(|| panic!("no PDF: {out}"));
+        let pdf = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.pdf"));
+        std::fs::write(&path, pdf).unwrap();
+        path
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// A chromedriver extension command: `POST /session/{id}/goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"cmd": self.cmd, "params": self.params}).to_string()))
     }
 }
 

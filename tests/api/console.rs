@@ -65,14 +65,14 @@ async fn console_pages_open_for_the_right_roles_only() {
     let mut desk = logged_in(&app, "loket", Role::Registration, &[]).await;
     let today = desk.get("/staff").await;
     assert!(!today.body.contains("/staff/notifikasi"), "no link where the page is refused");
-    assert!(!today.body.contains("/staff/bpjs") && !today.body.contains("/display/message"));
+    assert!(!today.body.contains("/staff/bpjs") && !today.body.contains("/staff/papan"));
     assert_eq!(desk.get("/staff/notifikasi").await.status, 403);
     assert_eq!(desk.get("/staff/bpjs").await.status, 403);
 
     let mut nurse = logged_in(&app, "anak", Role::Clinic, &["ANA"]).await;
     let today = nurse.get("/staff").await;
     assert!(today.body.contains("href=\"/staff/notifikasi\""), "{}", today.body);
-    assert!(today.body.contains("href=\"/display/message\""), "the running-text form");
+    assert!(today.body.contains("href=\"/staff/papan\""), "the running-text form");
     assert!(!today.body.contains("href=\"/staff/bpjs\""), "BPJS is for admins");
     assert!(!today.body.contains("href=\"/kiosk\""), "screens are for admins");
     assert_eq!(nurse.get("/staff/notifikasi").await.status, 200);
@@ -80,13 +80,14 @@ async fn console_pages_open_for_the_right_roles_only() {
 
     let mut admin = logged_in(&app, "admin", Role::Admin, &[]).await;
     let today = admin.get("/staff").await;
-    for link in ["/staff/notifikasi", "/staff/bpjs", "/display/message", "/kiosk"] {
+    for link in ["/staff/notifikasi", "/staff/bpjs", "/staff/papan", "/kiosk"] {
         assert!(today.body.contains(&format!("href=\"{link}\"")), "{link}: {}", today.body);
     }
     assert!(today.body.contains("href=\"/display?clinics=ANA\""), "a board of the clinics");
     assert_eq!(admin.get("/staff/notifikasi").await.status, 200);
     assert_eq!(admin.get("/staff/bpjs").await.status, 200);
-    // The running-text form the link leads to still answers.
+    // The running-text form the link leads to answers; the bare form stays for old links.
+    assert_eq!(admin.get("/staff/papan").await.status, 200);
     assert_eq!(admin.get("/display/message").await.status, 200);
 }
 

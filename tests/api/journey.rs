@@ -238,7 +238,8 @@ async fn a_booked_patient_is_checked_in_called_and_told_live() {
     let board = Browser::start(1920, 1080).await;
     board.client.goto(&app.url("/display?clinics=ANA")).await.unwrap();
     board.wait_css(".clinic[data-clinic=\"ANA\"]").await;
-    wait_text(&board, "B-004").await;
+    // Three next tickets show; B-004 is the fourth waiting.
+    wait_text(&board, "4 menunggu").await;
     let streams = vec![
         Sse::open(&app, &format!("/api/v1/bookings/{code}/events"), None).await,
         Sse::open(&app, &format!("/api/v1/sessions/{session}/events"), None).await,

@@ -402,5 +402,8 @@ async fn kiosk_display_and_assets_are_served() {
         let text = res.text().await.unwrap();
         assert!(text.contains(needle), "{path} lacks {needle}");
     }
-    assert_eq!(app.get("/display").await.status(), 400, "a board names its clinics");
+    let chooser = app.get("/display").await;
+    assert_eq!(chooser.status(), 200, "a board without clinics offers a choice");
+    assert!(chooser.text().await.unwrap().contains("pilih poli"));
+    assert_eq!(app.get("/display?clinics=,").await.status(), 400, "a board names real codes");
 }

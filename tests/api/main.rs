@@ -1,15 +1,20 @@
 //! Integration tests: one binary, real PostgreSQL, one database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accessibility;
 mod authz;
 mod bad_input;
+mod boards;
 mod bookings;
 mod browser;
 mod console;
+mod console_words;
+mod escpos_printer;
 mod helpers;
 mod jkn;
 mod journey;
 mod journey_steps;
+mod kiosk_screen;
 mod kiosks;
 mod limits;
 mod live;
@@ -18,6 +23,7 @@ mod notifications;
 mod pages;
 mod pages_browser;
 mod plans;
+mod printing;
 mod queue;
 mod schedules;
 mod smtp_server;

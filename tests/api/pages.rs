@@ -406,8 +406,27 @@ async fn a_clinic_runs_its_queue_from_the_console() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let page = v.get(&queue).await;
     assert!(page.body.contains("Batal prioritas"));
+    assert!(page.body.contains("Alasan membatalkan"), "cancelling asks for a reason");
     let res = v.post(&format!("/staff/kunjungan/{second}/cancel"), &[("csrf", &csrf)]).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "no reason, no cancel");
+    assert!(res.body.contains("Tulis alasan pembatalan."), "{}", res.body);
+    let res = v
+        .post(
+            &format!("/staff/kunjungan/{second}/cancel"),
+            &[("csrf", &csrf), ("reason", "Pasien pulang")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let detail: serde_json::Value = {
+        use diesel::prelude::*;
+        use sipoli::db::schema::visit_events as e;
+        e::table
+            .filter(e::visit_id.eq(second).and(e::kind.eq("cancel")))
+            .select(e::detail)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(detail["reason"], "Pasien pulang", "the reason is in the audit");
     let empty = v.post(&format!("{queue}/panggil"), &[("csrf", &csrf)]).await;
     assert_eq!(empty.status, StatusCode::CONFLICT);
     assert!(empty.body.contains("Tidak ada pasien yang menunggu."));
@@ -650,6 +669,11 @@ async fn leave_shows_the_patients_it_affects_before_it_is_confirmed() {
     assert_eq!(ask.status, 200);
     assert!(ask.body.contains("<strong>2</strong>"), "{}", ask.body);
     assert!(ask.body.contains("Seminar &#60;b&#62;Jayapura&#60;/b&#62;"));
+    assert!(
+        ask.body.contains("Catat cuti dr. Ruth Kogoya, Sp.A (D003)?"),
+        "the confirmation names the doctor: {}",
+        ask.body
+    );
     assert_eq!(app.count("schedule_exceptions"), 0, "nothing changed before confirming");
     let (_, q) = app.get_json("/api/v1/sessions?date=2026-12-02").await;
     assert_eq!(q[0]["status"], "open");
@@ -721,7 +745,7 @@ async fn the_daily_report_and_the_audit_log_show_the_day() {
     assert!(lines[2].starts_with("2026-12-01,TOTAL"));
     let audit = v.get("/staff/audit?tanggal=2026-12-01").await;
     assert_eq!(audit.status, 200);
-    assert!(audit.body.contains("staff:kepala") && audit.body.contains("B-002"));
+    assert!(audit.body.contains("Petugas: kepala") && audit.body.contains("B-002"));
     assert!(audit.body.contains("Dipanggil → Sedang dilayani"), "{}", audit.body);
     assert!(audit.body.contains("Mulai layani"), "event kinds in words");
     let filtered = v.get("/staff/audit?tanggal=2026-12-01&petugas=orang-lain").await;
@@ -932,6 +956,8 @@ async fn an_extra_session_is_made_at_once_and_a_closure_asks_first() {
         [("csrf", csrf.as_str()), ("kind", "closure"), ("clinic", "ANA"), ("date", "2026-12-05")];
     let ask = v.post("/staff/pengecualian", &closure).await;
     assert_eq!(ask.status, 200);
-    assert!(ask.body.contains("Tutup poli?") && ask.body.contains("name=\"confirm\" value=\"1\""));
+    assert!(
+        ask.body.contains("Tutup Poli Anak?") && ask.body.contains("name=\"confirm\" value=\"1\"")
+    );
     assert_eq!(app.count("schedule_exceptions"), 1);
 }

@@ -160,7 +160,7 @@ async fn a_nurse_calls_and_finishes_with_the_keyboard() {
     b.screenshot("report").await;
     b.client.goto(&app.url("/staff/audit")).await.unwrap();
     b.wait_css("table").await;
-    assert!(b.body_text().await.contains("staff:perawat"));
+    assert!(b.body_text().await.contains("Petugas: perawat"));
     b.screenshot("audit").await;
     b.client.set_window_size(360, 740).await.unwrap();
     b.client.goto(&app.url(&format!("/staff/sesi/{}", seed.today))).await.unwrap();
