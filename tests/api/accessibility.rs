@@ -57,6 +57,9 @@ async fn key_pages_have_no_serious_accessibility_violations() {
     make_staff(&app, "perawat", Role::Clinic, &["ANA"]);
 
     let b = Browser::start(1280, 800).await;
+    // The kiosk pages need a paired device: pair this browser once.
+    b.client.goto(&app.kiosk_link("/kiosk?clinics=ANA")).await.unwrap();
+    b.wait_css("#walk-in").await;
     for (name, path, ready) in [
         ("home", "/".to_string(), "#poli-ANA"),
         ("booking form", format!("/daftar?sesi={}", seed.tomorrow), "input[name=consent]"),

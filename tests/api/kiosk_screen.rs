@@ -55,7 +55,7 @@ async fn kiosk_controls_sit_in_the_lower_two_thirds_of_a_portrait_screen() {
     let seed = seed(&app);
     let b = Browser::start(1080, 1920).await;
     b.viewport(1080, 1920).await;
-    b.client.goto(&app.url("/kiosk?clinics=ANA")).await.unwrap();
+    b.client.goto(&app.kiosk_link("/kiosk?clinics=ANA")).await.unwrap();
     b.wait_css("#walk-in").await;
     js(&b, "window.print = function () {}; return 1;").await;
     tap(&b, "#walk-in").await;
@@ -92,7 +92,7 @@ async fn the_english_ticket_is_english_throughout() {
             .unwrap();
     }
     let b = Browser::start(1080, 1920).await;
-    b.client.goto(&app.url("/kiosk?clinics=ANA&lang=en")).await.unwrap();
+    b.client.goto(&app.kiosk_link("/kiosk?clinics=ANA&lang=en")).await.unwrap();
     b.wait_css("#walk-in").await;
     js(&b, "window.print = function () {}; return 1;").await;
     tap(&b, "#walk-in").await;
@@ -164,7 +164,9 @@ async fn the_kiosk_comes_up_during_an_outage_and_recovers() {
     seed(&app);
     let relay = Relay::start(&app, 0).await;
     let b = Browser::start(1080, 1920).await;
-    b.client.goto(&relay.url("/kiosk?clinics=ANA")).await.unwrap();
+    let pairing = app.kiosk_link("/kiosk?clinics=ANA");
+    let pairing = pairing.trim_start_matches(&app.url(""));
+    b.client.goto(&relay.url(pairing)).await.unwrap();
     b.wait_css("#walk-in").await;
     // The service worker is in charge and has the shell.
     let mut ready = Value::Null;

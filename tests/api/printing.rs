@@ -66,7 +66,7 @@ async fn the_kiosk_ticket_prints_on_an_80mm_roll() {
     let app = TestApp::spawn().await;
     let seed = seed(&app);
     let b = Browser::start(1080, 1920).await;
-    b.client.goto(&app.url("/kiosk?clinics=ANA")).await.unwrap();
+    b.client.goto(&app.kiosk_link("/kiosk?clinics=ANA")).await.unwrap();
     b.wait_css("#walk-in").await;
     js(&b, "window.print = function () {}; return 1;").await;
     tap(&b, "#walk-in").await;
