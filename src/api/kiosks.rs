@@ -6,7 +6,6 @@ use serde_json::json;
 use super::parse_json;
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::db;
 use crate::error::AppResult;
 use crate::service::kiosks;
 
@@ -31,13 +30,14 @@ pub async fn register_kiosk(
     let RegisterBody { name, clinics } = parse_json(&body)?;
     let now = state.now();
     let registered =
-        db::run(&state.pool, move |c| kiosks::register(c, &staff, &name, &clinics, now)).await?;
+        crate::service::read(&state, move |c| kiosks::register(c, &staff, &name, &clinics, now))
+            .await?;
     Ok(HttpResponse::Created().json(registered))
 }
 
 /// `GET /api/v1/staff/kiosks` (admin).
 pub async fn list_kiosks(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
-    let rows = db::run(&state.pool, move |c| kiosks::list(c, &staff)).await?;
+    let rows = crate::service::read(&state, move |c| kiosks::list(c, &staff)).await?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
@@ -48,7 +48,7 @@ pub async fn revoke_kiosk(
     path: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     let (id, now) = (path.into_inner(), state.now());
-    let row = db::run(&state.pool, move |c| kiosks::revoke(c, &staff, id, now)).await?;
+    let row = crate::service::read(&state, move |c| kiosks::revoke(c, &staff, id, now)).await?;
     Ok(HttpResponse::Ok().json(row))
 }
 

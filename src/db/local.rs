@@ -144,7 +144,7 @@ impl LocalPg {
 
     fn init(&self) -> Result<(), LocalPgError> {
         fs::create_dir_all(self.dir.join("run")).map_err(|e| fail(e.to_string()))?;
-        let password = crate::config::random_key();
+        let password = hex::encode(rand::random::<[u8; 24]>());
         let pwfile = self.dir.join("password");
         let mut f = OpenOptions::new()
             .write(true)

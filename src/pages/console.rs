@@ -12,7 +12,6 @@ use super::extract::{StaffForm, StaffPage, csrf_field};
 use super::text::{notification_channel_label, zone_label};
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
-use crate::db;
 use crate::domain::kinds::JobStatus;
 use crate::i18n::Lang;
 use crate::service::notifications::{self, TaskRow};
@@ -216,7 +215,7 @@ async fn retry_notification(
     StaffForm { staff, c, form }: StaffForm<RetryForm>,
 ) -> PageResult {
     let (id, st, who) = (path.into_inner(), state.get_ref().clone(), staff.clone());
-    db::transaction(&state.pool, move |conn| notifications::retry(conn, &st, &who, id))
+    crate::service::in_transaction(&state, move |conn| notifications::retry(conn, &st, &who, id))
         .await
         .or_page(c.lang)?;
     let back = notifications::parse_status(Some(&form.status), JobStatus::ALL).ok().flatten();

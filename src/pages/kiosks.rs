@@ -7,7 +7,6 @@ use serde::Deserialize;
 use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field};
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
-use crate::db;
 use crate::service::kiosks::{self, KioskRow, Registered};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -34,8 +33,9 @@ async fn show(
     error: String,
 ) -> PageResult {
     let StaffPage { staff, c } = page;
-    let kiosks =
-        db::run(&state.pool, move |conn| kiosks::list(conn, &staff)).await.or_page(c.lang)?;
+    let kiosks = crate::service::read(state, move |conn| kiosks::list(conn, &staff))
+        .await
+        .or_page(c.lang)?;
     let link = registered
         .as_ref()
         .map(|r| format!("{}/kiosk/pair?code={}", state.settings.base_url, r.pairing_code))
@@ -76,9 +76,10 @@ async fn register_kiosk(
         .map(|s| s.trim().to_string())
         .collect();
     let who = staff.clone();
-    let done =
-        db::run(&state.pool, move |conn| kiosks::register(conn, &who, &form.name, &clinics, now))
-            .await;
+    let done = crate::service::read(&state, move |conn| {
+        kiosks::register(conn, &who, &form.name, &clinics, now)
+    })
+    .await;
     let page = StaffPage { staff, c };
     match done {
         Ok(registered) => show(&state, page, Some(registered), String::new()).await,
@@ -97,7 +98,7 @@ async fn revoke_kiosk(
     StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
     let (id, now) = (path.into_inner(), state.now());
-    db::run(&state.pool, move |conn| kiosks::revoke(conn, &staff, id, now))
+    crate::service::read(&state, move |conn| kiosks::revoke(conn, &staff, id, now))
         .await
         .or_page(c.lang)?;
     Ok(see_other("/staff/anjungan"))

@@ -12,7 +12,6 @@ use super::text::{long_date, weekday_name};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::db;
 use crate::domain::kinds::ExceptionKind;
 use crate::service::catalogue::{self, SchedulePlan};
 use crate::service::schedules::{
@@ -330,7 +329,7 @@ async fn save(
         Err(e) => Err(e),
         Ok(valid) => {
             let (st, who) = (state.clone(), staff.clone());
-            db::transaction(&state.pool, move |conn| {
+            crate::service::in_transaction(state, move |conn| {
                 save_schedule(conn, &st, &who, id, &body, valid).map(|_| ())
             })
             .await
@@ -374,7 +373,7 @@ async fn end_schedule(
     StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
     let (id, today) = (path.into_inner(), state.today());
-    db::transaction(&state.pool, move |conn| end_schedule_as(conn, &staff, id, today))
+    crate::service::in_transaction(&state, move |conn| end_schedule_as(conn, &staff, id, today))
         .await
         .or_page(c.lang)?;
     Ok(see_other("/staff/jadwal?ok=ended"))
@@ -405,7 +404,7 @@ async fn create_exception(
         Err(e) => Err(e),
         Ok((kind, date)) => {
             let (st, who) = (state.get_ref().clone(), staff.clone());
-            db::transaction(&state.pool, move |conn| {
+            crate::service::in_transaction(&state, move |conn| {
                 apply_exception(conn, &st, &who, &body, kind, date)
             })
             .await
@@ -464,7 +463,7 @@ async fn delete_exception(
     StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
     let id = path.into_inner();
-    db::transaction(&state.pool, move |conn| remove_exception(conn, &staff, id))
+    crate::service::in_transaction(&state, move |conn| remove_exception(conn, &staff, id))
         .await
         .or_page(c.lang)?;
     Ok(see_other("/staff/jadwal?ok=removed"))

@@ -17,7 +17,6 @@ use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::auth::session_cookie;
 use crate::auth::{Role, SESSION_COOKIE, Staff, random_token, token_of};
-use crate::db;
 use crate::db::models::Visit;
 use crate::domain::kinds::SessionStatus;
 use crate::domain::visit_status::Action;
@@ -122,9 +121,7 @@ async fn logout(
     StaffForm { c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
     if let Some((token, _)) = token_of(&req) {
-        db::run(&state.pool, move |conn| db::staff::end_session(conn, &token))
-            .await
-            .or_page(c.lang)?;
+        crate::service::staff::logout(&state, token).await.or_page(c.lang)?;
     }
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();
@@ -395,7 +392,8 @@ async fn call_next(
 ) -> PageResult {
     let id = path.into_inner();
     let (st, who) = (state.get_ref().clone(), staff.clone());
-    let done = db::transaction(&state.pool, move |conn| call_next_as(conn, &st, &who, id)).await;
+    let done =
+        crate::service::in_transaction(&state, move |conn| call_next_as(conn, &st, &who, id)).await;
     after_action(&state, c, &staff, id, done, "call").await
 }
 
@@ -429,8 +427,10 @@ async fn visit_action(
             "Give a reason for cancelling.",
         ))
     } else {
-        db::transaction(&state.pool, move |conn| act_on_visit(conn, &st, &who, id, action, &reason))
-            .await
+        crate::service::in_transaction(&state, move |conn| {
+            act_on_visit(conn, &st, &who, id, action, &reason)
+        })
+        .await
     };
     let what =
         if action == StaffAction::Move(Action::CancelByStaff) { "cancel" } else { name.as_str() };
@@ -452,7 +452,7 @@ async fn check_in(
 ) -> PageResult {
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let raw = form.code.trim().to_ascii_uppercase();
-    let done = db::transaction(&state.pool, move |conn| {
+    let done = crate::service::in_transaction(&state, move |conn| {
         let code = parse_code(&raw)?;
         let visit = queue::find_by_code(conn, code.as_str())?;
         act_on_visit(conn, &st, &who, visit.id, StaffAction::Move(Action::CheckIn), "")
@@ -573,8 +573,10 @@ async fn register_walk_in(
         Err(e) => return register_page(&state, c, &staff, form, e.status, Some(e)).await,
     };
     let (st, who) = (state.get_ref().clone(), staff.clone());
-    match db::transaction(&state.pool, move |conn| register_at_counter(conn, &st, &who, &valid))
-        .await
+    match crate::service::in_transaction(&state, move |conn| {
+        register_at_counter(conn, &st, &who, &valid)
+    })
+    .await
     {
         Ok(placed) => Ok(see_other(&format!("/staff/tiket/{}", placed.visit.id))),
         Err(e) if e.status.is_client_error() => {

@@ -31,6 +31,25 @@ pub use crate::state::AppState;
 /// The connection a command runs on, for adapters that hand the service a closure.
 pub type Conn = crate::db::PgConnection;
 
+/// Run a command in its own transaction: for adapters whose command carries no
+/// idempotency key (those go through [`idempotency::run`]).
+pub async fn in_transaction<T, F>(st: &AppState, work: F) -> AppResult<T>
+where
+    F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    crate::db::transaction(&st.pool, work).await
+}
+
+/// Run a read on a pooled connection, outside a transaction.
+pub async fn read<T, F>(st: &AppState, work: F) -> AppResult<T>
+where
+    F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    crate::db::run(&st.pool, work).await
+}
+
 /// Role checks of a staff command: 403 when the account may not.
 pub trait Access {
     fn require(&self, roles: &[Role]) -> AppResult<()>;
