@@ -6,13 +6,11 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::db::display::{self, clinics_named};
-use crate::db::{self};
 use crate::domain::visit_status::VisitStatus;
 use crate::error::AppResult;
 use crate::http::{parse_json, views};
 use crate::realtime::{ClinicsQuery, parse_clinics};
-use crate::service::board_message::{self, EVERY_BOARD};
+use crate::service::board_message;
 
 /// Tickets shown in the "called before" and "next" columns.
 const RECENT: i64 = 4;
@@ -84,40 +82,28 @@ pub async fn display_state(
     let codes: Vec<String> = parse_clinics(query.clinics.as_deref())?.into_iter().collect();
     let (tz, today) = (state.tz(), state.today());
     let now = state.now();
-    let (boards, message) = db::run(&state.pool, move |c| {
-        let clinics = clinics_named(c, &codes)?;
-        let mut boards = Vec::new();
-        for clinic in &clinics {
-            let rows = display::board(c, clinic.id, today, RECENT, NEXT)?;
-            let current = rows
-                .called
-                .first()
-                .filter(|t| matches!(t.status, VisitStatus::Called | VisitStatus::Serving))
-                .map(|t| {
-                    json!({"ticket": t.ticket, "status": t.status,
-                           "room": if t.room.is_empty() { &clinic.room } else { &t.room },
-                           "call_count": t.call_count})
-                });
-            let skip = usize::from(current.is_some());
-            let recent: Vec<&String> =
-                rows.called.iter().skip(skip).take(RECENT as usize).map(|t| &t.ticket).collect();
-            let (next, waiting_count) = (&rows.next, rows.waiting_count);
-            boards.push(json!({
-                "code": clinic.code, "name": clinic.name, "name_en": clinic.name_en,
-                "room": clinic.room, "current": current, "recent": recent,
-                "next": next, "waiting_count": waiting_count,
-            }));
-        }
-        let mut scopes: Vec<String> = clinics.iter().map(|c| c.code.clone()).collect();
-        scopes.insert(0, EVERY_BOARD.to_string());
-        let lines = display::messages(c, &scopes)?;
-        let mut ordered: Vec<String> = Vec::new();
-        for scope in &scopes {
-            ordered.extend(lines.iter().filter(|(s, _)| s == scope).map(|(_, m)| m.clone()));
-        }
-        Ok((boards, ordered.join("   •   ")))
-    })
-    .await?;
+    let (rows, message) = board_message::boards(&state, codes, RECENT, NEXT).await?;
+    let mut boards = Vec::with_capacity(rows.len());
+    for (clinic, rows) in &rows {
+        let current = rows
+            .called
+            .first()
+            .filter(|t| matches!(t.status, VisitStatus::Called | VisitStatus::Serving))
+            .map(|t| {
+                json!({"ticket": t.ticket, "status": t.status,
+                       "room": if t.room.is_empty() { &clinic.room } else { &t.room },
+                       "call_count": t.call_count})
+            });
+        let skip = usize::from(current.is_some());
+        let recent: Vec<&String> =
+            rows.called.iter().skip(skip).take(RECENT as usize).map(|t| &t.ticket).collect();
+        let (next, waiting_count) = (&rows.next, rows.waiting_count);
+        boards.push(json!({
+            "code": clinic.code, "name": clinic.name, "name_en": clinic.name_en,
+            "room": clinic.room, "current": current, "recent": recent,
+            "next": next, "waiting_count": waiting_count,
+        }));
+    }
     Ok(HttpResponse::Ok().json(json!({
         "now": views::time(now, tz),
         "date": today.to_string(),

@@ -5,10 +5,6 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::auth::Kiosk;
-/// The active clinics named (all active ones when `codes` is empty), in name order
-/// (`pages::console` reads them through this name).
-pub use crate::db::display::clinics_named;
-use crate::db::{self, sessions};
 use crate::domain::kinds::SessionStatus;
 use crate::error::{AppError, AppResult};
 use crate::http::views;
@@ -119,10 +115,7 @@ pub async fn kiosk_sessions(
     };
     let (tz, now, today) = (state.tz(), state.local_now(), state.today());
     let rules = state.settings.rules.clone();
-    let (clinics, list) = db::run(&state.pool, move |c| {
-        Ok((clinics_named(c, &codes)?, sessions::list(c, today, None)?))
-    })
-    .await?;
+    let (clinics, list) = crate::service::sessions::kiosk_offer(&state, codes).await?;
     let body: Vec<_> = clinics
         .iter()
         .map(|clinic| {

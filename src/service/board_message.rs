@@ -112,3 +112,31 @@ pub async fn editable_messages(
     })
     .await
 }
+
+/// What a TV board shows: each clinic (in name order) with its rows of the day, and the
+/// running text of those clinics (every board's line first) joined for the ticker.
+pub async fn boards(
+    st: &super::AppState,
+    codes: Vec<String>,
+    recent: i64,
+    next: i64,
+) -> AppResult<(Vec<(crate::db::models::Clinic, display::BoardRows)>, String)> {
+    let today = st.today();
+    db::run(&st.pool, move |c| {
+        let clinics = clinics_named(c, &codes)?;
+        let mut boards = Vec::with_capacity(clinics.len());
+        for clinic in clinics {
+            let rows = display::board(c, clinic.id, today, recent, next)?;
+            boards.push((clinic, rows));
+        }
+        let mut scopes: Vec<String> = boards.iter().map(|(c, _)| c.code.clone()).collect();
+        scopes.insert(0, EVERY_BOARD.to_string());
+        let lines = display::messages(c, &scopes)?;
+        let mut ordered: Vec<String> = Vec::new();
+        for scope in &scopes {
+            ordered.extend(lines.iter().filter(|(s, _)| s == scope).map(|(_, m)| m.clone()));
+        }
+        Ok((boards, ordered.join("   •   ")))
+    })
+    .await
+}

@@ -47,3 +47,16 @@ pub async fn public_queue(st: &AppState, id: i32) -> AppResult<PublicQueue> {
 pub async fn ready(st: &AppState) -> AppResult<()> {
     db::run(&st.pool, db::ping).await
 }
+
+/// What a kiosk may offer today: the clinics named (all active ones when empty) and the
+/// day's sessions.
+pub async fn kiosk_offer(
+    st: &AppState,
+    codes: Vec<String>,
+) -> AppResult<(Vec<Clinic>, Vec<SessionView>)> {
+    let today = st.today();
+    db::run(&st.pool, move |c| {
+        Ok((crate::db::display::clinics_named(c, &codes)?, sessions::list(c, today, None)?))
+    })
+    .await
+}
