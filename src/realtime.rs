@@ -40,6 +40,9 @@ const REPLAY_PAGES: usize = 10;
 pub const LISTENER_NAME: &str = "sipoli-listen";
 /// Browsers wait this long before reconnecting a dropped stream.
 const RETRY_MS: u32 = 3000;
+/// The longest pause between attempts to reopen a lost LISTEN connection: live updates
+/// resume within a few seconds of PostgreSQL coming back (`tests/api/recovery.rs`).
+pub const LISTEN_RETRY_MAX: Duration = Duration::from_secs(2);
 
 pub use crate::db::events::{EVENT_SELECT, LiveEvent};
 
@@ -99,7 +102,7 @@ impl Hub {
             }
             self.listening.store(false, Ordering::Relaxed);
             tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(30));
+            backoff = (backoff * 2).min(LISTEN_RETRY_MAX);
         }
     }
 

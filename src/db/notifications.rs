@@ -63,6 +63,12 @@ pub fn enqueue(conn: &mut PgConnection, jobs: &[NewJob]) -> AppResult<usize> {
         .execute(conn)?)
 }
 
+/// Open jobs (pending or failed) written out as the partial indexes' predicate: a generic
+/// plan can use `notification_jobs_due_idx` only when the query states it without a
+/// parameter (a bound `= ANY($n)` alone would make every wake-up scan the sent jobs too).
+/// `tests::open_sql_names_the_open_statuses` keeps it in step with [`JobStatus::OPEN`].
+const OPEN_SQL: &str = "status IN ('pending', 'failed')";
+
 /// Take up to `limit` due jobs for `worker`: one statement locks them (`SKIP LOCKED`, so
 /// workers never wait for each other nor take the same job), counts the attempt and holds
 /// them until `now + lease`. A job whose holder let the lease run out is due again.
@@ -73,17 +79,17 @@ pub fn claim(
     lease: Duration,
     limit: i64,
 ) -> AppResult<Vec<Job>> {
-    let mut jobs: Vec<Job> = diesel::sql_query(
+    let mut jobs: Vec<Job> = diesel::sql_query(format!(
         "UPDATE notification_jobs SET attempts = attempts + 1, locked_by = $1,
              locked_until = $3, updated_at = $2
          WHERE id IN (SELECT id FROM notification_jobs
-                      WHERE status = ANY($5) AND run_at <= $2
+                      WHERE {OPEN_SQL} AND status = ANY($5) AND run_at <= $2
                         AND (locked_until IS NULL OR locked_until <= $2)
                         AND attempts < max_attempts
                       ORDER BY run_at, id LIMIT $4
                       FOR UPDATE SKIP LOCKED)
-         RETURNING *",
-    )
+         RETURNING *"
+    ))
     .bind::<Text, _>(worker)
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(now + lease)
@@ -96,14 +102,15 @@ pub fn claim(
 }
 
 /// Jobs whose worker died during their last allowed attempt: nobody may try them again,
-/// so they are given up (the staff view offers a retry).
+/// so they are given up (the staff view offers a retry). Found through
+/// `notification_jobs_abandoned_idx`: only jobs held on their last attempt are in it.
 pub fn bury_abandoned(conn: &mut PgConnection, now: DateTime<Utc>) -> AppResult<usize> {
     Ok(diesel::sql_query(
         "UPDATE notification_jobs SET status = $2, locked_until = NULL, locked_by = NULL,
              last_error = coalesce(last_error || '; ', '') || 'worker stopped during the last attempt',
              updated_at = $1
-         WHERE status = ANY($3) AND attempts >= max_attempts
-           AND locked_until IS NOT NULL AND locked_until <= $1",
+         WHERE attempts >= max_attempts AND locked_until IS NOT NULL AND locked_until <= $1
+           AND status = ANY($3)",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<Text, _>(JobStatus::Dead)
@@ -266,4 +273,16 @@ pub fn reachable_bookings(
         .filter(visits::created_at.lt(made_before))
         .select(Visit::as_select())
         .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_sql_names_the_open_statuses() {
+        let named: Vec<String> =
+            JobStatus::OPEN.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        assert_eq!(OPEN_SQL, format!("status IN ({})", named.join(", ")));
+    }
 }

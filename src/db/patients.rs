@@ -44,15 +44,12 @@ pub fn set_bpjs_no(conn: &mut PgConnection, id: i64, bpjs_no: &str) -> AppResult
 
 /// Insert a patient; `None` when a concurrent request created one with the same number.
 pub fn insert(conn: &mut PgConnection, new: &NewPatient) -> AppResult<Option<Patient>> {
-    let inserted = conn.transaction(|c| {
-        diesel::insert_into(patients::table)
-            .values(new)
-            .returning(Patient::as_returning())
-            .get_result(c)
-    });
-    match inserted {
-        Ok(p) => Ok(Some(p)),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    // `ON CONFLICT DO NOTHING` on every unique rule (NIK, BPJS number, record number): a
+    // patient created a moment ago by another request inserts nothing, without a savepoint.
+    Ok(diesel::insert_into(patients::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(Patient::as_returning())
+        .get_result(conn)
+        .optional()?)
 }

@@ -191,19 +191,40 @@ pub fn set_priority(
         .optional()?)
 }
 
-/// Seconds of a doctor's last 20 measured services (start → finish), newest first.
-pub fn recent_service_seconds(conn: &mut PgConnection, doctor_id: i32) -> AppResult<Vec<i64>> {
-    type Span = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-    let samples: Vec<Span> = visits::table
-        .inner_join(clinic_sessions::table)
-        .filter(clinic_sessions::doctor_id.eq(doctor_id))
-        .filter(visits::finished_at.is_not_null())
-        .filter(visits::started_at.is_not_null())
-        .order(visits::finished_at.desc())
-        .limit(20)
-        .select((visits::started_at, visits::finished_at))
-        .load(conn)?;
-    Ok(samples.into_iter().filter_map(|(s, f)| Some((f? - s?).num_seconds())).collect())
+/// How many of a doctor's latest sessions are searched for measured services.
+const RECENT_SESSIONS: i64 = 20;
+
+/// Seconds of a doctor's last 20 measured services (start → finish), newest first, from
+/// their latest sessions up to `until`. Each step is an index lookup
+/// (`clinic_sessions_doctor_date_idx`, then `visits_session_services_idx` per session), so
+/// the cost does not grow with the years of visits kept, nor for a doctor with no history.
+pub fn recent_service_seconds(
+    conn: &mut PgConnection,
+    doctor_id: i32,
+    until: NaiveDate,
+) -> AppResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Span {
+        #[diesel(sql_type = Timestamptz)]
+        started_at: DateTime<Utc>,
+        #[diesel(sql_type = Timestamptz)]
+        finished_at: DateTime<Utc>,
+    }
+    let samples: Vec<Span> = diesel::sql_query(
+        "SELECT v.started_at, v.finished_at
+         FROM (SELECT id FROM clinic_sessions WHERE doctor_id = $1 AND service_date <= $2
+               ORDER BY service_date DESC, starts_at DESC LIMIT $3) s
+         CROSS JOIN LATERAL (
+             SELECT started_at, finished_at FROM visits
+             WHERE session_id = s.id AND finished_at IS NOT NULL AND started_at IS NOT NULL
+             ORDER BY finished_at DESC LIMIT 20) v
+         ORDER BY v.finished_at DESC LIMIT 20",
+    )
+    .bind::<Int4, _>(doctor_id)
+    .bind::<diesel::sql_types::Date, _>(until)
+    .bind::<BigInt, _>(RECENT_SESSIONS)
+    .load(conn)?;
+    Ok(samples.into_iter().map(|s| (s.finished_at - s.started_at).num_seconds()).collect())
 }
 
 /// Patients ahead: for a waiting visit, the waiting ones before it in call order; for a
@@ -311,16 +332,21 @@ pub enum Clash {
     ReferralInUse,
 }
 
-/// Insert a visit (in a savepoint, so that a clash leaves the transaction usable).
+/// Insert a visit. A clash of random booking codes inserts nothing (`ON CONFLICT` on that
+/// constraint only) and leaves the transaction usable for another draw, without the two
+/// round trips of a savepoint; the other unique rules fail the statement, and the caller's
+/// transaction with it (it answers with the refusal and rolls back).
 pub fn insert(conn: &mut PgConnection, new: &NewVisit) -> AppResult<Result<Visit, Clash>> {
-    let inserted = conn.transaction(|c| {
-        diesel::insert_into(visits::table)
-            .values(new)
-            .returning(Visit::as_returning())
-            .get_result(c)
-    });
+    let inserted = diesel::insert_into(visits::table)
+        .values(new)
+        .on_conflict(visits::booking_code)
+        .do_nothing()
+        .returning(Visit::as_returning())
+        .get_result(conn)
+        .optional();
     match inserted {
-        Ok(visit) => Ok(Ok(visit)),
+        Ok(Some(visit)) => Ok(Ok(visit)),
+        Ok(None) => Ok(Err(Clash::BookingCode)),
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
             match info.constraint_name() {
                 Some("visits_booking_code_key") => Ok(Err(Clash::BookingCode)),

@@ -36,6 +36,9 @@ impl SendError {
     }
 }
 
+/// Batches a worker has in flight at once (each claims its own jobs with `SKIP LOCKED`).
+pub const LANES: usize = 4;
+
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
@@ -120,8 +123,19 @@ impl Worker {
     }
 
     /// Work batches until no job is due (tests, benchmarks). Jobs whose retry lies in the
-    /// future are left for later.
+    /// future are left for later. [`LANES`] batches are in flight at once: while one waits
+    /// for the database, the others are delivering.
     pub async fn run_until_empty(&self) -> AppResult<Pass> {
+        let lanes = futures_util::future::try_join_all((0..LANES).map(|_| self.drain())).await?;
+        Ok(lanes.into_iter().fold(Pass::default(), |total, p| Pass {
+            claimed: total.claimed + p.claimed,
+            sent: total.sent + p.sent,
+            failed: total.failed + p.failed,
+        }))
+    }
+
+    /// One lane of [`Self::run_until_empty`]: batch after batch until none is due.
+    async fn drain(&self) -> AppResult<Pass> {
         let mut total = Pass::default();
         loop {
             let pass = self.run_once().await?;
@@ -214,8 +228,12 @@ impl Worker {
     }
 }
 
+/// The pause before reopening a lost `LISTEN sipoli_jobs` connection: the worker resumes
+/// within a few seconds of PostgreSQL coming back (`tests/api/recovery.rs`).
+pub const LISTEN_RETRY: StdDuration = StdDuration::from_secs(1);
+
 /// Hold a `LISTEN sipoli_jobs` connection and wake the worker on each notification;
-/// reconnect after a pause when the connection is lost.
+/// reconnect after [`LISTEN_RETRY`] when the connection is lost.
 async fn listen(url: String, wake: Arc<Notify>) {
     loop {
         match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
@@ -249,7 +267,7 @@ async fn listen(url: String, wake: Arc<Notify>) {
             }
             Err(e) => tracing::warn!(error = %e, "cannot open the LISTEN connection"),
         }
-        actix_web::rt::time::sleep(StdDuration::from_secs(5)).await;
+        actix_web::rt::time::sleep(LISTEN_RETRY).await;
     }
 }
 

@@ -181,7 +181,12 @@ pub fn take_place(
     let kind = if status == VisitStatus::Booked { "booked" } else { "registered" };
     let detail = json!({"channel": input.channel, "payer": input.payer});
     events::record(conn, &visit, kind, None, actor, detail, now)?;
-    let position = visits::position_of(conn, &visit)?;
+    // A new booking comes after every booking and waiting patient counted above (its number
+    // is the day's highest): no second count. A walk-in's place depends on priorities.
+    let position = match status {
+        VisitStatus::Booked => to_be_seen,
+        _ => visits::position_of(conn, &visit)?,
+    };
     Ok(Placed { visit, session, position })
 }
 

@@ -301,7 +301,8 @@ pub fn act_on_visit(
 
 /// Minutes per patient for a doctor: median of the last 20 measured services.
 pub fn minutes_per_patient(conn: &mut PgConnection, session: &SessionView) -> AppResult<f64> {
-    let secs = visits::recent_service_seconds(conn, session.doctor.id)?;
+    let secs =
+        visits::recent_service_seconds(conn, session.doctor.id, session.session.service_date)?;
     Ok(median_service_minutes(&secs, session.session.service_minutes))
 }
 

@@ -25,6 +25,7 @@ mod pages_browser;
 mod plans;
 mod printing;
 mod queue;
+mod recovery;
 mod schedules;
 mod smtp_server;
 mod staff;
