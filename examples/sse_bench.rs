@@ -185,9 +185,30 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
+    // Walk-in tickets come from a paired kiosk only.
+    let pairing = sipoli::domain::booking_code::BookingCode::generate();
+    let now = state.now();
+    sipoli::db::kiosks::insert(
+        &mut PgConnection::establish(&bench_url)?,
+        "Anjungan Bench",
+        &[],
+        pairing.as_str(),
+        now + chrono::Duration::minutes(15),
+        None,
+        now,
+    )?;
+    let paired: Value = http
+        .post(format!("{base}/api/v1/kiosk/pair"))
+        .json(&json!({"pairing_code": pairing.as_str()}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let kiosk = format!("Kiosk {}", paired["token"].as_str().unwrap());
     for _ in 0..rounds {
         let res = http
             .post(format!("{base}/api/v1/kiosk/tickets"))
+            .header("Authorization", &kiosk)
             .json(&json!({"session_id": session, "payer": "non_jkn"}))
             .send()
             .await?;
