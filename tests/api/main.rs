@@ -26,5 +26,6 @@ mod plans;
 mod printing;
 mod queue;
 mod schedules;
+mod self_service;
 mod smtp_server;
 mod staff;
