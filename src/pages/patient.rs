@@ -58,7 +58,7 @@ pub struct SessionRow {
     pub closed: String,
 }
 
-fn session_row(c: &Ctx, st: &AppState, s: &SessionView) -> SessionRow {
+pub(super) fn session_row(c: &Ctx, st: &AppState, s: &SessionView) -> SessionRow {
     let tz = st.tz();
     let closed = if s.session.status == SessionStatus::Cancelled {
         c.t("Dibatalkan (dokter cuti / poli tutup)", "Cancelled (doctor away / clinic closed)")
@@ -429,6 +429,9 @@ async fn find_booking(query: web::Query<FindQuery>) -> HttpResponse {
 /// A booking as the patient pages show it: no name, no NIK.
 pub struct StatusView {
     pub code: String,
+    /// Whom the booking is for: "Maria K." (first name and initial only).
+    pub for_whom: String,
+    pub clinic_code: String,
     pub ticket: String,
     pub status: String,
     pub status_label: String,
@@ -461,13 +464,20 @@ pub struct StepLine {
     pub estimate: String,
 }
 
-async fn load_status(state: &AppState, c: &Ctx, raw: &str) -> Result<StatusView, AppError> {
+pub(super) async fn load_status(
+    state: &AppState,
+    c: &Ctx,
+    raw: &str,
+) -> Result<StatusView, AppError> {
     let code = parse_code(raw)?;
     let tz = state.tz();
     let st = queue::standing_by_code(state, code.as_str().to_string()).await?;
     let status = st.visit.status;
+    let for_whom = crate::service::self_service::for_whom(state, st.visit.patient_id).await?;
     Ok(StatusView {
         code: st.visit.booking_code.clone(),
+        for_whom,
+        clinic_code: st.session.clinic.code.clone(),
         ticket: st.visit.ticket.clone(),
         status_label: status_label(c.lang, status.as_str()).to_string(),
         clinic: clinic_name(c, &st.session.clinic),
@@ -500,7 +510,6 @@ async fn load_status(state: &AppState, c: &Ctx, raw: &str) -> Result<StatusView,
 struct StatusPage {
     c: Ctx,
     v: StatusView,
-    birth_date: String,
     error: String,
     notice: String,
 }
@@ -508,6 +517,7 @@ struct StatusPage {
 #[derive(Debug, Deserialize)]
 pub struct StatusQuery {
     pub batal: Option<String>,
+    pub pindah: Option<String>,
 }
 
 /// `GET /antrean/{code}` — ticket, clinic, doctor, position, now serving, estimate.
@@ -521,10 +531,16 @@ async fn booking_status(
     let v = load_status(&state, &c, &path).await.or_page(c.lang)?;
     let notice = if query.batal.is_some() && v.status == VisitStatus::Cancelled.as_str() {
         c.t("Booking Anda sudah dibatalkan.", "Your booking has been cancelled.").to_string()
+    } else if query.pindah.is_some() {
+        c.t(
+            "Jadwal booking Anda sudah dipindah. Kode booking tetap, nomor antrean baru.",
+            "Your booking has been moved. Same booking code, new ticket number.",
+        )
+        .to_string()
     } else {
         String::new()
     };
-    let page = StatusPage { c, v, birth_date: String::new(), error: String::new(), notice };
+    let page = StatusPage { c, v, error: String::new(), notice };
     Ok(render(&page.c, StatusCode::OK, &page))
 }
 
@@ -597,14 +613,8 @@ async fn cancel_booking(
         Ok(_) => Ok(see_other(&format!("/antrean/{}?batal=1", code.as_str()))),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let v = load_status(&state, &c, code.as_str()).await.or_page(lang)?;
-            let page = StatusPage {
-                error: e.message(lang.is_en()).to_string(),
-                birth_date: form.birth_date.clone(),
-                notice: String::new(),
-                c,
-                v,
-            };
-            Ok(render(&page.c, e.status, &page))
+            let error = e.message(lang.is_en()).to_string();
+            Ok(super::self_service::cancel_confirm_page(c, v, error, e.status))
         }
         Err(e) => Err(super::PageError::new(lang, e)),
     }

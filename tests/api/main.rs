@@ -27,5 +27,6 @@ mod printing;
 mod queue;
 mod schedules;
 mod self_service;
+mod self_service_browser;
 mod smtp_server;
 mod staff;

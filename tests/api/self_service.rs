@@ -38,6 +38,11 @@ fn add_session(app: &TestApp, like: i32, date: NaiveDate, jkn: i32, non_jkn: i32
         .unwrap()
 }
 
+/// A session on 2026-12-`day` like `like`, with places (for the browser test).
+pub fn add_session_for(app: &TestApp, like: i32, day: u32) -> i32 {
+    add_session(app, like, date(day), 5, 5)
+}
+
 fn date(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
 }
