@@ -332,3 +332,31 @@ pub fn line(conn: &mut PgConnection, session_id: i32) -> AppResult<Vec<InLine>> 
     }
     Ok(out)
 }
+
+/// What the staff queue screen adds for issue 14: the session's waitlist, and which of
+/// its bookings the patient confirmed with "YA".
+#[derive(Debug, Clone, Default)]
+pub struct QueueExtras {
+    pub waitlist: Vec<InLine>,
+    pub confirmed: Vec<i64>,
+}
+
+/// [`QueueExtras`] of a session this account may see.
+pub async fn queue_extras(
+    st: &AppState,
+    staff: &crate::domain::staff::StaffIdentity,
+    session_id: i32,
+    visit_ids: Vec<i64>,
+) -> AppResult<QueueExtras> {
+    use super::Access;
+    let viewer = staff.clone();
+    crate::db::run(&st.pool, move |conn| {
+        let session = sessions::get(conn, session_id)?;
+        viewer.require_sight(session.clinic.id)?;
+        Ok(QueueExtras {
+            waitlist: line(conn, session_id)?,
+            confirmed: self_service::confirmed_among(conn, &visit_ids)?,
+        })
+    })
+    .await
+}

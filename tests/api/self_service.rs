@@ -515,3 +515,28 @@ async fn inbound_gateway_checks_the_signature_and_the_phone() {
     assert_eq!(st["status"], "cancelled");
     assert!(jobs(&app, "booking_cancelled").iter().any(|j| j.recipient == "081234567890"));
 }
+
+#[actix_web::test]
+async fn staff_queue_shows_the_waitlist_and_unconfirmed_bookings() {
+    let app = TestApp::spawn().await;
+    let seed = seed_with(&app, 1, 1, 2);
+    let confirmed = book(&app, seed.tomorrow, 1, "Maria Kaize").await;
+    let mut jkn = booking_body(seed.tomorrow, 3);
+    jkn["payer"] = json!("jkn");
+    jkn["patient"]["bpjs_no"] = json!(BPJS);
+    let (status, _) = app.post_json("/api/v1/bookings", &jkn).await;
+    assert_eq!(status, 201);
+    let (status, _) = join(&app, seed.tomorrow, 2).await;
+    assert_eq!(status, 201);
+    let now = app.state.now();
+    sipoli::db::self_service::confirm(&mut app.conn(), app.visit_id(&confirmed), now, "sms")
+        .unwrap();
+    crate::pages::make_staff(&app, "perawat", Role::Clinic, &["ANA"]);
+    let mut v = crate::pages::Visitor::new(&app);
+    v.login("perawat", "rahasia-uji").await;
+    let page = v.get(&format!("/staff/sesi/{}", seed.tomorrow)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Daftar tunggu"), "{}", page.body);
+    assert!(page.body.contains("Tunggu P."), "the waitlist, by first name and initial");
+    assert_eq!(page.body.matches(">Belum konfirmasi<").count(), 1, "{}", page.body);
+}
