@@ -108,20 +108,49 @@ struct HomePage {
     c: Ctx,
     today: String,
     clinics: Vec<ClinicCard>,
+    /// The clinic filter's options, and the clinic chosen (empty: all).
+    choices: Vec<ClinicChoice>,
+    filter: String,
 }
 
-/// `GET /` — the polyclinics and their sessions for the coming days.
-async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
+#[derive(Debug, Default, Deserialize)]
+pub struct HomeQuery {
+    pub poli: Option<String>,
+}
+
+/// `GET /` — the polyclinics: for a phone, each clinic shows today's sessions and its next
+/// session with places left; `?poli=CODE` shows that clinic's coming days in full.
+async fn home(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<HomeQuery>,
+) -> PageResult {
     let c = Ctx::of(&req);
     let today = state.today();
     let (clinics, list) =
         catalogue::coming_days(&state.pool, today, HOME_DAYS).await.or_page(c.lang)?;
+    let filter = query
+        .poli
+        .as_deref()
+        .map(|p| p.trim().to_ascii_uppercase())
+        .filter(|p| clinics.iter().any(|cl| cl.code == *p));
     let mut by_clinic: BTreeMap<i32, Vec<SessionRow>> = BTreeMap::new();
     for s in &list {
-        by_clinic.entry(s.clinic.id).or_default().push(session_row(&c, &state, s));
+        let full = filter.as_deref() == Some(s.clinic.code.as_str());
+        let shown = by_clinic.entry(s.clinic.id).or_default();
+        let row = session_row(&c, &state, s);
+        let next_open = row.closed.is_empty() && !shown.iter().any(|r| r.closed.is_empty());
+        if full || s.session.service_date == today || next_open {
+            shown.push(row);
+        }
     }
+    let choices = clinics
+        .iter()
+        .map(|cl| ClinicChoice { code: cl.code.clone(), name: clinic_name(&c, cl) })
+        .collect();
     let cards = clinics
         .iter()
+        .filter(|cl| filter.as_ref().is_none_or(|f| *f == cl.code))
         .map(|cl| ClinicCard {
             code: cl.code.clone(),
             name: clinic_name(&c, cl),
@@ -129,7 +158,13 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
             sessions: by_clinic.remove(&cl.id).unwrap_or_default(),
         })
         .collect();
-    let page = HomePage { today: long_date(c.lang, today), clinics: cards, c };
+    let page = HomePage {
+        today: long_date(c.lang, today),
+        clinics: cards,
+        choices,
+        filter: filter.unwrap_or_default(),
+        c,
+    };
     Ok(render(&page.c, StatusCode::OK, &page))
 }
 
@@ -202,6 +237,8 @@ pub struct DateChoice {
     pub value: String,
     pub label: String,
     pub open: usize,
+    /// Online places left in that day's open sessions.
+    pub places: i32,
 }
 
 pub struct ClinicChoice {
@@ -306,13 +343,22 @@ async fn booking_form(
         page.sessions = rows.into_iter().map(|(_, r)| r).collect();
     } else {
         page.step = 2;
-        let mut dates: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        let mut dates: BTreeMap<NaiveDate, (usize, i32)> = BTreeMap::new();
         for (d, r) in &rows {
-            *dates.entry(*d).or_default() += usize::from(r.closed.is_empty());
+            let day = dates.entry(*d).or_default();
+            if r.closed.is_empty() {
+                day.0 += 1;
+                day.1 += r.remaining.max(0);
+            }
         }
         page.dates = dates
             .into_iter()
-            .map(|(d, open)| DateChoice { value: d.to_string(), label: long_date(lang, d), open })
+            .map(|(d, (open, places))| DateChoice {
+                value: d.to_string(),
+                label: long_date(lang, d),
+                open,
+                places,
+            })
             .collect();
     }
     Ok(render(&page.c, StatusCode::OK, &page))

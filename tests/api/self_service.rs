@@ -540,3 +540,23 @@ async fn staff_queue_shows_the_waitlist_and_unconfirmed_bookings() {
     assert!(page.body.contains("Tunggu P."), "the waitlist, by first name and initial");
     assert_eq!(page.body.matches(">Belum konfirmasi<").count(), 1, "{}", page.body);
 }
+
+#[actix_web::test]
+async fn home_shows_each_clinics_next_session_and_filters_by_clinic() {
+    let app = TestApp::spawn().await;
+    let seed = seed(&app);
+    let later = add_session(&app, seed.tomorrow, date(3), 5, 5);
+    crate::helpers::add_clinic(&app, "MAT", "Poli Mata", "E");
+    let mut v = crate::pages::Visitor::new(&app);
+    let home = v.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains(&format!("/daftar?sesi={}", seed.tomorrow)), "the next session");
+    assert!(!home.body.contains(&format!("/daftar?sesi={later}")), "not every day at once");
+    assert!(home.body.contains("Poli Mata") && home.body.contains("<select id=\"poli\""));
+    let one = v.get("/?poli=ana").await;
+    assert!(one.body.contains(&format!("/daftar?sesi={later}")), "the clinic's days in full");
+    assert!(!one.body.contains("id=\"poli-MAT\""), "only the chosen clinic");
+    // The date list says how many places are left.
+    let dates = v.get("/daftar?poli=ANA").await;
+    assert!(dates.body.contains("Sisa 25 tempat"), "{}", dates.body);
+}
