@@ -560,3 +560,24 @@ async fn home_shows_each_clinics_next_session_and_filters_by_clinic() {
     let dates = v.get("/daftar?poli=ANA").await;
     assert!(dates.body.contains("Sisa 25 tempat"), "{}", dates.body);
 }
+
+#[actix_web::test]
+async fn the_kiosk_checks_in_by_nik_or_bpjs_number_and_birth_date() {
+    let app = TestApp::spawn_at(crate::helpers::wit(2026, 12, 1, 6, 0)).await;
+    let seed = seed(&app);
+    let mut body = booking_body(seed.today, 1);
+    body["patient"]["bpjs_no"] = json!(BPJS);
+    let (status, booked) = app.post_json("/api/v1/bookings", &body).await;
+    assert_eq!(status, 201, "{booked}");
+    let wrong = json!({"bpjs_no": BPJS, "birth_date": "1990-05-18"});
+    let (status, err) = app.post_json("/api/v1/kiosk/check-in", &wrong).await;
+    assert_eq!((status.as_u16(), err["error"]["code"].as_str()), (404, Some("no_booking_found")));
+    // A scanned card number, as the barcode reader types it.
+    let card = json!({"bpjs_no": "0001-2345-6789-1", "birth_date": "1990-05-17"});
+    let (status, list) = app.post_json("/api/v1/kiosk/check-in", &card).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list[0]["booking_code"], booked["booking_code"]);
+    assert_eq!(list[0]["status"], "waiting");
+    let (status, _) = app.post_json("/api/v1/kiosk/check-in", &card).await;
+    assert_eq!(status, 404, "nothing left to check in today");
+}
