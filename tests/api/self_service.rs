@@ -581,3 +581,47 @@ async fn the_kiosk_checks_in_by_nik_or_bpjs_number_and_birth_date() {
     let (status, _) = app.post_json("/api/v1/kiosk/check-in", &card).await;
     assert_eq!(status, 404, "nothing left to check in today");
 }
+
+fn written(app: &TestApp) -> [i64; 4] {
+    ["visits", "waitlist_entries", "visit_confirmations", "patients"].map(|t| app.count(t))
+}
+
+#[actix_web::test]
+async fn malformed_bodies_to_the_self_service_routes_never_answer_5xx_nor_write() {
+    let app = TestApp::spawn().await;
+    let seed = seed_with(&app, 1, 1, 2);
+    let code = book(&app, seed.tomorrow, 1, "Maria Kaize").await;
+    let routes: Vec<(String, Value)> = vec![
+        ("/api/v1/bookings/lookup".into(), json!({"nik": nik(1), "birth_date": "1990-05-17"})),
+        (
+            format!("/api/v1/bookings/{code}/reschedule"),
+            json!({"birth_date": "1990-05-17", "session_id": seed.today}),
+        ),
+        ("/api/v1/kiosk/check-in".into(), json!({"bpjs_no": BPJS, "birth_date": "1990-05-17"})),
+        (format!("/api/v1/sessions/{}/waitlist", seed.tomorrow), booking_body(seed.tomorrow, 2)),
+        ("/api/v1/waitlist/offers/nothing/claim".into(), json!({})),
+        ("/api/v1/gateway/inbound".into(), json!({"from": "081234567890", "text": "YA"})),
+    ];
+    let bad = [json!(null), json!(""), json!(-1), json!(1e300), json!("x".repeat(5000)), json!({})];
+    let mut sent = 0;
+    for (path, template) in &routes {
+        let mut bodies = vec![Value::Null, json!([]), json!("x"), json!(1), json!({"\u{0}": 1})];
+        for field in template.as_object().unwrap().keys() {
+            for b in &bad {
+                let mut body = template.clone();
+                body[field] = b.clone();
+                bodies.push(body);
+            }
+        }
+        for body in bodies {
+            let before = written(&app);
+            let (status, answer) = app.post_json(path, &body).await;
+            assert!(!status.is_server_error(), "{path} {body}: {status} {answer}");
+            if !status.is_success() {
+                assert_eq!(written(&app), before, "{path} refused but wrote: {body}");
+            }
+            sent += 1;
+        }
+    }
+    assert!(sent >= 90, "{sent}");
+}
