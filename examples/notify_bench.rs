@@ -71,6 +71,9 @@ fn main() {
         position: Some(3),
         note: None,
         walk_in: false,
+        for_whom: None,
+        notice: None,
+        offer_token: None,
     };
     let payload = serde_json::to_value(&facts).unwrap();
     let now = Utc::now();

@@ -275,6 +275,18 @@ fn bucket_of(method: &Method, path: &str) -> Option<Bucket> {
         ["api", "v1", "bookings", _, "cancel"] | ["antrean", _, "batal"] if post => {
             Some(Bucket::Cancel)
         }
+        // Finding and moving bookings by identity: guessed like a cancel (issue 14).
+        ["api", "v1", "bookings", "lookup"]
+        | ["api", "v1", "bookings", _, "reschedule"]
+        | ["antrean", "cari"]
+        | ["antrean", _, "pindah"]
+            if post =>
+        {
+            Some(Bucket::Cancel)
+        }
+        ["api", "v1", "sessions", _, "waitlist"] | ["api", "v1", "waitlist", ..] if post => {
+            Some(Bucket::Booking)
+        }
         ["api", "v1", "bookings", _, "check-in"] if post => Some(Bucket::Kiosk),
         ["api", "v1", "bookings", _] | ["antrean", ..] if !post => Some(Bucket::Status),
         ["api", "v1", "auth", "login"]
@@ -349,6 +361,10 @@ mod tests {
         assert_eq!(bucket_of(&post, "/api/v1/kiosk/tickets"), Some(Bucket::Kiosk));
         assert_eq!(bucket_of(&get, "/api/v1/kiosk/sessions"), Some(Bucket::Kiosk));
         assert_eq!(bucket_of(&get, "/api/v1/clinics"), None);
+        assert_eq!(bucket_of(&post, "/api/v1/bookings/lookup"), Some(Bucket::Cancel));
+        assert_eq!(bucket_of(&post, "/api/v1/bookings/X/reschedule"), Some(Bucket::Cancel));
+        assert_eq!(bucket_of(&post, "/antrean/cari"), Some(Bucket::Cancel));
+        assert_eq!(bucket_of(&post, "/api/v1/sessions/4/waitlist"), Some(Bucket::Booking));
     }
 
     #[test]

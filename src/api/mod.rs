@@ -6,6 +6,7 @@ pub mod health;
 pub mod kiosk;
 pub mod kiosks;
 pub mod schedules;
+pub mod self_service;
 pub mod sessions;
 pub mod staff_queue;
 pub mod stations;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/clinics", web::get().to(clinics::list_clinics))
                 .route("/sessions", web::get().to(sessions::list_sessions))
                 .route("/sessions/{id}/queue", web::get().to(sessions::session_queue))
+                .configure(self_service::routes)
                 .route("/bookings", web::post().to(bookings::book_visit))
                 .route("/bookings/{code}", web::get().to(bookings::booking_status))
                 .route("/bookings/{code}/cancel", web::post().to(bookings::cancel_booking))

@@ -14,12 +14,14 @@ pub mod patients;
 pub mod reports;
 pub mod schedules;
 pub mod schema;
+pub mod self_service;
 pub mod sessions;
 pub mod staff;
 pub mod stations;
 pub mod steps;
 pub mod types;
 pub mod visits;
+pub mod waitlist;
 
 use std::time::Duration;
 

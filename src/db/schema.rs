@@ -363,3 +363,30 @@ diesel::table! {
         locked_until -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    visit_confirmations (visit_id) {
+        visit_id -> Int8,
+        confirmed_at -> Timestamptz,
+        via -> Text,
+    }
+}
+
+diesel::table! {
+    waitlist_entries (id) {
+        id -> Int8,
+        code -> Text,
+        session_id -> Int4,
+        payer -> Text,
+        patient_id -> Int8,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        language -> Text,
+        status -> Text,
+        offer_token -> Nullable<Text>,
+        offer_expires_at -> Nullable<Timestamptz>,
+        visit_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}

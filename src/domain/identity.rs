@@ -58,10 +58,51 @@ impl Nik {
         if self.0[6..8].parse::<u32>().unwrap_or(0) > 40 { Sex::Female } else { Sex::Male }
     }
 
+    /// The birth date encoded in the NIK (DDMMYY, 40 added to the day for women), as day,
+    /// month and two-digit year.
+    pub fn encoded_birth(&self) -> (u32, u32, u32) {
+        let num = |range: std::ops::Range<usize>| self.0[range].parse::<u32>().unwrap_or(0);
+        let day = num(6..8);
+        (if day > 40 { day - 40 } else { day }, num(8..10), num(10..12))
+    }
+
+    /// Whether the birth date given agrees with the one the NIK encodes: a NIK meaning
+    /// 15-03-1990 is not a child born 2020-06-10 (issue 14, "identity sense").
+    pub fn agrees_with(&self, birth: chrono::NaiveDate) -> bool {
+        use chrono::Datelike;
+        let (day, month, yy) = self.encoded_birth();
+        day == birth.day() && month == birth.month() && yy == birth.year().rem_euclid(100) as u32
+    }
+
+    /// [`Nik::agrees_with`] as a refusal with its message.
+    pub fn check_birth_date(&self, birth: chrono::NaiveDate) -> Result<(), Invalid> {
+        if self.agrees_with(birth) { Ok(()) } else { Err(nik_birth_mismatch()) }
+    }
+
     /// Issued in Mimika (either regency code). Anything else is fine too: patients come from
     /// everywhere, so an unknown region is at most a note, never a refusal.
     pub fn is_from_mimika(&self) -> bool {
         MIMIKA.contains(&&self.0[0..4])
+    }
+}
+
+/// A NIK whose encoded birth date contradicts the birth date given.
+pub fn nik_birth_mismatch() -> Invalid {
+    Invalid::new(
+        "nik_birth_date_mismatch",
+        "Tanggal lahir tidak sesuai dengan NIK (digit ke-7 s.d. 12 NIK memuat tanggal lahir DDMMYY, tanggal +40 untuk perempuan). Periksa NIK dan tanggal lahir pasien.",
+        "The birth date does not agree with the NIK (digits 7-12 of a NIK hold the birth date DDMMYY, day +40 for women). Check the patient's NIK and birth date.",
+    )
+}
+
+/// Whom a booking is for, as messages and the status page may say it: the first name and
+/// the initial of the last ("Maria Kogoya" → "Maria K."), never the full name.
+pub fn first_name_initial(full: &str) -> String {
+    let mut words = full.split_whitespace();
+    let Some(first) = words.next() else { return String::new() };
+    match words.last().and_then(|w| w.chars().find(|c| c.is_alphanumeric())) {
+        Some(initial) => format!("{first} {}.", initial.to_uppercase()),
+        None => first.to_string(),
     }
 }
 
@@ -210,6 +251,32 @@ mod tests {
         ] {
             assert_eq!(Nik::parse(bad).map_err(|e| e.code), Err("invalid_nik"), "{bad}");
         }
+    }
+
+    #[test]
+    fn nik_birth_date_must_agree() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        let man = Nik::parse("9109011705900001").expect("valid");
+        assert!(man.agrees_with(d(1990, 5, 17)));
+        assert!(!man.agrees_with(d(1990, 5, 18)));
+        assert!(!man.agrees_with(d(2090, 6, 17)));
+        let woman = Nik::parse("9412015705900002").expect("valid");
+        assert!(woman.agrees_with(d(1990, 5, 17)));
+        // The issue's example: a NIK meaning 15-03-1990 for a child born 2020-06-10.
+        let nik = Nik::parse("9109011503900003").expect("valid");
+        assert_eq!(
+            nik.check_birth_date(d(2020, 6, 10)).map_err(|e| e.code),
+            Err("nik_birth_date_mismatch")
+        );
+        assert!(Nik::parse("9109011006200004").expect("valid").agrees_with(d(2020, 6, 10)));
+    }
+
+    #[test]
+    fn names_shown_as_first_name_and_initial() {
+        assert_eq!(first_name_initial("Maria Kogoya"), "Maria K.");
+        assert_eq!(first_name_initial("  yohana   magai  wenda "), "yohana W.");
+        assert_eq!(first_name_initial("Maria"), "Maria");
+        assert_eq!(first_name_initial(""), "");
     }
 
     #[test]

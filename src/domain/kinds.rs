@@ -120,7 +120,11 @@ impl PriorityCategory {
 text_enum! {
     /// What a counter of wrong guesses guards: cancelling one booking code, or logging in
     /// from one client address.
-    GuessScope { CancelCode = "cancel_code", LoginAddress = "login_address" }
+    GuessScope {
+        CancelCode = "cancel_code",
+        LoginAddress = "login_address",
+        LookupIdentity = "lookup_identity",
+    }
 }
 
 #[cfg(test)]

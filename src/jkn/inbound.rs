@@ -195,6 +195,9 @@ async fn take_number(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcom
                 )));
             }
         };
+        if let Err(e) = nik.check_birth_date(patient.birth_date) {
+            return Ok(Err(Refused::new(e.id)));
+        }
         if let (Some(given), Some(ours)) = (&norm, &patient.medical_record_no)
             && given != ours
         {
@@ -428,6 +431,7 @@ async fn new_patient(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcom
     if birth > state.today() {
         return Err(Refused::new("Tanggal lahir tidak sesuai"));
     }
+    nik.check_birth_date(birth).map_err(|e| Refused::new(e.id))?;
     let phone =
         Phone::parse(&required(&b["nohp"], "Nomor HP")?).map_err(|_| Refused::new(BAD_PHONE))?;
     for (field, label) in PASIEN_BARU_FIELDS {

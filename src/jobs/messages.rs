@@ -33,6 +33,8 @@ pub struct View<'a> {
     pub link: String,
     /// Where to book again.
     pub book_link: String,
+    /// A waitlist offer's page.
+    pub offer_link: String,
     pub hospital: &'static str,
 }
 
@@ -54,8 +56,25 @@ impl<'a> View<'a> {
             estimate: format!("{} {zone}", facts.estimated_at.with_timezone(&tz).format("%H:%M")),
             link: format!("{base_url}/antrean/{}", facts.booking_code),
             book_link: format!("{base_url}/"),
+            offer_link: format!(
+                "{base_url}/antrean/tawaran/{}",
+                facts.offer_token.as_deref().unwrap_or_default()
+            ),
             hospital: "RSUD Mimika",
         }
+    }
+
+    /// " (untuk Maria K.)", or nothing when the booking does not say.
+    pub fn for_whom(&self) -> String {
+        match (&self.facts.for_whom, self.en) {
+            (Some(n), false) => format!(" (untuk {n})"),
+            (Some(n), true) => format!(" (for {n})"),
+            (None, _) => String::new(),
+        }
+    }
+
+    pub fn notice(&self) -> &str {
+        self.facts.notice.as_deref().unwrap_or_default()
     }
 
     /// The room, or words for "the clinic's room" when none is set.
@@ -98,6 +117,20 @@ impl<'a> View<'a> {
             ("called", true) => {
                 format!("It is your turn! {}, please go to {}", f.ticket, self.room())
             }
+            ("booking_cancelled", false) => {
+                format!("Booking {} dibatalkan{}", f.booking_code, self.for_whom())
+            }
+            ("booking_cancelled", true) => {
+                format!("Booking {} cancelled{}", f.booking_code, self.for_whom())
+            }
+            ("waitlist_offer", false) => {
+                format!("Ada tempat kosong di {}, {}", self.clinic, self.date)
+            }
+            ("waitlist_offer", true) => {
+                format!("A place is free at {}, {}", self.clinic, self.date)
+            }
+            ("reply", false) => format!("Balasan {}", self.hospital),
+            ("reply", true) => format!("Reply from {}", self.hospital),
             ("medicine_ready", false) => format!("Obat Anda siap diambil: {}", f.ticket),
             ("medicine_ready", true) => format!("Your medicine is ready: {}", f.ticket),
             ("session_cancelled", false) => {
@@ -173,6 +206,36 @@ struct MedicineReadyHtml<'a> {
     v: &'a View<'a>,
 }
 #[derive(Template)]
+#[template(path = "email/booking_cancelled.txt")]
+struct BookingCancelledText<'a> {
+    v: &'a View<'a>,
+}
+#[derive(Template)]
+#[template(path = "email/booking_cancelled.html")]
+struct BookingCancelledHtml<'a> {
+    v: &'a View<'a>,
+}
+#[derive(Template)]
+#[template(path = "email/waitlist_offer.txt")]
+struct WaitlistOfferText<'a> {
+    v: &'a View<'a>,
+}
+#[derive(Template)]
+#[template(path = "email/waitlist_offer.html")]
+struct WaitlistOfferHtml<'a> {
+    v: &'a View<'a>,
+}
+#[derive(Template)]
+#[template(path = "email/reply.txt")]
+struct ReplyText<'a> {
+    v: &'a View<'a>,
+}
+#[derive(Template)]
+#[template(path = "email/reply.html")]
+struct ReplyHtml<'a> {
+    v: &'a View<'a>,
+}
+#[derive(Template)]
 #[template(path = "email/short.txt")]
 struct ShortText<'a> {
     v: &'a View<'a>,
@@ -193,6 +256,13 @@ pub fn render(kind: Kind, facts: &Facts, tz: Tz, base_url: &str) -> askama::Resu
         Kind::MedicineReady => {
             (MedicineReadyText { v }.render()?, MedicineReadyHtml { v }.render()?)
         }
+        Kind::BookingCancelled => {
+            (BookingCancelledText { v }.render()?, BookingCancelledHtml { v }.render()?)
+        }
+        Kind::WaitlistOffer => {
+            (WaitlistOfferText { v }.render()?, WaitlistOfferHtml { v }.render()?)
+        }
+        Kind::Reply => (ReplyText { v }.render()?, ReplyHtml { v }.render()?),
         Kind::SessionCancelled | Kind::QueueCheck => {
             (SessionCancelledText { v }.render()?, SessionCancelledHtml { v }.render()?)
         }
@@ -222,6 +292,9 @@ mod tests {
             position: Some(3),
             note: None,
             walk_in: false,
+            for_whom: Some("Maria K.".into()),
+            notice: None,
+            offer_token: None,
         }
     }
 
@@ -259,5 +332,13 @@ mod tests {
         let m = render(Kind::Called, &facts("en"), tz, "https://sipoli.test").unwrap();
         assert!(m.subject.contains("It is your turn"), "{}", m.subject);
         assert!(m.text.contains("Ruang 2"));
+        // Whom a booking is for, by first name and initial (issue 14).
+        for kind in
+            [Kind::BookingConfirmed, Kind::Reminder, Kind::BookingCancelled, Kind::WaitlistOffer]
+        {
+            let m = render(kind, &facts("id"), tz, "https://sipoli.test").unwrap();
+            assert!(m.short.contains("Maria K."), "{kind:?}: {}", m.short);
+            assert!(m.text.contains("Maria K."), "{kind:?}: {}", m.text);
+        }
     }
 }

@@ -12,6 +12,8 @@
 //! | `SIPOLI_NOTIFY_REMINDER_AT` | `16:00` | local time of the day-before reminder |
 //! | `SIPOLI_NOTIFY_RETRY_SECONDS` | `30` | first retry delay; doubled at each attempt (with jitter), at most 6 hours |
 //! | `SIPOLI_NOTIFY_POLL_SECONDS` | `5` | how often a worker looks for due jobs without being woken |
+//! | `SIPOLI_WAITLIST_OFFER_MINUTES` | `120` | how long a freed place is held for the first on a waitlist |
+//! | `SIPOLI_WAITLIST_OFFER_MINUTES_TODAY` | `30` | … when the session is today (never past the online booking close) |
 use std::path::PathBuf;
 
 use chrono::NaiveTime;
@@ -35,6 +37,9 @@ pub struct JobSettings {
     pub lease_seconds: i64,
     /// Jobs claimed at once by one worker.
     pub batch_size: i64,
+    /// How long a waitlist offer holds its place, in minutes: ahead, and on the day.
+    pub waitlist_offer_minutes: i64,
+    pub waitlist_offer_minutes_today: i64,
 }
 
 impl Default for JobSettings {
@@ -52,6 +57,8 @@ impl Default for JobSettings {
             poll_seconds: 5,
             lease_seconds: 120,
             batch_size: 20,
+            waitlist_offer_minutes: 120,
+            waitlist_offer_minutes_today: 30,
         }
     }
 }
@@ -94,6 +101,16 @@ impl JobSettings {
             reminder_at,
             retry_base_seconds: number("SIPOLI_NOTIFY_RETRY_SECONDS", d.retry_base_seconds)?.max(1),
             poll_seconds: number("SIPOLI_NOTIFY_POLL_SECONDS", d.poll_seconds)?.max(1),
+            waitlist_offer_minutes: number(
+                "SIPOLI_WAITLIST_OFFER_MINUTES",
+                d.waitlist_offer_minutes,
+            )?
+            .max(1),
+            waitlist_offer_minutes_today: number(
+                "SIPOLI_WAITLIST_OFFER_MINUTES_TODAY",
+                d.waitlist_offer_minutes_today,
+            )?
+            .max(1),
             ..d
         })
     }

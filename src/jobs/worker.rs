@@ -202,6 +202,12 @@ impl Worker {
         .await
     }
 
+    /// Lapse waitlist offers whose time ran out and offer free places (issue 14).
+    pub async fn sweep_waitlists(&self) -> AppResult<usize> {
+        let state = self.state.clone();
+        db::transaction(&self.state.pool, move |c| crate::service::waitlist::sweep(c, &state)).await
+    }
+
     /// Run for as long as the process does: woken by `NOTIFY sipoli_jobs` on the database at
     /// `listen_url`, and every `SIPOLI_NOTIFY_POLL_SECONDS` in any case (retries that come
     /// due, a lost LISTEN connection).
@@ -218,6 +224,9 @@ impl Worker {
                 last_scan = Some(now);
                 if let Err(e) = self.scan_reminders().await {
                     tracing::warn!(error = %e, "reminder scan failed");
+                }
+                if let Err(e) = self.sweep_waitlists().await {
+                    tracing::warn!(error = %e, "waitlist sweep failed");
                 }
             }
             if let Err(e) = self.run_until_empty().await {

@@ -8,6 +8,7 @@ pub mod kiosks;
 pub mod patient;
 pub mod report;
 pub mod schedules;
+pub mod self_service;
 pub mod staff;
 pub mod text;
 pub mod ticket;
@@ -24,6 +25,8 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Before the patient pages: `/antrean/cari` is not a booking code.
+    self_service::configure(cfg);
     patient::configure(cfg);
     staff::configure(cfg);
     schedules::configure(cfg);

@@ -58,7 +58,7 @@ pub struct SessionRow {
     pub closed: String,
 }
 
-fn session_row(c: &Ctx, st: &AppState, s: &SessionView) -> SessionRow {
+pub(super) fn session_row(c: &Ctx, st: &AppState, s: &SessionView) -> SessionRow {
     let tz = st.tz();
     let closed = if s.session.status == SessionStatus::Cancelled {
         c.t("Dibatalkan (dokter cuti / poli tutup)", "Cancelled (doctor away / clinic closed)")
@@ -108,20 +108,49 @@ struct HomePage {
     c: Ctx,
     today: String,
     clinics: Vec<ClinicCard>,
+    /// The clinic filter's options, and the clinic chosen (empty: all).
+    choices: Vec<ClinicChoice>,
+    filter: String,
 }
 
-/// `GET /` — the polyclinics and their sessions for the coming days.
-async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
+#[derive(Debug, Default, Deserialize)]
+pub struct HomeQuery {
+    pub poli: Option<String>,
+}
+
+/// `GET /` — the polyclinics: for a phone, each clinic shows today's sessions and its next
+/// session with places left; `?poli=CODE` shows that clinic's coming days in full.
+async fn home(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<HomeQuery>,
+) -> PageResult {
     let c = Ctx::of(&req);
     let today = state.today();
     let (clinics, list) =
         catalogue::coming_days(&state.pool, today, HOME_DAYS).await.or_page(c.lang)?;
+    let filter = query
+        .poli
+        .as_deref()
+        .map(|p| p.trim().to_ascii_uppercase())
+        .filter(|p| clinics.iter().any(|cl| cl.code == *p));
     let mut by_clinic: BTreeMap<i32, Vec<SessionRow>> = BTreeMap::new();
     for s in &list {
-        by_clinic.entry(s.clinic.id).or_default().push(session_row(&c, &state, s));
+        let full = filter.as_deref() == Some(s.clinic.code.as_str());
+        let shown = by_clinic.entry(s.clinic.id).or_default();
+        let row = session_row(&c, &state, s);
+        let next_open = row.closed.is_empty() && !shown.iter().any(|r| r.closed.is_empty());
+        if full || s.session.service_date == today || next_open {
+            shown.push(row);
+        }
     }
+    let choices = clinics
+        .iter()
+        .map(|cl| ClinicChoice { code: cl.code.clone(), name: clinic_name(&c, cl) })
+        .collect();
     let cards = clinics
         .iter()
+        .filter(|cl| filter.as_ref().is_none_or(|f| *f == cl.code))
         .map(|cl| ClinicCard {
             code: cl.code.clone(),
             name: clinic_name(&c, cl),
@@ -129,7 +158,13 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
             sessions: by_clinic.remove(&cl.id).unwrap_or_default(),
         })
         .collect();
-    let page = HomePage { today: long_date(c.lang, today), clinics: cards, c };
+    let page = HomePage {
+        today: long_date(c.lang, today),
+        clinics: cards,
+        choices,
+        filter: filter.unwrap_or_default(),
+        c,
+    };
     Ok(render(&page.c, StatusCode::OK, &page))
 }
 
@@ -202,6 +237,8 @@ pub struct DateChoice {
     pub value: String,
     pub label: String,
     pub open: usize,
+    /// Online places left in that day's open sessions.
+    pub places: i32,
 }
 
 pub struct ClinicChoice {
@@ -306,13 +343,22 @@ async fn booking_form(
         page.sessions = rows.into_iter().map(|(_, r)| r).collect();
     } else {
         page.step = 2;
-        let mut dates: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        let mut dates: BTreeMap<NaiveDate, (usize, i32)> = BTreeMap::new();
         for (d, r) in &rows {
-            *dates.entry(*d).or_default() += usize::from(r.closed.is_empty());
+            let day = dates.entry(*d).or_default();
+            if r.closed.is_empty() {
+                day.0 += 1;
+                day.1 += r.remaining.max(0);
+            }
         }
         page.dates = dates
             .into_iter()
-            .map(|(d, open)| DateChoice { value: d.to_string(), label: long_date(lang, d), open })
+            .map(|(d, (open, places))| DateChoice {
+                value: d.to_string(),
+                label: long_date(lang, d),
+                open,
+                places,
+            })
             .collect();
     }
     Ok(render(&page.c, StatusCode::OK, &page))
@@ -429,6 +475,9 @@ async fn find_booking(query: web::Query<FindQuery>) -> HttpResponse {
 /// A booking as the patient pages show it: no name, no NIK.
 pub struct StatusView {
     pub code: String,
+    /// Whom the booking is for: "Maria K." (first name and initial only).
+    pub for_whom: String,
+    pub clinic_code: String,
     pub ticket: String,
     pub status: String,
     pub status_label: String,
@@ -461,13 +510,20 @@ pub struct StepLine {
     pub estimate: String,
 }
 
-async fn load_status(state: &AppState, c: &Ctx, raw: &str) -> Result<StatusView, AppError> {
+pub(super) async fn load_status(
+    state: &AppState,
+    c: &Ctx,
+    raw: &str,
+) -> Result<StatusView, AppError> {
     let code = parse_code(raw)?;
     let tz = state.tz();
     let st = queue::standing_by_code(state, code.as_str().to_string()).await?;
     let status = st.visit.status;
+    let for_whom = crate::service::self_service::for_whom(state, st.visit.patient_id).await?;
     Ok(StatusView {
         code: st.visit.booking_code.clone(),
+        for_whom,
+        clinic_code: st.session.clinic.code.clone(),
         ticket: st.visit.ticket.clone(),
         status_label: status_label(c.lang, status.as_str()).to_string(),
         clinic: clinic_name(c, &st.session.clinic),
@@ -500,7 +556,6 @@ async fn load_status(state: &AppState, c: &Ctx, raw: &str) -> Result<StatusView,
 struct StatusPage {
     c: Ctx,
     v: StatusView,
-    birth_date: String,
     error: String,
     notice: String,
 }
@@ -508,6 +563,7 @@ struct StatusPage {
 #[derive(Debug, Deserialize)]
 pub struct StatusQuery {
     pub batal: Option<String>,
+    pub pindah: Option<String>,
 }
 
 /// `GET /antrean/{code}` — ticket, clinic, doctor, position, now serving, estimate.
@@ -521,10 +577,16 @@ async fn booking_status(
     let v = load_status(&state, &c, &path).await.or_page(c.lang)?;
     let notice = if query.batal.is_some() && v.status == VisitStatus::Cancelled.as_str() {
         c.t("Booking Anda sudah dibatalkan.", "Your booking has been cancelled.").to_string()
+    } else if query.pindah.is_some() {
+        c.t(
+            "Jadwal booking Anda sudah dipindah. Kode booking tetap, nomor antrean baru.",
+            "Your booking has been moved. Same booking code, new ticket number.",
+        )
+        .to_string()
     } else {
         String::new()
     };
-    let page = StatusPage { c, v, birth_date: String::new(), error: String::new(), notice };
+    let page = StatusPage { c, v, error: String::new(), notice };
     Ok(render(&page.c, StatusCode::OK, &page))
 }
 
@@ -597,14 +659,8 @@ async fn cancel_booking(
         Ok(_) => Ok(see_other(&format!("/antrean/{}?batal=1", code.as_str()))),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let v = load_status(&state, &c, code.as_str()).await.or_page(lang)?;
-            let page = StatusPage {
-                error: e.message(lang.is_en()).to_string(),
-                birth_date: form.birth_date.clone(),
-                notice: String::new(),
-                c,
-                v,
-            };
-            Ok(render(&page.c, e.status, &page))
+            let error = e.message(lang.is_en()).to_string();
+            Ok(super::self_service::cancel_confirm_page(c, v, error, e.status))
         }
         Err(e) => Err(super::PageError::new(lang, e)),
     }

@@ -267,6 +267,8 @@ pub struct VisitLine {
     pub priority: bool,
     pub estimate: String,
     pub call_count: i32,
+    /// A booking whose patient has not answered the H-1 reminder with "YA".
+    pub unconfirmed: bool,
 }
 
 #[derive(Template)]
@@ -284,6 +286,8 @@ struct QueuePage {
     current: Option<VisitLine>,
     waiting: Vec<VisitLine>,
     others: Vec<VisitLine>,
+    /// Issue 14: who waits for a place in this session.
+    waitlist: Vec<crate::service::waitlist::InLine>,
     notice: String,
     error: String,
 }
@@ -301,7 +305,12 @@ async fn queue_page(
     let tz = state.tz();
     let visits::SessionQueue { session, visits: rows, last_event, may_run } =
         visits::session_queue(&state.pool, staff, session_id).await.or_page(lang)?;
+    let ids = rows.iter().map(|(v, _)| v.id).collect();
+    let extras = crate::service::waitlist::queue_extras(state, staff, session_id, ids)
+        .await
+        .or_page(lang)?;
     let line = |v: &Visit, name: &Option<String>| VisitLine {
+        unconfirmed: v.status == VisitStatus::Booked && !extras.confirmed.contains(&v.id),
         id: v.id,
         ticket: v.ticket.clone(),
         name: name
@@ -347,6 +356,7 @@ async fn queue_page(
         current,
         waiting,
         others,
+        waitlist: extras.waitlist,
         notice,
         error,
         c,

@@ -260,6 +260,10 @@ pub fn find_or_create_patient(
     input: &PatientInput,
     now: DateTime<Utc>,
 ) -> AppResult<Patient> {
+    if let Some(nik) = &input.nik {
+        nik.check_birth_date(input.birth_date)
+            .map_err(|e| AppError::fields(vec![("patient.nik", e)]))?;
+    }
     let nik = input.nik.as_ref().map(|n| n.as_str());
     let bpjs = input.bpjs_no.as_ref().map(|b| b.as_str());
     for _ in 0..2 {
@@ -382,6 +386,7 @@ pub async fn cancel_by_patient(
             st.now(),
             json!({"reason": reason}),
         )?;
+        super::waitlist::offer_freed(conn, &st, visit.session_id)?;
         Ok(Cancelled {
             booking_code: visit.booking_code,
             ticket: visit.ticket,

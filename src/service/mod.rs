@@ -17,11 +17,14 @@ pub mod kiosks;
 pub mod notifications;
 pub mod outbox;
 pub mod queue;
+pub mod replies;
 pub mod reports;
 pub mod schedules;
+pub mod self_service;
 pub mod sessions;
 pub mod staff;
 pub mod visits;
+pub mod waitlist;
 
 use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};

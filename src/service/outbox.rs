@@ -38,18 +38,27 @@ pub enum Kind {
     SessionCancelled,
     /// "Obat Anda siap diambil": the pharmacy has the medicine ready.
     MedicineReady,
+    /// "Booking dibatalkan": the patient (or staff) cancelled a booking.
+    BookingCancelled,
+    /// A freed place offered to the first on a session's waitlist.
+    WaitlistOffer,
+    /// An answer to an SMS/WhatsApp message (`facts.notice` holds it).
+    Reply,
     /// Internal: a call moved a session's queue; look for patients whose turn approaches.
     QueueCheck,
 }
 
 impl Kind {
-    pub const MESSAGES: [Kind; 6] = [
+    pub const MESSAGES: [Kind; 9] = [
         Kind::BookingConfirmed,
         Kind::Reminder,
         Kind::TurnApproaching,
         Kind::Called,
         Kind::SessionCancelled,
         Kind::MedicineReady,
+        Kind::BookingCancelled,
+        Kind::WaitlistOffer,
+        Kind::Reply,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +69,9 @@ impl Kind {
             Kind::Called => "called",
             Kind::SessionCancelled => "session_cancelled",
             Kind::MedicineReady => "medicine_ready",
+            Kind::BookingCancelled => "booking_cancelled",
+            Kind::WaitlistOffer => "waitlist_offer",
+            Kind::Reply => "reply",
             Kind::QueueCheck => "queue_check",
         }
     }
@@ -94,11 +106,27 @@ pub struct Facts {
     /// A ticket taken at the kiosk or the counter: the patient is already in the queue.
     #[serde(default)]
     pub walk_in: bool,
+    /// Whom the booking is for, by first name and initial ("Maria K."): a parent booking
+    /// for two children can tell the messages apart. Never the full name, never the NIK.
+    #[serde(default)]
+    pub for_whom: Option<String>,
+    /// A sentence put before the usual words (a reschedule), or the whole of a reply.
+    #[serde(default)]
+    pub notice: Option<String>,
+    /// The token of a waitlist offer (its page is `/antrean/tawaran/{token}`).
+    #[serde(default)]
+    pub offer_token: Option<String>,
 }
 
 impl Facts {
     pub fn of(conn: &mut PgConnection, visit: &Visit) -> AppResult<Facts> {
-        Ok(Facts::from_view(visit, sessions::get(conn, visit.session_id)?))
+        let mut facts = Facts::from_view(visit, sessions::get(conn, visit.session_id)?);
+        if let Some(patient) = visit.patient_id {
+            let name = crate::db::self_service::patient_name(conn, patient)?;
+            facts.for_whom =
+                Some(crate::domain::identity::first_name_initial(&name)).filter(|n| !n.is_empty());
+        }
+        Ok(facts)
     }
 
     pub fn from_view(visit: &Visit, view: SessionView) -> Facts {
@@ -123,6 +151,9 @@ impl Facts {
             position: None,
             note: None,
             walk_in: !visit.channel.is_ahead(),
+            for_whom: None,
+            notice: None,
+            offer_token: None,
         }
     }
 }
@@ -140,7 +171,7 @@ pub fn contacts(visit: &Visit) -> Vec<(&'static str, String)> {
 }
 
 /// One job per channel the patient gave; the dedupe key is `key` plus the channel.
-fn for_patient(
+pub fn for_patient(
     visit: &Visit,
     kind: Kind,
     key: &str,
@@ -181,6 +212,10 @@ pub fn notify_on_event(
         "call" => Some((Kind::Called, format!("called:{}:{}", visit.id, event.id))),
         "cancel" if event.detail["reason"] == "session_cancelled" => {
             Some((Kind::SessionCancelled, format!("session_cancelled:{}", visit.id)))
+        }
+        // A reschedule says so in the new booking's confirmation instead.
+        "cancel" if event.detail["reason"] != "rescheduled" => {
+            Some((Kind::BookingCancelled, format!("booking_cancelled:{}", visit.id)))
         }
         _ => None,
     };

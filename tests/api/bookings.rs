@@ -232,7 +232,8 @@ async fn duplicate_booking_and_identity_mismatch() {
     other["patient"]["birth_date"] = json!("1985-01-01");
     let (status, err) = app.post_json("/api/v1/bookings", &other).await;
     assert_eq!(status, 422);
-    assert_eq!(err["error"]["code"], "identity_mismatch");
+    // The NIK itself encodes 17-05-90 (issue 14): refused before any record is read.
+    assert_eq!(err["error"]["code"], "nik_birth_date_mismatch");
     assert_eq!(app.count("visits"), 1);
     // The quota counter moved once only.
     let list: Vec<Value> = app.get("/api/v1/sessions?date=2026-12-02").await.json().await.unwrap();

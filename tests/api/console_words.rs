@@ -132,7 +132,7 @@ async fn every_console_page_reads_in_one_language() {
                 ("payer", "non_jkn"),
                 ("nik", nik.as_str()),
                 ("name", "Yohana Magai"),
-                ("birth_date", "1985-02-03"),
+                ("birth_date", "1990-05-17"),
                 ("phone", "081298765432"),
             ],
         )

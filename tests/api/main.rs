@@ -27,5 +27,7 @@ mod printing;
 mod queue;
 mod recovery;
 mod schedules;
+mod self_service;
+mod self_service_browser;
 mod smtp_server;
 mod staff;

@@ -277,6 +277,9 @@ fn enqueue_jobs(app: &TestApp, n: usize) {
         position: None,
         note: None,
         walk_in: false,
+        for_whom: None,
+        notice: None,
+        offer_token: None,
     };
     let payload = serde_json::to_value(&facts).unwrap();
     let new: Vec<NewJob> = (0..n)
