@@ -5,6 +5,7 @@
 //! server that `main` and the tests start.
 pub mod api;
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod clock;
 pub mod config;

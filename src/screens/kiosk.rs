@@ -95,7 +95,9 @@ pub async fn pair_kiosk(
 /// `GET /kiosk-sw.js` — the kiosk's service worker (`kiosk/sw.js`), served from the root
 /// so that it may control `/kiosk`: it keeps the shell for a reload during an outage.
 pub async fn service_worker() -> AppResult<HttpResponse> {
-    let script = std::fs::read(super::assets_dir().join("sw.js")).map_err(AppError::internal)?;
+    let script = crate::assets::get("sw.js")
+        .ok_or_else(|| AppError::internal("sw.js is missing from the assets"))?
+        .into_owned();
     Ok(HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "no-cache"))
