@@ -19,6 +19,7 @@ pub mod jkn;
 pub mod jobs;
 pub mod limits;
 pub mod maintenance;
+pub mod metrics;
 pub mod pages;
 pub mod realtime;
 pub mod screens;

@@ -19,6 +19,7 @@ mod kiosks;
 mod limits;
 mod live;
 mod live_browser;
+mod metrics;
 mod node;
 mod notifications;
 mod pages;
