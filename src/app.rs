@@ -33,6 +33,7 @@ pub fn build(state: AppState, listener: TcpListener) -> std::io::Result<Applicat
             .wrap(middleware::from_fn(crate::i18n::localise_errors))
             .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%r %s %Dms").log_target("sipoli::http"))
+            .wrap(middleware::from_fn(crate::security::headers))
             .wrap(middleware::from_fn(crate::metrics::observe))
             .configure(configure)
     })

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod pages;
 pub mod realtime;
 pub mod screens;
+pub mod security;
 pub mod service;
 pub mod state;
 pub mod telemetry;

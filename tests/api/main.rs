@@ -29,5 +29,6 @@ mod printing;
 mod queue;
 mod relocatable;
 mod schedules;
+mod security_headers;
 mod smtp_server;
 mod staff;
