@@ -46,6 +46,23 @@ enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Check the configuration and reach every dependency (short timeouts); non-zero exit
+    /// when something fails.
+    Check,
+    /// Back up the database with pg_dump (custom format) into DIR, keeping the newest N.
+    Backup {
+        #[arg(long, default_value = "var/backups")]
+        dir: std::path::PathBuf,
+        /// How many backups to keep in DIR (0: all).
+        #[arg(long, default_value_t = 14)]
+        keep: usize,
+    },
+    /// Restore a backup into an empty database (--force: replace a non-empty one).
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -139,6 +156,17 @@ fn run(cli: Cli, settings: Settings) -> Result<(), AppError> {
                 &stations,
             )?;
             println!("staff account {username} ({}) saved", role.as_str());
+            Ok(())
+        }
+        Command::Check => sipoli::ops::run_check(&settings),
+        Command::Backup { dir, keep } => {
+            let file = sipoli::ops::backup(&settings, &dir, keep)?;
+            println!("backup written: {}", file.display());
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            sipoli::ops::restore(&settings, &file, force)?;
+            println!("restored {}", file.display());
             Ok(())
         }
         Command::Db { command } => {

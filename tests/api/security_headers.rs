@@ -33,8 +33,12 @@ async fn behind_https_every_cookie_is_secure_and_hsts_is_sent() {
     seed(&app);
     let res = app.get("/?lang=en").await;
     assert_eq!(res.headers()["strict-transport-security"], sipoli::security::HSTS);
-    let cookies: Vec<String> =
-        res.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_string()).collect();
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_string())
+        .collect();
     assert!(!cookies.is_empty(), "the lang choice is remembered");
     for c in &cookies {
         assert!(c.contains("; Secure"), "{c}");
