@@ -26,5 +26,6 @@ pub mod realtime;
 pub mod screens;
 pub mod security;
 pub mod service;
+pub mod shutdown;
 pub mod state;
 pub mod telemetry;

@@ -227,7 +227,15 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         if let Some(code) = kiosk_code {
             println!("Anjungan demo / demo kiosk (opens paired, once): {base}/kiosk/pair?code={code}");
         }
-        application.server.await.map_err(AppError::internal)
+        // SIGTERM/Ctrl-C: actix-web stops accepting and finishes requests in flight; this
+        // ends the SSE streams with a retry hint and stops the workers (`shutdown`).
+        actix_web::rt::spawn(sipoli::shutdown::on_signal());
+        let served = application.server.await.map_err(AppError::internal);
+        sipoli::shutdown::trigger();
+        if !sipoli::shutdown::drained(std::time::Duration::from_secs(30)).await {
+            tracing::warn!("stopped with background work unfinished");
+        }
+        served
     })
 }
 
@@ -238,6 +246,10 @@ fn worker(settings: Settings) -> Result<(), AppError> {
         sipoli::jkn::reports::spawn(state.clone());
         maintenance::spawn(state);
         println!("SIPOLI worker running; Ctrl-C to stop");
-        actix_web::rt::signal::ctrl_c().await.map_err(AppError::internal)
+        sipoli::shutdown::on_signal().await;
+        if !sipoli::shutdown::drained(std::time::Duration::from_secs(30)).await {
+            tracing::warn!("stopped with background work unfinished");
+        }
+        Ok(())
     })
 }

@@ -31,5 +31,6 @@ mod queue;
 mod relocatable;
 mod schedules;
 mod security_headers;
+mod shutdown;
 mod smtp_server;
 mod staff;
