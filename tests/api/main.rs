@@ -27,6 +27,7 @@ mod pages;
 mod pages_browser;
 mod plans;
 mod printing;
+mod proxy;
 mod queue;
 mod relocatable;
 mod schedules;

@@ -46,7 +46,6 @@ pub struct Node {
     pub _dir: TempDir,
 }
 
-#[allow(dead_code)] // some helpers serve later tests only
 impl Node {
     /// Start `sipoli <args>` from an empty directory on a free loopback port and wait until
     /// it answers `/healthz`.
