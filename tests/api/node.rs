@@ -23,6 +23,13 @@ impl Drop for TempDir {
     }
 }
 
+/// SIGTERM to a process, through the shell's own `kill` (no procps needed).
+pub fn sigterm(pid: u32) {
+    let status =
+        Command::new("sh").args(["-c", &format!("kill -TERM {pid}")]).status().expect("sh");
+    assert!(status.success(), "kill -TERM {pid}");
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
@@ -81,11 +88,7 @@ impl Node {
 
     /// Send SIGTERM (the way systemd stops a service).
     pub fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
+        sigterm(self.child.id());
     }
 
     /// Wait for the process to end (polling, bounded).

@@ -2,7 +2,7 @@
 //! stopped in the middle of a batch finishes it, leaves nothing leased and sends nothing twice.
 use std::collections::HashMap;
 use std::io::BufRead;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -123,9 +123,7 @@ fn start_worker(
 }
 
 fn sigterm(child: &std::process::Child) {
-    assert!(
-        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success()
-    );
+    crate::node::sigterm(child.id());
 }
 
 async fn wait_for_line(rx: &std::sync::mpsc::Receiver<String>, needle: &str) {
