@@ -9,6 +9,7 @@ pub use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Before the API: its `/api/v1` scope answers 404 for anything it does not know.
     crate::metrics::configure(cfg);
+    crate::openapi::configure(cfg);
     crate::screens::configure(cfg);
     crate::jobs::configure(cfg);
     crate::jkn::configure(cfg);

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod limits;
 pub mod maintenance;
 pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod realtime;

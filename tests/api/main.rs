@@ -22,6 +22,7 @@ mod live_browser;
 mod metrics;
 mod node;
 mod notifications;
+mod openapi;
 mod ops;
 mod pages;
 mod pages_browser;
