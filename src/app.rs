@@ -8,6 +8,8 @@ pub use crate::state::AppState;
 /// Routes and middleware of one node.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Before the API: its `/api/v1` scope answers 404 for anything it does not know.
+    crate::metrics::configure(cfg);
+    crate::openapi::configure(cfg);
     crate::screens::configure(cfg);
     crate::jobs::configure(cfg);
     crate::jkn::configure(cfg);
@@ -32,6 +34,8 @@ pub fn build(state: AppState, listener: TcpListener) -> std::io::Result<Applicat
             .wrap(middleware::from_fn(crate::i18n::localise_errors))
             .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%r %s %Dms").log_target("sipoli::http"))
+            .wrap(middleware::from_fn(crate::security::headers))
+            .wrap(middleware::from_fn(crate::metrics::observe))
             .configure(configure)
     })
     .listen(listener)?

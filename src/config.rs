@@ -24,6 +24,9 @@
 //! | `SIPOLI_CANCEL_LOCK_MINUTES` | `15` | … for this long |
 //! | `SIPOLI_LOGIN_FAILURES` | `20` | failed logins from one address (any usernames) before it is slowed down |
 //! | `SIPOLI_LOGIN_WINDOW_MINUTES` | `10` | … counted within, and refused for, this long |
+//! | `SIPOLI_METRICS_ALLOW` | loopback | addresses / CIDR ranges that may read `/metrics` |
+//! | `SIPOLI_METRICS_TOKEN` | none | … or any client with `Authorization: Bearer <token>` |
+//! | `SIPOLI_ASSETS` | embedded | serve the kiosk/board assets from this directory instead |
 use std::path::PathBuf;
 
 use chrono_tz::Tz;
@@ -67,6 +70,8 @@ pub struct Settings {
     pub jkn: crate::jkn::JknSettings,
     /// Abuse limits: rates per client address or kiosk, guessing locks (`crate::limits`).
     pub limits: crate::limits::LimitSettings,
+    /// Who may read `/metrics` (`crate::metrics`).
+    pub metrics: crate::metrics::MetricsSettings,
     /// Project directory: where `var/` lives.
     pub root: PathBuf,
 }
@@ -130,6 +135,7 @@ impl Settings {
             jobs: crate::jobs::JobSettings::from_env()?,
             jkn: crate::jkn::JknSettings::from_env()?,
             limits: crate::limits::LimitSettings::from_env()?,
+            metrics: crate::metrics::MetricsSettings::from_env()?,
             root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         })
     }

@@ -5,6 +5,7 @@
 //! server that `main` and the tests start.
 pub mod api;
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod clock;
 pub mod config;
@@ -18,9 +19,14 @@ pub mod jkn;
 pub mod jobs;
 pub mod limits;
 pub mod maintenance;
+pub mod metrics;
+pub mod openapi;
+pub mod ops;
 pub mod pages;
 pub mod realtime;
 pub mod screens;
+pub mod security;
 pub mod service;
+pub mod shutdown;
 pub mod state;
 pub mod telemetry;

@@ -46,6 +46,23 @@ enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Check the configuration and reach every dependency (short timeouts); non-zero exit
+    /// when something fails.
+    Check,
+    /// Back up the database with pg_dump (custom format) into DIR, keeping the newest N.
+    Backup {
+        #[arg(long, default_value = "var/backups")]
+        dir: std::path::PathBuf,
+        /// How many backups to keep in DIR (0: all).
+        #[arg(long, default_value_t = 14)]
+        keep: usize,
+    },
+    /// Restore a backup into an empty database (--force: replace a non-empty one).
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -141,6 +158,17 @@ fn run(cli: Cli, settings: Settings) -> Result<(), AppError> {
             println!("staff account {username} ({}) saved", role.as_str());
             Ok(())
         }
+        Command::Check => sipoli::ops::run_check(&settings),
+        Command::Backup { dir, keep } => {
+            let file = sipoli::ops::backup(&settings, &dir, keep)?;
+            println!("backup written: {}", file.display());
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            sipoli::ops::restore(&settings, &file, force)?;
+            println!("restored {}", file.display());
+            Ok(())
+        }
         Command::Db { command } => {
             let local = LocalPg::new(&settings.root).map_err(AppError::internal)?;
             match command {
@@ -199,7 +227,15 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         if let Some(code) = kiosk_code {
             println!("Anjungan demo / demo kiosk (opens paired, once): {base}/kiosk/pair?code={code}");
         }
-        application.server.await.map_err(AppError::internal)
+        // SIGTERM/Ctrl-C: actix-web stops accepting and finishes requests in flight; this
+        // ends the SSE streams with a retry hint and stops the workers (`shutdown`).
+        actix_web::rt::spawn(sipoli::shutdown::on_signal());
+        let served = application.server.await.map_err(AppError::internal);
+        sipoli::shutdown::trigger();
+        if !sipoli::shutdown::drained(std::time::Duration::from_secs(30)).await {
+            tracing::warn!("stopped with background work unfinished");
+        }
+        served
     })
 }
 
@@ -210,6 +246,10 @@ fn worker(settings: Settings) -> Result<(), AppError> {
         sipoli::jkn::reports::spawn(state.clone());
         maintenance::spawn(state);
         println!("SIPOLI worker running; Ctrl-C to stop");
-        actix_web::rt::signal::ctrl_c().await.map_err(AppError::internal)
+        sipoli::shutdown::on_signal().await;
+        if !sipoli::shutdown::drained(std::time::Duration::from_secs(30)).await {
+            tracing::warn!("stopped with background work unfinished");
+        }
+        Ok(())
     })
 }

@@ -339,8 +339,17 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
         move |(mut live, mut beat)| {
             let filter = filter.clone();
             async move {
+                if crate::shutdown::is_stopping() {
+                    return None;
+                }
                 loop {
                     tokio::select! {
+                        // The node is stopping: reconnect soon (to another node, through the
+                        // proxy) with Last-Event-ID; the stream ends after this frame.
+                        () = crate::shutdown::stopped() => {
+                            let hint = format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS);
+                            return Some((Ok(Bytes::from(hint)), (live, beat)));
+                        }
                         received = live.recv() => match received {
                             Ok(e) if e.id > sent_up_to && filter.accepts(&e) => {
                                 return Some((Ok::<_, actix_web::Error>(frame(&e)), (live, beat)));

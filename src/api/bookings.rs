@@ -14,6 +14,7 @@ use crate::service::queue::parse_code;
 use crate::service::{booking, kiosks, queue};
 
 /// `POST /api/v1/bookings`
+#[utoipa::path(post, path = "/api/v1/bookings", tag = "public", request_body(content = serde_json::Value, description = "{session_id, payer, patient: {nik, name, birth_date, phone?, email?}, ...}"), params(("Idempotency-Key" = Option<String>, Header, description = "repeat-safe key")), responses((status = 201, description = "Booking code, ticket, estimate", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 409, description = "quota_full, closed, duplicate", body = crate::openapi::ErrorBody), (status = 429, description = "Too many bookings from this address", body = crate::openapi::ErrorBody)))]
 pub async fn book_visit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -30,6 +31,7 @@ pub async fn book_visit(
 }
 
 /// `GET /api/v1/bookings/{code}`
+#[utoipa::path(get, path = "/api/v1/bookings/{code}", tag = "public", params(("code" = String, Path, description = "8-character booking code")), responses((status = 200, description = "Status, position, estimate (no names)", body = serde_json::Value), (status = 400, description = "Not a booking code", body = crate::openapi::ErrorBody), (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody)))]
 pub async fn booking_status(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -46,6 +48,7 @@ pub struct CancelBody {
 }
 
 /// `POST /api/v1/bookings/{code}/cancel` — the birth date proves it is the patient.
+#[utoipa::path(post, path = "/api/v1/bookings/{code}/cancel", tag = "public", params(("code" = String, Path, description = "booking code")), request_body(content = serde_json::Value, description = "{birth_date}"), responses((status = 200, description = "Cancelled", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 403, description = "Wrong birth date", body = crate::openapi::ErrorBody), (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody), (status = 409, description = "Too late to cancel", body = crate::openapi::ErrorBody), (status = 429, description = "Locked after wrong guesses", body = crate::openapi::ErrorBody)))]
 pub async fn cancel_booking(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -75,6 +78,7 @@ pub async fn cancel_booking(
 }
 
 /// `POST /api/v1/bookings/{code}/check-in` — at the kiosk or the counter, on the day.
+#[utoipa::path(post, path = "/api/v1/bookings/{code}/check-in", tag = "public", params(("code" = String, Path, description = "booking code")), responses((status = 200, description = "Checked in", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody), (status = 409, description = "Not today, or not waiting", body = crate::openapi::ErrorBody)))]
 pub async fn check_in_booking(
     state: web::Data<AppState>,
     req: HttpRequest,

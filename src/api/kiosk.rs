@@ -8,6 +8,7 @@ use crate::error::AppResult;
 use crate::service::intake::{self, TicketBody};
 use crate::service::kiosks;
 
+#[utoipa::path(post, path = "/api/v1/kiosk/tickets", tag = "kiosk", security(("kiosk_cookie" = [])), request_body(content = serde_json::Value, description = "{session_id, payer, phone?, priority_category?}"), responses((status = 201, description = "Walk-in ticket", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 401, description = "kiosk_not_paired", body = crate::openapi::ErrorBody), (status = 403, description = "A clinic the kiosk does not offer", body = crate::openapi::ErrorBody), (status = 409, description = "quota_full or closed", body = crate::openapi::ErrorBody)))]
 pub async fn take_ticket(
     state: web::Data<AppState>,
     Kiosk(device): Kiosk,

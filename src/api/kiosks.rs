@@ -53,6 +53,7 @@ pub async fn revoke_kiosk(
 }
 
 /// `POST /api/v1/kiosk/pair {pairing_code}` → `{token}` and the device cookie.
+#[utoipa::path(post, path = "/api/v1/kiosk/pair", tag = "kiosk", request_body(content = serde_json::Value, description = "{pairing_code}"), responses((status = 200, description = "{token, kiosk} and the sipoli_kiosk cookie", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 404, description = "Unknown or used code", body = crate::openapi::ErrorBody), (status = 429, description = "Too many attempts", body = crate::openapi::ErrorBody)))]
 pub async fn pair_kiosk(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
     let PairBody { pairing_code } = parse_json(&body)?;
     let (token, device) = kiosks::pair(&state, pairing_code).await?;

@@ -11,6 +11,7 @@ use crate::error::AppResult;
 use crate::service::{journey, queue};
 
 /// `GET /api/v1/stations` → `[{code, name, kind, prefix, desks}]`
+#[utoipa::path(get, path = "/api/v1/stations", tag = "public", responses((status = 200, description = "Service stations (registration, pharmacy, lab...)", body = serde_json::Value)))]
 pub async fn list_stations(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let list = journey::list_stations(&state).await?;
     Ok(HttpResponse::Ok().json(list.iter().map(views::station).collect::<Vec<_>>()))

@@ -3,6 +3,7 @@ pub mod bpjs_tasks;
 pub mod catalogue;
 pub mod display;
 pub mod events;
+pub mod figures;
 pub mod guesses;
 pub mod idempotency;
 pub mod jkn;
@@ -74,7 +75,10 @@ where
     let span = tracing::Span::current();
     actix_web::web::block(move || {
         let _entered = span.enter();
-        let mut conn = pool.get()?;
+        let mut conn = {
+            let _waiting = PoolWaiting::enter();
+            pool.get()?
+        };
         work(&mut conn)
     })
     .await?
@@ -161,4 +165,27 @@ pub fn ping(conn: &mut PgConnection) -> AppResult<()> {
 /// Open a single connection (CLI commands, migrations).
 pub fn connect(url: &str) -> Result<PgConnection, AppError> {
     PgConnection::establish(url).map_err(AppError::unavailable)
+}
+
+static POOL_WAITING: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Callers of [`run`] waiting for a pooled connection now, in this process (`/metrics`).
+pub fn pool_waiting_now() -> i64 {
+    POOL_WAITING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Counts one caller waiting for a connection while it lives.
+struct PoolWaiting;
+
+impl PoolWaiting {
+    fn enter() -> PoolWaiting {
+        POOL_WAITING.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        PoolWaiting
+    }
+}
+
+impl Drop for PoolWaiting {
+    fn drop(&mut self) {
+        POOL_WAITING.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }

@@ -275,6 +275,27 @@ pub fn reachable_bookings(
         .load(conn)?)
 }
 
+/// Hand back jobs this worker claimed but did not try (it is stopping): free at once for
+/// another worker, the attempt not counted. `(id, attempts)` as claimed.
+pub fn release(conn: &mut PgConnection, worker: &str, claimed: &[(i64, i32)]) -> AppResult<usize> {
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let (ids, attempts): (Vec<i64>, Vec<i32>) = claimed.iter().copied().unzip();
+    Ok(diesel::sql_query(
+        "UPDATE notification_jobs j SET locked_until = NULL, locked_by = NULL,
+             attempts = j.attempts - 1
+         FROM unnest($1::bigint[], $2::int[]) AS d(id, attempts)
+         WHERE j.id = d.id AND j.attempts = d.attempts AND j.locked_by = $3
+           AND j.status = ANY($4)",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .bind::<Array<Int4>, _>(attempts)
+    .bind::<Text, _>(worker)
+    .bind::<Array<Text>, _>(JobStatus::OPEN.to_vec())
+    .execute(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -194,8 +194,12 @@ pub fn spawn(state: AppState) {
     let client = BpjsClient::new(config);
     actix_web::rt::spawn(async move {
         let mut every = actix_web::rt::time::interval(StdDuration::from_secs(5));
-        loop {
+        while !crate::shutdown::is_stopping() {
             every.tick().await;
+            if crate::shutdown::is_stopping() {
+                break;
+            }
+            let _busy = crate::shutdown::busy();
             if let Err(e) = run_until_idle(&state, &client).await {
                 tracing::warn!(error = %e, "BPJS report worker failed");
             }

@@ -71,6 +71,11 @@ impl Worker {
 
     /// Claim one batch of due jobs and work it. Jobs of a batch are sent concurrently.
     pub async fn run_once(&self) -> AppResult<Pass> {
+        // A stopping process waits for this batch (`crate::shutdown`).
+        let _busy = crate::shutdown::busy();
+        if crate::shutdown::is_stopping() {
+            return Ok(Pass::default());
+        }
         let settings = &self.state.settings.jobs;
         let now = self.state.now();
         let (id, lease, limit) =
@@ -81,6 +86,14 @@ impl Worker {
         })
         .await?;
         if jobs.is_empty() {
+            return Ok(Pass::default());
+        }
+        if crate::shutdown::is_stopping() {
+            // Claimed as the process began to stop: hand them back for another worker now,
+            // rather than after the lease.
+            let (id, claimed) =
+                (self.id.clone(), jobs.iter().map(|j| (j.id, j.attempts)).collect::<Vec<_>>());
+            db::run(&self.state.pool, move |c| notifications::release(c, &id, &claimed)).await?;
             return Ok(Pass::default());
         }
         let outcomes =
@@ -139,7 +152,7 @@ impl Worker {
         let mut total = Pass::default();
         loop {
             let pass = self.run_once().await?;
-            if pass.claimed == 0 {
+            if pass.claimed == 0 || crate::shutdown::is_stopping() {
                 return Ok(total);
             }
             total.claimed += pass.claimed;
@@ -218,7 +231,7 @@ impl Worker {
         }
         let poll = StdDuration::from_secs(self.state.settings.jobs.poll_seconds);
         let mut last_scan: Option<chrono::DateTime<chrono::Utc>> = None;
-        loop {
+        while !crate::shutdown::is_stopping() {
             let now = self.state.now();
             if last_scan.is_none_or(|at| now - at >= Duration::minutes(1)) {
                 last_scan = Some(now);
@@ -232,8 +245,12 @@ impl Worker {
             if let Err(e) = self.run_until_empty().await {
                 tracing::warn!(error = %e, "notification worker pass failed");
             }
-            let _ = actix_web::rt::time::timeout(poll, wake.notified()).await;
+            tokio::select! {
+                _ = actix_web::rt::time::timeout(poll, wake.notified()) => {}
+                () = crate::shutdown::stopped() => {}
+            }
         }
+        tracing::info!(worker = self.id(), "notification worker stopped");
     }
 }
 

@@ -95,7 +95,9 @@ pub async fn pair_kiosk(
 /// `GET /kiosk-sw.js` — the kiosk's service worker (`kiosk/sw.js`), served from the root
 /// so that it may control `/kiosk`: it keeps the shell for a reload during an outage.
 pub async fn service_worker() -> AppResult<HttpResponse> {
-    let script = std::fs::read(super::assets_dir().join("sw.js")).map_err(AppError::internal)?;
+    let script = crate::assets::get("sw.js")
+        .ok_or_else(|| AppError::internal("sw.js is missing from the assets"))?
+        .into_owned();
     Ok(HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "no-cache"))
@@ -104,6 +106,7 @@ pub async fn service_worker() -> AppResult<HttpResponse> {
 
 /// `GET /api/v1/kiosk/sessions?clinics=ANA,INT` — today's sessions of those clinics, each
 /// saying whether it takes walk-in tickets now and how many places are left.
+#[utoipa::path(get, path = "/api/v1/kiosk/sessions", tag = "kiosk", security(("kiosk_cookie" = [])), params(("clinics" = Option<String>, Query, description = "ANA,INT; default the kiosk's clinics")), responses((status = 200, description = "Today's sessions, walk-in open or not, places left", body = serde_json::Value), (status = 400, description = "Bad clinic list", body = crate::openapi::ErrorBody), (status = 401, description = "kiosk_not_paired", body = crate::openapi::ErrorBody)))]
 pub async fn kiosk_sessions(
     state: web::Data<AppState>,
     kiosk: Kiosk,

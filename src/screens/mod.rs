@@ -1,26 +1,13 @@
 //! Hall screens: the touchscreen kiosk (`/kiosk`), the waiting-room TV board (`/display`),
-//! their static assets (`kiosk/` served at `/assets/`) and the live-update streams
+//! their static assets (`kiosk/`, embedded by `crate::assets`, served at `/assets/`) and the live-update streams
 //! (`crate::realtime`).
 pub mod display;
 pub mod escpos;
 pub mod kiosk;
 
-use std::path::PathBuf;
-
 use actix_web::{HttpResponse, web};
 
 use crate::error::{AppError, AppResult};
-
-/// Where the kiosk and board assets are: `kiosk/` of the working directory, else of the
-/// source tree this binary was built from.
-pub fn assets_dir() -> PathBuf {
-    let here = PathBuf::from("kiosk");
-    if here.join("kiosk.js").is_file() {
-        here
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("kiosk")
-    }
-}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::realtime::configure(cfg);
@@ -32,10 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/display/message", web::get().to(display::message_page))
         .route("/api/v1/kiosk/sessions", web::get().to(kiosk::kiosk_sessions))
         .route("/api/v1/displays/state", web::get().to(display::display_state))
-        .route("/api/v1/staff/display-message", web::put().to(display::set_message))
-        .service(
-            actix_files::Files::new("/assets", assets_dir()).use_etag(true).use_last_modified(true),
-        );
+        .route("/api/v1/staff/display-message", web::put().to(display::set_message));
+    crate::assets::configure(cfg);
 }
 
 /// The language of a hall screen: Indonesian, unless its URL says `?lang=en`. A kiosk or

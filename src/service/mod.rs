@@ -10,6 +10,7 @@ pub mod booking;
 pub mod bpjs_reports;
 pub mod catalogue;
 pub mod events;
+pub mod figures;
 pub mod idempotency;
 pub mod intake;
 pub mod journey;
