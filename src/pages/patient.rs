@@ -475,8 +475,6 @@ async fn find_booking(query: web::Query<FindQuery>) -> HttpResponse {
 /// A booking as the patient pages show it: no name, no NIK.
 pub struct StatusView {
     pub code: String,
-    /// Whom the booking is for: "Maria K." (first name and initial only).
-    pub for_whom: String,
     pub clinic_code: String,
     pub ticket: String,
     pub status: String,
@@ -519,10 +517,8 @@ pub(super) async fn load_status(
     let tz = state.tz();
     let st = queue::standing_by_code(state, code.as_str().to_string()).await?;
     let status = st.visit.status;
-    let for_whom = crate::service::self_service::for_whom(state, st.visit.patient_id).await?;
     Ok(StatusView {
         code: st.visit.booking_code.clone(),
-        for_whom,
         clinic_code: st.session.clinic.code.clone(),
         ticket: st.visit.ticket.clone(),
         status_label: status_label(c.lang, status.as_str()).to_string(),

@@ -414,9 +414,3 @@ pub async fn reschedule(
     .await
 }
 
-/// Whom a visit is for, as pages may show it ("Maria K."); empty for a walk-in ticket.
-pub async fn for_whom(st: &AppState, patient_id: Option<i64>) -> AppResult<String> {
-    let Some(id) = patient_id else { return Ok(String::new()) };
-    db::run(&st.pool, move |conn| Ok(first_name_initial(&self_service::patient_name(conn, id)?)))
-        .await
-}
