@@ -12,6 +12,10 @@
 //! | `SIPOLI_NOTIFY_REMINDER_AT` | `16:00` | local time of the day-before reminder |
 //! | `SIPOLI_NOTIFY_RETRY_SECONDS` | `30` | first retry delay; doubled at each attempt (with jitter), at most 6 hours |
 //! | `SIPOLI_NOTIFY_POLL_SECONDS` | `5` | how often a worker looks for due jobs without being woken |
+//! | `SIPOLI_COMPLAINT_ESCALATION` | — | comma-separated emails / mobile numbers told once when a complaint is overdue |
+//! | `SIPOLI_OPENDATA_WEBHOOK_URL` | — (no push) | the command center's URL receiving yesterday's open-data rows |
+//! | `SIPOLI_OPENDATA_WEBHOOK_SECRET` | `SIPOLI_WEBHOOK_SECRET` | key of the push's `X-Sipoli-Signature` |
+//! | `SIPOLI_OPENDATA_PUSH_AT` | `06:00` | local time of the daily push |
 use std::path::PathBuf;
 
 use chrono::NaiveTime;
@@ -35,6 +39,13 @@ pub struct JobSettings {
     pub lease_seconds: i64,
     /// Jobs claimed at once by one worker.
     pub batch_size: i64,
+    /// Who hears once of an overdue complaint (emails, mobile numbers).
+    pub complaint_escalation: Vec<String>,
+    /// The command center's open-data receiver; no push without it.
+    pub opendata_webhook_url: Option<String>,
+    pub opendata_webhook_secret: Option<Secret>,
+    /// Local time of the daily open-data push (yesterday's rows).
+    pub opendata_push_at: NaiveTime,
 }
 
 impl Default for JobSettings {
@@ -52,6 +63,10 @@ impl Default for JobSettings {
             poll_seconds: 5,
             lease_seconds: 120,
             batch_size: 20,
+            complaint_escalation: Vec::new(),
+            opendata_webhook_url: None,
+            opendata_webhook_secret: None,
+            opendata_push_at: NaiveTime::from_hms_opt(6, 0, 0).unwrap_or_default(),
         }
     }
 }
@@ -79,6 +94,25 @@ impl JobSettings {
                 problem: format!("{v:?} is not HH:MM"),
             })?,
         };
+        let opendata_push_at = match var("SIPOLI_OPENDATA_PUSH_AT") {
+            None => d.opendata_push_at,
+            Some(v) => NaiveTime::parse_from_str(&v, "%H:%M").map_err(|_| SettingsError {
+                name: "SIPOLI_OPENDATA_PUSH_AT",
+                problem: format!("{v:?} is not HH:MM"),
+            })?,
+        };
+        let complaint_escalation: Vec<String> = var("SIPOLI_COMPLAINT_ESCALATION")
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        for address in &complaint_escalation {
+            crate::domain::complaints::Contact::parse(address).map_err(|_| SettingsError {
+                name: "SIPOLI_COMPLAINT_ESCALATION",
+                problem: format!("{address:?} is neither an email address nor a mobile number"),
+            })?;
+        }
         if let Some(url) = var("SMTP_URL") {
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url)
                 .map_err(|e| SettingsError { name: "SMTP_URL", problem: e.to_string() })?;
@@ -94,6 +128,12 @@ impl JobSettings {
             reminder_at,
             retry_base_seconds: number("SIPOLI_NOTIFY_RETRY_SECONDS", d.retry_base_seconds)?.max(1),
             poll_seconds: number("SIPOLI_NOTIFY_POLL_SECONDS", d.poll_seconds)?.max(1),
+            complaint_escalation,
+            opendata_webhook_url: var("SIPOLI_OPENDATA_WEBHOOK_URL"),
+            opendata_webhook_secret: var("SIPOLI_OPENDATA_WEBHOOK_SECRET")
+                .or_else(|| var("SIPOLI_WEBHOOK_SECRET"))
+                .map(Secret::new),
+            opendata_push_at,
             ..d
         })
     }

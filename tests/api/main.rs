@@ -7,6 +7,7 @@ mod bad_input;
 mod boards;
 mod bookings;
 mod browser;
+mod complaints;
 mod console;
 mod console_words;
 mod escpos_printer;
