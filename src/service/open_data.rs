@@ -243,20 +243,20 @@ fn station_row(date: NaiveDate, place: &str, steps: &[&StepTimes]) -> DailyRow {
     row
 }
 
-/// Complaint counts of a local day: received that day, resolved or closed that day, and
-/// open past their due time at the day's end (or now, for today).
+/// Complaint counts of a local day `[start, next)`: received that day, resolved or closed
+/// that day, and open past their due time at `cutoff` (the day's end, or now for today).
 fn complaint_counts(
     row: &mut DailyRow,
     list: &[&ComplaintTimes],
-    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    (start, next, cutoff): (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
 ) {
     row.complaints_received =
-        list.iter().filter(|c| c.received_at >= start && c.received_at < end).count();
+        list.iter().filter(|c| c.received_at >= start && c.received_at < next).count();
     row.complaints_closed =
-        list.iter().filter(|c| c.settled_at.is_some_and(|s| s >= start && s < end)).count();
+        list.iter().filter(|c| c.settled_at.is_some_and(|s| s >= start && s < next)).count();
     row.complaints_overdue = list
         .iter()
-        .filter(|c| c.due_at <= end && c.received_at < end && c.settled_at.is_none_or(|s| s > end))
+        .filter(|c| c.due_at <= cutoff && c.settled_at.is_none_or(|s| s > cutoff))
         .count();
 }
 
@@ -310,7 +310,8 @@ pub fn daily_rows(
     }
     let mut out = Vec::new();
     for date in range.days() {
-        let (start, end) = (start_of(date), start_of(date + Duration::days(1)).min(now));
+        let (start, next) = (start_of(date), start_of(date + Duration::days(1)));
+        let bounds = (start, next, next.min(now));
         let mut keys: BTreeSet<i32> =
             days.range((date, i32::MIN)..=(date, i32::MAX)).map(|((_, c), _)| *c).collect();
         keys.extend(
@@ -330,7 +331,7 @@ pub fn daily_rows(
             let mut row = clinic_row(date, &code, days.get(&(date, id)).unwrap_or(&empty), tz);
             let of: Vec<&ComplaintTimes> =
                 complaints.iter().filter(|c| c.clinic_id == Some(id)).collect();
-            complaint_counts(&mut row, &of, (start, end));
+            complaint_counts(&mut row, &of, bounds);
             if let Some(r) = ratings.iter().find(|r| r.service_date == date && r.clinic_id == id) {
                 row.feedback_count = r.count;
                 if r.count >= SMALL_GROUP as i64 {
@@ -356,7 +357,7 @@ pub fn daily_rows(
             let loose: Vec<&ComplaintTimes> =
                 complaints.iter().filter(|c| c.clinic_id.is_none()).collect();
             let mut row = DailyRow { date, ..DailyRow::default() };
-            complaint_counts(&mut row, &loose, (start, end));
+            complaint_counts(&mut row, &loose, bounds);
             if row != (DailyRow { date, ..DailyRow::default() }) {
                 out.push(row);
             }
