@@ -11,6 +11,8 @@ pub mod schedules;
 pub mod staff;
 pub mod text;
 pub mod ticket;
+pub mod voice;
+pub mod voice_staff;
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
@@ -33,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     console::configure(cfg);
     ticket::configure(cfg);
     board_message::configure(cfg);
+    voice::configure(cfg);
+    voice_staff::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

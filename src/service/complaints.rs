@@ -567,3 +567,9 @@ pub async fn delete_holiday(st: &AppState, staff: &Staff, date: NaiveDate) -> Ap
     staff.require(&[Role::Admin])?;
     super::in_transaction(st, move |conn| rows::delete_holiday(conn, date)).await
 }
+
+/// The clinics this account sees, for the staff page's filter.
+pub async fn clinics_of(st: &AppState, staff: &Staff) -> AppResult<Vec<Clinic>> {
+    let staff = staff.clone();
+    super::read(st, move |conn| super::reports::visible_clinics(conn, &staff)).await
+}

@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod idempotency;
 pub mod intake;
 pub mod journey;
+pub mod kinerja;
 pub mod kiosks;
 pub mod notifications;
 pub mod open_data;

@@ -31,3 +31,4 @@ mod queue;
 mod schedules;
 mod smtp_server;
 mod staff;
+mod voice_browser;
