@@ -7,6 +7,7 @@ pub mod extract;
 pub mod kiosks;
 pub mod patient;
 pub mod report;
+pub mod report_export;
 pub mod schedules;
 pub mod staff;
 pub mod text;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     ticket::configure(cfg);
     board_message::configure(cfg);
     voice::configure(cfg);
+    report_export::configure(cfg);
     voice_staff::configure(cfg);
 }
 

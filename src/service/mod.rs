@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod open_data;
 pub mod outbox;
 pub mod queue;
+pub mod report_range;
 pub mod reports;
 pub mod schedules;
 pub mod sessions;

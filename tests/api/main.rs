@@ -28,6 +28,7 @@ mod pages_browser;
 mod plans;
 mod printing;
 mod queue;
+mod report_files;
 mod schedules;
 mod smtp_server;
 mod staff;
