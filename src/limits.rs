@@ -272,6 +272,13 @@ fn bucket_of(method: &Method, path: &str) -> Option<Bucket> {
     let post = *method == Method::POST;
     match segments.as_slice() {
         ["api", "v1", "bookings"] | ["daftar"] if post => Some(Bucket::Booking),
+        // Public writes of the patient's voice count as bookings do.
+        ["api", "v1", "complaints"] | ["pengaduan"] | ["api", "v1", "feedback"] | ["nilai", _]
+            if post =>
+        {
+            Some(Bucket::Booking)
+        }
+        ["api", "v1", "complaints", _] | ["pengaduan", _] if !post => Some(Bucket::Status),
         ["api", "v1", "bookings", _, "cancel"] | ["antrean", _, "batal"] if post => {
             Some(Bucket::Cancel)
         }

@@ -2,9 +2,11 @@
 pub mod auth;
 pub mod bookings;
 pub mod clinics;
+pub mod complaints;
 pub mod health;
 pub mod kiosk;
 pub mod kiosks;
+pub mod open;
 pub mod schedules;
 pub mod self_service;
 pub mod sessions;
@@ -54,8 +56,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/staff/exceptions", web::get().to(schedules::list_exceptions))
                 .route("/staff/exceptions", web::post().to(schedules::create_exception))
                 .route("/staff/exceptions/{id}", web::delete().to(schedules::delete_exception))
+                .configure(patient_voice)
                 .default_service(web::to(not_found)),
         );
+}
+
+/// Complaints, feedback and open data (issue 17).
+fn patient_voice(cfg: &mut web::ServiceConfig) {
+    cfg.route("/complaints", web::post().to(complaints::file_complaint))
+        .route("/complaints/{code}", web::get().to(complaints::complaint_status))
+        .route("/feedback", web::post().to(complaints::give_feedback))
+        .route("/open/daily", web::get().to(open::daily_json))
+        .route("/open/daily.csv", web::get().to(open::daily_csv))
+        .route("/open/today", web::get().to(open::today))
+        .route("/staff/complaints", web::get().to(complaints::list_complaints))
+        .route("/staff/complaints", web::post().to(complaints::enter_complaint))
+        .route("/staff/complaints-summary", web::get().to(complaints::complaint_summary))
+        .route("/staff/complaints/{code}", web::get().to(complaints::complaint_detail))
+        .route(
+            "/staff/complaints/{code}/responses",
+            web::post().to(complaints::respond_to_complaint),
+        )
+        .route("/staff/holidays", web::get().to(complaints::list_holidays))
+        .route("/staff/holidays", web::post().to(complaints::put_holiday))
+        .route("/staff/holidays/{date}", web::delete().to(complaints::delete_holiday))
+        .route("/staff/feedback", web::get().to(complaints::clinic_feedback));
 }
 
 async fn not_found() -> AppResult<HttpResponse> {

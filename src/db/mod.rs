@@ -1,8 +1,10 @@
 //! Database: pool, the blocking-call helper, embedded migrations, managed local PostgreSQL.
 pub mod bpjs_tasks;
 pub mod catalogue;
+pub mod complaints;
 pub mod display;
 pub mod events;
+pub mod feedback;
 pub mod figures;
 pub mod guesses;
 pub mod idempotency;
@@ -11,6 +13,7 @@ pub mod kiosks;
 pub mod local;
 pub mod models;
 pub mod notifications;
+pub mod open_data;
 pub mod patients;
 pub mod reports;
 pub mod schedules;

@@ -390,3 +390,73 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    holidays (date) {
+        date -> Date,
+        name -> Text,
+        created_by -> Nullable<Int4>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> Int8,
+        code -> Text,
+        category -> Text,
+        body -> Text,
+        channel -> Text,
+        visit_id -> Nullable<Int8>,
+        clinic_id -> Nullable<Int4>,
+        contact -> Nullable<Text>,
+        language -> Text,
+        status -> Text,
+        received_at -> Timestamptz,
+        due_at -> Timestamptz,
+        resolved_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        escalated_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Int4>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    complaint_responses (id) {
+        id -> Int8,
+        complaint_id -> Int8,
+        author_id -> Nullable<Int4>,
+        author_name -> Text,
+        body -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    feedback (id) {
+        id -> Int8,
+        visit_id -> Int8,
+        clinic_id -> Int4,
+        service_date -> Date,
+        rating -> Int2,
+        categories -> Array<Text>,
+        comment -> Nullable<Text>,
+        wait_minutes -> Nullable<Float8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(complaints -> clinics (clinic_id));
+diesel::joinable!(complaints -> visits (visit_id));
+diesel::joinable!(complaint_responses -> complaints (complaint_id));
+diesel::joinable!(feedback -> visits (visit_id));
+diesel::joinable!(feedback -> clinics (clinic_id));
+
+diesel::allow_tables_to_appear_in_same_query!(holidays, complaints, complaint_responses, feedback);
+diesel::allow_tables_to_appear_in_same_query!(complaints, clinics);
+diesel::allow_tables_to_appear_in_same_query!(complaints, visits);
+diesel::allow_tables_to_appear_in_same_query!(feedback, clinics);
+diesel::allow_tables_to_appear_in_same_query!(feedback, visits);

@@ -5,6 +5,7 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+use crate::domain::complaints::{ComplaintCategory, ComplaintChannel, ComplaintStatus};
 use crate::domain::journey::{Lane, StationKind, StepStatus};
 use crate::domain::kinds::{
     Channel, ExceptionKind, GuessScope, JobStatus, Payer, PriorityCategory, SessionStatus,
@@ -42,5 +43,8 @@ text_column!(
     StationKind,
     Lane,
     StepStatus,
-    PriorityCategory
+    PriorityCategory,
+    ComplaintCategory,
+    ComplaintStatus,
+    ComplaintChannel
 );

@@ -1,6 +1,7 @@
 //! Pure domain rules: no database, no clock of their own. Each module is unit-tested here.
 pub mod booking_code;
 pub mod calendar;
+pub mod complaints;
 pub mod identity;
 pub mod journey;
 pub mod kinds;

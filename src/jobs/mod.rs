@@ -8,6 +8,7 @@
 //! - [`messages`] writes the words (askama templates in `templates/email/`);
 //! - [`email`] (lettre) and [`webhook`] (signed POST to an SMS/WhatsApp gateway) deliver;
 //! - [`staff_api`] lets staff see recent jobs and retry dead ones.
+pub mod civic;
 pub mod email;
 pub mod messages;
 pub mod queue;

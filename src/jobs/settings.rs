@@ -14,6 +14,10 @@
 //! | `SIPOLI_NOTIFY_POLL_SECONDS` | `5` | how often a worker looks for due jobs without being woken |
 //! | `SIPOLI_WAITLIST_OFFER_MINUTES` | `120` | how long a freed place is held for the first on a waitlist |
 //! | `SIPOLI_WAITLIST_OFFER_MINUTES_TODAY` | `30` | … when the session is today (never past the online booking close) |
+//! | `SIPOLI_COMPLAINT_ESCALATION` | — | comma-separated emails / mobile numbers told once when a complaint is overdue |
+//! | `SIPOLI_OPENDATA_WEBHOOK_URL` | — (no push) | the command center's URL receiving yesterday's open-data rows |
+//! | `SIPOLI_OPENDATA_WEBHOOK_SECRET` | `SIPOLI_WEBHOOK_SECRET` | key of the push's `X-Sipoli-Signature` |
+//! | `SIPOLI_OPENDATA_PUSH_AT` | `06:00` | local time of the daily push |
 use std::path::PathBuf;
 
 use chrono::NaiveTime;
@@ -40,6 +44,13 @@ pub struct JobSettings {
     /// How long a waitlist offer holds its place, in minutes: ahead, and on the day.
     pub waitlist_offer_minutes: i64,
     pub waitlist_offer_minutes_today: i64,
+    /// Who hears once of an overdue complaint (emails, mobile numbers).
+    pub complaint_escalation: Vec<String>,
+    /// The command center's open-data receiver; no push without it.
+    pub opendata_webhook_url: Option<String>,
+    pub opendata_webhook_secret: Option<Secret>,
+    /// Local time of the daily open-data push (yesterday's rows).
+    pub opendata_push_at: NaiveTime,
 }
 
 impl Default for JobSettings {
@@ -59,6 +70,10 @@ impl Default for JobSettings {
             batch_size: 20,
             waitlist_offer_minutes: 120,
             waitlist_offer_minutes_today: 30,
+            complaint_escalation: Vec::new(),
+            opendata_webhook_url: None,
+            opendata_webhook_secret: None,
+            opendata_push_at: NaiveTime::from_hms_opt(6, 0, 0).unwrap_or_default(),
         }
     }
 }
@@ -86,6 +101,25 @@ impl JobSettings {
                 problem: format!("{v:?} is not HH:MM"),
             })?,
         };
+        let opendata_push_at = match var("SIPOLI_OPENDATA_PUSH_AT") {
+            None => d.opendata_push_at,
+            Some(v) => NaiveTime::parse_from_str(&v, "%H:%M").map_err(|_| SettingsError {
+                name: "SIPOLI_OPENDATA_PUSH_AT",
+                problem: format!("{v:?} is not HH:MM"),
+            })?,
+        };
+        let complaint_escalation: Vec<String> = var("SIPOLI_COMPLAINT_ESCALATION")
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        for address in &complaint_escalation {
+            crate::domain::complaints::Contact::parse(address).map_err(|_| SettingsError {
+                name: "SIPOLI_COMPLAINT_ESCALATION",
+                problem: format!("{address:?} is neither an email address nor a mobile number"),
+            })?;
+        }
         if let Some(url) = var("SMTP_URL") {
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url)
                 .map_err(|e| SettingsError { name: "SMTP_URL", problem: e.to_string() })?;
@@ -111,6 +145,12 @@ impl JobSettings {
                 d.waitlist_offer_minutes_today,
             )?
             .max(1),
+            complaint_escalation,
+            opendata_webhook_url: var("SIPOLI_OPENDATA_WEBHOOK_URL"),
+            opendata_webhook_secret: var("SIPOLI_OPENDATA_WEBHOOK_SECRET")
+                .or_else(|| var("SIPOLI_WEBHOOK_SECRET"))
+                .map(Secret::new),
+            opendata_push_at,
             ..d
         })
     }

@@ -163,6 +163,11 @@ impl Worker {
 
     /// Send one job through its channel.
     async fn deliver(&self, job: &Job) -> Result<(), SendError> {
+        if let Some(done) =
+            super::civic::deliver(&self.state, &self.email, &self.webhook, job).await
+        {
+            return done;
+        }
         let kind = Kind::parse(&job.kind)
             .ok_or_else(|| SendError::permanent(format!("unknown kind {}", job.kind)))?;
         if kind == Kind::QueueCheck {
@@ -240,6 +245,9 @@ impl Worker {
                 }
                 if let Err(e) = self.sweep_waitlists().await {
                     tracing::warn!(error = %e, "waitlist sweep failed");
+                }
+                if let Err(e) = super::civic::scan(&self.state).await {
+                    tracing::warn!(error = %e, "complaint / open data scan failed");
                 }
             }
             if let Err(e) = self.run_until_empty().await {

@@ -7,11 +7,14 @@ pub mod extract;
 pub mod kiosks;
 pub mod patient;
 pub mod report;
+pub mod report_export;
 pub mod schedules;
 pub mod self_service;
 pub mod staff;
 pub mod text;
 pub mod ticket;
+pub mod voice;
+pub mod voice_staff;
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
@@ -36,6 +39,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     console::configure(cfg);
     ticket::configure(cfg);
     board_message::configure(cfg);
+    voice::configure(cfg);
+    report_export::configure(cfg);
+    voice_staff::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

@@ -25,6 +25,7 @@ use crate::error::AppResult;
 /// Everything a visit event writes into the outboxes: notifications and BPJS reports.
 pub fn on_visit_event(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> AppResult<()> {
     notify_on_event(conn, visit, event)?;
+    super::feedback::on_visit_event(conn, visit, event)?;
     bpjs_reports::enqueue(conn, visit, event)
 }
 

@@ -50,7 +50,7 @@ fn minutes(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<f64
     Some((to? - from?).num_seconds().max(0) as f64 / 60.0)
 }
 
-fn figures(rows: &[&Timing]) -> Figures {
+pub(crate) fn figures(rows: &[&Timing]) -> Figures {
     let waits: Vec<f64> =
         rows.iter().filter_map(|t| minutes(t.checked_in_at, t.first_call)).collect();
     let services: Vec<f64> =

@@ -1,0 +1,195 @@
+//! Complaints: filed by anyone (`POST /api/v1/complaints`), followed by code, handled by
+//! staff; holidays for the five-working-day rule (admin). Feedback after a visit.
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{idempotent, parse_json};
+use crate::app::AppState;
+use crate::auth::Staff;
+use crate::domain::complaints::ComplaintChannel;
+use crate::error::{AppError, AppResult};
+use crate::service::complaints::{self, ComplaintBody, ListQuery, ResponseBody};
+use crate::service::feedback::{self, FeedbackBody};
+
+/// `POST /api/v1/complaints` → 201 `{code, status, due_at}`.
+pub async fn file_complaint(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let mut parsed: ComplaintBody = parse_json(&body)?;
+    parsed.clinic = None;
+    if parsed.language.is_none() && crate::i18n::lang_of(&req).is_en() {
+        parsed.language = Some("en".into());
+    }
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
+        complaints::file(conn, &st, &parsed, ComplaintChannel::Web, None)
+    })
+    .await
+}
+
+/// `GET /api/v1/complaints/{code}` → `{code, status, due_at, overdue, responses[]}`.
+pub async fn complaint_status(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = complaints::parse_code(&path)?;
+    Ok(HttpResponse::Ok().json(complaints::public_view(&state, code).await?))
+}
+
+/// `GET /api/v1/staff/complaints?status=&clinic=&overdue=`
+pub async fn list_complaints(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(complaints::list(&state, &staff, q.into_inner()).await?))
+}
+
+/// `POST /api/v1/staff/complaints` — a complaint made in person or by phone.
+pub async fn enter_complaint(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let parsed: ComplaintBody = parse_json(&body)?;
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
+        complaints::file(conn, &st, &parsed, ComplaintChannel::Staff, Some(&staff))
+    })
+    .await
+}
+
+/// `GET /api/v1/staff/complaints/{code}` — with text, contact and responses.
+pub async fn complaint_detail(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = complaints::parse_code(&path)?;
+    Ok(HttpResponse::Ok().json(complaints::detail(&state, &staff, code).await?))
+}
+
+/// `POST /api/v1/staff/complaints/{code}/responses` `{message, status?}`.
+pub async fn respond_to_complaint(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let code = complaints::parse_code(&path)?;
+    let parsed: ResponseBody = parse_json(&body)?;
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::OK, move |conn| {
+        complaints::respond(conn, &st, &staff, &code, &parsed)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MonthQuery {
+    pub month: Option<String>,
+}
+
+/// `GET /api/v1/staff/complaints-summary?month=YYYY-MM`
+pub async fn complaint_summary(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<MonthQuery>,
+) -> AppResult<HttpResponse> {
+    let day = match q.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        None => state.today(),
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| {
+            AppError::unprocessable(
+                "invalid_month",
+                "Bulan harus berformat YYYY-MM.",
+                "The month must be written YYYY-MM.",
+            )
+        })?,
+    };
+    Ok(HttpResponse::Ok().json(complaints::monthly(&state, &staff, day).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HolidayBody {
+    pub date: Option<String>,
+    pub name: Option<String>,
+}
+
+fn holiday_date(s: Option<&str>) -> AppResult<NaiveDate> {
+    s.and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()).ok_or_else(|| {
+        AppError::unprocessable(
+            "invalid_date",
+            "Tanggal harus berformat YYYY-MM-DD.",
+            "The date must be written YYYY-MM-DD.",
+        )
+    })
+}
+
+/// `GET /api/v1/staff/holidays` — from today on.
+pub async fn list_holidays(state: web::Data<AppState>, _staff: Staff) -> AppResult<HttpResponse> {
+    let from = state.today() - chrono::Duration::days(366);
+    Ok(HttpResponse::Ok().json(complaints::holidays(&state, from).await?))
+}
+
+/// `POST /api/v1/staff/holidays` `{date, name}` (admin).
+pub async fn put_holiday(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let parsed: HolidayBody = parse_json(&body)?;
+    let date = holiday_date(parsed.date.as_deref())?;
+    let name = parsed.name.unwrap_or_default();
+    Ok(HttpResponse::Created().json(complaints::put_holiday(&state, &staff, date, name).await?))
+}
+
+/// `DELETE /api/v1/staff/holidays/{date}` (admin).
+pub async fn delete_holiday(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let date = holiday_date(Some(&path))?;
+    let n = complaints::delete_holiday(&state, &staff, date).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "deleted": n })))
+}
+
+/// `POST /api/v1/feedback` `{booking_code, rating, categories?, comment?}` → 201.
+pub async fn give_feedback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let parsed: FeedbackBody = parse_json(&body)?;
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
+        feedback::give(conn, &st, &parsed)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeedbackQuery {
+    pub clinic: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// `GET /api/v1/staff/feedback?clinic=&from=&to=` — ratings with comments (admins, and
+/// staff of that clinic).
+pub async fn clinic_feedback(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<FeedbackQuery>,
+) -> AppResult<HttpResponse> {
+    let range =
+        crate::service::open_data::Range::parse(q.from.as_deref(), q.to.as_deref(), state.today())?;
+    let list =
+        feedback::for_clinic(&state, &staff, q.clinic.clone(), (range.from, range.to)).await?;
+    Ok(HttpResponse::Ok().json(list))
+}

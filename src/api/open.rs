@@ -1,0 +1,86 @@
+//! Open data (no personal data): the daily figures as JSON and CSV, and today's live
+//! figures. Cacheable: a strong `ETag` of the body, `If-None-Match` answers 304.
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::service::open_data::{self, DailyRow, FIELDS, Range};
+
+#[derive(Debug, Deserialize)]
+pub struct DailyQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub clinic: Option<String>,
+}
+
+async fn rows(state: &AppState, q: &DailyQuery) -> AppResult<(Range, Vec<DailyRow>)> {
+    let range = Range::parse(q.from.as_deref(), q.to.as_deref(), state.today())?;
+    let rows = open_data::daily(state, range, q.clinic.clone()).await?;
+    Ok((range, rows))
+}
+
+/// Past days change rarely (a late complaint closes): an hour; a range with today in it,
+/// five minutes.
+fn max_age(state: &AppState, range: Range) -> u32 {
+    if range.to < state.today() { 3600 } else { 300 }
+}
+
+/// The body with `ETag` and `Cache-Control`, or 304 when the client has it already.
+fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>, max_age: u32) -> HttpResponse {
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+    let cache = format!("public, max-age={max_age}");
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut res = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"));
+    if matches { res.finish() } else { res.content_type(content_type.to_string()).body(body) }
+}
+
+/// `GET /api/v1/open/daily?from=&to=&clinic=`
+pub async fn daily_json(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<DailyQuery>,
+) -> AppResult<HttpResponse> {
+    let (range, rows) = rows(&state, &q).await?;
+    let body = serde_json::to_vec(&serde_json::json!({
+        "from": range.from,
+        "to": range.to,
+        "fields": FIELDS,
+        "rows": rows,
+    }))
+    .map_err(crate::error::AppError::internal)?;
+    Ok(cached(&req, "application/json", body, max_age(&state, range)))
+}
+
+/// `GET /api/v1/open/daily.csv?from=&to=&clinic=` — RFC 4180, comma-separated, dot
+/// decimals, the header row in [`FIELDS`] order.
+pub async fn daily_csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<DailyQuery>,
+) -> AppResult<HttpResponse> {
+    let (range, rows) = rows(&state, &q).await?;
+    let mut out = FIELDS.join(",");
+    out.push_str("\r\n");
+    for r in &rows {
+        // Codes and numbers only: no cell needs quoting.
+        out.push_str(&r.cells().join(","));
+        out.push_str("\r\n");
+    }
+    Ok(cached(&req, "text/csv; charset=utf-8", out.into_bytes(), max_age(&state, range)))
+}
+
+/// `GET /api/v1/open/today` — waiting now per clinic and station, and the longest wait.
+pub async fn today(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let today = open_data::today(&state).await?;
+    let body = serde_json::to_vec(&today).map_err(crate::error::AppError::internal)?;
+    Ok(cached(&req, "application/json", body, 30))
+}
