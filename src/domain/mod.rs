@@ -1,4 +1,5 @@
 //! Pure domain rules: no database, no clock of their own. Each module is unit-tested here.
+pub mod announcement;
 pub mod booking_code;
 pub mod calendar;
 pub mod identity;

@@ -1,6 +1,7 @@
 //! Hall screens: the touchscreen kiosk (`/kiosk`), the waiting-room TV board (`/display`),
 //! their static assets (`kiosk/` served at `/assets/`) and the live-update streams
 //! (`crate::realtime`).
+pub mod announce;
 pub mod display;
 pub mod escpos;
 pub mod kiosk;
@@ -33,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/kiosk/sessions", web::get().to(kiosk::kiosk_sessions))
         .route("/api/v1/displays/state", web::get().to(display::display_state))
         .route("/api/v1/staff/display-message", web::put().to(display::set_message))
+        .route("/api/v1/announcements/words", web::get().to(announce::call_words))
+        .route("/api/v1/announcements/audio.wav", web::get().to(announce::call_audio))
         .service(
             actix_files::Files::new("/assets", assets_dir()).use_etag(true).use_last_modified(true),
         );
