@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod identity;
 pub mod journey;
 pub mod kinds;
+pub mod printer;
 pub mod queue;
 pub mod rules;
 pub mod staff;

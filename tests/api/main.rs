@@ -15,6 +15,7 @@ mod helpers;
 mod jkn;
 mod journey;
 mod journey_steps;
+mod kiosk_printer;
 mod kiosk_screen;
 mod kiosks;
 mod limits;
