@@ -22,3 +22,10 @@ CREATE TABLE staff_audit (
     detail jsonb NOT NULL DEFAULT '{}'
 );
 CREATE INDEX staff_audit_at ON staff_audit (at);
+
+-- Counter registration keeps a patient given by name and birth date only (no NIK, no BPJS
+-- number, perhaps a record number), and finds patients by name + birth date.
+ALTER TABLE patients DROP CONSTRAINT patients_identified;
+ALTER TABLE patients ADD CONSTRAINT patients_identified
+    CHECK (nik IS NOT NULL OR bpjs_no IS NOT NULL OR medical_record_no IS NOT NULL OR btrim(name) <> '');
+CREATE INDEX patients_birth_date ON patients (birth_date);

@@ -74,7 +74,7 @@ mod tests {
             assert_eq!(PrinterAddr::parse(bad), None, "{bad}");
         }
         assert_eq!(PrinterAddr::setting(""), Ok(None));
-        assert_eq!(PrinterAddr::setting("tcp://x"), Err(BAD_PRINTER));
+        assert_eq!(PrinterAddr::setting("tcp://x").map(|a| a.map(|a| a.port)), Ok(Some(9100)));
         assert!(PrinterAddr::setting("lpt1").is_err());
     }
 }

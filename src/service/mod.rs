@@ -16,6 +16,7 @@ pub mod journey;
 pub mod kiosks;
 pub mod notifications;
 pub mod outbox;
+pub mod patients;
 pub mod printers;
 pub mod queue;
 pub mod reports;

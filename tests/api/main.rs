@@ -10,6 +10,7 @@ mod bookings;
 mod browser;
 mod console;
 mod console_words;
+mod counter;
 mod escpos_printer;
 mod helpers;
 mod jkn;
