@@ -16,6 +16,7 @@ pub mod schedules;
 pub mod schema;
 pub mod sessions;
 pub mod staff;
+pub mod staff_audit;
 pub mod stations;
 pub mod steps;
 pub mod types;

@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama): the patient site at `/` and the staff console at
 //! `/staff`. Every page works without JavaScript: forms post and redirect.
+pub mod account;
 pub mod admin;
 pub mod board_message;
 pub mod console;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     console::configure(cfg);
     ticket::configure(cfg);
     board_message::configure(cfg);
+    account::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

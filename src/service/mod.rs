@@ -9,6 +9,7 @@ pub mod board_message;
 pub mod booking;
 pub mod bpjs_reports;
 pub mod catalogue;
+pub mod corrections;
 pub mod events;
 pub mod idempotency;
 pub mod intake;

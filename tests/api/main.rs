@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accessibility;
+mod account;
 mod announcements;
 mod authz;
 mod bad_input;
