@@ -420,19 +420,11 @@ async fn visit_action(
     let reason = form.reason.trim().to_string();
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let session_id = visits::session_of(&state.pool, id).await.or_page(c.lang)?;
-    // Cancelling is confirmed with a reason (it goes into the audit log).
-    let done = if action == StaffAction::Move(Action::CancelByStaff) && reason.is_empty() {
-        Err(AppError::bad_request(
-            "reason_required",
-            "Tulis alasan pembatalan.",
-            "Give a reason for cancelling.",
-        ))
-    } else {
-        crate::service::in_transaction(&state, move |conn| {
-            act_on_visit(conn, &st, &who, id, action, &reason)
-        })
-        .await
-    };
+    // Cancelling is confirmed with a reason (the service refuses it without one).
+    let done = crate::service::in_transaction(&state, move |conn| {
+        act_on_visit(conn, &st, &who, id, action, &reason)
+    })
+    .await;
     let what =
         if action == StaffAction::Move(Action::CancelByStaff) { "cancel" } else { name.as_str() };
     after_action(&state, c, &staff, session_id, done, what).await

@@ -189,7 +189,11 @@ async fn admins_correct_clinic_and_doctor_codes_from_a_filled_in_form() {
     assert_eq!(log[0].1["after"]["code"], "ANK");
     assert_eq!(log[1].1["after"]["bpjs_code"], 310199);
     let page = v.get("/staff/admin").await;
-    assert!(page.body.contains("Poli dikoreksi: Kode BPJS: ANA → ANA01; Kode: ANA → ANK"), "{}", page.body);
+    assert!(
+        page.body.contains("Poli dikoreksi: Kode BPJS: ANA → ANA01; Kode: ANA → ANK"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Kode BPJS: 310103 → 310199"), "{}", page.body);
     // Only admins correct.
     make_staff(&app, "anak", Role::Clinic, &["ANK"]);

@@ -9,6 +9,7 @@ mod bad_input;
 mod boards;
 mod bookings;
 mod browser;
+mod cancel_reason;
 mod console;
 mod console_words;
 mod counter;
