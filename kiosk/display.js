@@ -1,9 +1,11 @@
 /* SIPOLI waiting-room TV board (1920×1080). Plain JavaScript, no build step.
  *
  * State comes from GET /api/v1/displays/state; changes arrive by SSE from
- * /api/v1/displays/events. A call or recall plays a chime and is announced by the
- * browser's speech synthesis in Indonesian ("Nomor antrean B nol nol tujuh, silakan ke
- * Poli Anak"); announcements wait for each other. Tickets only — never names.
+ * /api/v1/displays/events. A call or recall plays a chime and is announced in Indonesian
+ * ("Nomor antrean B nol nol tujuh, silakan ke Poli Anak, ruang dua") by audio that SIPOLI
+ * joins from recorded clips (/api/v1/announcements/audio.wav), so the TV box needs no
+ * voice of its own; only if that audio fails does the browser's speech synthesis speak.
+ * Announcements wait for each other, never overlapping. Tickets only — never names.
  * Built to stay on for days: it reconnects by itself, refreshes its state now and then,
  * keeps no growing lists, and reloads itself once a night when the server answers.
  */
@@ -190,6 +192,41 @@
     });
   }
 
+  /** The call as audio from SIPOLI itself (clips joined on the server): no browser voice
+   *  needed. Rejects when it cannot be played, so that the caller falls back to speech. */
+  function callAudioUrl(e) {
+    var q = "ticket=" + encodeURIComponent(e.ticket) + "&place=" + encodeURIComponent(e.clinic_name || "") +
+      "&room=" + encodeURIComponent(e.room || "") + (e.kind === "recall" ? "&recall=1" : "");
+    return "/api/v1/announcements/audio.wav?" + q;
+  }
+  function playServer(e) {
+    return new Promise(function (done, fail) {
+      var settled = false;
+      function finish(ok) {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        if (ok) done(); else fail();
+      }
+      // A call lasts a few seconds; one that never ends must not hold the queue.
+      var guard = setTimeout(function () { finish(true); }, 20000);
+      try {
+        var a = new Audio(callAudioUrl(e));
+        a.onended = function () { finish(true); };
+        a.onerror = function () { finish(false); };
+        var p = a.play();
+        if (p && p.catch) p.catch(function () { finish(false); });
+      } catch (x) { finish(false); }
+    });
+  }
+  /* What was said, newest last (a few only): for the browser tests and a curious admin. */
+  var said = [];
+  window.sipoliSaid = said;
+  function record(e, via, started) {
+    said.push({ ticket: e.ticket, kind: e.kind, via: via, started: started, ended: Date.now() });
+    while (said.length > 20) said.shift();
+  }
+
   var queue = [];
   var speaking = false;
   function announce(e) {
@@ -203,9 +240,14 @@
     speaking = true;
     var words = sentence(e);
     banner(e, words);
-    chime().then(function () { return speak(words); }).then(function () {
-      setTimeout(nextAnnouncement, 600);
-    });
+    var started = Date.now();
+    chime()
+      .then(function () { return playServer(e).then(function () { return "audio"; }); })
+      .catch(function () { return speak(words).then(function () { return "speech"; }); })
+      .then(function (via) {
+        record(e, via, started);
+        setTimeout(nextAnnouncement, 600);
+      });
   }
   var bannerEl = null;
   function banner(e, words) {

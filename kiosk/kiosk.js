@@ -20,6 +20,8 @@
   var printArea = document.getElementById("print-area");
   var clinicsParam = body.getAttribute("data-clinics") || "";
   var lang = body.getAttribute("data-lang") === "en" ? "en" : "id";
+  // Set to a network (ESC/POS) printer in its registration: SIPOLI prints the ticket itself.
+  var netPrinter = body.getAttribute("data-printer") === "1";
   var idleTimer = null;
   var flow = null; // {key, clinic, session, payer, phone, code}
 
@@ -68,6 +70,7 @@
       nextStepBooked: "Check-in berhasil. Silakan duduk di ruang tunggu poli dan tunggu panggilan.",
       printing: "Tiket sedang dicetak. Ambil tiket Anda di bawah.",
       printAgain: "Cetak ulang",
+      printFallback: "Tiket dicetak lewat browser. Jika tidak keluar, minta bantuan petugas.",
       wit: "WIT",
       bookingCode: "Kode booking",
       payer: "Pembayaran",
@@ -122,6 +125,7 @@
       nextStepBooked: "You are checked in. Please wait in the clinic's waiting room for your call.",
       printing: "Your ticket is printing. Take it from below.",
       printAgain: "Print again",
+      printFallback: "The ticket is printed through the browser instead. If nothing comes out, ask staff for help.",
       wit: "WIT",
       bookingCode: "Booking code",
       payer: "Payment",
@@ -498,12 +502,34 @@
         el("p", { class: "t-printed", text: t("printedAt") + ": " + printedAt })
       ];
     }
+    var notice = el("p", { class: "notice", id: "print-notice", role: "status", text: t("printing") });
+    function browserPrint() {
+      // Kiosks run Chromium with --kiosk-printing: this prints silently at 80 mm.
+      setTimeout(function () { try { window.print(); } catch (e) { /* no printer: the screen still shows it */ } }, 300);
+    }
+    /* On the kiosk's network printer through SIPOLI; if that printer is unreachable or out
+       of paper, say so and print through the browser instead. */
+    function printTicket() {
+      if (!netPrinter) { browserPrint(); return; }
+      api("POST", "/api/v1/kiosk/tickets/" + encodeURIComponent(d.booking_code) + "/print", { language: lang }).then(function () {
+        notice.className = "notice";
+        notice.textContent = t("printing");
+        notice.removeAttribute("data-printer-problem");
+        notice.setAttribute("data-settled", "1");
+      }, function (err) {
+        notice.className = "notice bad";
+        notice.textContent = err.message + " " + t("printFallback");
+        notice.setAttribute("data-printer-problem", String(err.status || "offline"));
+        notice.setAttribute("data-settled", "1");
+        browserPrint();
+      });
+    }
     show([
       el("div", { class: "ticket-screen" }, [
         el("div", { class: "ticket", id: "ticket" }, lines(true)),
-        el("p", { class: "notice", text: t("printing") }),
+        notice,
         el("div", { class: "row" }, [
-          el("button", { type: "button", class: "btn", id: "print-again", onclick: function () { window.print(); }, text: t("printAgain") }),
+          el("button", { type: "button", class: "btn", id: "print-again", onclick: printTicket, text: t("printAgain") }),
           el("button", { type: "button", class: "btn primary", id: "done", onclick: start, text: t("home") })
         ])
       ])
@@ -511,8 +537,7 @@
     printArea.innerHTML = "";
     printArea.appendChild(el("div", { class: "ticket print" }, lines(true)));
     flow = null;
-    // Kiosks run Chromium with --kiosk-printing: this prints silently at 80 mm.
-    setTimeout(function () { try { window.print(); } catch (e) { /* no printer: the screen still shows it */ } }, 300);
+    printTicket();
   }
 
   /** The QR image is a bonus: if it cannot load, it disappears and the ticket stands. */

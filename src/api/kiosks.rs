@@ -14,6 +14,15 @@ pub struct RegisterBody {
     pub name: String,
     #[serde(default)]
     pub clinics: Vec<String>,
+    /// Its thermal printer, `tcp://host:port`; empty or absent: browser printing.
+    #[serde(default)]
+    pub printer: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PrinterBody {
+    #[serde(default)]
+    pub printer: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -27,11 +36,12 @@ pub async fn register_kiosk(
     staff: Staff,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let RegisterBody { name, clinics } = parse_json(&body)?;
+    let RegisterBody { name, clinics, printer } = parse_json(&body)?;
     let now = state.now();
-    let registered =
-        crate::service::read(&state, move |c| kiosks::register(c, &staff, &name, &clinics, now))
-            .await?;
+    let registered = crate::service::read(&state, move |c| {
+        kiosks::register(c, &staff, &name, &clinics, &printer, now)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(registered))
 }
 
@@ -39,6 +49,23 @@ pub async fn register_kiosk(
 pub async fn list_kiosks(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     let rows = crate::service::read(&state, move |c| kiosks::list(c, &staff)).await?;
     Ok(HttpResponse::Ok().json(rows))
+}
+
+/// `PUT /api/v1/staff/kiosks/{id}/printer {printer}` (admin): set or clear (empty) the
+/// kiosk's thermal printer; 422 for an address that is not `tcp://host:port`.
+pub async fn set_kiosk_printer(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i32>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let PrinterBody { printer } = parse_json(&body)?;
+    let id = path.into_inner();
+    let addr = crate::service::read(&state, move |c| {
+        crate::service::printers::set_kiosk_printer(c, &staff, id, &printer)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"id": id, "printer": addr.map(|a| a.to_string())})))
 }
 
 /// `DELETE /api/v1/staff/kiosks/{id}` (admin): the kiosk's token stops working.

@@ -1,4 +1,5 @@
 //! JSON API v1: one module per resource. Routes are listed in [`configure`].
+pub mod account;
 pub mod auth;
 pub mod bookings;
 pub mod clinics;
@@ -38,6 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/staff/kiosks", web::get().to(kiosks::list_kiosks))
                 .route("/staff/kiosks", web::post().to(kiosks::register_kiosk))
                 .route("/staff/kiosks/{id}", web::delete().to(kiosks::revoke_kiosk))
+                .route("/staff/kiosks/{id}/printer", web::put().to(kiosks::set_kiosk_printer))
+                .route("/staff/password", web::post().to(account::change_password))
                 .route("/auth/login", web::post().to(auth::login))
                 .route("/auth/logout", web::post().to(auth::logout))
                 .route("/auth/me", web::get().to(auth::me))

@@ -16,6 +16,11 @@ pub struct KioskDevice {
     pub paired_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Its ESC/POS printer (`tcp://host:port`), if SIPOLI prints its tickets itself.
+    pub printer: Option<String>,
+    /// What went wrong at its last print, if anything, and when that print was.
+    pub printer_problem: Option<String>,
+    pub printer_checked_at: Option<DateTime<Utc>>,
 }
 
 /// A new device with its pairing code (hashed here).
@@ -98,4 +103,38 @@ pub fn revoke(
         .returning(KioskDevice::as_returning())
         .get_result(conn)
         .optional()?)
+}
+
+/// Set (or clear) a device's thermal printer; its last problem is forgotten. `None`: no such
+/// device.
+pub fn set_printer(
+    conn: &mut PgConnection,
+    id: i32,
+    printer: Option<&str>,
+) -> AppResult<Option<KioskDevice>> {
+    Ok(diesel::update(kiosk_devices::table.find(id))
+        .set((
+            kiosk_devices::printer.eq(printer),
+            kiosk_devices::printer_problem.eq(None::<String>),
+            kiosk_devices::printer_checked_at.eq(None::<DateTime<Utc>>),
+        ))
+        .returning(KioskDevice::as_returning())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// How a device's last print went (`None`: printed).
+pub fn record_printing(
+    conn: &mut PgConnection,
+    id: i32,
+    problem: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    diesel::update(kiosk_devices::table.find(id))
+        .set((
+            kiosk_devices::printer_problem.eq(problem),
+            kiosk_devices::printer_checked_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

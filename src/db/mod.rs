@@ -21,6 +21,7 @@ pub mod schema;
 pub mod self_service;
 pub mod sessions;
 pub mod staff;
+pub mod staff_audit;
 pub mod stations;
 pub mod steps;
 pub mod types;

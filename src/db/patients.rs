@@ -53,3 +53,39 @@ pub fn insert(conn: &mut PgConnection, new: &NewPatient) -> AppResult<Option<Pat
         .get_result(conn)
         .optional()?)
 }
+
+/// How the counter looks a patient up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatientLookup {
+    Nik(String),
+    BpjsNo(String),
+    RecordNo(String),
+    /// Part of the name (case-insensitive) and the exact birth date.
+    NameAndBirth(String, NaiveDate),
+}
+
+/// Patients matching a counter lookup, at most `limit`, by name.
+pub fn search(
+    conn: &mut PgConnection,
+    lookup: &PatientLookup,
+    limit: i64,
+) -> AppResult<Vec<Patient>> {
+    let query = patients::table.select(Patient::as_select()).order(patients::name).limit(limit);
+    Ok(match lookup {
+        PatientLookup::Nik(n) => query.filter(patients::nik.eq(n)).load(conn)?,
+        PatientLookup::BpjsNo(b) => query.filter(patients::bpjs_no.eq(b)).load(conn)?,
+        PatientLookup::RecordNo(r) => query.filter(patients::medical_record_no.eq(r)).load(conn)?,
+        PatientLookup::NameAndBirth(name, birth) => {
+            let pattern =
+                format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            query
+                .filter(patients::birth_date.eq(birth))
+                .filter(patients::name.ilike(pattern))
+                .load(conn)?
+        }
+    })
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> AppResult<Option<Patient>> {
+    Ok(patients::table.find(id).select(Patient::as_select()).first(conn).optional()?)
+}

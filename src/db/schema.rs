@@ -166,6 +166,7 @@ diesel::table! {
         failed_logins -> Int4,
         locked_until -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        printer -> Nullable<Text>,
     }
 }
 
@@ -351,6 +352,9 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         created_by -> Nullable<Int4>,
         created_at -> Timestamptz,
+        printer -> Nullable<Text>,
+        printer_problem -> Nullable<Text>,
+        printer_checked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -460,3 +464,16 @@ diesel::allow_tables_to_appear_in_same_query!(complaints, clinics);
 diesel::allow_tables_to_appear_in_same_query!(complaints, visits);
 diesel::allow_tables_to_appear_in_same_query!(feedback, clinics);
 diesel::allow_tables_to_appear_in_same_query!(feedback, visits);
+
+diesel::table! {
+    staff_audit (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        staff_id -> Nullable<Int4>,
+        action -> Text,
+        detail -> Jsonb,
+    }
+}
+
+diesel::joinable!(staff_audit -> staff_users (staff_id));
+diesel::allow_tables_to_appear_in_same_query!(staff_audit, staff_users);

@@ -161,3 +161,16 @@ pub fn identify(
         csrf_token,
     }))
 }
+
+/// An account's desk printer (`tcp://host:port`), if it has one.
+pub fn printer_of(conn: &mut PgConnection, id: i32) -> AppResult<Option<String>> {
+    Ok(staff_users::table.find(id).select(staff_users::printer).first(conn)?)
+}
+
+/// Set (or clear) an account's desk printer.
+pub fn set_printer(conn: &mut PgConnection, id: i32, printer: Option<&str>) -> AppResult<()> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::printer.eq(printer))
+        .execute(conn)?;
+    Ok(())
+}

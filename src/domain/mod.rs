@@ -1,10 +1,12 @@
 //! Pure domain rules: no database, no clock of their own. Each module is unit-tested here.
+pub mod announcement;
 pub mod booking_code;
 pub mod calendar;
 pub mod complaints;
 pub mod identity;
 pub mod journey;
 pub mod kinds;
+pub mod printer;
 pub mod queue;
 pub mod rules;
 pub mod staff;

@@ -27,6 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct ClinicForm {
     #[serde(default)]
     pub csrf: String,
+    /// The clinic being corrected (its code may change too); empty: new or by code.
+    #[serde(default)]
+    pub id: String,
     #[serde(default)]
     pub code: String,
     #[serde(default)]
@@ -45,6 +48,9 @@ pub struct ClinicForm {
 pub struct DoctorForm {
     #[serde(default)]
     pub csrf: String,
+    /// The doctor being corrected (their code may change too); empty: new or by code.
+    #[serde(default)]
+    pub id: String,
     #[serde(default)]
     pub code: String,
     #[serde(default)]
@@ -106,6 +112,14 @@ struct AdminPage {
     errors: FieldErrors,
     notice: String,
     error: String,
+    /// The latest audited account and catalogue changes.
+    changes: Vec<ChangeLine>,
+}
+
+pub struct ChangeLine {
+    pub at: String,
+    pub who: String,
+    pub what: String,
 }
 
 impl AdminPage {
@@ -116,6 +130,9 @@ impl AdminPage {
 
 #[derive(Default)]
 struct Forms {
+    /// Fill the clinic / doctor form from this record, to correct it.
+    edit_clinic: Option<i32>,
+    edit_doctor: Option<i32>,
     clinic: ClinicForm,
     doctor: DoctorForm,
     account: AccountForm,
@@ -129,6 +146,7 @@ csrf_field!(ClinicForm, DoctorForm, ToggleForm);
 impl ClinicForm {
     fn input(&self) -> ClinicInput {
         ClinicInput {
+            id: self.id.trim().parse().ok(),
             code: self.code.clone(),
             name: self.name.clone(),
             name_en: self.name_en.clone(),
@@ -142,6 +160,7 @@ impl ClinicForm {
 impl DoctorForm {
     fn input(&self) -> DoctorInput {
         DoctorInput {
+            id: self.id.trim().parse().ok(),
             code: self.code.clone(),
             name: self.name.clone(),
             bpjs_code: self.bpjs_code.clone(),
@@ -182,12 +201,50 @@ async fn show(
             locked: a.locked,
         })
         .collect();
+    let mut clinic = forms.clinic;
+    if let Some(found) = forms.edit_clinic.and_then(|id| all.clinics.iter().find(|k| k.id == id)) {
+        clinic = ClinicForm {
+            csrf: String::new(),
+            id: found.id.to_string(),
+            code: found.code.clone(),
+            name: found.name.clone(),
+            name_en: found.name_en.clone(),
+            prefix: found.prefix.clone(),
+            bpjs_code: found.bpjs_code.clone().unwrap_or_default(),
+            room: found.room.clone(),
+        };
+    }
+    let mut doctor = forms.doctor;
+    if let Some(found) = forms.edit_doctor.and_then(|id| all.doctors.iter().find(|d| d.id == id)) {
+        doctor = DoctorForm {
+            csrf: String::new(),
+            id: found.id.to_string(),
+            code: found.code.clone(),
+            name: found.name.clone(),
+            bpjs_code: found.bpjs_code.map(|b| b.to_string()).unwrap_or_default(),
+        };
+    }
+    let who = staff.clone();
+    let tz = state.tz();
+    let changes = crate::service::read(state, move |conn| {
+        crate::service::corrections::latest(conn, &who, 10)
+    })
+    .await
+    .or_page(c.lang)?
+    .into_iter()
+    .map(|e| ChangeLine {
+        at: super::text::printed_at(c.lang, e.at, tz),
+        who: e.username.unwrap_or_default(),
+        what: change_label(c.lang, &e.action, &e.detail),
+    })
+    .collect();
     let page = AdminPage {
+        changes,
         clinics: all.clinics,
         doctors: all.doctors,
         accounts,
-        clinic: forms.clinic,
-        doctor: forms.doctor,
+        clinic,
+        doctor,
         account: AccountForm {
             role: if forms.account.role.is_empty() {
                 "clinic".into()
@@ -207,6 +264,10 @@ async fn show(
 #[derive(Debug, Default, Deserialize)]
 pub struct DoneQuery {
     pub ok: Option<String>,
+    /// Correct this clinic: its form comes filled in.
+    pub poli: Option<i32>,
+    /// Correct this doctor: its form comes filled in.
+    pub dokter: Option<i32>,
 }
 
 /// `GET /staff/admin`
@@ -220,7 +281,10 @@ async fn admin_page(
     } else {
         String::new()
     };
-    show(&state, c, &staff, StatusCode::OK, Forms { notice, ..Forms::default() }).await
+    let mut forms = Forms { notice, ..Forms::default() };
+    forms.edit_clinic = q.poli;
+    forms.edit_doctor = q.dokter;
+    show(&state, c, &staff, StatusCode::OK, forms).await
 }
 
 /// After a change: back to the page, or the page with the problem and what was typed.
@@ -250,7 +314,7 @@ async fn save_clinic(
     state: web::Data<AppState>,
     StaffForm { staff, c, form }: StaffForm<ClinicForm>,
 ) -> PageResult {
-    let done = catalogue::save_clinic(&state.pool, &staff, form.input()).await;
+    let done = catalogue::save_clinic(&state.pool, &staff, form.input(), state.now()).await;
     after(&state, c, &staff, done, Forms { clinic: form, ..Forms::default() }).await
 }
 
@@ -259,7 +323,7 @@ async fn save_doctor(
     state: web::Data<AppState>,
     StaffForm { staff, c, form }: StaffForm<DoctorForm>,
 ) -> PageResult {
-    let done = catalogue::save_doctor(&state.pool, &staff, form.input()).await;
+    let done = catalogue::save_doctor(&state.pool, &staff, form.input(), state.now()).await;
     after(&state, c, &staff, done, Forms { doctor: form, ..Forms::default() }).await
 }
 
@@ -298,4 +362,46 @@ async fn toggle_active(
     };
     let done = catalogue::set_active(&state.pool, &staff, record, id, form.active == "1").await;
     after(&state, c, &staff, done, Forms::default()).await
+}
+
+/// An audited change in the console's words: "Kode poli dikoreksi: ANA → ANK, BPJS – → ANA".
+fn change_label(lang: crate::i18n::Lang, action: &str, detail: &serde_json::Value) -> String {
+    let diff = || {
+        let (before, after) = (&detail["before"], &detail["after"]);
+        let Some(fields) = after.as_object() else {
+            return String::new();
+        };
+        fields
+            .iter()
+            .filter(|(k, v)| before.get(k.as_str()) != Some(v))
+            .map(|(k, v)| {
+                let show = |x: &serde_json::Value| match x {
+                    serde_json::Value::Null => "–".to_string(),
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let label = match k.as_str() {
+                    "code" => lang.pick("Kode", "Code"),
+                    "name" => lang.pick("Nama", "Name"),
+                    "name_en" => lang.pick("Nama (Inggris)", "Name (English)"),
+                    "prefix" => lang.pick("Awalan", "Prefix"),
+                    "bpjs_code" => lang.pick("Kode BPJS", "BPJS code"),
+                    "room" => lang.pick("Ruang", "Room"),
+                    other => other,
+                };
+                format!("{label}: {} → {}", show(&before[k.as_str()]), show(v))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match action {
+        "password_changed" => lang.pick("Kata sandi diganti", "Password changed").to_string(),
+        "clinic_corrected" => {
+            format!("{}: {}", lang.pick("Poli dikoreksi", "Clinic corrected"), diff())
+        }
+        "doctor_corrected" => {
+            format!("{}: {}", lang.pick("Dokter dikoreksi", "Doctor corrected"), diff())
+        }
+        other => other.to_string(),
+    }
 }

@@ -12,7 +12,8 @@ use crate::service::kiosks::{self, KioskRow, Registered};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/anjungan", web::get().to(kiosks_page))
         .route("/staff/anjungan", web::post().to(register_kiosk))
-        .route("/staff/anjungan/{id}/cabut", web::post().to(revoke_kiosk));
+        .route("/staff/anjungan/{id}/cabut", web::post().to(revoke_kiosk))
+        .route("/staff/anjungan/{id}/printer", web::post().to(set_printer));
 }
 
 #[derive(Template)]
@@ -24,6 +25,13 @@ struct KiosksPage {
     registered: Option<Registered>,
     link: String,
     error: String,
+    tz: chrono_tz::Tz,
+}
+
+impl KiosksPage {
+    fn clock(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        super::text::clock_time(*at, self.tz)
+    }
 }
 
 async fn show(
@@ -41,7 +49,7 @@ async fn show(
         .map(|r| format!("{}/kiosk/pair?code={}", state.settings.base_url, r.pairing_code))
         .unwrap_or_default();
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = KiosksPage { c, kiosks, registered, link, error };
+    let page = KiosksPage { c, kiosks, registered, link, error, tz: state.tz() };
     Ok(render(&page.c, status, &page))
 }
 
@@ -59,6 +67,9 @@ pub struct RegisterForm {
     /// Clinic codes, separated by commas or spaces; empty: every clinic.
     #[serde(default)]
     pub clinics: String,
+    /// Its thermal printer, `tcp://host:port`; empty: browser printing.
+    #[serde(default)]
+    pub printer: String,
 }
 
 csrf_field!(RegisterForm);
@@ -77,7 +88,7 @@ async fn register_kiosk(
         .collect();
     let who = staff.clone();
     let done = crate::service::read(&state, move |conn| {
-        kiosks::register(conn, &who, &form.name, &clinics, now)
+        kiosks::register(conn, &who, &form.name, &clinics, &form.printer, now)
     })
     .await;
     let page = StaffPage { staff, c };
@@ -102,4 +113,37 @@ async fn revoke_kiosk(
         .await
         .or_page(c.lang)?;
     Ok(see_other("/staff/anjungan"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PrinterForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub printer: String,
+}
+
+csrf_field!(PrinterForm);
+
+/// `POST /staff/anjungan/{id}/printer` — set or clear a kiosk's thermal printer.
+async fn set_printer(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    StaffForm { staff, c, form }: StaffForm<PrinterForm>,
+) -> PageResult {
+    let id = path.into_inner();
+    let who = staff.clone();
+    let done = crate::service::read(&state, move |conn| {
+        crate::service::printers::set_kiosk_printer(conn, &who, id, &form.printer)
+    })
+    .await;
+    let page = StaffPage { staff, c };
+    match done {
+        Ok(_) => Ok(see_other("/staff/anjungan")),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let error = e.message(page.c.lang.is_en()).to_string();
+            show(&state, page, None, error).await
+        }
+        Err(e) => Err(super::PageError::new(page.c.lang, e)),
+    }
 }

@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama): the patient site at `/` and the staff console at
 //! `/staff`. Every page works without JavaScript: forms post and redirect.
+pub mod account;
 pub mod admin;
 pub mod board_message;
 pub mod console;
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     voice::configure(cfg);
     report_export::configure(cfg);
     voice_staff::configure(cfg);
+    account::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

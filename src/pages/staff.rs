@@ -9,6 +9,7 @@ use actix_web::{
     web,
 };
 use askama::Template;
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field, csrf_refused};
@@ -429,19 +430,11 @@ async fn visit_action(
     let reason = form.reason.trim().to_string();
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let session_id = visits::session_of(&state.pool, id).await.or_page(c.lang)?;
-    // Cancelling is confirmed with a reason (it goes into the audit log).
-    let done = if action == StaffAction::Move(Action::CancelByStaff) && reason.is_empty() {
-        Err(AppError::bad_request(
-            "reason_required",
-            "Tulis alasan pembatalan.",
-            "Give a reason for cancelling.",
-        ))
-    } else {
-        crate::service::in_transaction(&state, move |conn| {
-            act_on_visit(conn, &st, &who, id, action, &reason)
-        })
-        .await
-    };
+    // Cancelling is confirmed with a reason (the service refuses it without one).
+    let done = crate::service::in_transaction(&state, move |conn| {
+        act_on_visit(conn, &st, &who, id, action, &reason)
+    })
+    .await;
     let what =
         if action == StaffAction::Move(Action::CancelByStaff) { "cancel" } else { name.as_str() };
     after_action(&state, c, &staff, session_id, done, what).await
@@ -497,11 +490,39 @@ pub struct RegistrationForm {
     pub name: String,
     #[serde(default)]
     pub birth_date: String,
+    /// The medical record number (no. RM).
+    #[serde(default)]
+    pub rm: String,
+    /// JKN: the referral (rujukan) number.
+    #[serde(default)]
+    pub rujukan: String,
 }
 
 pub struct SessionOption {
     pub id: i32,
     pub label: String,
+    /// Over already: shown, marked, not selectable.
+    pub ended: bool,
+}
+
+/// `GET /staff/loket?cari=…&lahir=…` looks patients up; `?pasien=ID` fills the form.
+#[derive(Debug, Default, Deserialize)]
+pub struct LookupQuery {
+    #[serde(default)]
+    pub cari: String,
+    #[serde(default)]
+    pub lahir: String,
+    pub pasien: Option<i64>,
+}
+
+/// A patient found at the counter, as the lookup lists it.
+pub struct PatientHit {
+    pub id: i64,
+    pub name: String,
+    pub birth_date: String,
+    pub nik: String,
+    pub bpjs_no: String,
+    pub rm: String,
 }
 
 #[derive(Template)]
@@ -512,6 +533,10 @@ struct RegisterPage {
     form: RegistrationForm,
     errors: super::patient::FieldErrors,
     error: String,
+    lookup: LookupQuery,
+    /// `Some` after a lookup: what it found.
+    hits: Option<Vec<PatientHit>>,
+    lookup_error: String,
 }
 
 impl RegisterPage {
@@ -528,13 +553,30 @@ async fn register_page(
     status: StatusCode,
     error: Option<AppError>,
 ) -> PageResult {
+    register_page_with(state, c, staff, form, status, error, LookupQuery::default()).await
+}
+
+async fn register_page_with(
+    state: &AppState,
+    c: Ctx,
+    staff: &Staff,
+    mut form: RegistrationForm,
+    mut status: StatusCode,
+    error: Option<AppError>,
+    lookup: LookupQuery,
+) -> PageResult {
     let lang = c.lang;
     let list = visits::counter_sessions(&state.pool, staff, state.today()).await.or_page(lang)?;
+    let (tz, now) = (state.tz(), state.now());
     let sessions = list
         .iter()
-        .map(|s| SessionOption {
-            id: s.session.id,
-            label: format!("{} · {} · {}", s.clinic.name, s.doctor.name, s.hours()),
+        .map(|s| {
+            let ended = now >= s.ends(tz);
+            let mut label = format!("{} · {} · {}", s.clinic.name, s.doctor.name, s.hours());
+            if ended {
+                label.push_str(c.t(" — sudah selesai", " — ended"));
+            }
+            SessionOption { id: s.session.id, label, ended }
         })
         .collect();
     let (errors, message) = match &error {
@@ -544,16 +586,66 @@ async fn register_page(
         ),
         None => Default::default(),
     };
-    let page = RegisterPage { c, sessions, form, errors, error: message };
+    // A lookup, or a patient picked from one.
+    let (mut hits, mut lookup_error) = (None, String::new());
+    let who = staff.clone();
+    if let Some(id) = lookup.pasien {
+        let p =
+            crate::service::read(state, move |conn| crate::service::patients::get(conn, &who, id))
+                .await
+                .or_page(lang)?;
+        form.nik = p.nik.unwrap_or_default();
+        form.bpjs_no = p.bpjs_no.unwrap_or_default();
+        form.name = p.name;
+        form.birth_date = p.birth_date.to_string();
+        form.rm = p.medical_record_no.unwrap_or_default();
+        if form.phone.is_empty() {
+            form.phone = p.phone.unwrap_or_default();
+        }
+    } else if !lookup.cari.trim().is_empty() {
+        let (text, birth) =
+            (lookup.cari.clone(), NaiveDate::parse_from_str(lookup.lahir.trim(), "%Y-%m-%d").ok());
+        match crate::service::read(state, move |conn| {
+            crate::service::patients::search(conn, &who, &text, birth)
+        })
+        .await
+        {
+            Ok(found) => {
+                hits = Some(
+                    found
+                        .into_iter()
+                        .map(|p| PatientHit {
+                            id: p.id,
+                            name: p.name,
+                            birth_date: p.birth_date.to_string(),
+                            nik: p.nik.unwrap_or_default(),
+                            bpjs_no: p.bpjs_no.unwrap_or_default(),
+                            rm: p.medical_record_no.unwrap_or_default(),
+                        })
+                        .collect(),
+                )
+            }
+            Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+                lookup_error = e.message(lang.is_en()).to_string();
+                status = e.status;
+            }
+            Err(e) => return Err(PageError::new(lang, e)),
+        }
+    }
+    let page =
+        RegisterPage { c, sessions, form, errors, error: message, lookup, hits, lookup_error };
     Ok(render(&page.c, status, &page))
 }
 
-/// `GET /staff/loket` — counter registration of a walk-in (admin, registration).
+/// `GET /staff/loket` — counter registration of a walk-in (admin, registration); with
+/// `?cari=` a patient lookup, with `?pasien=` the form filled from a patient's record.
 async fn registration_form(
     state: web::Data<AppState>,
+    query: web::Query<LookupQuery>,
     StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    register_page(&state, c, &staff, RegistrationForm::default(), StatusCode::OK, None).await
+    let form = RegistrationForm::default();
+    register_page_with(&state, c, &staff, form, StatusCode::OK, None, query.into_inner()).await
 }
 
 /// `POST /staff/loket` — register, then the printable ticket.
@@ -562,7 +654,8 @@ async fn register_walk_in(
     StaffForm { staff, c, form }: StaffForm<RegistrationForm>,
 ) -> PageResult {
     let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let with_identity = !form.nik.trim().is_empty() || !form.bpjs_no.trim().is_empty();
+    let with_identity =
+        [&form.nik, &form.bpjs_no, &form.name, &form.rm].iter().any(|f| !f.trim().is_empty());
     let body = RegistrationBody {
         session_id: form.sesi,
         payer: Some(form.payer.clone()),
@@ -573,10 +666,11 @@ async fn register_walk_in(
             phone: some(&form.phone),
             email: None,
             bpjs_no: some(&form.bpjs_no),
-            medical_record_no: None,
+            medical_record_no: some(&form.rm),
         }),
         phone: some(&form.phone),
         language: Some(c.lang.code().to_string()),
+        referral_number: some(&form.rujukan),
     };
     let valid = match validate_registration(&body) {
         Ok(v) => v.place(),

@@ -1,7 +1,7 @@
 //! The counter ticket: a page printed by the browser on an 80 mm roll, or sent straight to
-//! the desk's ESC/POS thermal printer (`tcp://host:9100`, remembered in a cookie per desk).
+//! the desk's ESC/POS thermal printer (`tcp://host:port`, validated and kept with the staff
+//! account, so that it follows the account to any browser at that desk).
 //! When the thermal printer fails, the page says why and the browser print stays.
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
@@ -12,11 +12,8 @@ use super::text::{clock_time, long_date, payer_label, printed_at};
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::screens::escpos::{self, PrinterAddr, Slip};
-use crate::service::visits;
-
-/// The cookie that remembers the desk's thermal printer.
-const PRINTER_COOKIE: &str = "sipoli_printer";
+use crate::screens::escpos::{self, Slip};
+use crate::service::{printers, visits};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/tiket/{id}", web::get().to(printable_ticket))
@@ -47,13 +44,16 @@ struct TicketPage {
 
 async fn ticket_page(
     state: &AppState,
-    req: &HttpRequest,
     staff: &Staff,
     c: Ctx,
     id: i64,
 ) -> Result<TicketPage, PageError> {
     let tz = state.tz();
     let st = visits::ticket(&state.pool, staff, id, tz, state.now()).await.or_page(c.lang)?;
+    let who = staff.clone();
+    let printer = crate::service::read(state, move |conn| printers::desk_printer(conn, &who))
+        .await
+        .or_page(c.lang)?;
     let base = state.settings.base_url.trim_end_matches('/');
     Ok(TicketPage {
         id,
@@ -68,7 +68,7 @@ async fn ticket_page(
         estimate: clock_time(st.estimated_at, tz),
         payer: payer_label(c.lang, st.visit.payer),
         printed_at: printed_at(c.lang, state.now(), tz),
-        printer: req.cookie(PRINTER_COOKIE).map(|k| k.value().to_string()).unwrap_or_default(),
+        printer: printer.map(|p| p.to_string()).unwrap_or_default(),
         notice: String::new(),
         error: String::new(),
         c,
@@ -82,7 +82,7 @@ async fn printable_ticket(
     path: web::Path<i64>,
     StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
-    let mut page = ticket_page(&state, &req, &staff, c, path.into_inner()).await?;
+    let mut page = ticket_page(&state, &staff, c, path.into_inner()).await?;
     if req.query_string().split('&').any(|kv| kv == "ok=printed") {
         page.notice = page.c.t("Tiket terkirim ke printer.", "Sent to the printer.").to_string();
     }
@@ -102,35 +102,40 @@ csrf_field!(PrintForm);
 /// `POST /staff/tiket/{id}/cetak` — print on the desk's ESC/POS printer.
 async fn print_on_thermal(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i64>,
     StaffForm { staff, c, form }: StaffForm<PrintForm>,
 ) -> PageResult {
     let id = path.into_inner();
-    let mut page = ticket_page(&state, &req, &staff, c, id).await?;
+    let mut page = ticket_page(&state, &staff, c, id).await?;
     let en = page.c.lang.is_en();
-    let Some(addr) = PrinterAddr::parse(&form.printer) else {
-        page.printer = form.printer.trim().to_string();
-        page.error = page
-            .c
-            .t("Alamat printer ditulis tcp://alamat:9100.", "Write the printer as tcp://host:9100.")
-            .to_string();
-        return Ok(render(&page.c, StatusCode::UNPROCESSABLE_ENTITY, &page));
+    // A valid address is kept with the account (the desk's printer from now on).
+    let (who, typed) = (staff.clone(), form.printer.clone());
+    let saved = crate::service::read(&state, move |conn| {
+        if typed.trim().is_empty() {
+            return Ok(None);
+        }
+        printers::set_desk_printer(conn, &who, &typed)
+    })
+    .await;
+    let addr = match saved {
+        Ok(Some(addr)) => addr,
+        Err(e) if e.status != StatusCode::UNPROCESSABLE_ENTITY => {
+            return Err(PageError::new(page.c.lang, e));
+        }
+        Ok(None) | Err(_) => {
+            page.printer = form.printer.trim().to_string();
+            page.error = page
+                .c
+                .t(
+                    "Alamat printer ditulis tcp://alamat:port, misalnya tcp://192.168.1.50:9100.",
+                    "Write the printer as tcp://host:port, for example tcp://192.168.1.50:9100.",
+                )
+                .to_string();
+            return Ok(render(&page.c, StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
     };
     match escpos::print(&addr, &slip(&page)).await {
-        Ok(()) => {
-            let mut res = see_other(&format!("/staff/tiket/{id}?ok=printed"));
-            let cookie = Cookie::build(PRINTER_COOKIE, form.printer.trim().to_string())
-                .path("/staff")
-                .same_site(SameSite::Strict)
-                .http_only(true)
-                .permanent()
-                .finish();
-            res.add_cookie(&cookie)
-                .map_err(crate::error::AppError::internal)
-                .or_page(page.c.lang)?;
-            Ok(res)
-        }
+        Ok(()) => Ok(see_other(&format!("/staff/tiket/{id}?ok=printed"))),
         Err(e) => {
             tracing::warn!(error = %e, "thermal printer");
             page.printer = form.printer.trim().to_string();

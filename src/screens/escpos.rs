@@ -17,26 +17,7 @@ const DLE: u8 = 0x10;
 const EOT: u8 = 0x04;
 const LF: u8 = 0x0a;
 
-/// Where a printer listens: `tcp://host:9100` (the port defaults to 9100).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrinterAddr {
-    pub host: String,
-    pub port: u16,
-}
-
-impl PrinterAddr {
-    pub fn parse(s: &str) -> Option<PrinterAddr> {
-        let rest = s.trim().strip_prefix("tcp://")?;
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse().ok()?),
-            None => (rest, 9100),
-        };
-        if host.is_empty() || host.contains('/') {
-            return None;
-        }
-        Some(PrinterAddr { host: host.to_string(), port })
-    }
-}
+pub use crate::domain::printer::{PrinterAddr, PrinterProblem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrinterError {
@@ -47,14 +28,16 @@ pub enum PrinterError {
 }
 
 impl PrinterError {
+    pub fn problem(&self) -> PrinterProblem {
+        match self {
+            PrinterError::Unreachable(_) => PrinterProblem::Unreachable,
+            PrinterError::PaperOut => PrinterProblem::PaperOut,
+        }
+    }
+
     /// What the kiosk screen and the console say.
     pub fn message(&self, en: bool) -> &'static str {
-        match (self, en) {
-            (PrinterError::Unreachable(_), false) => "Printer tidak dapat dihubungi.",
-            (PrinterError::Unreachable(_), true) => "The printer cannot be reached.",
-            (PrinterError::PaperOut, false) => "Kertas printer habis.",
-            (PrinterError::PaperOut, true) => "The printer is out of paper.",
-        }
+        self.problem().message(en)
     }
 }
 
@@ -145,17 +128,6 @@ fn paper_out(status: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn printer_addresses() {
-        assert_eq!(
-            PrinterAddr::parse("tcp://10.0.0.7:9100"),
-            Some(PrinterAddr { host: "10.0.0.7".into(), port: 9100 })
-        );
-        assert_eq!(PrinterAddr::parse("tcp://printer").map(|a| a.port), Some(9100));
-        assert_eq!(PrinterAddr::parse("http://printer:9100"), None);
-        assert_eq!(PrinterAddr::parse("tcp://:9100"), None);
-    }
 
     #[test]
     fn paper_sensor() {

@@ -16,6 +16,8 @@ pub struct KioskPage {
     pub lang: &'static str,
     /// Comma-separated clinic codes from the URL (may be empty: then every clinic).
     pub clinics: String,
+    /// The kiosk prints on its own network printer through SIPOLI.
+    pub printer: bool,
 }
 
 #[derive(askama::Template)]
@@ -38,12 +40,13 @@ pub async fn kiosk_page(
     let Some(device) = crate::auth::identify_kiosk(&req).await? else {
         return super::html(&PairPage { lang, next: this_page(&req), error: false });
     };
+    let printer = device.printer.is_some();
     let mut clinics = match query.clinics.as_deref() {
         Some(list) => parse_clinics(Some(list))?.into_iter().collect::<Vec<_>>(),
         None => device.clinics,
     };
     clinics.sort();
-    super::html(&KioskPage { lang, clinics: clinics.join(",") })
+    super::html(&KioskPage { lang, clinics: clinics.join(","), printer })
 }
 
 fn this_page(req: &HttpRequest) -> String {

@@ -1,9 +1,11 @@
 //! Hall screens: the touchscreen kiosk (`/kiosk`), the waiting-room TV board (`/display`),
 //! their static assets (`kiosk/`, embedded by `crate::assets`, served at `/assets/`) and the live-update streams
 //! (`crate::realtime`).
+pub mod announce;
 pub mod display;
 pub mod escpos;
 pub mod kiosk;
+pub mod kiosk_print;
 
 use actix_web::{HttpResponse, web};
 
@@ -18,8 +20,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/display", web::get().to(display::display_page))
         .route("/display/message", web::get().to(display::message_page))
         .route("/api/v1/kiosk/sessions", web::get().to(kiosk::kiosk_sessions))
+        .route("/api/v1/kiosk/tickets/{code}/print", web::post().to(kiosk_print::print_ticket))
         .route("/api/v1/displays/state", web::get().to(display::display_state))
-        .route("/api/v1/staff/display-message", web::put().to(display::set_message));
+        .route("/api/v1/staff/display-message", web::put().to(display::set_message))
+        .route("/api/v1/announcements/words", web::get().to(announce::call_words))
+        .route("/api/v1/announcements/audio.wav", web::get().to(announce::call_audio));
     crate::assets::configure(cfg);
 }
 

@@ -266,6 +266,9 @@ pub fn find_or_create_patient(
     }
     let nik = input.nik.as_ref().map(|n| n.as_str());
     let bpjs = input.bpjs_no.as_ref().map(|b| b.as_str());
+    if nik.is_none() && bpjs.is_none() {
+        return counter_patient_without_identity(conn, input, now);
+    }
     for _ in 0..2 {
         match patients::find_by_identity(conn, nik, bpjs)?.as_slice() {
             [p] => {
@@ -308,6 +311,34 @@ pub fn find_or_create_patient(
         }
     }
     Err(identity_mismatch())
+}
+
+/// A patient registered at the counter without NIK or BPJS number: the record with that
+/// record number (the birth date must agree), else a new record with the name and birth date.
+fn counter_patient_without_identity(
+    conn: &mut PgConnection,
+    input: &PatientInput,
+    now: DateTime<Utc>,
+) -> AppResult<Patient> {
+    if let Some(rm) = &input.medical_record_no {
+        let found = patients::search(conn, &patients::PatientLookup::RecordNo(rm.clone()), 1)?;
+        if let Some(p) = found.into_iter().next() {
+            return if p.birth_date == input.birth_date { Ok(p) } else { Err(identity_mismatch()) };
+        }
+    }
+    let new = NewPatient {
+        nik: None,
+        bpjs_no: None,
+        medical_record_no: input.medical_record_no.clone(),
+        name: input.name.clone(),
+        birth_date: input.birth_date,
+        sex: input.sex.clone(),
+        phone: input.phone.clone(),
+        email: input.email.clone(),
+        language: input.language.clone(),
+        created_at: now,
+    };
+    patients::insert(conn, &new)?.ok_or_else(identity_mismatch)
 }
 
 /// A booking cancelled by its patient.
@@ -425,5 +456,14 @@ pub fn register_at_counter(
     input: &PlaceInput,
 ) -> AppResult<Placed> {
     require_registrar(staff)?;
+    // A session that has ended takes nobody any more.
+    let session = crate::db::sessions::get(conn, input.session_id)?;
+    if st.now() >= session.ends(st.tz()) {
+        return Err(AppError::conflict(
+            "session_ended",
+            "Jadwal dokter ini sudah selesai; pilih jadwal lain.",
+            "This doctor's session has already ended; choose another one.",
+        ));
+    }
     take_place(conn, st, &PlaceInput { channel: Channel::Counter, ..input.clone() }, &staff.actor())
 }

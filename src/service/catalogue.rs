@@ -15,6 +15,8 @@ use crate::error::{AppError, AppResult};
 /// A clinic as typed into the administration form.
 #[derive(Debug, Default, Clone)]
 pub struct ClinicInput {
+    /// Set: correct that clinic (its code too), audited; unset: create or change by code.
+    pub id: Option<i32>,
     pub code: String,
     pub name: String,
     pub name_en: String,
@@ -26,6 +28,8 @@ pub struct ClinicInput {
 /// A doctor as typed into the administration form.
 #[derive(Debug, Default, Clone)]
 pub struct DoctorInput {
+    /// Set: correct that doctor (their code too), audited; unset: create or change by code.
+    pub id: Option<i32>,
     pub code: String,
     pub name: String,
     pub bpjs_code: String,
@@ -111,7 +115,12 @@ pub async fn overview(pool: &PgPool, staff: &Staff, now: DateTime<Utc>) -> AppRe
 }
 
 /// Create a clinic, or change the one with that code (admins only).
-pub async fn save_clinic(pool: &PgPool, staff: &Staff, input: ClinicInput) -> AppResult<()> {
+pub async fn save_clinic(
+    pool: &PgPool,
+    staff: &Staff,
+    input: ClinicInput,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     staff.require(&[Role::Admin])?;
     let code = input.code.trim().to_ascii_uppercase();
     let prefix = input.prefix.trim().to_ascii_uppercase();
@@ -135,7 +144,8 @@ pub async fn save_clinic(pool: &PgPool, staff: &Staff, input: ClinicInput) -> Ap
     }
     let (name_en, room) = (input.name_en.trim().to_string(), input.room.trim().to_string());
     let bpjs = Some(input.bpjs_code.trim().to_string()).filter(|b| !b.is_empty());
-    db::run(pool, move |conn| {
+    let (id, who) = (input.id, staff.clone());
+    db::transaction(pool, move |conn| {
         let clinic = NewClinic {
             code: &code,
             name: &name,
@@ -144,13 +154,21 @@ pub async fn save_clinic(pool: &PgPool, staff: &Staff, input: ClinicInput) -> Ap
             bpjs_code: bpjs.as_deref(),
             room: &room,
         };
-        catalogue::upsert_clinic(conn, &clinic)
+        match id {
+            Some(id) => super::corrections::correct_clinic(conn, &who, id, &clinic, now),
+            None => catalogue::upsert_clinic(conn, &clinic),
+        }
     })
     .await
 }
 
 /// Create a doctor, or change the one with that code (admins only).
-pub async fn save_doctor(pool: &PgPool, staff: &Staff, input: DoctorInput) -> AppResult<()> {
+pub async fn save_doctor(
+    pool: &PgPool,
+    staff: &Staff,
+    input: DoctorInput,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     staff.require(&[Role::Admin])?;
     let code = input.code.trim().to_ascii_uppercase();
     let name = input.name.trim().to_string();
@@ -179,8 +197,13 @@ pub async fn save_doctor(pool: &PgPool, staff: &Staff, input: DoctorInput) -> Ap
             )
         })?),
     };
-    db::run(pool, move |conn| {
-        catalogue::upsert_doctor(conn, &NewDoctor { code: &code, name: &name, bpjs_code })
+    let (id, who) = (input.id, staff.clone());
+    db::transaction(pool, move |conn| {
+        let doctor = NewDoctor { code: &code, name: &name, bpjs_code };
+        match id {
+            Some(id) => super::corrections::correct_doctor(conn, &who, id, &doctor, now),
+            None => catalogue::upsert_doctor(conn, &doctor),
+        }
     })
     .await
 }

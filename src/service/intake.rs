@@ -320,6 +320,9 @@ pub struct RegistrationBody {
     pub patient: Option<PatientBody>,
     pub phone: Option<String>,
     pub language: Option<String>,
+    /// JKN: the referral (rujukan) number.
+    #[serde(default)]
+    pub referral_number: Option<String>,
 }
 
 /// A counter registration whose fields have been checked.
@@ -330,6 +333,7 @@ pub struct ValidRegistration {
     pub patient: Option<PatientInput>,
     pub phone: Option<Phone>,
     pub language: String,
+    pub referral_number: Option<String>,
 }
 
 pub fn validate_registration(parsed: &RegistrationBody) -> AppResult<ValidRegistration> {
@@ -340,6 +344,16 @@ pub fn validate_registration(parsed: &RegistrationBody) -> AppResult<ValidRegist
         .as_ref()
         .map(|p| counter_patient(p, &mut problems, parse_language(parsed.language.as_deref())));
     let phone = optional_phone(parsed.phone.as_deref(), "phone", &mut problems);
+    // A referral belongs to JKN visits; for a non-JKN visit it is ignored.
+    let referral = parsed
+        .referral_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && payer == Some(Payer::Jkn))
+        .map(|r| {
+            check_referral(r).map_err(|e| problems.push(("referral_number", e))).ok();
+            r.to_ascii_uppercase()
+        });
     let (Some(session_id), Some(payer), true) = (parsed.session_id, payer, problems.is_empty())
     else {
         if parsed.session_id.is_none() {
@@ -353,6 +367,7 @@ pub fn validate_registration(parsed: &RegistrationBody) -> AppResult<ValidRegist
         patient: patient.flatten(),
         phone,
         language: parse_language(parsed.language.as_deref()),
+        referral_number: referral,
     })
 }
 
@@ -364,7 +379,7 @@ impl ValidRegistration {
             channel: Channel::Counter,
             patient: self.patient.clone(),
             visit_type: None,
-            referral_number: None,
+            referral_number: self.referral_number.clone(),
             contact_phone: self.phone.as_ref().map(|p| p.as_str().to_string()),
             contact_email: None,
             language: self.language.clone(),
@@ -400,7 +415,10 @@ fn counter_patient(
         .ok()
         .flatten();
     let birth = blank(&p.birth_date).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
-    if nik.is_none() && bpjs.is_none() {
+    let record_no = blank(&p.medical_record_no);
+    // Nothing that names a patient: an anonymous walk-in. A name (or a record number)
+    // without a NIK is kept, with its birth date: never dropped silently.
+    if nik.is_none() && bpjs.is_none() && name.is_none() && record_no.is_none() {
         return None;
     }
     let (Some(name), Some(birth_date)) = (name, birth) else {
@@ -408,8 +426,8 @@ fn counter_patient(
             "patient.name",
             Invalid {
                 code: "required",
-                id: "Nama dan tanggal lahir wajib diisi bila NIK/BPJS diisi.",
-                en: "Name and birth date are required with a NIK/BPJS number.",
+                id: "Nama dan tanggal lahir wajib diisi bila NIK, nomor BPJS, nomor rekam medis, atau nama diisi.",
+                en: "Name and birth date are required with a NIK, BPJS number, record number or name.",
             },
         ));
         return None;
@@ -417,7 +435,7 @@ fn counter_patient(
     Some(PatientInput {
         nik,
         bpjs_no: bpjs,
-        medical_record_no: blank(&p.medical_record_no),
+        medical_record_no: record_no,
         name: name.as_str().to_string(),
         birth_date,
         sex: None,

@@ -56,6 +56,10 @@ pub struct KioskRow {
     pub paired: bool,
     pub revoked: bool,
     pub pairing_expires_at: Option<DateTime<Utc>>,
+    /// Its thermal printer, and what went wrong at its last print (if anything).
+    pub printer: Option<String>,
+    pub printer_problem: Option<crate::domain::printer::PrinterProblem>,
+    pub printer_checked_at: Option<DateTime<Utc>>,
 }
 
 impl From<KioskDevice> for KioskRow {
@@ -67,6 +71,12 @@ impl From<KioskDevice> for KioskRow {
             name: d.name,
             clinics: d.clinics,
             pairing_expires_at: d.pairing_expires_at,
+            printer_problem: d
+                .printer_problem
+                .as_deref()
+                .and_then(crate::domain::printer::PrinterProblem::parse),
+            printer: d.printer,
+            printer_checked_at: d.printer_checked_at,
         }
     }
 }
@@ -92,10 +102,12 @@ pub fn register(
     staff: &StaffIdentity,
     name: &str,
     clinics: &[String],
+    printer: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Registered> {
     staff.require(&[Role::Admin])?;
     let name = check_name(name)?;
+    let printer = super::printers::parse_setting(printer)?;
     let mut codes: Vec<String> = clinics.iter().map(|c| c.trim().to_ascii_uppercase()).collect();
     codes.sort();
     codes.dedup();
@@ -112,7 +124,11 @@ pub fn register(
     }
     let code = BookingCode::generate();
     let expires = now + Duration::minutes(PAIRING_MINUTES);
-    let device = kiosks::insert(conn, &name, &codes, code.as_str(), expires, Some(staff.id), now)?;
+    let mut device =
+        kiosks::insert(conn, &name, &codes, code.as_str(), expires, Some(staff.id), now)?;
+    if let Some(addr) = printer {
+        device = kiosks::set_printer(conn, device.id, Some(&addr.to_string()))?.unwrap_or(device);
+    }
     Ok(Registered {
         id: device.id,
         name: device.name,

@@ -288,6 +288,11 @@ pub fn act_on_visit(
         }
         _ => staff.require_clinic(visit.clinic_id)?,
     }
+    // Cancelling a patient's place needs a reason: it goes into the audit log.
+    let reason = match action {
+        StaffAction::Move(Action::CancelByStaff) => cancel_reason(reason)?,
+        _ => reason.trim(),
+    };
     let actor = staff.actor();
     match action {
         StaffAction::Move(Action::Return) => return_after_skip(conn, id, &actor, now),
@@ -297,6 +302,38 @@ pub fn act_on_visit(
         StaffAction::Move(a) => apply(conn, id, a, &actor, now, json!({"reason": reason})),
         StaffAction::Priority(p) => set_priority(conn, id, p, reason, &actor, now),
     }
+}
+
+/// Longest cancel reason kept.
+pub const REASON_MAX: usize = 200;
+
+/// The reason staff give for cancelling a visit: required, at most [`REASON_MAX`]
+/// characters, no control characters; 422 `reason_required` / `invalid_reason` otherwise.
+pub fn cancel_reason(reason: &str) -> AppResult<&str> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::fields(vec![(
+            "reason",
+            crate::domain::Invalid::new(
+                "reason_required",
+                "Tulis alasan pembatalan.",
+                "Give a reason for cancelling.",
+            ),
+        )]));
+    }
+    if reason.chars().count() > REASON_MAX
+        || reason.chars().any(|c| c.is_control() && !c.is_whitespace())
+    {
+        return Err(AppError::fields(vec![(
+            "reason",
+            crate::domain::Invalid::new(
+                "invalid_reason",
+                "Alasan pembatalan paling panjang 200 karakter, tanpa karakter kendali.",
+                "The cancel reason is at most 200 characters, without control characters.",
+            ),
+        )]));
+    }
+    Ok(reason)
 }
 
 /// Minutes per patient for a doctor: median of the last 20 measured services.

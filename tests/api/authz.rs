@@ -605,7 +605,7 @@ async fn queue_routes_are_for_the_clinics_own_staff() {
             visit("return", "skipped"),
             visit("start", "called"),
             visit("finish", "serving"),
-            visit("cancel", "waiting"),
+            visit("cancel", "waiting").body(json!({"reason": "Pasien pulang"})),
             visit("priority", "waiting").body(json!({"priority": true, "reason": "lansia"})),
             route(
                 Method::POST,

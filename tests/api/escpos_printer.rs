@@ -6,7 +6,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 #[derive(Debug, PartialEq)]
-enum Command {
+pub enum Command {
     Init,
     StatusRequest,
     Size(u8),
@@ -18,7 +18,7 @@ enum Command {
 }
 
 /// Parse ESC/POS bytes into the commands a printer would carry out.
-fn parse(bytes: &[u8]) -> Vec<Command> {
+pub fn parse(bytes: &[u8]) -> Vec<Command> {
     let mut out = Vec::new();
     let (mut i, mut line) = (0, String::new());
     while i < bytes.len() {
@@ -71,7 +71,7 @@ fn parse(bytes: &[u8]) -> Vec<Command> {
 }
 
 /// A printer on loopback that answers the paper sensor with `status`; what it received.
-async fn printer(status: u8) -> (PrinterAddr, tokio::task::JoinHandle<Vec<u8>>) {
+pub async fn printer(status: u8) -> (PrinterAddr, tokio::task::JoinHandle<Vec<u8>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let received = tokio::spawn(async move {
@@ -145,7 +145,7 @@ async fn an_unreachable_printer_is_reported() {
     let addr = PrinterAddr::parse(&format!("tcp://127.0.0.1:{port}")).unwrap();
     let err = print(&addr, &slip()).await.unwrap_err();
     assert!(matches!(err, PrinterError::Unreachable(_)), "{err:?}");
-    assert_eq!(err.message(false), "Printer tidak dapat dihubungi.");
+    assert_eq!(err.message(false), "Printer tidak terjangkau.");
 }
 
 #[actix_web::test]
@@ -200,6 +200,6 @@ async fn the_counter_desk_prints_on_its_thermal_printer_or_falls_back() {
         )
         .await;
     assert_eq!(res.status, 503);
-    assert!(res.body.contains("Printer tidak dapat dihubungi."), "{}", res.body);
+    assert!(res.body.contains("Printer tidak terjangkau."), "{}", res.body);
     assert!(res.body.contains("window.print()"), "browser printing stays");
 }

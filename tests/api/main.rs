@@ -2,20 +2,25 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accessibility;
+mod account;
+mod announcements;
 mod authz;
 mod bad_input;
 mod boards;
 mod bookings;
 mod browser;
 mod complaints;
+mod cancel_reason;
 mod console;
 mod console_words;
+mod counter;
 mod escpos_printer;
 mod feedback;
 mod helpers;
 mod jkn;
 mod journey;
 mod journey_steps;
+mod kiosk_printer;
 mod kiosk_screen;
 mod kiosks;
 mod limits;

@@ -409,7 +409,7 @@ async fn a_clinic_runs_its_queue_from_the_console() {
     assert!(page.body.contains("Batal prioritas"));
     assert!(page.body.contains("Alasan membatalkan"), "cancelling asks for a reason");
     let res = v.post(&format!("/staff/kunjungan/{second}/cancel"), &[("csrf", &csrf)]).await;
-    assert_eq!(res.status, StatusCode::BAD_REQUEST, "no reason, no cancel");
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "no reason, no cancel");
     assert!(res.body.contains("Tulis alasan pembatalan."), "{}", res.body);
     let res = v
         .post(
