@@ -51,18 +51,17 @@ struct WordsOut {
 fn clips() -> &'static HashMap<String, Vec<i16>> {
     static CLIPS: OnceLock<HashMap<String, Vec<i16>>> = OnceLock::new();
     CLIPS.get_or_init(|| {
-        let dir = super::assets_dir().join("audio/id");
         let mut map = HashMap::new();
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            tracing::error!(dir = %dir.display(), "announcement clips missing");
-            return map;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Some(word) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
+        let names = crate::assets::names();
+        let clips = names.iter().filter(|n| n.starts_with("audio/id/") && n.ends_with(".wav"));
+        for name in clips {
+            let Some(word) = name.trim_start_matches("audio/id/").strip_suffix(".wav") else {
                 continue;
             };
-            match hound::WavReader::open(&path) {
+            let Some(bytes) = crate::assets::get(name) else {
+                continue;
+            };
+            match hound::WavReader::new(std::io::Cursor::new(bytes.as_ref())) {
                 Ok(reader)
                     if reader.spec().sample_rate == RATE
                         && reader.spec().channels == 1
@@ -70,11 +69,14 @@ fn clips() -> &'static HashMap<String, Vec<i16>> {
                 {
                     let samples: Result<Vec<i16>, _> = reader.into_samples::<i16>().collect();
                     if let Ok(samples) = samples {
-                        map.insert(word, samples);
+                        map.insert(word.to_string(), samples);
                     }
                 }
-                _ => tracing::warn!(path = %path.display(), "announcement clip not 16 kHz mono 16-bit"),
+                _ => tracing::warn!(clip = %name, "announcement clip not 16 kHz mono 16-bit"),
             }
+        }
+        if map.is_empty() {
+            tracing::error!("announcement clips missing (assets audio/id/*.wav)");
         }
         map
     })
