@@ -10,6 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 /// The `kiosk/` directory, compiled in (in debug builds too, so tests see what ships).
 #[derive(rust_embed::RustEmbed)]
 #[folder = "kiosk/"]
+#[exclude = "audio/make-clips.sh"]
+#[exclude = "audio/words.txt"]
 pub struct Embedded;
 
 /// The override directory from `SIPOLI_ASSETS`, if set.
