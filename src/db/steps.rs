@@ -4,16 +4,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Int4, Nullable, Text, Timestamptz};
 
+use super::models::Visit;
 use super::schema::{stations, visit_steps};
 use super::stations::Station;
 use crate::domain::journey::{Lane, StepAction, StepStatus};
+use crate::domain::kinds::{Payer, PriorityCategory};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName, serde::Serialize)]
 #[diesel(table_name = visit_steps)]
 pub struct Step {
     pub id: i64,
-    pub visit_id: i64,
+    /// `None` for a registration-counter ticket not yet forwarded into a polyclinic.
+    pub visit_id: Option<i64>,
     pub station_id: i32,
     pub lane: Option<Lane>,
     pub service_date: NaiveDate,
@@ -30,12 +33,16 @@ pub struct Step {
     pub ready_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// The status code of a registration ticket taken before its visit exists.
+    pub code: Option<String>,
+    pub payer: Option<Payer>,
+    pub priority_category: Option<PriorityCategory>,
 }
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = visit_steps)]
 pub struct NewStep {
-    pub visit_id: i64,
+    pub visit_id: Option<i64>,
     pub station_id: i32,
     pub lane: Option<Lane>,
     pub service_date: NaiveDate,
@@ -46,6 +53,9 @@ pub struct NewStep {
     pub sort_key: f64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub code: Option<String>,
+    pub payer: Option<Payer>,
+    pub priority_category: Option<PriorityCategory>,
 }
 
 pub fn unknown_step() -> AppError {
@@ -282,4 +292,46 @@ pub fn recent_service_seconds(conn: &mut PgConnection, step: &Step) -> AppResult
     .bind::<Nullable<Text>, _>(step.lane)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.s).collect())
+}
+
+/// A registration ticket by its status code.
+pub fn find_by_code(conn: &mut PgConnection, code: &str) -> AppResult<Option<Step>> {
+    Ok(visit_steps::table
+        .filter(visit_steps::code.eq(code))
+        .select(Step::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Link a registration ticket to the visit it became.
+pub fn link_visit(conn: &mut PgConnection, step_id: i64, visit_id: i64) -> AppResult<Step> {
+    Ok(diesel::update(visit_steps::table.find(step_id))
+        .filter(visit_steps::visit_id.is_null())
+        .set(visit_steps::visit_id.eq(visit_id))
+        .returning(Step::as_returning())
+        .get_result(conn)?)
+}
+
+/// Link a visit to the visit it was referred from (internal referral), with its patient.
+pub fn link_referral(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    from: i64,
+    patient_id: Option<i64>,
+) -> AppResult<Visit> {
+    use super::schema::visits;
+    Ok(diesel::update(visits::table.find(visit_id))
+        .set((visits::referred_from.eq(from), visits::patient_id.eq(patient_id)))
+        .returning(Visit::as_returning())
+        .get_result(conn)?)
+}
+
+/// The visit a visit was referred to, if any.
+pub fn referred_to(conn: &mut PgConnection, visit_id: i64) -> AppResult<Option<Visit>> {
+    use super::schema::visits;
+    Ok(visits::table
+        .filter(visits::referred_from.eq(visit_id))
+        .select(Visit::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -17,6 +17,7 @@ pub mod kiosks;
 pub mod notifications;
 pub mod outbox;
 pub mod queue;
+pub mod registration;
 pub mod reports;
 pub mod schedules;
 pub mod sessions;

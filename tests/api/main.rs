@@ -14,6 +14,7 @@ mod helpers;
 mod jkn;
 mod journey;
 mod journey_steps;
+mod journey_visit;
 mod kiosk_screen;
 mod kiosks;
 mod limits;
