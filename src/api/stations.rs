@@ -93,3 +93,34 @@ pub async fn step_action(
     })
     .await
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryBody {
+    /// Required to remove a category.
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/staff/visits/{id}/priority-category/{confirm|remove} {"reason"?}` — staff
+/// confirm or remove the priority category chosen at the kiosk (audited).
+pub async fn decide_category(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let (id, name) = path.into_inner();
+    let decision = journey::CategoryDecision::from_url(&name).ok_or_else(queue::unknown_action)?;
+    let parsed: CategoryBody = parse_json_or_default(&body)?;
+    let reason = parsed.reason.unwrap_or_default();
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::OK, move |c| {
+        let visit = journey::decide_category(c, &st, &staff, id, decision, &reason)?;
+        let mut out = views::staff_visit(&visit, None, st.tz());
+        out["priority_confirmed"] =
+            serde_json::json!(decision == journey::CategoryDecision::Confirm);
+        Ok(out)
+    })
+    .await
+}

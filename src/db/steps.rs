@@ -335,3 +335,68 @@ pub fn referred_to(conn: &mut PgConnection, visit_id: i64) -> AppResult<Option<V
         .first(conn)
         .optional()?)
 }
+
+/// Confirm a visit's priority category; `None` when it has none.
+pub fn confirm_category(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Visit>> {
+    use super::schema::visits;
+    Ok(diesel::update(visits::table.find(visit_id))
+        .filter(visits::priority_category.is_not_null())
+        .set((visits::priority_confirmed_at.eq(now), visits::updated_at.eq(now)))
+        .returning(Visit::as_returning())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Remove a visit's priority category (and the priority it gave, in the polyclinic and at
+/// its open steps); `None` when it has none.
+pub fn remove_category(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Visit>> {
+    use super::schema::visits;
+    let visit = diesel::update(visits::table.find(visit_id))
+        .filter(visits::priority_category.is_not_null())
+        .set((
+            visits::priority_category.eq(None::<PriorityCategory>),
+            visits::priority_confirmed_at.eq(None::<DateTime<Utc>>),
+            visits::priority.eq(false),
+            visits::priority_reason.eq(""),
+            visits::updated_at.eq(now),
+        ))
+        .returning(Visit::as_returning())
+        .get_result(conn)
+        .optional()?;
+    if visit.is_some() {
+        diesel::update(visit_steps::table)
+            .filter(visit_steps::visit_id.eq(visit_id))
+            .filter(visit_steps::status.eq_any(OPEN))
+            .set(visit_steps::priority.eq(false))
+            .execute(conn)?;
+    }
+    Ok(visit)
+}
+
+/// When a visit's priority category was confirmed by staff.
+pub fn category_confirmed_at(
+    conn: &mut PgConnection,
+    visit_ids: &[i64],
+) -> AppResult<Vec<(i64, Option<DateTime<Utc>>)>> {
+    use super::schema::visits;
+    Ok(visits::table
+        .filter(visits::id.eq_any(visit_ids))
+        .select((visits::id, visits::priority_confirmed_at))
+        .load(conn)?)
+}
+
+const OPEN: [StepStatus; 5] = [
+    StepStatus::Waiting,
+    StepStatus::Called,
+    StepStatus::Serving,
+    StepStatus::Ready,
+    StepStatus::Skipped,
+];

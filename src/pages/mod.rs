@@ -9,6 +9,7 @@ pub mod patient;
 pub mod report;
 pub mod schedules;
 pub mod staff;
+pub mod stations;
 pub mod text;
 pub mod ticket;
 
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     console::configure(cfg);
     ticket::configure(cfg);
     board_message::configure(cfg);
+    stations::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

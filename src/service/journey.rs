@@ -573,3 +573,65 @@ pub fn pharmacy_standing(
     let called = steps::last_called(conn, &step)?;
     Ok(Some(PharmacyStanding { step, lane, total, left, called }))
 }
+
+/// What staff decide about a priority category chosen at the kiosk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CategoryDecision {
+    Confirm,
+    Remove,
+}
+
+impl CategoryDecision {
+    pub fn from_url(s: &str) -> Option<CategoryDecision> {
+        match s {
+            "confirm" => Some(CategoryDecision::Confirm),
+            "remove" => Some(CategoryDecision::Remove),
+            _ => None,
+        }
+    }
+}
+
+/// Confirm or remove a visit's priority category (staff who see the clinic). Removing
+/// needs a reason; both are visit events (`priority_confirmed`, `priority_removed`), so
+/// they are in the audit log.
+pub fn decide_category(
+    conn: &mut PgConnection,
+    st: &AppState,
+    staff: &StaffIdentity,
+    visit_id: i64,
+    decision: CategoryDecision,
+    reason: &str,
+) -> AppResult<Visit> {
+    let visit = visits::find(conn, visit_id)?;
+    staff.require_sight(visit.clinic_id)?;
+    let reason = reason.trim();
+    if decision == CategoryDecision::Remove && reason.is_empty() {
+        return Err(AppError::unprocessable(
+            "reason_required",
+            "Tulis alasan menghapus kategori prioritas.",
+            "Give a reason for removing the priority category.",
+        ));
+    }
+    let now = st.now();
+    let changed = match decision {
+        CategoryDecision::Confirm => steps::confirm_category(conn, visit_id, now)?,
+        CategoryDecision::Remove => steps::remove_category(conn, visit_id, now)?,
+    };
+    let Some(changed) = changed else {
+        return Err(AppError::conflict(
+            "no_priority_category",
+            "Kunjungan ini tidak memiliki kategori prioritas.",
+            "This visit has no priority category.",
+        ));
+    };
+    let (kind, detail) = match decision {
+        CategoryDecision::Confirm => {
+            ("priority_confirmed", json!({"category": visit.priority_category}))
+        }
+        CategoryDecision::Remove => {
+            ("priority_removed", json!({"category": visit.priority_category, "reason": reason}))
+        }
+    };
+    events::record(conn, &changed, kind, Some(changed.status), &staff.actor(), detail, now)?;
+    Ok(changed)
+}

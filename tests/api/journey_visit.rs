@@ -358,3 +358,92 @@ async fn parallel_counter_tickets_are_unique_and_gap_free() {
     codes.dedup();
     assert_eq!(codes.len(), 40);
 }
+
+#[actix_web::test]
+async fn staff_confirm_or_remove_a_kiosk_priority_category_with_an_audit_trail() {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
+    let seed = seed(&app);
+    add_clinic(&app, "INT", "Poli Penyakit Dalam", "I");
+    stations(&app);
+    let (status, t) = app
+        .post_json(
+            "/api/v1/kiosk/tickets",
+            &json!({"session_id": seed.today, "payer": "non_jkn", "priority_category": "ibu_hamil"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    let id = app.visit_id(t["booking_code"].as_str().unwrap());
+    let (status, plain) = app
+        .post_json("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "jkn"}))
+        .await;
+    assert_eq!(status, 201);
+    let plain = app.visit_id(plain["booking_code"].as_str().unwrap());
+
+    app.login_as("perawat_lain", Role::Clinic, &["INT"]).await;
+    let path = |v: i64, d: &str| format!("/api/v1/staff/visits/{v}/priority-category/{d}");
+    assert_eq!(app.post_json(&path(id, "confirm"), &json!({})).await.0, 403);
+
+    app.login_as("perawat", Role::Clinic, &["ANA"]).await;
+    // Staff see the category in the queue, on the API and the console.
+    let (_, q) = app.get_json(&format!("/api/v1/staff/sessions/{}/queue", seed.today)).await;
+    assert_eq!(q["visits"][0]["priority_category"], "ibu_hamil");
+    let page = app.get(&format!("/staff/sesi/{}", seed.today)).await.text().await.unwrap();
+    assert!(page.contains("Ibu hamil"), "the console shows the category");
+    assert!(page.contains("/kategori/confirm"));
+
+    let events = app.count("visit_events");
+    for (v, d, body, expected) in [
+        (id, "remove", json!({}), 422),
+        (id, "remove", json!({"reason": "  "}), 422),
+        (id, "maybe", json!({}), 404),
+        (plain, "confirm", json!({}), 409),
+        (id, "confirm", json!({"why": 1}), 400),
+    ] {
+        let (status, err) = app.post_json(&path(v, d), &body).await;
+        assert_eq!(status.as_u16(), expected, "{v} {d} {body} → {err}");
+    }
+    assert_eq!(app.count("visit_events"), events);
+
+    let (status, out) = app.post_json(&path(id, "confirm"), &json!({})).await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["priority_category"], "ibu_hamil");
+    let page = app.get(&format!("/staff/sesi/{}", seed.today)).await.text().await.unwrap();
+    assert!(page.contains("Ibu hamil ✓"), "confirmed");
+    let (status, out) =
+        app.post_json(&path(id, "remove"), &json!({"reason": "Tidak sedang hamil"})).await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["priority_category"], Value::Null);
+    assert_eq!(out["priority"], false);
+    assert_eq!(events_of_kind(&app, "priority_confirmed"), 1);
+    assert_eq!(events_of_kind(&app, "priority_removed"), 1);
+    {
+        use sipoli::db::schema::visit_events;
+        let detail: Value = visit_events::table
+            .filter(visit_events::kind.eq("priority_removed"))
+            .select(visit_events::detail)
+            .first(&mut app.conn())
+            .unwrap();
+        assert_eq!(detail["reason"], "Tidak sedang hamil");
+        assert_eq!(detail["category"], "ibu_hamil");
+    }
+    app.login_as("admin", Role::Admin, &[]).await;
+    let audit = app.get("/staff/audit?tanggal=2026-12-01").await.text().await.unwrap();
+    assert!(audit.contains("Kategori prioritas dihapus"), "the removal is in the audit log");
+    assert!(audit.contains("Kategori prioritas dikonfirmasi"), "so is the confirmation");
+    assert_eq!(app.post_json(&path(id, "remove"), &json!({"reason": "x"})).await.0, 409);
+}
+
+#[actix_web::test]
+async fn the_station_desk_screen_calls_and_forwards_from_the_console() {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 7, 30)).await;
+    seed(&app);
+    stations(&app);
+    counter_ticket(&app, "non_jkn", Some("lansia")).await;
+    app.login_as("loket", Role::Registration, &[]).await;
+    let page = app.get("/staff/stasiun?station=PENDAFTARAN&desk=2").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("P-001") && html.contains("Lansia"), "{html}");
+    assert!(html.contains("/staff/stasiun/PENDAFTARAN/panggil"));
+    assert!(!html.contains("FARMASI\""), "the registration role sees only the counter");
+}
