@@ -21,7 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/stasiun", web::get().to(desk_page))
         .route("/staff/stasiun/{code}/panggil", web::post().to(call_next))
         .route("/staff/langkah/{id}/{action}", web::post().to(step_action))
-        .route("/staff/kunjungan/{id}/kategori/{decision}", web::post().to(decide_category));
+        .route("/staff/kunjungan/{id}/kategori/{decision}", web::post().to(decide_category))
+        .route("/staff/admin/stasiun", web::get().to(stations_admin))
+        .route("/staff/admin/stasiun", web::post().to(save_station));
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -387,6 +389,92 @@ async fn decide_category(
     .await;
     match done {
         Ok(v) => Ok(see_other(&format!("/staff/sesi/{}?ok=priority&t={}", v.session_id, v.ticket))),
+        Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/stations_admin.html")]
+struct StationsAdminPage {
+    c: Ctx,
+    stations: Vec<crate::db::stations::Station>,
+    form: StationForm,
+    notice: String,
+    error: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StationForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default)]
+    pub desks: String,
+}
+csrf_field!(StationForm);
+
+async fn admin_page(
+    state: &AppState,
+    staff: &Staff,
+    c: Ctx,
+    form: StationForm,
+) -> Result<StationsAdminPage, PageError> {
+    if staff.0.role != crate::auth::Role::Admin {
+        return Err(PageError::new(c.lang, AppError::forbidden()));
+    }
+    let stations = journey::list_stations(state).await.or_page(c.lang)?;
+    Ok(StationsAdminPage { c, stations, form, notice: String::new(), error: String::new() })
+}
+
+/// `GET /staff/admin/stasiun` — the stations: code, name, kind, ticket prefix, desks.
+async fn stations_admin(
+    state: web::Data<AppState>,
+    query: web::Query<DeskQuery>,
+    StaffPage { staff, c }: StaffPage,
+) -> PageResult {
+    let mut p = admin_page(&state, &staff, c, StationForm::default()).await?;
+    if !query.ok.is_empty() {
+        p.notice = format!("{} · {}", p.c.t("Tersimpan", "Saved"), query.t);
+    }
+    Ok(render(&p.c, StatusCode::OK, &p))
+}
+
+/// `POST /staff/admin/stasiun` — create a station or change the one with that code.
+async fn save_station(
+    state: web::Data<AppState>,
+    StaffForm { staff, c, form }: StaffForm<StationForm>,
+) -> PageResult {
+    let input = journey::StationInput {
+        code: form.code.clone(),
+        name: form.name.clone(),
+        name_en: form.name_en.clone(),
+        kind: form.kind.clone(),
+        prefix: form.prefix.clone(),
+        desks: form.desks.trim().parse().unwrap_or(0),
+    };
+    match journey::save_station(&state, &staff.0, input).await {
+        Ok(s) => Ok(see_other(&format!("/staff/admin/stasiun?ok=saved&t={}", s.code))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let mut p = admin_page(&state, &staff, c, form).await?;
+            p.error = e.message(p.c.lang.is_en()).to_string();
+            if let Some(fields) = &e.fields {
+                let lines: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v["message"].as_str().unwrap_or_default()))
+                    .collect();
+                p.error = format!("{} {}", p.error, lines.join("; "));
+            }
+            Ok(render(&p.c, e.status, &p))
+        }
         Err(e) => Err(PageError::new(c.lang, e)),
     }
 }

@@ -4,6 +4,7 @@
 pub mod display;
 pub mod escpos;
 pub mod kiosk;
+pub mod station_board;
 
 use std::path::PathBuf;
 
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/display/message", web::get().to(display::message_page))
         .route("/api/v1/kiosk/sessions", web::get().to(kiosk::kiosk_sessions))
         .route("/api/v1/displays/state", web::get().to(display::display_state))
+        .route("/api/v1/displays/stations", web::get().to(station_board::stations_state))
         .route("/api/v1/staff/display-message", web::put().to(display::set_message))
         .service(
             actix_files::Files::new("/assets", assets_dir()).use_etag(true).use_last_modified(true),

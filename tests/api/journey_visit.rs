@@ -447,3 +447,95 @@ async fn the_station_desk_screen_calls_and_forwards_from_the_console() {
     assert!(html.contains("/staff/stasiun/PENDAFTARAN/panggil"));
     assert!(!html.contains("FARMASI\""), "the registration role sees only the counter");
 }
+
+#[actix_web::test]
+async fn station_boards_show_calls_with_desks_and_the_pharmacy_lanes() {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
+    let seed = seed(&app);
+    stations(&app);
+    app.login_as("admin", Role::Admin, &[]).await;
+    let mut steps = Vec::new();
+    for (n, lane) in [(1, "racikan"), (2, "non_racikan"), (3, "racikan")] {
+        let (id, _) = in_service(&app, seed.today, n).await;
+        let (status, out) = app
+            .post_json(
+                &format!("/api/v1/staff/visits/{id}/finish"),
+                &json!({"next": {"station": "FARMASI", "prescription": lane}}),
+            )
+            .await;
+        assert_eq!(status, 200, "{out}");
+        steps.push(out["next_step"]["step_id"].as_i64().unwrap());
+    }
+    for s in [steps[0], steps[1]] {
+        app.post_json(&format!("/api/v1/staff/steps/{s}/start"), &json!({})).await;
+    }
+    app.post_json(&format!("/api/v1/staff/steps/{}/ready", steps[1]), &json!({})).await;
+    let (status, _) =
+        app.post_json("/api/v1/staff/stations/FARMASI/call-next", &json!({"desk": 2})).await;
+    assert_eq!(status, 200);
+
+    let (status, board) = app.get_json("/api/v1/displays/stations?stations=FARMASI,KASIR").await;
+    assert_eq!(status, 200, "{board}");
+    let farmasi = &board["stations"][0];
+    assert_eq!(farmasi["code"], "FARMASI");
+    assert_eq!(farmasi["calls"][0]["ticket"], "R-002");
+    assert_eq!(farmasi["calls"][0]["desk"], 2);
+    assert_eq!(farmasi["preparing"]["racikan"], json!(["R-001"]));
+    assert_eq!(farmasi["waiting"]["racikan"], json!(["R-003"]));
+    assert_eq!(farmasi["ready"]["non_racikan"], json!([]));
+    assert_eq!(board["stations"][1]["code"], "KASIR");
+    assert!(!board.to_string().contains("Pasien"), "no names on a public board");
+    for bad in ["", "?stations=", "?stations=farmasi;drop", "?stations=NOPE"] {
+        let (status, _) = app.get_json(&format!("/api/v1/displays/stations{bad}")).await;
+        assert!(status == 400 || status == 404, "{bad} → {status}");
+    }
+
+    // The pages: station-only and mixed boards.
+    let html = app.get("/display?stations=FARMASI").await.text().await.unwrap();
+    assert!(html.contains("data-stations=\"FARMASI\"") && html.contains("station_board.js"));
+    assert!(!html.contains("/assets/display.js"));
+    let html = app.get("/display?clinics=ANA&stations=KASIR").await.text().await.unwrap();
+    assert!(html.contains("data-clinics=\"ANA\"") && html.contains("data-stations=\"KASIR\""));
+    assert!(html.contains("/assets/display.js") && html.contains("id=\"stations\""));
+}
+
+#[actix_web::test]
+async fn admins_edit_stations_in_the_console() {
+    let mut app = TestApp::spawn().await;
+    stations(&app);
+    app.login_as("admin", Role::Admin, &[]).await;
+    let page = app.get("/staff/admin/stasiun").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let form = |code: &str, prefix: &str, desks: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("code", code.to_string()),
+            ("name", "Radiologi".to_string()),
+            ("name_en", "Radiology".to_string()),
+            ("kind", "radiology".to_string()),
+            ("prefix", prefix.to_string()),
+            ("desks", desks.to_string()),
+        ]
+    };
+    let post = |f: Vec<(&'static str, String)>| {
+        app.request(reqwest::Method::POST, "/staff/admin/stasiun").form(&f).send()
+    };
+    let res = post(form("RAD", "X", "2")).await.unwrap();
+    assert!(res.status().is_redirection() || res.status() == 200, "{}", res.status());
+    let (_, list) = app.get_json("/api/v1/stations").await;
+    let rad = list.as_array().unwrap().iter().find(|s| s["code"] == "RAD").cloned().unwrap();
+    assert_eq!(
+        (rad["kind"].as_str(), rad["desks"].as_array().unwrap().len()),
+        (Some("radiology"), 2)
+    );
+    let count = app.count("stations");
+    for bad in [form("R", "X", "2"), form("RAD", "XX9", "2"), form("RAD", "X", "0")] {
+        let res = post(bad).await.unwrap();
+        assert_eq!(res.status(), 422);
+    }
+    assert_eq!(app.count("stations"), count);
+    app.login_as("perawat", Role::Registration, &[]).await;
+    assert_eq!(app.get("/staff/admin/stasiun").await.status(), 403);
+}
