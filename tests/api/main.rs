@@ -13,6 +13,7 @@ mod escpos_printer;
 mod helpers;
 mod jkn;
 mod journey;
+mod journey_browser;
 mod journey_steps;
 mod journey_visit;
 mod kiosk_screen;
