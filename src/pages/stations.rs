@@ -23,7 +23,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/langkah/{id}/{action}", web::post().to(step_action))
         .route("/staff/kunjungan/{id}/kategori/{decision}", web::post().to(decide_category))
         .route("/staff/admin/stasiun", web::get().to(stations_admin))
-        .route("/staff/admin/stasiun", web::post().to(save_station));
+        .route("/staff/admin/stasiun", web::post().to(save_station))
+        .route("/staff/laporan/perjalanan", web::get().to(journey_report))
+        .route("/staff/laporan/perjalanan.csv", web::get().to(journey_report_csv));
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -477,4 +479,122 @@ async fn save_station(
         }
         Err(e) => Err(PageError::new(c.lang, e)),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    pub tanggal: Option<String>,
+}
+
+fn report_date(state: &AppState, q: &ReportQuery) -> chrono::NaiveDate {
+    q.tanggal
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| state.today())
+}
+
+fn mins(v: Option<f64>) -> String {
+    v.map(|m| format!("{m:.0}")).unwrap_or_else(|| "–".into())
+}
+
+fn share(v: Option<f64>) -> String {
+    v.map(|s| format!("{:.0} %", s * 100.0)).unwrap_or_else(|| "–".into())
+}
+
+#[derive(Template)]
+#[template(path = "staff/journey_report.html")]
+struct JourneyReportPage {
+    c: Ctx,
+    date_value: String,
+    /// code, name, steps, wait median, wait p90, service median, service p90, share.
+    stations: Vec<[String; 8]>,
+    visits_left: usize,
+    visit_median: String,
+    visit_p90: String,
+    /// "1 → 2", visits, average minutes.
+    tasks: Vec<(String, usize, String)>,
+}
+
+/// `GET /staff/laporan/perjalanan?tanggal=` — the whole visit: per station waits and
+/// service times (median, p90, share within 60 minutes), arrival to leaving, and the
+/// average minutes between BPJS tasks 1–7.
+async fn journey_report(
+    state: web::Data<AppState>,
+    q: web::Query<ReportQuery>,
+    StaffPage { staff, c }: StaffPage,
+) -> PageResult {
+    let date = report_date(&state, &q);
+    let r = journey::journey_report(&state, &staff.0, date).await.or_page(c.lang)?;
+    let page = JourneyReportPage {
+        date_value: date.to_string(),
+        stations: r
+            .stations
+            .iter()
+            .map(|s| {
+                [
+                    s.code.clone(),
+                    s.name.clone(),
+                    s.steps.to_string(),
+                    mins(s.wait_median),
+                    mins(s.wait_p90),
+                    mins(s.service_median),
+                    mins(s.service_p90),
+                    share(s.within),
+                ]
+            })
+            .collect(),
+        visits_left: r.visits_left,
+        visit_median: mins(r.visit_median),
+        visit_p90: mins(r.visit_p90),
+        tasks: r
+            .tasks
+            .iter()
+            .map(|(a, b, n, avg)| (format!("{a} → {b}"), *n, mins(*avg)))
+            .collect(),
+        c,
+    };
+    Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+/// `GET /staff/laporan/perjalanan.csv?tanggal=` — the same figures as CSV.
+async fn journey_report_csv(
+    state: web::Data<AppState>,
+    q: web::Query<ReportQuery>,
+    StaffPage { staff, c }: StaffPage,
+) -> PageResult {
+    let date = report_date(&state, &q);
+    let r = journey::journey_report(&state, &staff.0, date).await.or_page(c.lang)?;
+    let n = |v: Option<f64>| v.map(|m| format!("{m:.1}")).unwrap_or_default();
+    let mut out = String::from(
+        "date,part,station,steps_or_visits,wait_median_min,wait_p90_min,service_median_min,service_p90_min,share_within_60_min\n",
+    );
+    for s in &r.stations {
+        out.push_str(&format!(
+            "{date},station,{},{},{},{},{},{},{}\n",
+            s.code,
+            s.steps,
+            n(s.wait_median),
+            n(s.wait_p90),
+            n(s.service_median),
+            n(s.service_p90),
+            s.within.map(|x| format!("{x:.3}")).unwrap_or_default(),
+        ));
+    }
+    out.push_str(&format!(
+        "{date},whole_visit,,{},{},{},,,\n",
+        r.visits_left,
+        n(r.visit_median),
+        n(r.visit_p90)
+    ));
+    for (a, b, count, avg) in &r.tasks {
+        out.push_str(&format!("{date},task_{a}_to_{b},,{count},{},,,,\n", n(*avg)));
+    }
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"sipoli-perjalanan-{date}.csv\""),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(out))
 }

@@ -539,3 +539,74 @@ async fn admins_edit_stations_in_the_console() {
     app.login_as("perawat", Role::Registration, &[]).await;
     assert_eq!(app.get("/staff/admin/stasiun").await.status(), 403);
 }
+
+#[actix_web::test]
+async fn the_daily_report_shows_the_whole_visit_per_station_and_per_task() {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 7, 30)).await;
+    let seed = seed(&app);
+    stations(&app);
+    counter_ticket(&app, "non_jkn", None).await;
+    app.login_as("admin", Role::Admin, &[]).await;
+    app.clock.set(wit(2026, 12, 1, 7, 40));
+    let (_, called) =
+        app.post_json("/api/v1/staff/stations/PENDAFTARAN/call-next", &json!({"desk": 1})).await;
+    let step = called["step_id"].as_i64().unwrap();
+    app.post_json(&format!("/api/v1/staff/steps/{step}/start"), &json!({})).await;
+    app.clock.set(wit(2026, 12, 1, 7, 50));
+    let (status, out) = app
+        .post_json(
+            &format!("/api/v1/staff/steps/{step}/finish"),
+            &json!({"next": {"clinic": "ANA", "session_id": seed.today}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    app.clock.set(wit(2026, 12, 1, 8, 10));
+    let (_, called) = app
+        .post_json(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({}))
+        .await;
+    let id = called["id"].as_i64().unwrap();
+    app.post_json(&format!("/api/v1/staff/visits/{id}/start"), &json!({})).await;
+    app.clock.set(wit(2026, 12, 1, 8, 30));
+    let (_, out) = app
+        .post_json(
+            &format!("/api/v1/staff/visits/{id}/finish"),
+            &json!({"next": {"station": "FARMASI", "prescription": "racikan"}}),
+        )
+        .await;
+    let r = out["next_step"]["step_id"].as_i64().unwrap();
+    app.clock.set(wit(2026, 12, 1, 8, 40));
+    app.post_json(&format!("/api/v1/staff/steps/{r}/start"), &json!({})).await;
+    app.clock.set(wit(2026, 12, 1, 9, 10));
+    app.post_json(&format!("/api/v1/staff/steps/{r}/ready"), &json!({})).await;
+    app.post_json("/api/v1/staff/stations/FARMASI/call-next", &json!({"desk": 1})).await;
+    app.clock.set(wit(2026, 12, 1, 9, 30));
+    let (status, _) = app.post_json(&format!("/api/v1/staff/steps/{r}/finish"), &json!({})).await;
+    assert_eq!(status, 200);
+
+    let csv = app.get("/staff/laporan/perjalanan.csv?tanggal=2026-12-01").await;
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    let line = |prefix: &str| {
+        csv.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("{prefix}: {csv}"))
+    };
+    // Counter: ticket 07:30 → call 07:40 (wait 10), start 07:40 → finish 07:50 (10).
+    assert_eq!(
+        line("2026-12-01,station,PENDAFTARAN,"),
+        "2026-12-01,station,PENDAFTARAN,1,10.0,10.0,10.0,10.0,1.000"
+    );
+    // Pharmacy: forwarded 08:30 → ready 09:10 (wait 40), preparing 08:40 → 09:10 (30).
+    assert_eq!(
+        line("2026-12-01,station,FARMASI,"),
+        "2026-12-01,station,FARMASI,1,40.0,40.0,30.0,30.0,1.000"
+    );
+    // Arrival 07:30 to medicine handed over 09:30.
+    assert_eq!(line("2026-12-01,whole_visit"), "2026-12-01,whole_visit,,1,120.0,120.0,,,");
+    assert_eq!(line("2026-12-01,task_1_to_2"), "2026-12-01,task_1_to_2,,1,10.0,,,,");
+    assert_eq!(line("2026-12-01,task_2_to_3"), "2026-12-01,task_2_to_3,,1,10.0,,,,");
+    assert_eq!(line("2026-12-01,task_3_to_4"), "2026-12-01,task_3_to_4,,1,20.0,,,,");
+    assert_eq!(line("2026-12-01,task_6_to_7"), "2026-12-01,task_6_to_7,,1,50.0,,,,");
+    let page = app.get("/staff/laporan/perjalanan?tanggal=2026-12-01").await.text().await.unwrap();
+    assert!(page.contains("Loket Pendaftaran") && page.contains("120"), "{page}");
+    app.login_as("loket", Role::Registration, &[]).await;
+    assert_eq!(app.get("/staff/laporan/perjalanan.csv").await.status(), 403);
+}
