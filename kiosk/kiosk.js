@@ -1,6 +1,7 @@
 /* SIPOLI hall kiosk: walk-in tickets and booking check-in. Plain JavaScript, no build step.
  *
- * Screens: start → (walk-in) clinic → session → payer → phone → ticket
+ * Screens: start → (walk-in) clinic → session → payer (+ priority) → phone → ticket
+ *                → (registration counter, new patients) payer (+ priority) → counter ticket
  *                → (check-in) keypad → ticket
  * Every flow carries ONE Idempotency-Key, made when the flow starts: a double tap or a
  * retry after a network failure returns the same ticket instead of a second one.
@@ -79,6 +80,17 @@
       printedAt: "Dicetak",
       checkedIn: "Check-in berhasil",
       ticketTaken: "Nomor antrean Anda",
+      register: "Pendaftaran / pasien baru",
+      registerHint: "Pasien baru atau data belum lengkap? Ambil nomor loket pendaftaran.",
+      priorityTitle: "Pasien prioritas? (pilih bila ya, lalu pilih pembayaran)",
+      priorityHint: "Petugas akan memastikan. Pasien prioritas dilayani lebih dulu di setiap loket.",
+      prioLansia: "Lansia (60 tahun ke atas)",
+      prioDisabilitas: "Penyandang disabilitas",
+      prioIbuHamil: "Ibu hamil",
+      prioAnakKecil: "Membawa anak kecil",
+      counter: "Loket",
+      counterNext: "Silakan duduk di ruang tunggu pendaftaran. Nomor Anda akan dipanggil ke loket. Pindai kode QR untuk memantau antrean.",
+      priority: "Prioritas",
       langSwitch: "English"
     },
     en: {
@@ -134,6 +146,17 @@
       printedAt: "Printed",
       checkedIn: "Checked in",
       ticketTaken: "Your queue number",
+      register: "Registration / new patient",
+      registerHint: "New patient or details to complete? Take a number for the registration counter.",
+      priorityTitle: "Priority patient? (tap if so, then choose the payment)",
+      priorityHint: "Staff will confirm. Priority patients are served first at every counter.",
+      prioLansia: "Elderly (60 or older)",
+      prioDisabilitas: "Person with a disability",
+      prioIbuHamil: "Pregnant",
+      prioAnakKecil: "With a small child",
+      counter: "Counter",
+      counterNext: "Please wait in the registration waiting area. Your number will be called to a counter. Scan the QR code to follow the queue.",
+      priority: "Priority",
       langSwitch: "Bahasa Indonesia"
     }
   };
@@ -282,6 +305,11 @@
           el("span", { class: "choice-icon", "aria-hidden": "true", text: "✓" }),
           el("span", { class: "choice-title", text: t("checkIn") }),
           el("span", { class: "choice-hint", text: t("checkInHint") })
+        ]),
+        el("button", { type: "button", class: "choice", id: "registration", onclick: registration }, [
+          el("span", { class: "choice-icon", "aria-hidden": "true", text: "P" }),
+          el("span", { class: "choice-title", text: t("register") }),
+          el("span", { class: "choice-hint", text: t("registerHint") })
         ])
       ])
     ]);
@@ -359,8 +387,106 @@
           el("span", { class: "choice-title", text: t("umum") }),
           el("span", { class: "choice-hint", text: t("umumHint") + " · " + s.remaining.non_jkn + " " + t("places") })
         ])
+      ]),
+      priorityToggles()
+    ]);
+  }
+
+  /* ---------- priority (lansia, disabilitas, ibu hamil, anak kecil) ---------- */
+  var PRIORITIES = [["lansia", "prioLansia"], ["disabilitas", "prioDisabilitas"], ["ibu_hamil", "prioIbuHamil"], ["anak_kecil", "prioAnakKecil"]];
+  function priorityLabel(c) {
+    var hit = PRIORITIES.filter(function (p) { return p[0] === c; })[0];
+    return hit ? t(hit[1]) : "";
+  }
+  /** Big toggles under the payer choice: one category (or none), kept in the flow. */
+  function priorityToggles() {
+    var buttons = PRIORITIES.map(function (p) {
+      var b = el("button", { type: "button", class: "option priority", id: "priority-" + p[0], "aria-pressed": flow.priority === p[0] ? "true" : "false",
+        onclick: function () {
+          flow.priority = flow.priority === p[0] ? null : p[0];
+          buttons.forEach(function (x) { x.setAttribute("aria-pressed", x.id === "priority-" + flow.priority ? "true" : "false"); });
+        } }, [el("span", { class: "option-title", text: t(p[1]) })]);
+      return b;
+    });
+    return el("section", { class: "priorities", "aria-label": t("priorityTitle") }, [
+      el("h2", { text: t("priorityTitle") }),
+      el("p", { class: "hint", text: t("priorityHint") }),
+      el("div", { class: "options two" }, buttons)
+    ]);
+  }
+
+  /* ---------- registration counter (new patients) ---------- */
+  function registration() {
+    flow = { key: newKey() };
+    counterPayer();
+  }
+  function counterPayer() {
+    function pick(p) { return function () { flow.payer = p; takeCounterTicket(); }; }
+    show([
+      header(t("choosePayer"), start),
+      el("div", { class: "choices two" }, [
+        el("button", { type: "button", class: "choice", id: "payer-jkn", onclick: pick("jkn") }, [
+          el("span", { class: "choice-title", text: t("jkn") }),
+          el("span", { class: "choice-hint", text: t("jknHint") })
+        ]),
+        el("button", { type: "button", class: "choice", id: "payer-umum", onclick: pick("non_jkn") }, [
+          el("span", { class: "choice-title", text: t("umum") }),
+          el("span", { class: "choice-hint", text: t("umumHint") })
+        ])
+      ]),
+      priorityToggles()
+    ]);
+  }
+  function takeCounterTicket() {
+    if (flow.busy) return;
+    flow.busy = true;
+    working();
+    var payload = { station: "PENDAFTARAN", payer: flow.payer };
+    if (flow.priority) payload.priority_category = flow.priority;
+    api("POST", "/api/v1/kiosk/tickets", payload, flow.key).then(function (data) {
+      flow.busy = false;
+      counterTicket(data);
+    }, function (err) {
+      flow.busy = false;
+      problem(err, takeCounterTicket, start);
+    });
+  }
+  function counterTicket(d) {
+    var qr = "/antrean/" + encodeURIComponent(d.booking_code) + "/qr.svg";
+    var nowIso = new Date(Date.now() + skew).toISOString();
+    var printedAt = fmtDate(nowIso) + " " + fmtTime(nowIso) + " " + t("wit");
+    function lines() {
+      return [
+        el("p", { class: "t-hospital", text: "RSUD Mimika · SIPOLI" }),
+        el("p", { class: "t-label", text: t("register") + " — " + t("yourNumber") }),
+        el("p", { class: "t-number", "data-ticket": d.ticket, text: d.ticket }),
+        el("dl", { class: "t-facts" }, [
+          el("dt", { text: t("counter") }), el("dd", { class: "t-clinic", text: t("register") }),
+          el("dt", { text: t("position") }), el("dd", { class: "t-position", text: String(d.position) + (t("people") ? " " + t("people") : "") }),
+          el("dt", { text: t("payer") }), el("dd", { class: "t-payer", text: d.payer === "jkn" ? t("payerJkn") : t("payerUmum") }),
+          d.priority_category ? el("dt", { text: t("priority") }) : null,
+          d.priority_category ? el("dd", { class: "t-priority", text: priorityLabel(d.priority_category) }) : null,
+          el("dt", { text: t("bookingCode") }), el("dd", { class: "t-code", text: d.booking_code })
+        ]),
+        el("div", { class: "t-qr" }, [qrImage(qr)]),
+        el("p", { class: "t-next", text: t("counterNext") }),
+        el("p", { class: "t-printed", text: t("printedAt") + ": " + printedAt })
+      ];
+    }
+    show([
+      el("div", { class: "ticket-screen" }, [
+        el("div", { class: "ticket", id: "ticket" }, lines()),
+        el("p", { class: "notice", text: t("printing") }),
+        el("div", { class: "row" }, [
+          el("button", { type: "button", class: "btn", id: "print-again", onclick: function () { window.print(); }, text: t("printAgain") }),
+          el("button", { type: "button", class: "btn primary", id: "done", onclick: start, text: t("home") })
+        ])
       ])
     ]);
+    printArea.innerHTML = "";
+    printArea.appendChild(el("div", { class: "ticket print" }, lines()));
+    flow = null;
+    setTimeout(function () { try { window.print(); } catch (e) { /* no printer */ } }, 300);
   }
 
   function keypad(keys, onKey, extraClass) {
@@ -397,6 +523,7 @@
     working();
     var payload = { session_id: flow.session.id, payer: flow.payer, language: lang };
     if (flow.phone) payload.phone = flow.phone;
+    if (flow.priority) payload.priority_category = flow.priority;
     api("POST", "/api/v1/kiosk/tickets", payload, flow.key).then(function (data) {
       flow.busy = false;
       ticket(data, false);

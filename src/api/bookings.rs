@@ -11,7 +11,7 @@ use crate::domain::staff::Actor;
 use crate::error::{AppError, AppResult};
 use crate::service::intake::{self, BookingBody};
 use crate::service::queue::parse_code;
-use crate::service::{booking, kiosks, queue};
+use crate::service::{booking, kiosks, queue, registration};
 
 /// `POST /api/v1/bookings`
 #[utoipa::path(post, path = "/api/v1/bookings", tag = "public", request_body(content = serde_json::Value, description = "{session_id, payer, patient: {nik, name, birth_date, phone?, email?}, ...}"), params(("Idempotency-Key" = Option<String>, Header, description = "repeat-safe key")), responses((status = 201, description = "Booking code, ticket, estimate", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 409, description = "quota_full, closed, duplicate", body = crate::openapi::ErrorBody), (status = 429, description = "Too many bookings from this address", body = crate::openapi::ErrorBody)))]
@@ -37,8 +37,11 @@ pub async fn booking_status(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let code = parse_code(&path)?;
-    let standing = queue::standing_by_code(&state, code.as_str().to_string()).await?;
-    Ok(HttpResponse::Ok().json(views::standing(&standing, state.tz())))
+    // A registration-counter ticket's code follows the visit it became.
+    match registration::standing_by_code(&state, code.as_str().to_string()).await? {
+        Ok(standing) => Ok(HttpResponse::Ok().json(views::standing(&standing, state.tz()))),
+        Err(ticket) => Ok(HttpResponse::Ok().json(views::counter_ticket(&ticket, state.tz()))),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::auth::Kiosk;
 use crate::error::AppResult;
 use crate::service::intake::{self, TicketBody};
-use crate::service::kiosks;
+use crate::service::{kiosks, registration};
 
 #[utoipa::path(post, path = "/api/v1/kiosk/tickets", tag = "kiosk", security(("kiosk_cookie" = [])), request_body(content = serde_json::Value, description = "{session_id, payer, phone?, priority_category?}"), responses((status = 201, description = "Walk-in ticket", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 401, description = "kiosk_not_paired", body = crate::openapi::ErrorBody), (status = 403, description = "A clinic the kiosk does not offer", body = crate::openapi::ErrorBody), (status = 409, description = "quota_full or closed", body = crate::openapi::ErrorBody)))]
 pub async fn take_ticket(
@@ -16,8 +16,17 @@ pub async fn take_ticket(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let parsed: TicketBody = parse_json(&body)?;
-    let place = intake::validate_ticket(&parsed)?;
     let st = state.get_ref().clone();
+    if let Some(station) = parsed.station.as_deref() {
+        // "Pendaftaran / pasien baru": a ticket for the registration counter.
+        let ticket = registration::validate(&parsed, station)?;
+        return idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
+            let standing = registration::take_ticket(conn, &st, &device, &ticket)?;
+            Ok(views::counter_ticket(&standing, st.tz()))
+        })
+        .await;
+    }
+    let place = intake::validate_ticket(&parsed)?;
     idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
         let placed = kiosks::take_ticket(conn, &st, &device, &place)?;
         Ok(views::placed(&placed, st.tz()))

@@ -52,6 +52,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/staff/stations/{code}/queue", web::get().to(stations::station_queue))
                 .route("/staff/stations/{code}/call-next", web::post().to(stations::call_next))
                 .route("/staff/steps/{id}/{action}", web::post().to(stations::step_action))
+                .route(
+                    "/staff/visits/{id}/priority-category/{decision}",
+                    web::post().to(stations::decide_category),
+                )
                 .route("/staff/schedules", web::get().to(schedules::list_schedules))
                 .route("/staff/schedules", web::post().to(schedules::create_schedule))
                 .route("/staff/schedules/{id}", web::put().to(schedules::update_schedule))

@@ -104,9 +104,10 @@ pub async fn visit_action(
             let visit = queue::act_on_visit(c, &st, &staff, id, action, &reason)?;
             return Ok(views::staff_visit(&visit, None, st.tz()));
         };
-        let (visit, step) = journey::finish_and_forward(c, &st, &staff, id, &reason, &next)?;
+        let (visit, forwarded) = journey::finish_and_forward(c, &st, &staff, id, &reason, &next)?;
         let mut out = views::staff_visit(&visit, None, st.tz());
-        out["next_step"] = views::step(&step.0, &step.1, st.tz());
+        let (key, value) = views::forwarded(&forwarded, st.tz());
+        out[key] = value;
         Ok(out)
     })
     .await

@@ -199,3 +199,25 @@ pub fn recent(
     }
     Ok(q.load(conn)?)
 }
+
+/// Date a visit's pending report (by dedupe key) at `at`: its `waktu`, and the `waktu` of
+/// its payload when it has one. Only for reports queued in the same transaction, before
+/// any could be sent (the registration counter's tasks 1–3).
+pub fn retime_pending(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    dedupe_key: &str,
+    at: DateTime<Utc>,
+) -> AppResult<usize> {
+    Ok(diesel::sql_query(
+        "UPDATE bpjs_tasks SET waktu = $3,
+             payload = CASE WHEN payload ? 'waktu'
+                            THEN jsonb_set(payload, '{waktu}', to_jsonb($3)) ELSE payload END
+         WHERE visit_id = $1 AND dedupe_key = $2 AND status = $4",
+    )
+    .bind::<BigInt, _>(visit_id)
+    .bind::<Text, _>(dedupe_key)
+    .bind::<BigInt, _>(at.timestamp_millis())
+    .bind::<Text, _>(JobStatus::Pending)
+    .execute(conn)?)
+}

@@ -207,6 +207,8 @@ pub struct Visit {
     pub updated_at: DateTime<Utc>,
     /// Why the visit is priority, when chosen at the kiosk or by staff.
     pub priority_category: Option<PriorityCategory>,
+    /// When staff confirmed the priority category.
+    pub priority_confirmed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]

@@ -137,6 +137,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         priority_category -> Nullable<Text>,
+        referred_from -> Nullable<Int8>,
+        priority_confirmed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -279,7 +281,7 @@ diesel::table! {
 diesel::table! {
     visit_steps (id) {
         id -> Int8,
-        visit_id -> Int8,
+        visit_id -> Nullable<Int8>,
         station_id -> Int4,
         lane -> Nullable<Text>,
         service_date -> Date,
@@ -296,6 +298,9 @@ diesel::table! {
         ready_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        code -> Nullable<Text>,
+        payer -> Nullable<Text>,
+        priority_category -> Nullable<Text>,
     }
 }
 

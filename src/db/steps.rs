@@ -4,16 +4,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Int4, Nullable, Text, Timestamptz};
 
+use super::models::Visit;
 use super::schema::{stations, visit_steps};
 use super::stations::Station;
 use crate::domain::journey::{Lane, StepAction, StepStatus};
+use crate::domain::kinds::{Payer, PriorityCategory};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName, serde::Serialize)]
 #[diesel(table_name = visit_steps)]
 pub struct Step {
     pub id: i64,
-    pub visit_id: i64,
+    /// `None` for a registration-counter ticket not yet forwarded into a polyclinic.
+    pub visit_id: Option<i64>,
     pub station_id: i32,
     pub lane: Option<Lane>,
     pub service_date: NaiveDate,
@@ -30,12 +33,16 @@ pub struct Step {
     pub ready_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// The status code of a registration ticket taken before its visit exists.
+    pub code: Option<String>,
+    pub payer: Option<Payer>,
+    pub priority_category: Option<PriorityCategory>,
 }
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = visit_steps)]
 pub struct NewStep {
-    pub visit_id: i64,
+    pub visit_id: Option<i64>,
     pub station_id: i32,
     pub lane: Option<Lane>,
     pub service_date: NaiveDate,
@@ -46,6 +53,9 @@ pub struct NewStep {
     pub sort_key: f64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub code: Option<String>,
+    pub payer: Option<Payer>,
+    pub priority_category: Option<PriorityCategory>,
 }
 
 pub fn unknown_step() -> AppError {
@@ -282,4 +292,206 @@ pub fn recent_service_seconds(conn: &mut PgConnection, step: &Step) -> AppResult
     .bind::<Nullable<Text>, _>(step.lane)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.s).collect())
+}
+
+/// A registration ticket by its status code.
+pub fn find_by_code(conn: &mut PgConnection, code: &str) -> AppResult<Option<Step>> {
+    Ok(visit_steps::table
+        .filter(visit_steps::code.eq(code))
+        .select(Step::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Link a registration ticket to the visit it became.
+pub fn link_visit(conn: &mut PgConnection, step_id: i64, visit_id: i64) -> AppResult<Step> {
+    Ok(diesel::update(visit_steps::table.find(step_id))
+        .filter(visit_steps::visit_id.is_null())
+        .set(visit_steps::visit_id.eq(visit_id))
+        .returning(Step::as_returning())
+        .get_result(conn)?)
+}
+
+/// Link a visit to the visit it was referred from (internal referral), with its patient.
+pub fn link_referral(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    from: i64,
+    patient_id: Option<i64>,
+) -> AppResult<Visit> {
+    use super::schema::visits;
+    Ok(diesel::update(visits::table.find(visit_id))
+        .set((visits::referred_from.eq(from), visits::patient_id.eq(patient_id)))
+        .returning(Visit::as_returning())
+        .get_result(conn)?)
+}
+
+/// The visit a visit was referred to, if any.
+pub fn referred_to(conn: &mut PgConnection, visit_id: i64) -> AppResult<Option<Visit>> {
+    use super::schema::visits;
+    Ok(visits::table
+        .filter(visits::referred_from.eq(visit_id))
+        .select(Visit::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Confirm a visit's priority category; `None` when it has none.
+pub fn confirm_category(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Visit>> {
+    use super::schema::visits;
+    Ok(diesel::update(visits::table.find(visit_id))
+        .filter(visits::priority_category.is_not_null())
+        .set((visits::priority_confirmed_at.eq(now), visits::updated_at.eq(now)))
+        .returning(Visit::as_returning())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Remove a visit's priority category (and the priority it gave, in the polyclinic and at
+/// its open steps); `None` when it has none.
+pub fn remove_category(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Visit>> {
+    use super::schema::visits;
+    let visit = diesel::update(visits::table.find(visit_id))
+        .filter(visits::priority_category.is_not_null())
+        .set((
+            visits::priority_category.eq(None::<PriorityCategory>),
+            visits::priority_confirmed_at.eq(None::<DateTime<Utc>>),
+            visits::priority.eq(false),
+            visits::priority_reason.eq(""),
+            visits::updated_at.eq(now),
+        ))
+        .returning(Visit::as_returning())
+        .get_result(conn)
+        .optional()?;
+    if visit.is_some() {
+        diesel::update(visit_steps::table)
+            .filter(visit_steps::visit_id.eq(visit_id))
+            .filter(visit_steps::status.eq_any(OPEN))
+            .set(visit_steps::priority.eq(false))
+            .execute(conn)?;
+    }
+    Ok(visit)
+}
+
+/// When a visit's priority category was confirmed by staff.
+pub fn category_confirmed_at(
+    conn: &mut PgConnection,
+    visit_ids: &[i64],
+) -> AppResult<Vec<(i64, Option<DateTime<Utc>>)>> {
+    use super::schema::visits;
+    Ok(visits::table
+        .filter(visits::id.eq_any(visit_ids))
+        .select((visits::id, visits::priority_confirmed_at))
+        .load(conn)?)
+}
+
+const OPEN: [StepStatus; 5] = [
+    StepStatus::Waiting,
+    StepStatus::Called,
+    StepStatus::Serving,
+    StepStatus::Ready,
+    StepStatus::Skipped,
+];
+
+/// One step of a day with its station, for the journey report.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct StepTiming {
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub called_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub ready_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Today's steps of the stations (of visits of `clinics`, or every step when `None`).
+pub fn day_timings(
+    conn: &mut PgConnection,
+    date: NaiveDate,
+    clinics: Option<Vec<i32>>,
+) -> AppResult<Vec<StepTiming>> {
+    Ok(diesel::sql_query(
+        "SELECT s.code, s.name, s.kind, t.created_at, t.called_at, t.started_at, t.ready_at,
+                t.finished_at
+         FROM visit_steps t JOIN stations s ON s.id = t.station_id
+         LEFT JOIN visits v ON v.id = t.visit_id
+         WHERE t.service_date = $1
+           AND ($2::int4[] IS NULL OR v.clinic_id = ANY($2))
+         ORDER BY s.code, t.id",
+    )
+    .bind::<Date, _>(date)
+    .bind::<Nullable<diesel::sql_types::Array<Int4>>, _>(clinics)
+    .load(conn)?)
+}
+
+/// The moments of one visit of a day, as BPJS tasks 1–7 measure them: registration ticket
+/// taken (1) and called (2), polyclinic check-in (3), start (4), finish (5), pharmacy
+/// preparing (6) and handed over (7); and when the visit left (last step done).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct VisitMoments {
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub t1: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub t2: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub t3: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub t4: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub t5: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub t6: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub t7: Option<DateTime<Utc>>,
+    /// Leaving: the last step's finish (or the polyclinic's), when nothing is open.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+pub fn day_moments(
+    conn: &mut PgConnection,
+    date: NaiveDate,
+    clinics: Option<Vec<i32>>,
+) -> AppResult<Vec<VisitMoments>> {
+    Ok(diesel::sql_query(
+        "SELECT r.created_at AS t1, r.called_at AS t2, v.checked_in_at AS t3,
+                v.started_at AS t4, v.finished_at AS t5, p.started_at AS t6, p.finished_at AS t7,
+                CASE WHEN v.status = 'done' AND NOT EXISTS (
+                         SELECT 1 FROM visit_steps o WHERE o.visit_id = v.id
+                           AND o.status IN ('waiting', 'called', 'serving', 'ready', 'skipped'))
+                     THEN greatest(v.finished_at,
+                                   (SELECT max(f.finished_at) FROM visit_steps f WHERE f.visit_id = v.id))
+                END AS left_at
+         FROM visits v
+         LEFT JOIN LATERAL (SELECT s.created_at, s.called_at FROM visit_steps s
+                            JOIN stations st ON st.id = s.station_id
+                            WHERE s.visit_id = v.id AND st.kind = 'registration'
+                            ORDER BY s.id LIMIT 1) r ON true
+         LEFT JOIN LATERAL (SELECT s.started_at, s.finished_at FROM visit_steps s
+                            JOIN stations st ON st.id = s.station_id
+                            WHERE s.visit_id = v.id AND st.kind = 'pharmacy'
+                            ORDER BY s.id DESC LIMIT 1) p ON true
+         WHERE v.service_date = $1 AND ($2::int4[] IS NULL OR v.clinic_id = ANY($2))",
+    )
+    .bind::<Date, _>(date)
+    .bind::<Nullable<diesel::sql_types::Array<Int4>>, _>(clinics)
+    .load(conn)?)
 }

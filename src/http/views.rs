@@ -73,6 +73,9 @@ pub fn standing(st: &Standing, tz: Tz) -> Value {
         "call_count": st.visit.call_count,
         "step": st.journey.current.as_ref().map(|c| current_step(c, tz)),
         "journey": journey(&st.journey, tz),
+        "referred_to": st.journey.referred_to.as_ref().map(|v| json!({
+            "booking_code": v.booking_code, "ticket": v.ticket, "status": v.status,
+            "session_id": v.session_id})),
     })
 }
 
@@ -97,6 +100,7 @@ pub fn step(step: &Step, station: &Station, tz: Tz) -> Value {
         "status": step.status,
         "label": step.status.label_id(station.kind),
         "priority": step.priority,
+        "priority_category": step.priority_category,
         "desk": step.desk,
         "call_count": step.call_count,
         "waiting_since": time(step.created_at, tz),
@@ -150,4 +154,25 @@ pub fn staff_visit(v: &Visit, patient_name: Option<&str>, tz: Tz) -> Value {
         "started_at": t(v.started_at),
         "finished_at": t(v.finished_at),
     })
+}
+
+/// What a finish with `next` created: `("next_step", step)` at a station, or
+/// `("next_visit", place)` in a polyclinic.
+pub fn forwarded(f: &crate::service::journey::Forwarded, tz: Tz) -> (&'static str, Value) {
+    use crate::service::journey::Forwarded;
+    match f {
+        Forwarded::Step(s) => ("next_step", step(&s.0, &s.1, tz)),
+        Forwarded::Clinic(p) => ("next_visit", placed(p, tz)),
+    }
+}
+
+/// A registration-counter ticket and where it stands (public: ticket, code, place).
+pub fn counter_ticket(t: &crate::service::registration::TicketStanding, tz: Tz) -> Value {
+    let mut out = step(&t.step, &t.station, tz);
+    out["booking_code"] = json!(t.step.code);
+    out["payer"] = json!(t.step.payer);
+    out["step"] = json!(t.current.as_ref().map(|c| current_step(c, tz)));
+    out["position"] = json!(t.current.as_ref().map(|c| c.position));
+    out["estimated_at"] = json!(t.current.as_ref().map(|c| time(c.estimated_at, tz)));
+    out
 }

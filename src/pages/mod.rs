@@ -12,6 +12,7 @@ pub mod report_export;
 pub mod schedules;
 pub mod self_service;
 pub mod staff;
+pub mod stations;
 pub mod text;
 pub mod ticket;
 pub mod voice;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     report_export::configure(cfg);
     voice_staff::configure(cfg);
     account::configure(cfg);
+    stations::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

@@ -22,7 +22,6 @@ use crate::error::AppError;
 use crate::service::booking::{self, cancel_by_patient};
 use crate::service::catalogue;
 use crate::service::intake::{BookingBody, PatientBody, validate};
-use crate::service::queue;
 use crate::service::queue::parse_code;
 
 /// What the booking form stores under its key: the code to show again.
@@ -515,7 +514,13 @@ pub(super) async fn load_status(
 ) -> Result<StatusView, AppError> {
     let code = parse_code(raw)?;
     let tz = state.tz();
-    let st = queue::standing_by_code(state, code.as_str().to_string()).await?;
+    // A registration-counter ticket's code: the counter's queue until it becomes a visit.
+    let st = match crate::service::registration::standing_by_code(state, code.as_str().to_string())
+        .await?
+    {
+        Ok(st) => st,
+        Err(t) => return Ok(counter_status(state, c, &t)),
+    };
     let status = st.visit.status;
     Ok(StatusView {
         code: st.visit.booking_code.clone(),
@@ -545,6 +550,48 @@ pub(super) async fn load_status(
             estimate: clock_time(s.estimated_at, tz),
         }),
     })
+}
+
+/// The status page of a registration-counter ticket not yet forwarded into a polyclinic.
+fn counter_status(
+    state: &AppState,
+    c: &Ctx,
+    t: &crate::service::registration::TicketStanding,
+) -> StatusView {
+    let tz = state.tz();
+    let station = if c.lang.is_en() && !t.station.name_en.is_empty() {
+        t.station.name_en.clone()
+    } else {
+        t.station.name.clone()
+    };
+    let step = t.current.as_ref().map(|s| StepLine {
+        station: station.clone(),
+        ticket: s.step.ticket.clone(),
+        label: s.step.status.label_id(s.station.kind).to_string(),
+        position: s.position,
+        desk: s.step.desk.filter(|_| s.step.status == StepStatus::Called),
+        estimate: clock_time(s.estimated_at, tz),
+    });
+    StatusView {
+        code: t.step.code.clone().unwrap_or_default(),
+        ticket: t.step.ticket.clone(),
+        status: t.step.status.as_str().to_string(),
+        status_label: t.step.status.label_id(t.station.kind).to_string(),
+        clinic: station,
+        room: String::new(),
+        doctor: "–".into(),
+        date: long_date(c.lang, t.step.service_date),
+        hours: String::new(),
+        position: t.current.as_ref().map_or(0, |s| s.position),
+        now_serving: "–".into(),
+        estimate: t.current.as_ref().map_or("–".into(), |s| clock_time(s.estimated_at, tz)),
+        payer: t.step.payer.map(|p| payer_label(c.lang, p)).unwrap_or_default().to_string(),
+        is_jkn: t.step.payer == Some(Payer::Jkn),
+        active: t.step.status.is_open(),
+        cancellable: false,
+        called: t.step.status == StepStatus::Called,
+        step,
+    }
 }
 
 #[derive(Template)]

@@ -266,6 +266,9 @@ pub struct VisitLine {
     pub payer: String,
     pub channel: String,
     pub priority: bool,
+    /// The kiosk's priority category (lansia, …), shown to staff; empty without one.
+    pub priority_category: String,
+    pub priority_confirmed: bool,
     pub estimate: String,
     pub call_count: i32,
     /// A booking whose patient has not answered the H-1 reminder with "YA".
@@ -322,6 +325,11 @@ async fn queue_page(
         payer: payer_label(lang, v.payer).to_string(),
         channel: channel_label(lang, v.channel).to_string(),
         priority: v.priority,
+        priority_category: v
+            .priority_category
+            .map(|p| p.label_id().to_string())
+            .unwrap_or_default(),
+        priority_confirmed: v.priority_confirmed_at.is_some(),
         estimate: clock_time(v.estimated_at, tz),
         call_count: v.call_count,
     };

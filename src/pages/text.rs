@@ -71,6 +71,9 @@ pub fn event_label(lang: Lang, kind: &str) -> String {
         "cancel" => ("Batal", "Cancel"),
         "no_show" => ("Tidak hadir", "No-show"),
         "priority" => ("Prioritas", "Priority"),
+        "priority_confirmed" => ("Kategori prioritas dikonfirmasi", "Priority category confirmed"),
+        "priority_removed" => ("Kategori prioritas dihapus", "Priority category removed"),
+        "referred" => ("Dirujuk ke poli lain", "Referred to another clinic"),
         other => match StepAction::parse(other) {
             Some(step) => step.label(),
             None => return other.to_string(),

@@ -21,6 +21,8 @@ const NEXT: i64 = 5;
 pub struct DisplayPage {
     pub lang: &'static str,
     pub clinics: String,
+    /// Station codes (`?stations=FARMASI,KASIR`), comma-separated; may be empty.
+    pub stations: String,
 }
 
 /// One clinic offered on the board chooser.
@@ -57,6 +59,10 @@ fn board_codes(query: &str) -> String {
 pub async fn display_page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     let lang = super::screen_lang(&req);
     let asked = board_codes(req.query_string());
+    let stations = super::station_board::station_codes(req.query_string()).join(",");
+    if asked.is_empty() && !stations.is_empty() {
+        return super::html(&DisplayPage { lang, clinics: String::new(), stations });
+    }
     if asked.is_empty() {
         let choices = crate::service::catalogue::active_clinics(&state.pool)
             .await?
@@ -70,7 +76,7 @@ pub async fn display_page(state: web::Data<AppState>, req: HttpRequest) -> AppRe
     }
     let mut codes: Vec<String> = parse_clinics(Some(&asked))?.into_iter().collect();
     codes.sort();
-    super::html(&DisplayPage { lang, clinics: codes.join(",") })
+    super::html(&DisplayPage { lang, clinics: codes.join(","), stations })
 }
 
 /// `GET /api/v1/displays/state?clinics=ANA,INT` — per clinic, today: the ticket called now,

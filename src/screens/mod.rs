@@ -6,6 +6,7 @@ pub mod display;
 pub mod escpos;
 pub mod kiosk;
 pub mod kiosk_print;
+pub mod station_board;
 
 use actix_web::{HttpResponse, web};
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/kiosk/sessions", web::get().to(kiosk::kiosk_sessions))
         .route("/api/v1/kiosk/tickets/{code}/print", web::post().to(kiosk_print::print_ticket))
         .route("/api/v1/displays/state", web::get().to(display::display_state))
+        .route("/api/v1/displays/stations", web::get().to(station_board::stations_state))
         .route("/api/v1/staff/display-message", web::put().to(display::set_message))
         .route("/api/v1/announcements/words", web::get().to(announce::call_words))
         .route("/api/v1/announcements/audio.wav", web::get().to(announce::call_audio));

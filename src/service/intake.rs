@@ -254,6 +254,20 @@ pub struct TicketBody {
     pub language: Option<String>,
     /// `lansia`, `disabilitas`, `ibu_hamil`, `anak_kecil`: priority at every step.
     pub priority_category: Option<String>,
+    /// A station instead of a session: `PENDAFTARAN` (registration counter, new patients).
+    pub station: Option<String>,
+}
+
+/// `lansia`, `disabilitas`, `ibu_hamil`, `anak_kecil`, or nothing.
+pub fn parse_priority_category(s: Option<&str>) -> Result<Option<PriorityCategory>, Invalid> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(c) => PriorityCategory::parse(c).map(Some).ok_or(invalid(
+            "invalid_priority_category",
+            "Kategori prioritas: lansia, disabilitas, ibu_hamil atau anak_kecil.",
+            "Priority category: lansia, disabilitas, ibu_hamil or anak_kecil.",
+        )),
+    }
 }
 
 fn session_required() -> Invalid {
@@ -279,20 +293,10 @@ pub fn validate_ticket(parsed: &TicketBody) -> AppResult<PlaceInput> {
     let mut problems = Vec::new();
     let payer = parse_payer(parsed.payer.as_deref()).map_err(|e| problems.push(("payer", e))).ok();
     let phone = optional_phone(parsed.phone.as_deref(), "phone", &mut problems);
-    let category = match parsed.priority_category.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(c) => PriorityCategory::parse(c).or_else(|| {
-            problems.push((
-                "priority_category",
-                invalid(
-                    "invalid_priority_category",
-                    "Kategori prioritas: lansia, disabilitas, ibu_hamil atau anak_kecil.",
-                    "Priority category: lansia, disabilitas, ibu_hamil or anak_kecil.",
-                ),
-            ));
-            None
-        }),
-    };
+    let category = parse_priority_category(parsed.priority_category.as_deref())
+        .map_err(|e| problems.push(("priority_category", e)))
+        .ok()
+        .flatten();
     let Some(session_id) = parsed.session_id else {
         return Err(AppError::fields(vec![("session_id", session_required())]));
     };
@@ -386,6 +390,14 @@ impl ValidRegistration {
             priority_category: None,
         }
     }
+}
+
+/// A patient the counter registers or completes (NIK or BPJS number, name, birth date),
+/// checked; `None` without identity.
+pub fn validate_counter_patient(p: &PatientBody) -> AppResult<Option<PatientInput>> {
+    let mut problems = Vec::new();
+    let patient = counter_patient(p, &mut problems, parse_language(None));
+    if problems.is_empty() { Ok(patient) } else { Err(AppError::fields(problems)) }
 }
 
 fn counter_patient(

@@ -27,6 +27,7 @@ pub mod printers;
 pub mod queue;
 pub mod replies;
 pub mod report_range;
+pub mod registration;
 pub mod reports;
 pub mod schedules;
 pub mod self_service;

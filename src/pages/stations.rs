@@ -1,0 +1,600 @@
+//! `/staff/stasiun`: a station's desk in the console (registration counter, pharmacy,
+//! cashier, lab). Staff pick the station and their desk, call the next patient, and
+//! recall, skip, return, start, mark ready (pharmacy) or finish with a forward choice.
+//! Also the console's buttons to confirm or remove a kiosk priority category.
+use actix_web::{http::StatusCode, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::extract::{StaffForm, StaffPage, csrf_field};
+use super::text::clock_time;
+use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
+use crate::app::AppState;
+use crate::auth::Staff;
+use crate::domain::journey::{Lane, StationKind, StepAction, StepStatus};
+use crate::error::AppError;
+use crate::service::intake::PatientBody;
+use crate::service::journey::{self, CategoryDecision, Next};
+use crate::service::{registration, sessions};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/stasiun", web::get().to(desk_page))
+        .route("/staff/stasiun/{code}/panggil", web::post().to(call_next))
+        .route("/staff/langkah/{id}/{action}", web::post().to(step_action))
+        .route("/staff/kunjungan/{id}/kategori/{decision}", web::post().to(decide_category))
+        .route("/staff/admin/stasiun", web::get().to(stations_admin))
+        .route("/staff/admin/stasiun", web::post().to(save_station))
+        .route("/staff/laporan/perjalanan", web::get().to(journey_report))
+        .route("/staff/laporan/perjalanan.csv", web::get().to(journey_report_csv));
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DeskQuery {
+    #[serde(default)]
+    pub station: String,
+    pub desk: Option<i32>,
+    #[serde(default)]
+    pub ok: String,
+    #[serde(default)]
+    pub t: String,
+}
+
+pub struct StationChoice {
+    pub code: String,
+    pub name: String,
+    pub desks: Vec<i32>,
+}
+
+/// One step on the desk screen (staff only: ticket, status, category; no name needed).
+pub struct StepLine {
+    pub id: i64,
+    pub ticket: String,
+    pub status: String,
+    pub label: String,
+    pub lane: String,
+    pub priority: bool,
+    pub category: String,
+    pub desk: String,
+    pub since: String,
+}
+
+/// A forward choice of the finish form: its value and label.
+pub struct NextChoice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/stations.html")]
+struct DeskPage {
+    c: Ctx,
+    stations: Vec<StationChoice>,
+    station: String,
+    station_name: String,
+    registration: bool,
+    pharmacy: bool,
+    desks: Vec<i32>,
+    desk: i32,
+    open: Vec<StepLine>,
+    done: Vec<StepLine>,
+    nexts: Vec<NextChoice>,
+    notice: String,
+    error: String,
+}
+
+fn lane_label(c: &Ctx, lane: Option<Lane>) -> String {
+    match lane {
+        Some(Lane::Racikan) => c.t("Racikan", "Compounded").into(),
+        Some(Lane::NonRacikan) => c.t("Non racikan", "Ready-made").into(),
+        None => String::new(),
+    }
+}
+
+async fn page(
+    state: &AppState,
+    staff: &Staff,
+    c: Ctx,
+    q: &DeskQuery,
+) -> Result<DeskPage, PageError> {
+    let lang = c.lang;
+    let all = journey::list_stations(state).await.or_page(lang)?;
+    let stations: Vec<StationChoice> = all
+        .iter()
+        .filter(|s| journey::require_desk(&staff.0, s).is_ok())
+        .map(|s| StationChoice {
+            code: s.code.clone(),
+            name: if lang.is_en() && !s.name_en.is_empty() {
+                s.name_en.clone()
+            } else {
+                s.name.clone()
+            },
+            desks: (1..=s.desks).collect(),
+        })
+        .collect();
+    let code = if q.station.is_empty() {
+        stations.first().map(|s| s.code.clone()).unwrap_or_default()
+    } else {
+        q.station.to_ascii_uppercase()
+    };
+    let mut p = DeskPage {
+        stations,
+        station: code.clone(),
+        station_name: String::new(),
+        registration: false,
+        pharmacy: false,
+        desks: Vec::new(),
+        desk: q.desk.unwrap_or(1),
+        open: Vec::new(),
+        done: Vec::new(),
+        nexts: Vec::new(),
+        notice: String::new(),
+        error: String::new(),
+        c,
+    };
+    if code.is_empty() {
+        return Ok(p);
+    }
+    let tz = state.tz();
+    let (station, steps) =
+        journey::station_queue(state, staff.0.clone(), code).await.or_page(lang)?;
+    p.station_name = station.name.clone();
+    p.registration = station.kind == StationKind::Registration;
+    p.pharmacy = station.kind.prepares_first();
+    p.desks = (1..=station.desks).collect();
+    for s in &steps {
+        let line = StepLine {
+            id: s.id,
+            ticket: s.ticket.clone(),
+            status: s.status.as_str().to_string(),
+            label: s.status.label_id(station.kind).to_string(),
+            lane: lane_label(&p.c, s.lane),
+            priority: s.priority,
+            category: s.priority_category.map(|c| c.label_id().to_string()).unwrap_or_default(),
+            desk: s.desk.map(|d| d.to_string()).unwrap_or_default(),
+            since: clock_time(s.called_at.unwrap_or(s.created_at), tz),
+        };
+        if matches!(s.status, StepStatus::Done | StepStatus::Cancelled) {
+            p.done.push(line);
+        } else {
+            p.open.push(line);
+        }
+    }
+    p.nexts = next_choices(state, &p.c, &all, p.registration).await?;
+    if !q.ok.is_empty() {
+        p.notice = format!("{} · {}", p.c.t("Tersimpan", "Saved"), q.t);
+    }
+    Ok(p)
+}
+
+/// Where a finished step may go: done, a station (the pharmacy with its two lanes), or a
+/// polyclinic session of today.
+async fn next_choices(
+    state: &AppState,
+    c: &Ctx,
+    stations: &[crate::db::stations::Station],
+    registration: bool,
+) -> Result<Vec<NextChoice>, PageError> {
+    let mut out = Vec::new();
+    if !registration {
+        out.push(NextChoice {
+            value: String::new(),
+            label: c.t("Selesai (pulang)", "Done (leaves)").into(),
+        });
+        for s in stations.iter().filter(|s| s.kind != StationKind::Registration) {
+            if s.kind.prepares_first() {
+                for (lane, id, en) in [
+                    ("racikan", "resep racikan", "compounded prescription"),
+                    ("non_racikan", "resep non racikan", "ready-made prescription"),
+                ] {
+                    out.push(NextChoice {
+                        value: format!("station:{}:{lane}", s.code),
+                        label: format!("{} · {}", s.name, c.t(id, en)),
+                    });
+                }
+            } else {
+                out.push(NextChoice {
+                    value: format!("station:{}", s.code),
+                    label: s.name.clone(),
+                });
+            }
+        }
+    }
+    let today = sessions::of_date(state, state.today(), None).await.or_page(c.lang)?;
+    for s in today.iter().filter(|s| s.session.status == crate::domain::kinds::SessionStatus::Open)
+    {
+        out.push(NextChoice {
+            value: format!("clinic:{}:{}", s.clinic.code, s.session.id),
+            label: format!("{} · {} · {}", s.clinic.name, s.doctor.name, s.hours()),
+        });
+    }
+    Ok(out)
+}
+
+/// `GET /staff/stasiun?station=FARMASI&desk=2`
+async fn desk_page(
+    state: web::Data<AppState>,
+    query: web::Query<DeskQuery>,
+    StaffPage { staff, c }: StaffPage,
+) -> PageResult {
+    let p = page(&state, &staff, c, &query).await?;
+    Ok(render(&p.c, StatusCode::OK, &p))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CallForm {
+    #[serde(default)]
+    pub csrf: String,
+    pub desk: Option<i32>,
+    #[serde(default)]
+    pub lane: String,
+}
+csrf_field!(CallForm);
+
+fn back_to(code: &str, desk: i32, ok: &str, ticket: &str) -> String {
+    format!("/staff/stasiun?station={code}&desk={desk}&ok={ok}&t={ticket}")
+}
+
+async fn refused(
+    state: &AppState,
+    staff: &Staff,
+    c: Ctx,
+    code: String,
+    desk: i32,
+    e: AppError,
+) -> PageResult {
+    if !e.status.is_client_error() || e.status == StatusCode::FORBIDDEN {
+        return Err(PageError::new(c.lang, e));
+    }
+    let q = DeskQuery { station: code, desk: Some(desk), ..Default::default() };
+    let mut p = page(state, staff, c, &q).await?;
+    p.error = e.message(p.c.lang.is_en()).to_string();
+    Ok(render(&p.c, e.status, &p))
+}
+
+/// `POST /staff/stasiun/{code}/panggil` — call the next patient to this desk.
+async fn call_next(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    StaffForm { staff, c, form }: StaffForm<CallForm>,
+) -> PageResult {
+    let code = path.into_inner();
+    let desk = form.desk.unwrap_or(1);
+    let lane = Lane::parse(form.lane.trim());
+    let (st, who, at) = (state.get_ref().clone(), staff.clone(), code.clone());
+    let done = crate::service::in_transaction(&state, move |conn| {
+        journey::call_next(conn, &st, &who, &at, desk, lane)
+    })
+    .await;
+    match done {
+        Ok((step, _)) => Ok(see_other(&back_to(&code, desk, "call", &step.ticket))),
+        Err(e) => refused(&state, &staff, c, code, desk, e).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub station: String,
+    pub desk: Option<i32>,
+    /// `finish`: "" (done), `station:KASIR`, `station:FARMASI:racikan`, `clinic:ANA:12`.
+    #[serde(default)]
+    pub next: String,
+    /// The registration counter completes the patient at finish.
+    #[serde(default)]
+    pub nik: String,
+    #[serde(default)]
+    pub bpjs_no: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub birth_date: String,
+    #[serde(default)]
+    pub medical_record_no: String,
+    #[serde(default)]
+    pub phone: String,
+}
+csrf_field!(StepForm);
+
+fn parse_next(s: &str) -> Option<Next> {
+    let parts: Vec<&str> = s.split(':').collect();
+    match parts.as_slice() {
+        ["station", code] => Some(Next {
+            station: Some((*code).into()),
+            prescription: None,
+            clinic: None,
+            session_id: None,
+        }),
+        ["station", code, lane] => Some(Next {
+            station: Some((*code).into()),
+            prescription: Lane::parse(lane),
+            clinic: None,
+            session_id: None,
+        }),
+        ["clinic", code, id] => Some(Next {
+            station: None,
+            prescription: None,
+            clinic: Some((*code).into()),
+            session_id: id.parse().ok(),
+        }),
+        _ => None,
+    }
+}
+
+/// `POST /staff/langkah/{id}/{recall|skip|return|start|ready|finish}`
+async fn step_action(
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    StaffForm { staff, c, form }: StaffForm<StepForm>,
+) -> PageResult {
+    let (id, name) = path.into_inner();
+    let desk = form.desk.unwrap_or(1);
+    let code = form.station.clone();
+    let Some(action) = StepAction::from_url(&name) else {
+        return Err(PageError::new(c.lang, crate::service::queue::unknown_action()));
+    };
+    let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let patient_body = PatientBody {
+        nik: blank(&form.nik),
+        name: blank(&form.name),
+        birth_date: blank(&form.birth_date),
+        phone: blank(&form.phone),
+        email: None,
+        bpjs_no: blank(&form.bpjs_no),
+        medical_record_no: blank(&form.medical_record_no),
+    };
+    let has_patient = patient_body.nik.is_some() || patient_body.bpjs_no.is_some();
+    let patient = match registration::validate_patient(has_patient.then_some(&patient_body)) {
+        Ok(p) => p,
+        Err(e) => return refused(&state, &staff, c, code, desk, e).await,
+    };
+    let next = if action == StepAction::Finish { parse_next(&form.next) } else { None };
+    let (st, who) = (state.get_ref().clone(), staff.clone());
+    let done = crate::service::in_transaction(&state, move |conn| match next {
+        Some(next) => {
+            journey::finish_step_and_forward(conn, &st, &who, id, &next, patient.as_ref())
+                .map(|(done, _)| done.0)
+        }
+        None => journey::act_on_step(conn, &st, &who, id, action).map(|(s, _)| s),
+    })
+    .await;
+    match done {
+        Ok(step) => Ok(see_other(&back_to(&code, desk, &name, &step.ticket))),
+        Err(e) => refused(&state, &staff, c, code, desk, e).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub reason: String,
+}
+csrf_field!(CategoryForm);
+
+/// `POST /staff/kunjungan/{id}/kategori/{confirm|remove}` — from the queue screen.
+async fn decide_category(
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    StaffForm { staff, c, form }: StaffForm<CategoryForm>,
+) -> PageResult {
+    let (id, name) = path.into_inner();
+    let Some(decision) = CategoryDecision::from_url(&name) else {
+        return Err(PageError::new(c.lang, crate::service::queue::unknown_action()));
+    };
+    let (st, who, reason) = (state.get_ref().clone(), staff.clone(), form.reason.clone());
+    let done = crate::service::in_transaction(&state, move |conn| {
+        journey::decide_category(conn, &st, &who, id, decision, &reason)
+    })
+    .await;
+    match done {
+        Ok(v) => Ok(see_other(&format!("/staff/sesi/{}?ok=priority&t={}", v.session_id, v.ticket))),
+        Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/stations_admin.html")]
+struct StationsAdminPage {
+    c: Ctx,
+    stations: Vec<crate::db::stations::Station>,
+    form: StationForm,
+    notice: String,
+    error: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StationForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default)]
+    pub desks: String,
+}
+csrf_field!(StationForm);
+
+async fn admin_page(
+    state: &AppState,
+    staff: &Staff,
+    c: Ctx,
+    form: StationForm,
+) -> Result<StationsAdminPage, PageError> {
+    if staff.0.role != crate::auth::Role::Admin {
+        return Err(PageError::new(c.lang, AppError::forbidden()));
+    }
+    let stations = journey::list_stations(state).await.or_page(c.lang)?;
+    Ok(StationsAdminPage { c, stations, form, notice: String::new(), error: String::new() })
+}
+
+/// `GET /staff/admin/stasiun` — the stations: code, name, kind, ticket prefix, desks.
+async fn stations_admin(
+    state: web::Data<AppState>,
+    query: web::Query<DeskQuery>,
+    StaffPage { staff, c }: StaffPage,
+) -> PageResult {
+    let mut p = admin_page(&state, &staff, c, StationForm::default()).await?;
+    if !query.ok.is_empty() {
+        p.notice = format!("{} · {}", p.c.t("Tersimpan", "Saved"), query.t);
+    }
+    Ok(render(&p.c, StatusCode::OK, &p))
+}
+
+/// `POST /staff/admin/stasiun` — create a station or change the one with that code.
+async fn save_station(
+    state: web::Data<AppState>,
+    StaffForm { staff, c, form }: StaffForm<StationForm>,
+) -> PageResult {
+    let input = journey::StationInput {
+        code: form.code.clone(),
+        name: form.name.clone(),
+        name_en: form.name_en.clone(),
+        kind: form.kind.clone(),
+        prefix: form.prefix.clone(),
+        desks: form.desks.trim().parse().unwrap_or(0),
+    };
+    match journey::save_station(&state, &staff.0, input).await {
+        Ok(s) => Ok(see_other(&format!("/staff/admin/stasiun?ok=saved&t={}", s.code))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let mut p = admin_page(&state, &staff, c, form).await?;
+            p.error = e.message(p.c.lang.is_en()).to_string();
+            if let Some(fields) = &e.fields {
+                let lines: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v["message"].as_str().unwrap_or_default()))
+                    .collect();
+                p.error = format!("{} {}", p.error, lines.join("; "));
+            }
+            Ok(render(&p.c, e.status, &p))
+        }
+        Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    pub tanggal: Option<String>,
+}
+
+fn report_date(state: &AppState, q: &ReportQuery) -> chrono::NaiveDate {
+    q.tanggal
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| state.today())
+}
+
+fn mins(v: Option<f64>) -> String {
+    v.map(|m| format!("{m:.0}")).unwrap_or_else(|| "–".into())
+}
+
+fn share(v: Option<f64>) -> String {
+    v.map(|s| format!("{:.0} %", s * 100.0)).unwrap_or_else(|| "–".into())
+}
+
+#[derive(Template)]
+#[template(path = "staff/journey_report.html")]
+struct JourneyReportPage {
+    c: Ctx,
+    date_value: String,
+    /// code, name, steps, wait median, wait p90, service median, service p90, share.
+    stations: Vec<[String; 8]>,
+    visits_left: usize,
+    visit_median: String,
+    visit_p90: String,
+    /// "1 → 2", visits, average minutes.
+    tasks: Vec<(String, usize, String)>,
+}
+
+/// `GET /staff/laporan/perjalanan?tanggal=` — the whole visit: per station waits and
+/// service times (median, p90, share within 60 minutes), arrival to leaving, and the
+/// average minutes between BPJS tasks 1–7.
+async fn journey_report(
+    state: web::Data<AppState>,
+    q: web::Query<ReportQuery>,
+    StaffPage { staff, c }: StaffPage,
+) -> PageResult {
+    let date = report_date(&state, &q);
+    let r = journey::journey_report(&state, &staff.0, date).await.or_page(c.lang)?;
+    let page = JourneyReportPage {
+        date_value: date.to_string(),
+        stations: r
+            .stations
+            .iter()
+            .map(|s| {
+                [
+                    s.code.clone(),
+                    s.name.clone(),
+                    s.steps.to_string(),
+                    mins(s.wait_median),
+                    mins(s.wait_p90),
+                    mins(s.service_median),
+                    mins(s.service_p90),
+                    share(s.within),
+                ]
+            })
+            .collect(),
+        visits_left: r.visits_left,
+        visit_median: mins(r.visit_median),
+        visit_p90: mins(r.visit_p90),
+        tasks: r
+            .tasks
+            .iter()
+            .map(|(a, b, n, avg)| (format!("{a} → {b}"), *n, mins(*avg)))
+            .collect(),
+        c,
+    };
+    Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+/// `GET /staff/laporan/perjalanan.csv?tanggal=` — the same figures as CSV.
+async fn journey_report_csv(
+    state: web::Data<AppState>,
+    q: web::Query<ReportQuery>,
+    StaffPage { staff, c }: StaffPage,
+) -> PageResult {
+    let date = report_date(&state, &q);
+    let r = journey::journey_report(&state, &staff.0, date).await.or_page(c.lang)?;
+    let n = |v: Option<f64>| v.map(|m| format!("{m:.1}")).unwrap_or_default();
+    let mut out = String::from(
+        "date,part,station,steps_or_visits,wait_median_min,wait_p90_min,service_median_min,service_p90_min,share_within_60_min\n",
+    );
+    for s in &r.stations {
+        out.push_str(&format!(
+            "{date},station,{},{},{},{},{},{},{}\n",
+            s.code,
+            s.steps,
+            n(s.wait_median),
+            n(s.wait_p90),
+            n(s.service_median),
+            n(s.service_p90),
+            s.within.map(|x| format!("{x:.3}")).unwrap_or_default(),
+        ));
+    }
+    out.push_str(&format!(
+        "{date},whole_visit,,{},{},{},,,\n",
+        r.visits_left,
+        n(r.visit_median),
+        n(r.visit_p90)
+    ));
+    for (a, b, count, avg) in &r.tasks {
+        out.push_str(&format!("{date},task_{a}_to_{b},,{count},{},,,,\n", n(*avg)));
+    }
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"sipoli-perjalanan-{date}.csv\""),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(out))
+}
