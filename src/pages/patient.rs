@@ -574,6 +574,7 @@ fn counter_status(
     });
     StatusView {
         code: t.step.code.clone().unwrap_or_default(),
+        clinic_code: String::new(),
         ticket: t.step.ticket.clone(),
         status: t.step.status.as_str().to_string(),
         status_label: t.step.status.label_id(t.station.kind).to_string(),
