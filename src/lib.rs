@@ -20,6 +20,7 @@ pub mod limits;
 pub mod maintenance;
 pub mod pages;
 pub mod realtime;
+pub mod satusehat;
 pub mod screens;
 pub mod service;
 pub mod state;

@@ -12,6 +12,7 @@ pub mod models;
 pub mod notifications;
 pub mod patients;
 pub mod reports;
+pub mod satusehat;
 pub mod schedules;
 pub mod schema;
 pub mod sessions;

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod queue;
 pub mod reports;
+pub mod satusehat;
 pub mod schedules;
 pub mod sessions;
 pub mod staff;

@@ -25,7 +25,8 @@ use crate::error::AppResult;
 /// Everything a visit event writes into the outboxes: notifications and BPJS reports.
 pub fn on_visit_event(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> AppResult<()> {
     notify_on_event(conn, visit, event)?;
-    bpjs_reports::enqueue(conn, visit, event)
+    bpjs_reports::enqueue(conn, visit, event)?;
+    super::satusehat::enqueue(conn, visit, event)
 }
 
 /// What a message is about.

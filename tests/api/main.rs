@@ -25,6 +25,7 @@ mod pages_browser;
 mod plans;
 mod printing;
 mod queue;
+mod satusehat;
 mod schedules;
 mod smtp_server;
 mod staff;
