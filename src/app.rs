@@ -12,6 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::jobs::configure(cfg);
     crate::jkn::configure(cfg);
     crate::satusehat::configure(cfg);
+    crate::jkn::national::configure(cfg);
     crate::api::configure(cfg);
     crate::pages::configure(cfg);
 }

@@ -191,6 +191,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
             sipoli::jobs::spawn(state.clone());
             sipoli::jkn::reports::spawn(state.clone());
             sipoli::satusehat::worker::spawn(state.clone());
+            sipoli::jkn::national::spawn(state.clone());
         }
         state.live.listen(state.settings.resolve_database_url()?);
         let application = app::build(state, listener).map_err(AppError::internal)?;
@@ -211,6 +212,7 @@ fn worker(settings: Settings) -> Result<(), AppError> {
         sipoli::jobs::spawn(state.clone());
         sipoli::jkn::reports::spawn(state.clone());
         sipoli::satusehat::worker::spawn(state.clone());
+        sipoli::jkn::national::spawn(state.clone());
         maintenance::spawn(state);
         println!("SIPOLI worker running; Ctrl-C to stop");
         actix_web::rt::signal::ctrl_c().await.map_err(AppError::internal)

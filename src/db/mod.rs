@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod display;
 pub mod events;
 pub mod guesses;
+pub mod hfis;
 pub mod idempotency;
 pub mod jkn;
 pub mod kiosks;

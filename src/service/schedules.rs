@@ -361,6 +361,7 @@ pub fn save_schedule(
         }
     };
     refresh_sessions(c, st)?;
+    super::hfis::enqueue_update(c, clinic.id, doctor.id, st.today(), st.now())?;
     Ok(ScheduleOut::of(&schedule, &clinic, &doctor))
 }
 

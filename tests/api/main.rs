@@ -19,6 +19,7 @@ mod kiosks;
 mod limits;
 mod live;
 mod live_browser;
+mod national;
 mod notifications;
 mod pages;
 mod pages_browser;
