@@ -5,6 +5,7 @@ pub mod board_message;
 pub mod console;
 pub mod extract;
 pub mod kiosks;
+pub mod national;
 pub mod patient;
 pub mod report;
 pub mod schedules;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     console::configure(cfg);
     ticket::configure(cfg);
     board_message::configure(cfg);
+    national::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

@@ -490,3 +490,49 @@ async fn satusehat_settings_are_for_admins_and_bad_input_changes_nothing() {
     assert_eq!(page["configured"], false);
     assert_eq!(page["doctors"][0]["nik"], Value::Null);
 }
+
+#[actix_web::test]
+async fn the_national_console_page_shows_what_went_what_is_stuck_and_why() {
+    use crate::pages::{Visitor, hidden, make_staff};
+    let mut app = TestApp::spawn().await;
+    let seed = seed(&app);
+    let shared = sehat(&[1]);
+    let (state, client) = sender(&app, &start_sehat(shared.clone()));
+    map_identifiers(&mut app).await;
+    // One patient SATUSEHAT knows (sent), one kiosk walk-in without identity (stuck).
+    let code = book(&app, seed.tomorrow, 1).await;
+    let (status, _) = app
+        .post_json("/api/v1/kiosk/tickets", &json!({"session_id": seed.today, "payer": "non_jkn"}))
+        .await;
+    assert_eq!(status, 201);
+    through_the_day(&mut app, seed.tomorrow, &code).await;
+    worker::run_until_idle(&state, &client).await.unwrap();
+
+    make_staff(&app, "kepala", Role::Admin, &[]);
+    let mut admin = Visitor::new(&app);
+    admin.login("kepala", "rahasia-uji").await;
+    let page = admin.get("/staff/nasional").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("sent: 3"), "{}", page.body);
+    assert!(page.body.contains("Kunjungan tanpa data pasien"), "the reason is shown");
+    assert!(page.body.contains(PRACTITIONER));
+    // Mapping a doctor's NIK from the page.
+    let csrf = hidden(&page.body, "csrf");
+    let res = admin
+        .post(
+            "/staff/nasional/dokter",
+            &[("csrf", &csrf), ("code", "D003"), ("nik", "9109014501800003")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let (_, api) = app.get_json("/api/v1/staff/satusehat").await;
+    assert_eq!(api["doctors"][0]["nik"], "9109014501800003");
+    // Without the token: refused, nothing changed.
+    let res = admin.post("/staff/nasional/dokter", &[("code", "D003"), ("nik", DOCTOR_NIK)]).await;
+    assert_eq!(res.status, 403);
+    // Clinic staff may not see it.
+    make_staff(&app, "anak", Role::Clinic, &["ANA"]);
+    let mut nurse = Visitor::new(&app);
+    nurse.login("anak", "rahasia-uji").await;
+    assert_eq!(nurse.get("/staff/nasional").await.status, 403);
+}
