@@ -11,6 +11,7 @@ use super::{Access, AppState};
 use crate::db::PgConnection;
 use crate::db::hfis::{self, HfisUpdate};
 use crate::db::models::{Clinic, NewSchedule};
+use crate::db::{schedules, sessions};
 use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};
 
@@ -201,6 +202,8 @@ pub async fn apply(
     comparisons: Vec<ClinicComparison>,
 ) -> AppResult<usize> {
     staff.require(&[Role::Admin])?;
+    let today = st.today();
+    let ahead = Duration::days(st.settings.rules.online_days_ahead);
     super::in_transaction(st, move |c| {
         let mut changed = 0;
         for cmp in comparisons {
@@ -216,12 +219,13 @@ pub async fn apply(
                 let Some(hours) = parse_hours(&b.jadwal) else { continue };
                 match ours.iter().find(|(_, d)| d.bpjs_code == Some(b.kodedokter)) {
                     Some((s, _)) => {
-                        changed += usize::from(hfis::set_hours_and_quota(
-                            c,
-                            s.id,
-                            hours,
-                            b.kapasitaspasien,
-                        )?);
+                        hfis::set_hours_and_quota(c, s.id, hours, b.kapasitaspasien)?;
+                        // Future sessions follow, as after a change made in SIPOLI.
+                        if let Some(schedule) = schedules::find(c, s.id)? {
+                            schedules::drop_untaken_sessions(c, s.id, today)?;
+                            schedules::follow_quotas(c, &schedule, today)?;
+                        }
+                        changed += 1;
                     }
                     None => {
                         let Some(doctor) = hfis::doctor_by_bpjs_code(c, b.kodedokter)? else {
@@ -248,6 +252,7 @@ pub async fn apply(
                 }
             }
         }
+        sessions::materialize(c, today, today + ahead)?;
         Ok(changed)
     })
     .await

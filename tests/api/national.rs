@@ -77,6 +77,15 @@ async fn an_hfis_difference_is_shown_then_applied() {
     assert_eq!(status, 200, "{applied}");
     assert_eq!(applied["changed"], 1);
     assert_eq!(applied["clinics"][0]["differences"], json!([]));
+    // Next week's session follows the new hours and capacity.
+    let (_, sessions) = app.get_json("/api/v1/sessions?date=2026-12-09&clinic=ANA").await;
+    let next = &sessions[0];
+    assert_eq!(
+        (&next["starts_at"], &next["ends_at"]),
+        (&json!("2026-12-09T08:00:00+09:00"), &json!("2026-12-09T11:00:00+09:00")),
+        "{sessions}"
+    );
+    assert_eq!(next["quota"]["jkn"], 30, "{sessions}");
     let (_, list) = app.get_json("/api/v1/staff/schedules?clinic=ANA").await;
     let text = list.to_string();
     assert!(text.contains("11:00") && text.contains("30"), "{list}");
