@@ -134,7 +134,7 @@ async fn national(
     let updates = hfis::updates(&state, &staff).await.or_page(c.lang)?;
     let stored = reconcile::stored(&state, &staff, date).await.or_page(c.lang)?;
     let en = c.lang.is_en();
-    let line = |r: crate::db::satusehat::JobRow| {
+    let line = |r: satusehat::JobRow| {
         let reason = r.job.reason.clone().unwrap_or_default();
         let (id, e) = satusehat::reason_text(&reason);
         JobLine {

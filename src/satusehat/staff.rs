@@ -7,10 +7,11 @@ use serde_json::{Map, Value, json};
 
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::db::satusehat::JobRow;
+
 use crate::domain::kinds::JobStatus;
 use crate::error::AppResult;
 use crate::http::{parse_json, views};
+use crate::service::satusehat::JobRow;
 use crate::service::{notifications, satusehat};
 
 const STATUSES: &[JobStatus] = &[JobStatus::Pending, JobStatus::Sent, JobStatus::Failed];
