@@ -2,11 +2,12 @@
 //! worker that pushes schedule changes (`updatejadwaldokter`) and reconciles the day just
 //! ended every night. The comparisons themselves are `service::hfis` and
 //! `service::reconcile`; this module talks to BPJS.
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -16,8 +17,8 @@ use crate::auth::Staff;
 use crate::db::{self, hfis as hfis_db};
 use crate::error::{AppError, AppResult};
 use crate::http::views;
-use crate::service::hfis::{self, ClinicComparison};
-use crate::service::reconcile::{self, BpjsDay};
+use crate::service::bpjs_link::{self, Answer, BpjsLink, SharedLink};
+use crate::service::{hfis, reconcile};
 
 /// Routes; registered before the `/api/v1` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,18 +31,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/staff/bpjs/reconciliation/requeue", web::post().to(requeue));
 }
 
-fn client_of(state: &AppState) -> AppResult<BpjsClient> {
-    state.settings.jkn.bpjs.clone().map(BpjsClient::new).ok_or_else(|| {
-        AppError::conflict(
-            "bpjs_not_configured",
-            "Koneksi ke BPJS (SIPOLI_BPJS_*) belum diatur.",
-            "The BPJS connection (SIPOLI_BPJS_*) is not configured.",
-        )
-    })
+/// The BPJS client as the service's outbound link (None when BPJS is not configured).
+pub fn link(settings: &crate::config::Settings) -> SharedLink {
+    settings.jkn.bpjs.clone().map(|c| Arc::new(BpjsClient::new(c)) as Arc<dyn BpjsLink>)
 }
 
 /// An answer's response, or why there is none.
-fn response_of(answer: Result<BpjsAnswer, super::client::ClientError>) -> Result<Value, String> {
+fn response_of(answer: Result<BpjsAnswer, super::client::ClientError>) -> Answer {
     match answer {
         Ok(a) if a.is_ok() => Ok(a.response.unwrap_or(Value::Null)),
         Ok(a) => Err(format!("{}: {}", a.code, a.message)),
@@ -49,27 +45,18 @@ fn response_of(answer: Result<BpjsAnswer, super::client::ClientError>) -> Result
     }
 }
 
-/// HFIS's schedules of every BPJS clinic for `date`, compared with SIPOLI's.
-async fn compare(
-    state: &AppState,
-    staff: &Staff,
-    date: NaiveDate,
-) -> AppResult<Vec<ClinicComparison>> {
-    let client = client_of(state)?;
-    let clinics = hfis::clinics(state, staff).await?;
-    let mut answers = Vec::with_capacity(clinics.len());
-    for clinic in clinics {
-        let kodepoli = clinic.bpjs_code.clone().unwrap_or_default();
-        let path = format!("/jadwaldokter/kodepoli/{kodepoli}/tanggal/{date}");
-        let answer = response_of(client.get(&path, state.now()).await);
-        // "No schedule" is an empty day, not an error.
-        let answer = match answer {
-            Err(e) if e.to_lowercase().contains("tidak ditemukan") => Ok(json!([])),
-            other => other,
-        };
-        answers.push((clinic, answer));
+impl BpjsLink for BpjsClient {
+    fn get<'a>(&'a self, path: &'a str, now: DateTime<Utc>) -> BoxFuture<'a, Answer> {
+        Box::pin(async move { response_of(BpjsClient::get(self, path, now).await) })
     }
-    hfis::compare(state, staff, date, answers).await
+    fn post<'a>(
+        &'a self,
+        path: &'a str,
+        body: &'a Value,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Answer> {
+        Box::pin(async move { response_of(BpjsClient::post(self, path, body, now).await) })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,7 +73,7 @@ pub async fn hfis_schedules(
 ) -> AppResult<HttpResponse> {
     crate::service::reconcile::require_admin(&staff)?;
     let date = hfis::parse_date(query.date.as_deref())?;
-    let clinics = compare(&state, &staff, date).await?;
+    let clinics = bpjs_link::compare(&state, &staff, date).await?;
     Ok(HttpResponse::Ok()
         .json(json!({"date": date.to_string(), "hari": hfis::hari(date), "clinics": clinics})))
 }
@@ -109,16 +96,7 @@ pub async fn hfis_apply(
     let parsed: ApplyBody = crate::http::parse_json(&body)?;
     crate::service::reconcile::require_admin(&staff)?;
     let date = hfis::parse_date(Some(&parsed.date))?;
-    if !parsed.confirm {
-        return Err(AppError::unprocessable(
-            "not_confirmed",
-            "Periksa perbedaannya dulu, lalu konfirmasi.",
-            "Review the differences first, then confirm.",
-        ));
-    }
-    let clinics = compare(&state, &staff, date).await?;
-    let changed = hfis::apply(&state, &staff, date, clinics).await?;
-    let after = compare(&state, &staff, date).await?;
+    let (changed, after) = bpjs_link::apply(&state, &staff, date, parsed.confirm).await?;
     Ok(HttpResponse::Ok().json(json!({"changed": changed, "clinics": after})))
 }
 
@@ -146,47 +124,8 @@ pub async fn hfis_updates(state: web::Data<AppState>, staff: Staff) -> AppResult
 /// `GET /api/v1/staff/hfis/references` → `{poli: [{kdpoli, nmpoli, …}], dokter: [{kodedokter, namadokter}]}`
 /// from BPJS, for the pick lists of the admin console.
 pub async fn hfis_references(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
-    crate::service::reconcile::require_admin(&staff)?;
-    let client = client_of(&state)?;
-    let list = |r: Result<Value, String>| match r {
-        Ok(v) => Ok(v.get("list").cloned().unwrap_or(v)),
-        Err(e) => Err(e),
-    };
-    let poli = list(response_of(client.get("/ref/poli", state.now()).await));
-    let dokter = list(response_of(client.get("/ref/dokter", state.now()).await));
-    let fail = |e: String| {
-        AppError::new(
-            actix_web::http::StatusCode::BAD_GATEWAY,
-            "bpjs_unavailable",
-            format!("BPJS tidak dapat dihubungi: {e}"),
-            format!("BPJS could not be reached: {e}"),
-        )
-    };
-    Ok(HttpResponse::Ok()
-        .json(json!({"poli": poli.map_err(fail)?, "dokter": dokter.map_err(fail)?})))
-}
-
-/// Ask BPJS about a day and keep the comparison.
-pub async fn reconcile_day(
-    state: &AppState,
-    client: &BpjsClient,
-    date: NaiveDate,
-) -> AppResult<Value> {
-    let now = state.now();
-    let registrations =
-        response_of(client.get(&format!("/antrean/pendaftaran/tanggal/{date}"), now).await);
-    let mut tasks = HashMap::new();
-    for code in reconcile::bookings_to_check(state, date).await? {
-        let answer = response_of(
-            client.post("/antrean/getlisttask", &json!({"kodebooking": code}), state.now()).await,
-        )
-        .map(|v| reconcile::parse_task_list(&v, state.tz()));
-        tasks.insert(code, answer);
-    }
-    let dashboard = response_of(
-        client.get(&format!("/dashboard/waktutunggu/tanggal/{date}/waktu/rs"), state.now()).await,
-    );
-    reconcile::reconcile(state, date, BpjsDay { registrations, tasks, dashboard }).await
+    let (poli, dokter) = bpjs_link::references(&state, &staff).await?;
+    Ok(HttpResponse::Ok().json(json!({"poli": poli, "dokter": dokter})))
 }
 
 /// `GET /api/v1/staff/bpjs/reconciliation?date=` → the stored result of that day.
@@ -215,8 +154,7 @@ pub async fn reconcile_now(
     let parsed: DateBody = crate::http::parse_json(&body)?;
     crate::service::reconcile::require_admin(&staff)?;
     let date = hfis::parse_date(Some(&parsed.date))?;
-    let client = client_of(&state)?;
-    Ok(HttpResponse::Ok().json(reconcile_day(&state, &client, date).await?))
+    Ok(HttpResponse::Ok().json(bpjs_link::reconcile_now(&state, &staff, date).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -278,7 +216,7 @@ pub async fn push_until_idle(state: &AppState, client: &BpjsClient) -> AppResult
 }
 
 /// From 01:00 the day just ended is reconciled once (then kept; a second node sees it).
-async fn nightly(state: &AppState, client: &BpjsClient) -> AppResult<()> {
+async fn nightly(state: &AppState) -> AppResult<()> {
     let local = state.local_now();
     if local.time() < NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN) {
         return Ok(());
@@ -289,7 +227,7 @@ async fn nightly(state: &AppState, client: &BpjsClient) -> AppResult<()> {
     if done.is_some_and(|(_, at)| fresh(at)) {
         return Ok(());
     }
-    reconcile_day(state, client, yesterday).await.map(|_| ())
+    bpjs_link::reconcile_day(state, yesterday).await.map(|_| ())
 }
 
 /// The background worker; does nothing when BPJS is not configured.
@@ -303,7 +241,7 @@ pub fn spawn(state: AppState) {
             if let Err(e) = push_until_idle(&state, &client).await {
                 tracing::warn!(error = %e, "HFIS push failed");
             }
-            if let Err(e) = nightly(&state, &client).await {
+            if let Err(e) = nightly(&state).await {
                 tracing::warn!(error = %e, "BPJS reconciliation failed");
             }
         }

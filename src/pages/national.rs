@@ -2,8 +2,8 @@
 //! SATUSEHAT, what is stuck and why (with the mappings to fix it), the schedule changes
 //! sent to HFIS and BPJS's decision, and the last reconciliation of a day with BPJS
 //! (mismatches, waiting times beside SIPOLI's, the in-order share) with the action that
-//! re-queues the missing reports. Asking BPJS anew (HFIS dry run and apply, reconcile
-//! now) is the JSON API's `/api/v1/staff/hfis/…` and `/api/v1/staff/bpjs/reconciliation`.
+//! re-queues the missing reports; asking BPJS anew (HFIS dry run → "Terapkan", "Rekonsiliasi
+//! sekarang") goes through `service::bpjs_link`, as the JSON API does.
 use actix_web::{http::StatusCode, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,14 +14,16 @@ use super::extract::{StaffForm, StaffPage, csrf_field};
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::http::views;
-use crate::service::{hfis, reconcile, satusehat};
+use crate::service::{bpjs_link, hfis, reconcile, satusehat};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/nasional", web::get().to(national))
         .route("/staff/nasional/dokter", web::post().to(save_doctor_nik))
         .route("/staff/nasional/poli", web::post().to(save_location))
         .route("/staff/nasional/ulang", web::post().to(retry))
-        .route("/staff/nasional/kirim-ulang", web::post().to(requeue));
+        .route("/staff/nasional/kirim-ulang", web::post().to(requeue))
+        .route("/staff/nasional/hfis", web::post().to(hfis_apply))
+        .route("/staff/nasional/cocokkan", web::post().to(reconcile_now));
 }
 
 /// One SATUSEHAT row on the page.
@@ -70,11 +72,46 @@ struct NationalPage {
     in_order: String,
     /// (poli, task, BPJS's average, SIPOLI's average) in minutes.
     waits: Vec<(String, String, String, String)>,
+    /// BPJS can be asked (HFIS dry run, reconcile now).
+    bpjs: bool,
+    /// The HFIS dry run's day, when one was asked for.
+    hfis_date: String,
+    hfis_checked: bool,
+    /// (clinic, doctor, field, BPJS, SIPOLI) — or the clinic's error in `field`.
+    hfis_rows: Vec<(String, String, String, String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DateQuery {
     pub tanggal: Option<String>,
+    /// Day of an HFIS dry run (nothing changes).
+    pub hfis: Option<String>,
+}
+
+fn plain(v: &Value) -> String {
+    match v {
+        Value::Null => "–".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The dry run's rows: every difference, and a clinic BPJS could not be asked about.
+fn hfis_rows(
+    clinics: Vec<hfis::ClinicComparison>,
+) -> Vec<(String, String, String, String, String)> {
+    let mut out = Vec::new();
+    for cl in clinics {
+        let name = format!("{} ({})", cl.clinic, cl.kodepoli);
+        if let Some(e) = cl.error {
+            out.push((name.clone(), "–".into(), "error".into(), e, "–".into()));
+        }
+        for d in cl.differences {
+            let doctor = format!("{} ({})", d.namadokter, d.kodedokter);
+            out.push((name.clone(), doctor, d.field.into(), plain(&d.bpjs), plain(&d.sipoli)));
+        }
+    }
+    out
 }
 
 fn minutes(v: &Value) -> String {
@@ -133,6 +170,15 @@ async fn national(
     let o = satusehat::overview(&state, &staff, None, 30).await.or_page(c.lang)?;
     let updates = hfis::updates(&state, &staff).await.or_page(c.lang)?;
     let stored = reconcile::stored(&state, &staff, date).await.or_page(c.lang)?;
+    let hfis_date = q.hfis.as_deref().filter(|d| !d.trim().is_empty());
+    let (hfis_date, hfis_checked, hfis_rows) = match hfis_date {
+        Some(d) => {
+            let day = hfis::parse_date(Some(d)).or_page(c.lang)?;
+            let clinics = bpjs_link::compare(&state, &staff, day).await.or_page(c.lang)?;
+            (day.to_string(), true, hfis_rows(clinics))
+        }
+        None => (state.today().to_string(), false, Vec::new()),
+    };
     let en = c.lang.is_en();
     let line = |r: satusehat::JobRow| {
         let reason = r.job.reason.clone().unwrap_or_default();
@@ -222,6 +268,10 @@ async fn national(
         mismatches,
         in_order,
         waits: wait_rows(&result),
+        bpjs: bpjs_link::configured(&state),
+        hfis_date,
+        hfis_checked,
+        hfis_rows,
         c,
     };
     Ok(render(&page.c, StatusCode::OK, &page))
@@ -256,7 +306,17 @@ pub struct PlainForm {
     pub csrf: String,
 }
 
-csrf_field!(DoctorNikForm, LocationForm, DateForm, PlainForm);
+#[derive(Debug, Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    pub csrf: String,
+    pub tanggal: String,
+    /// The admin saw the dry run ("Terapkan" sends `ya`).
+    #[serde(default)]
+    pub konfirmasi: String,
+}
+
+csrf_field!(DoctorNikForm, LocationForm, DateForm, PlainForm, ApplyForm);
 
 /// `POST /staff/nasional/dokter` — a doctor's NIK (for the Practitioner look-up).
 async fn save_doctor_nik(
@@ -293,4 +353,25 @@ async fn requeue(
     let date = hfis::parse_date(Some(&form.tanggal)).or_page(c.lang)?;
     reconcile::requeue_missing(&state, &staff, date).await.or_page(c.lang)?;
     Ok(see_other(&format!("/staff/nasional?tanggal={date}")))
+}
+
+/// `POST /staff/nasional/hfis` — apply HFIS's schedules of the day shown in the dry run.
+async fn hfis_apply(
+    state: web::Data<AppState>,
+    StaffForm { staff, c, form }: StaffForm<ApplyForm>,
+) -> PageResult {
+    let date = hfis::parse_date(Some(&form.tanggal)).or_page(c.lang)?;
+    let confirm = form.konfirmasi == "ya";
+    bpjs_link::apply(&state, &staff, date, confirm).await.or_page(c.lang)?;
+    Ok(see_other(&format!("/staff/nasional?hfis={date}#hfis")))
+}
+
+/// `POST /staff/nasional/cocokkan` — reconcile a day with BPJS now.
+async fn reconcile_now(
+    state: web::Data<AppState>,
+    StaffForm { staff, c, form }: StaffForm<DateForm>,
+) -> PageResult {
+    let date = hfis::parse_date(Some(&form.tanggal)).or_page(c.lang)?;
+    bpjs_link::reconcile_now(&state, &staff, date).await.or_page(c.lang)?;
+    Ok(see_other(&format!("/staff/nasional?tanggal={date}#reconciliation")))
 }

@@ -78,3 +78,4 @@ impl Access for StaffIdentity {
         if self.runs_station(station_id) { Ok(()) } else { Err(AppError::forbidden()) }
     }
 }
+pub mod bpjs_link;

@@ -207,3 +207,70 @@ async fn a_reconciliation_finds_a_task_deleted_at_bpjs_and_resends_it() {
     app.login_as("anak", Role::Clinic, &["ANA"]).await;
     assert_eq!(app.post("/api/v1/staff/bpjs/reconciliation", &date).await.status(), 403);
 }
+
+#[actix_web::test]
+async fn the_national_page_shows_the_hfis_dry_run_applies_it_and_reconciles_now() {
+    use crate::pages::{Visitor, hidden, make_staff};
+    let (mut app, shared, _) = with_bpjs().await;
+    seed(&app);
+    app.login_as("admin", Role::Admin, &[]).await;
+    let body = json!({"clinic": "ANA", "doctor": "D003", "weekday": 3, "starts_at": "08:00",
+                      "ends_at": "12:00", "quota_jkn": 20, "quota_non_jkn": 10, "online_limit": 20});
+    let (status, created) = app.post_json("/api/v1/staff/schedules", &body).await;
+    assert_eq!(status, 201, "{created}");
+    shared.lock().unwrap().hfis.insert("ANA".into(), vec![hfis_row("08:00-11:00", 30)]);
+
+    make_staff(&app, "kepala", Role::Admin, &[]);
+    let mut admin = Visitor::new(&app);
+    admin.login("kepala", "rahasia-uji").await;
+    // The dry run on the page: the differences, a "Terapkan" button; nothing changes.
+    let page = admin.get("/staff/nasional?hfis=2026-12-02").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"hfis-differences\""), "{}", page.body);
+    assert!(page.body.contains("08:00-11:00") && page.body.contains("08:00-12:00"));
+    assert!(page.body.contains("kapasitaspasien") && page.body.contains("Terapkan"));
+    assert!(page.body.contains("Rekonsiliasi sekarang"));
+    let (_, list) = app.get_json("/api/v1/staff/schedules?clinic=ANA").await;
+    assert!(list.to_string().contains("12:00"), "a dry run changes nothing: {list}");
+
+    // Without the token: refused, nothing changed. Without the confirmation: refused.
+    let csrf = hidden(&page.body, "csrf");
+    let apply = [("csrf", csrf.as_str()), ("tanggal", "2026-12-02"), ("konfirmasi", "ya")];
+    assert_eq!(admin.post("/staff/nasional/hfis", &apply[1..]).await.status, 403);
+    let unconfirmed = admin.post("/staff/nasional/hfis", &apply[..2]).await;
+    assert_eq!(unconfirmed.status, 422);
+    let (_, still) = app.get_json("/api/v1/staff/hfis/schedules?date=2026-12-02").await;
+    assert_eq!(still["clinics"][0]["differences"].as_array().map(Vec::len), Some(2));
+
+    // "Terapkan": applied; the page then shows no difference.
+    let res = admin.post("/staff/nasional/hfis", &apply).await;
+    assert_eq!(res.status, 303);
+    let (_, after) = app.get_json("/api/v1/staff/hfis/schedules?date=2026-12-02").await;
+    assert_eq!(after["clinics"][0]["differences"], json!([]), "{after}");
+    let page = admin.get("/staff/nasional?hfis=2026-12-02").await;
+    assert!(page.body.contains("id=\"hfis-same\""), "{}", page.body);
+
+    // "Rekonsiliasi sekarang": the day is asked of BPJS and kept.
+    let (status, _) = app.get_json("/api/v1/staff/bpjs/reconciliation?date=2026-12-01").await;
+    assert_eq!(status, 404);
+    let res = admin
+        .post("/staff/nasional/cocokkan", &[("csrf", csrf.as_str()), ("tanggal", "2026-12-01")])
+        .await;
+    assert_eq!(res.status, 303);
+    let (status, kept) = app.get_json("/api/v1/staff/bpjs/reconciliation?date=2026-12-01").await;
+    assert_eq!(status, 200, "{kept}");
+    assert_eq!(kept["mismatches"], json!([]));
+    let page = admin.get("/staff/nasional?tanggal=2026-12-01").await;
+    assert!(page.body.contains("id=\"in-order\""), "{}", page.body);
+
+    // Clinic staff may not ask BPJS through the page.
+    make_staff(&app, "anak", Role::Clinic, &["ANA"]);
+    let mut nurse = Visitor::new(&app);
+    nurse.login("anak", "rahasia-uji").await;
+    let page = nurse.get("/staff").await;
+    let csrf = hidden(&page.body, "csrf");
+    let res = nurse
+        .post("/staff/nasional/cocokkan", &[("csrf", csrf.as_str()), ("tanggal", "2026-12-01")])
+        .await;
+    assert_eq!(res.status, 403);
+}
