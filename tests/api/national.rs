@@ -133,6 +133,18 @@ async fn a_schedule_change_is_pushed_to_hfis_and_its_approval_followed() {
     assert_eq!(status, 200);
     let (_, updates) = app.get_json("/api/v1/staff/hfis/updates").await;
     assert_eq!(updates["updates"][0]["status"], "approved");
+
+    // Ending the schedule queues the doctor's week without that day.
+    let (_, list) = app.get_json("/api/v1/staff/schedules?clinic=ANA").await;
+    let id = list[0]["id"].as_i64().unwrap();
+    let (status, ended) = app.delete_json(&format!("/api/v1/staff/schedules/{id}")).await;
+    assert_eq!(status, 200, "{ended}");
+    assert_eq!(national::push_until_idle(&state(&app), &client).await.unwrap(), 1);
+    let b = shared.lock().unwrap();
+    assert_eq!(
+        b.hfis_updates[1],
+        json!({"kodepoli": "ANA", "kodesubspesialis": "ANA", "kodedokter": 310103, "jadwal": []})
+    );
 }
 
 /// Check in at 07:50, call 08:00, start 08:01, finish 08:12 on 2 December.
