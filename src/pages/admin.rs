@@ -106,6 +106,10 @@ struct AdminPage {
     errors: FieldErrors,
     notice: String,
     error: String,
+    /// BPJS `/ref/poli` (code, name) for the clinic code's pick list; empty → free text.
+    ref_poli: Vec<(String, String)>,
+    /// BPJS `/ref/dokter` (code, name) for the doctor code's pick list; empty → free text.
+    ref_dokter: Vec<(String, String)>,
 }
 
 impl AdminPage {
@@ -182,7 +186,10 @@ async fn show(
             locked: a.locked,
         })
         .collect();
+    let (ref_poli, ref_dokter) = crate::service::bpjs_link::pick_lists(state, staff).await;
     let page = AdminPage {
+        ref_poli,
+        ref_dokter,
         clinics: all.clinics,
         doctors: all.doctors,
         accounts,

@@ -138,3 +138,28 @@ pub async fn reconcile_now(
     reconcile::require_admin(staff)?;
     reconcile_day(st, date).await
 }
+
+/// Pick lists for the admin console's BPJS code fields: (code, name) of `/ref/poli` and
+/// `/ref/dokter`. Empty when BPJS is not configured or cannot be asked (free text then).
+pub async fn pick_lists(
+    st: &AppState,
+    staff: &StaffIdentity,
+) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    if !configured(st) {
+        return (Vec::new(), Vec::new());
+    }
+    let Ok((poli, dokter)) = references(st, staff).await else {
+        return (Vec::new(), Vec::new());
+    };
+    let pairs = |list: &Value, code: &str, name: &str| -> Vec<(String, String)> {
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        list.as_array()
+            .map(|a| a.iter().map(|r| (text(&r[code]), text(&r[name]))).collect())
+            .unwrap_or_default()
+    };
+    (pairs(&poli, "kdpoli", "nmpoli"), pairs(&dokter, "kodedokter", "namadokter"))
+}

@@ -286,3 +286,30 @@ async fn the_national_page_shows_the_hfis_dry_run_applies_it_and_reconciles_now(
         .await;
     assert_eq!(res.status, 403);
 }
+
+#[actix_web::test]
+async fn the_admin_pages_bpjs_code_fields_pick_from_bpjs_lists_or_stay_free_text() {
+    use crate::pages::{Visitor, make_staff};
+    let (app, _shared, _) = with_bpjs().await;
+    seed(&app);
+    make_staff(&app, "kepala", Role::Admin, &[]);
+    let mut admin = Visitor::new(&app);
+    admin.login("kepala", "rahasia-uji").await;
+    let page = admin.get("/staff/admin").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("list=\"ref-poli\""), "{}", page.body);
+    assert!(page.body.contains("<option value=\"ANA\">"), "{}", page.body);
+    assert!(page.body.contains("list=\"ref-dokter\""));
+    assert!(page.body.contains("<option value=\"310199\">"), "{}", page.body);
+
+    // Without BPJS: the same fields, free text.
+    let plain = TestApp::spawn().await;
+    seed(&plain);
+    make_staff(&plain, "kepala", Role::Admin, &[]);
+    let mut admin = Visitor::new(&plain);
+    admin.login("kepala", "rahasia-uji").await;
+    let page = admin.get("/staff/admin").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"c-bpjs\"") && page.body.contains("id=\"d-bpjs\""));
+    assert!(!page.body.contains("datalist"), "{}", page.body);
+}
