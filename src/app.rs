@@ -13,6 +13,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::screens::configure(cfg);
     crate::jobs::configure(cfg);
     crate::jkn::configure(cfg);
+    crate::satusehat::configure(cfg);
+    crate::jkn::national::configure(cfg);
     crate::api::configure(cfg);
     crate::pages::configure(cfg);
 }

@@ -70,6 +70,8 @@ pub struct Settings {
     pub jkn: crate::jkn::JknSettings,
     /// Abuse limits: rates per client address or kiosk, guessing locks (`crate::limits`).
     pub limits: crate::limits::LimitSettings,
+    /// SATUSEHAT (`src/satusehat`): `None` → no Encounters are sent.
+    pub satusehat: Option<crate::satusehat::SatusehatConfig>,
     /// Who may read `/metrics` (`crate::metrics`).
     pub metrics: crate::metrics::MetricsSettings,
     /// Project directory: where `var/` lives.
@@ -135,6 +137,7 @@ impl Settings {
             jobs: crate::jobs::JobSettings::from_env()?,
             jkn: crate::jkn::JknSettings::from_env()?,
             limits: crate::limits::LimitSettings::from_env()?,
+            satusehat: crate::satusehat::SatusehatConfig::from_env()?,
             metrics: crate::metrics::MetricsSettings::from_env()?,
             root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         })

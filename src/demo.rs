@@ -171,3 +171,28 @@ pub fn seed_stations(conn: &mut PgConnection) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// SATUSEHAT identifiers of the demo (invented, so the whole flow runs against a
+/// stand-in): a NIK per doctor and a Location id per polyclinic, each only if missing.
+pub fn seed_satusehat(
+    conn: &mut PgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    use crate::db::satusehat;
+    let mapped = satusehat::doctor_mappings(conn)?;
+    for (i, (code, ..)) in DOCTORS.iter().enumerate() {
+        let has_nik = mapped.iter().any(|(c, _, nik, _)| c == code && nik.is_some());
+        if !has_nik {
+            // Mimika (91.09), district 01, born 15-06-1980, serial i + 1.
+            satusehat::set_doctor_nik(conn, code, &format!("9109011506800{:03}", i + 1), now)?;
+        }
+    }
+    let clinics = satusehat::clinic_mappings(conn)?;
+    for (code, _, location) in clinics {
+        if location.is_none() {
+            let id = format!("demo-location-{}", code.to_lowercase());
+            satusehat::set_location(conn, &code, &id, now)?;
+        }
+    }
+    Ok(())
+}

@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod realtime;
+pub mod satusehat;
 pub mod screens;
 pub mod security;
 pub mod service;

@@ -205,6 +205,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         demo::seed_catalogue(&mut conn, state.today())?;
         demo::seed_staff(&mut conn)?;
         demo::seed_stations(&mut conn)?;
+        demo::seed_satusehat(&mut conn, state.now())?;
         kiosk_code = Some(demo::seed_kiosk(&mut conn, state.now())?);
     }
     let listener = TcpListener::bind(&state.settings.bind).map_err(|e| {
@@ -217,6 +218,8 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         if with_worker {
             sipoli::jobs::spawn(state.clone());
             sipoli::jkn::reports::spawn(state.clone());
+            sipoli::satusehat::worker::spawn(state.clone());
+            sipoli::jkn::national::spawn(state.clone());
         }
         state.live.listen(state.settings.resolve_database_url()?);
         let application = app::build(state, listener).map_err(AppError::internal)?;
@@ -244,6 +247,8 @@ fn worker(settings: Settings) -> Result<(), AppError> {
     actix_web::rt::System::new().block_on(async move {
         sipoli::jobs::spawn(state.clone());
         sipoli::jkn::reports::spawn(state.clone());
+        sipoli::satusehat::worker::spawn(state.clone());
+        sipoli::jkn::national::spawn(state.clone());
         maintenance::spawn(state);
         println!("SIPOLI worker running; Ctrl-C to stop");
         sipoli::shutdown::on_signal().await;

@@ -19,6 +19,9 @@ pub struct AppState {
     pub live: crate::realtime::Hub,
     /// Rate limits of this node (`crate::limits`).
     pub limits: Arc<crate::limits::Limiter>,
+    /// Outbound BPJS calls of the national-platform commands (`service::bpjs_link`);
+    /// None when BPJS is not configured.
+    pub bpjs_link: crate::service::bpjs_link::SharedLink,
 }
 
 impl AppState {
@@ -26,12 +29,14 @@ impl AppState {
     /// the state is set up in one place.
     pub fn new(pool: PgPool, settings: Settings, clock: SharedClock) -> AppState {
         let limits = Arc::new(crate::limits::Limiter::new(&settings.limits, clock.clone()));
+        let bpjs_link = crate::jkn::national::link(&settings);
         AppState {
             pool,
             settings: Arc::new(settings),
             clock,
             live: crate::realtime::Hub::new(),
             limits,
+            bpjs_link,
         }
     }
     pub fn now(&self) -> DateTime<Utc> {

@@ -70,9 +70,9 @@ pub async fn end_schedule(
     path: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     schedules::require_editor(&staff)?;
-    let (id, today) = (path.into_inner(), state.today());
+    let (id, today, now) = (path.into_inner(), state.today(), state.now());
     idempotent(&state, &req, &[], StatusCode::OK, move |c| {
-        schedules::end_schedule(c, &staff, id, today)
+        schedules::end_schedule(c, &staff, id, today, now)
     })
     .await
 }

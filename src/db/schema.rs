@@ -482,3 +482,96 @@ diesel::table! {
 
 diesel::joinable!(staff_audit -> staff_users (staff_id));
 diesel::allow_tables_to_appear_in_same_query!(staff_audit, staff_users);
+
+// National platforms (SATUSEHAT, HFIS, reconciliation): migration 2026-11-24-000012.
+diesel::table! {
+    satusehat_doctors (doctor_id) {
+        doctor_id -> Int4,
+        nik -> Text,
+        ihs_number -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    satusehat_clinics (clinic_id) {
+        clinic_id -> Int4,
+        location_id -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    satusehat_patients (patient_id) {
+        patient_id -> Int8,
+        ihs_number -> Text,
+        found_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    satusehat_jobs (id) {
+        id -> Int8,
+        visit_id -> Int8,
+        encounter_status -> Text,
+        at -> Timestamptz,
+        status -> Text,
+        attempts -> Int4,
+        run_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    satusehat_encounters (visit_id) {
+        visit_id -> Int8,
+        encounter_id -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    hfis_updates (id) {
+        id -> Int8,
+        clinic_id -> Int4,
+        doctor_id -> Int4,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        run_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        decided_by -> Nullable<Date>,
+        decided_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    bpjs_reconciliations (service_date) {
+        service_date -> Date,
+        result -> Jsonb,
+        checked_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(satusehat_doctors -> doctors (doctor_id));
+diesel::joinable!(satusehat_clinics -> clinics (clinic_id));
+diesel::joinable!(satusehat_patients -> patients (patient_id));
+diesel::joinable!(satusehat_jobs -> visits (visit_id));
+diesel::joinable!(satusehat_encounters -> visits (visit_id));
+diesel::joinable!(hfis_updates -> clinics (clinic_id));
+diesel::joinable!(hfis_updates -> doctors (doctor_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    satusehat_doctors,
+    satusehat_clinics,
+    satusehat_patients,
+    satusehat_jobs,
+    satusehat_encounters,
+    hfis_updates,
+    bpjs_reconciliations,
+);

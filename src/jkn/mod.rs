@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod envelope;
 pub mod inbound;
 pub mod mapping;
+pub mod national;
 pub mod pharmacy;
 pub mod reports;
 pub mod staff;

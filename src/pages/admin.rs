@@ -114,6 +114,10 @@ struct AdminPage {
     error: String,
     /// The latest audited account and catalogue changes.
     changes: Vec<ChangeLine>,
+    /// BPJS `/ref/poli` (code, name) for the clinic code's pick list; empty → free text.
+    ref_poli: Vec<(String, String)>,
+    /// BPJS `/ref/dokter` (code, name) for the doctor code's pick list; empty → free text.
+    ref_dokter: Vec<(String, String)>,
 }
 
 pub struct ChangeLine {
@@ -238,8 +242,11 @@ async fn show(
         what: change_label(c.lang, &e.action, &e.detail),
     })
     .collect();
+    let (ref_poli, ref_dokter) = crate::service::bpjs_link::pick_lists(state, staff).await;
     let page = AdminPage {
         changes,
+        ref_poli,
+        ref_dokter,
         clinics: all.clinics,
         doctors: all.doctors,
         accounts,

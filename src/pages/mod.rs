@@ -6,6 +6,7 @@ pub mod board_message;
 pub mod console;
 pub mod extract;
 pub mod kiosks;
+pub mod national;
 pub mod patient;
 pub mod report;
 pub mod report_export;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     voice_staff::configure(cfg);
     account::configure(cfg);
     stations::configure(cfg);
+    national::configure(cfg);
 }
 
 /// What every page's layout needs: the language, the link that switches it, and (for the

@@ -372,10 +372,12 @@ async fn end_schedule(
     path: web::Path<i32>,
     StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
-    let (id, today) = (path.into_inner(), state.today());
-    crate::service::in_transaction(&state, move |conn| end_schedule_as(conn, &staff, id, today))
-        .await
-        .or_page(c.lang)?;
+    let (id, today, now) = (path.into_inner(), state.today(), state.now());
+    crate::service::in_transaction(&state, move |conn| {
+        end_schedule_as(conn, &staff, id, today, now)
+    })
+    .await
+    .or_page(c.lang)?;
     Ok(see_other("/staff/jadwal?ok=ended"))
 }
 

@@ -14,6 +14,7 @@ pub mod corrections;
 pub mod events;
 pub mod figures;
 pub mod feedback;
+pub mod hfis;
 pub mod idempotency;
 pub mod intake;
 pub mod journey;
@@ -28,7 +29,9 @@ pub mod queue;
 pub mod replies;
 pub mod report_range;
 pub mod registration;
+pub mod reconcile;
 pub mod reports;
+pub mod satusehat;
 pub mod schedules;
 pub mod self_service;
 pub mod sessions;
@@ -88,3 +91,4 @@ impl Access for StaffIdentity {
         if self.runs_station(station_id) { Ok(()) } else { Err(AppError::forbidden()) }
     }
 }
+pub mod bpjs_link;

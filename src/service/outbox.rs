@@ -26,7 +26,8 @@ use crate::error::AppResult;
 pub fn on_visit_event(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> AppResult<()> {
     notify_on_event(conn, visit, event)?;
     super::feedback::on_visit_event(conn, visit, event)?;
-    bpjs_reports::enqueue(conn, visit, event)
+    bpjs_reports::enqueue(conn, visit, event)?;
+    super::satusehat::enqueue(conn, visit, event)
 }
 
 /// What a message is about.

@@ -361,6 +361,7 @@ pub fn save_schedule(
         }
     };
     refresh_sessions(c, st)?;
+    super::hfis::enqueue_update(c, clinic.id, doctor.id, st.today(), st.now())?;
     Ok(ScheduleOut::of(&schedule, &clinic, &doctor))
 }
 
@@ -386,6 +387,7 @@ pub fn end_schedule(
     staff: &StaffIdentity,
     id: i32,
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<EndedSchedule> {
     staff.require(&[Role::Admin, Role::Clinic])?;
     let old = schedules::find(c, id)?.ok_or_else(unknown_schedule)?;
@@ -394,6 +396,9 @@ pub fn end_schedule(
     schedules::set_valid_until(c, id, until)?;
     let removed = schedules::drop_untaken_sessions(c, id, today)?;
     let kept = schedules::count_sessions_from(c, id, today)?;
+    // HFIS learns the doctor's week once this schedule has ended (same transaction).
+    let after = until + chrono::Duration::days(1);
+    super::hfis::enqueue_update(c, old.clinic_id, old.doctor_id, after, now)?;
     Ok(EndedSchedule { id, valid_until: until, removed_sessions: removed, kept_sessions: kept })
 }
 

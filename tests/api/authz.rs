@@ -127,7 +127,7 @@ impl Route {
 }
 
 /// Tables whose rows a refused request must leave exactly as they were.
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 18] = [
     "clinic_sessions",
     "visits",
     "visit_events",
@@ -142,6 +142,10 @@ const TABLES: [&str; 14] = [
     "staff_users",
     "staff_clinics",
     "login_sessions",
+    "satusehat_doctors",
+    "satusehat_clinics",
+    "satusehat_jobs",
+    "hfis_updates",
 ];
 
 /// One app, two clinics with one doctor each and their weekly schedules (Monday to Friday,
@@ -690,6 +694,21 @@ async fn console_routes_board_text_notifications_and_bpjs() {
                 [200, 200, 404, 403],
             ),
             route(Method::GET, "/api/v1/staff/bpjs/tasks", Need::Nothing, ADMIN_ONLY),
+        ])
+        .await;
+}
+
+#[actix_web::test]
+async fn national_platform_routes_are_for_admins() {
+    let world = World::new().await;
+    world
+        .check(&[
+            route(Method::GET, "/api/v1/staff/satusehat", Need::Nothing, ADMIN_ONLY),
+            route(Method::PUT, "/api/v1/staff/satusehat/doctors/D003", Need::Nothing, ADMIN_ONLY)
+                .body(json!({"nik": "9109014501800002"})),
+            route(Method::PUT, "/api/v1/staff/satusehat/clinics/ANA", Need::Nothing, ADMIN_ONLY)
+                .body(json!({"location_id": "b017aa54-f1df-4ec2"})),
+            route(Method::GET, "/api/v1/staff/hfis/updates", Need::Nothing, ADMIN_ONLY),
         ])
         .await;
 }

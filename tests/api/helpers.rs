@@ -160,6 +160,7 @@ pub fn test_settings() -> Settings {
             bpjs: None,
         },
         limits: unlimited(),
+        satusehat: None,
         metrics: Default::default(),
         root: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
     }

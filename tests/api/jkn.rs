@@ -494,6 +494,12 @@ pub(crate) struct Bpjs {
     cancelled: Vec<String>,
     /// Accepted `/antrean/farmasi/add` bodies.
     pub(crate) farmasi: Vec<Value>,
+    /// HFIS: schedule rows per poli code (`hari` as a number), as `jadwaldokter` answers.
+    pub(crate) hfis: HashMap<String, Vec<Value>>,
+    /// HFIS: accepted `updatejadwaldokter` bodies.
+    pub(crate) hfis_updates: Vec<Value>,
+    /// Accepted `/antrean/add` bodies (what `pendaftaran` lists).
+    pub(crate) registrations: Vec<Value>,
 }
 
 pub(crate) type Shared = Arc<Mutex<Bpjs>>;
@@ -527,6 +533,10 @@ async fn stand_in(req: HttpRequest, body: web::Bytes, bpjs: web::Data<Shared>) -
         b.log.push((path, body, 500));
         return HttpResponse::InternalServerError().body("gateway timeout");
     }
+    if let Some(answered) = national_stand_in(&mut b, &path, &body, ts) {
+        b.log.push((path, body, 200));
+        return answered;
+    }
     let code = body["kodebooking"].as_str().unwrap_or_default().to_string();
     let (status, message) = match path.as_str() {
         "/ref/poli" => {
@@ -539,6 +549,7 @@ async fn stand_in(req: HttpRequest, body: web::Bytes, bpjs: web::Data<Shared>) -
             );
         }
         "/antrean/add" => {
+            b.registrations.push(body.clone());
             b.added.push(code.clone());
             (200, "OK".to_string())
         }
@@ -589,6 +600,106 @@ async fn stand_in(req: HttpRequest, body: web::Bytes, bpjs: web::Data<Shared>) -
     b.log.push((path.clone(), body, status));
     let response = (status == 200).then(|| json!({"diterima": path, "kodebooking": code}));
     answer(ts, status, &message, response)
+}
+
+/// The `dd-mm-yyyy hh:mm:ss` text BPJS gives a task time, in the hospital's zone.
+fn bpjs_time(ms: i64) -> String {
+    let at = chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    at.with_timezone(&chrono_tz::Asia::Jayapura).format("%d-%m-%Y %H:%M:%S WIT").to_string()
+}
+
+/// HFIS, registrations, task lists, references and the waiting-time dashboard.
+fn national_stand_in(b: &mut Bpjs, path: &str, body: &Value, ts: i64) -> Option<HttpResponse> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let ok = |r: Value| Some(answer(ts, 200, "Ok", Some(r)));
+    match parts.as_slice() {
+        ["jadwaldokter", "kodepoli", poli, "tanggal", date] => {
+            let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+            let hari = i64::from(chrono::Datelike::weekday(&date).number_from_monday());
+            let rows: Vec<Value> = b
+                .hfis
+                .get(*poli)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| r["hari"] == hari)
+                .collect();
+            if rows.is_empty() {
+                return Some(answer(ts, 201, "Data tidak ditemukan", None));
+            }
+            ok(json!(rows))
+        }
+        ["jadwaldokter", "updatejadwaldokter"] => {
+            b.hfis_updates.push(body.clone());
+            Some(answer(ts, 200, "Ok", None))
+        }
+        ["ref", "dokter"] => ok(json!({"list": [
+            {"kodedokter": 310103, "namadokter": "dr. Ruth Kogoya, Sp.A"},
+            {"kodedokter": 310199, "namadokter": "dr. Baru HFIS"}]})),
+        ["antrean", "pendaftaran", "tanggal", date] => {
+            let list: Vec<Value> = b
+                .registrations
+                .iter()
+                .filter(|r| r["tanggalperiksa"] == *date)
+                .map(|r| {
+                    json!({"kodebooking": r["kodebooking"], "tanggal": r["tanggalperiksa"],
+                           "kodepoli": r["kodepoli"], "kodedokter": r["kodedokter"],
+                           "nokapst": r["nomorkartu"], "sumberdata": "Bridging Antrean",
+                           "ispeserta": 1, "noantrean": r["nomorantrean"], "status": "Belum dilayani"})
+                })
+                .collect();
+            ok(json!(list))
+        }
+        ["antrean", "getlisttask"] => {
+            let code = body["kodebooking"].as_str().unwrap_or_default();
+            let list: Vec<Value> = b
+                .tasks
+                .get(code)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(t, w)| {
+                    json!({"kodebooking": code, "taskid": t, "taskname": format!("task {t}"),
+                           "wakturs": bpjs_time(w), "waktu": bpjs_time(w)})
+                })
+                .collect();
+            ok(json!(list))
+        }
+        ["dashboard", "waktutunggu", "tanggal", date, "waktu", "rs"] => {
+            // Average seconds from task 3 to 4 and from 4 to 5, per poli.
+            let mut per: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
+            for r in b.registrations.iter().filter(|r| r["tanggalperiksa"] == *date) {
+                let tasks =
+                    b.tasks.get(r["kodebooking"].as_str().unwrap()).cloned().unwrap_or_default();
+                let at = |id| tasks.iter().find(|(t, _)| *t == id).map(|(_, w)| *w);
+                if let (Some(t3), Some(t4), Some(t5)) = (at(3), at(4), at(5)) {
+                    let poli = r["kodepoli"].as_str().unwrap().to_string();
+                    per.entry(poli).or_default().push(((t4 - t3) / 1000, (t5 - t4) / 1000));
+                }
+            }
+            let list: Vec<Value> = per
+                .into_iter()
+                .map(|(poli, w)| {
+                    let n = w.len() as i64;
+                    json!({"kodepoli": poli, "tanggal": date, "jumlah_antrean": n,
+                           "avg_waktu_task3": w.iter().map(|x| x.0).sum::<i64>() / n,
+                           "avg_waktu_task4": w.iter().map(|x| x.1).sum::<i64>() / n})
+                })
+                .collect();
+            ok(json!({"list": list}))
+        }
+        _ => None,
+    }
+}
+
+/// The stand-in's settings for a node (consumer id, secret, user key) at `base`.
+pub(crate) fn bpjs_config(base: &str) -> BpjsConfig {
+    BpjsConfig {
+        base_url: base.to_string(),
+        cons_id: CONS_ID.into(),
+        secret: Secret::new(SECRET),
+        user_key: Secret::new(USER_KEY),
+    }
 }
 
 /// The stand-in, listening on loopback; its base URL.

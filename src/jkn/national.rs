@@ -1,0 +1,249 @@
+//! HFIS schedules and the reconciliation with BPJS: the staff routes (admins), and the
+//! worker that pushes schedule changes (`updatejadwaldokter`) and reconciles the day just
+//! ended every night. The comparisons themselves are `service::hfis` and
+//! `service::reconcile`; this module talks to BPJS.
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use futures_util::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::client::{BpjsAnswer, BpjsClient};
+use crate::app::AppState;
+use crate::auth::Staff;
+use crate::db::{self, hfis as hfis_db};
+use crate::error::{AppError, AppResult};
+use crate::http::views;
+use crate::service::bpjs_link::{self, Answer, BpjsLink, SharedLink};
+use crate::service::{hfis, reconcile};
+
+/// Routes; registered before the `/api/v1` scope.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/staff/hfis/schedules", web::get().to(hfis_schedules))
+        .route("/api/v1/staff/hfis/apply", web::post().to(hfis_apply))
+        .route("/api/v1/staff/hfis/updates", web::get().to(hfis_updates))
+        .route("/api/v1/staff/hfis/references", web::get().to(hfis_references))
+        .route("/api/v1/staff/bpjs/reconciliation", web::get().to(reconciliation))
+        .route("/api/v1/staff/bpjs/reconciliation", web::post().to(reconcile_now))
+        .route("/api/v1/staff/bpjs/reconciliation/requeue", web::post().to(requeue));
+}
+
+/// The BPJS client as the service's outbound link (None when BPJS is not configured).
+pub fn link(settings: &crate::config::Settings) -> SharedLink {
+    settings.jkn.bpjs.clone().map(|c| Arc::new(BpjsClient::new(c)) as Arc<dyn BpjsLink>)
+}
+
+/// An answer's response, or why there is none.
+fn response_of(answer: Result<BpjsAnswer, super::client::ClientError>) -> Answer {
+    match answer {
+        Ok(a) if a.is_ok() => Ok(a.response.unwrap_or(Value::Null)),
+        Ok(a) => Err(format!("{}: {}", a.code, a.message)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl BpjsLink for BpjsClient {
+    fn get<'a>(&'a self, path: &'a str, now: DateTime<Utc>) -> BoxFuture<'a, Answer> {
+        Box::pin(async move { response_of(BpjsClient::get(self, path, now).await) })
+    }
+    fn post<'a>(
+        &'a self,
+        path: &'a str,
+        body: &'a Value,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Answer> {
+        Box::pin(async move { response_of(BpjsClient::post(self, path, body, now).await) })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DateQuery {
+    pub date: Option<String>,
+}
+
+/// `GET /api/v1/staff/hfis/schedules?date=YYYY-MM-DD` (admins) → per clinic BPJS's
+/// schedule, SIPOLI's, and `differences[]` (a dry run: nothing changes).
+pub async fn hfis_schedules(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<DateQuery>,
+) -> AppResult<HttpResponse> {
+    crate::service::reconcile::require_admin(&staff)?;
+    let date = hfis::parse_date(query.date.as_deref())?;
+    let clinics = bpjs_link::compare(&state, &staff, date).await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"date": date.to_string(), "hari": hfis::hari(date), "clinics": clinics})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyBody {
+    pub date: String,
+    /// The admin saw the dry run and confirms it.
+    pub confirm: bool,
+}
+
+/// `POST /api/v1/staff/hfis/apply {"date", "confirm": true}` → `{changed, clinics}`:
+/// HFIS's side applied to SIPOLI's weekly schedules.
+pub async fn hfis_apply(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let parsed: ApplyBody = crate::http::parse_json(&body)?;
+    crate::service::reconcile::require_admin(&staff)?;
+    let date = hfis::parse_date(Some(&parsed.date))?;
+    let (changed, after) = bpjs_link::apply(&state, &staff, date, parsed.confirm).await?;
+    Ok(HttpResponse::Ok().json(json!({"changed": changed, "clinics": after})))
+}
+
+/// `GET /api/v1/staff/hfis/updates` → the changes sent to HFIS and their state
+/// (pending, waiting for BPJS, approved, refused, failed).
+pub async fn hfis_updates(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
+    let tz = state.tz();
+    let list = hfis::updates(&state, &staff).await?;
+    let out: Vec<Value> = list
+        .into_iter()
+        .map(|(u, clinic, doctor)| {
+            json!({
+                "id": u.id, "clinic": clinic, "doctor": doctor, "payload": u.payload,
+                "status": u.status, "attempts": u.attempts, "last_error": u.last_error,
+                "created_at": views::time(u.created_at, tz),
+                "sent_at": u.sent_at.map(|t| views::time(t, tz)),
+                "decided_by": u.decided_by.map(|d| d.to_string()),
+                "decided_at": u.decided_at.map(|t| views::time(t, tz)),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"updates": out})))
+}
+
+/// `GET /api/v1/staff/hfis/references` → `{poli: [{kdpoli, nmpoli, …}], dokter: [{kodedokter, namadokter}]}`
+/// from BPJS, for the pick lists of the admin console.
+pub async fn hfis_references(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
+    let (poli, dokter) = bpjs_link::references(&state, &staff).await?;
+    Ok(HttpResponse::Ok().json(json!({"poli": poli, "dokter": dokter})))
+}
+
+/// `GET /api/v1/staff/bpjs/reconciliation?date=` → the stored result of that day.
+pub async fn reconciliation(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<DateQuery>,
+) -> AppResult<HttpResponse> {
+    let date = hfis::parse_date(query.date.as_deref())?;
+    match reconcile::stored(&state, &staff, date).await? {
+        Some((result, _)) => Ok(HttpResponse::Ok().json(result)),
+        None => Err(AppError::not_found(
+            "not_reconciled",
+            "Tanggal ini belum dicocokkan dengan BPJS.",
+            "This day has not been reconciled with BPJS yet.",
+        )),
+    }
+}
+
+/// `POST /api/v1/staff/bpjs/reconciliation {"date"}` → reconcile now.
+pub async fn reconcile_now(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let parsed: DateBody = crate::http::parse_json(&body)?;
+    crate::service::reconcile::require_admin(&staff)?;
+    let date = hfis::parse_date(Some(&parsed.date))?;
+    Ok(HttpResponse::Ok().json(bpjs_link::reconcile_now(&state, &staff, date).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateBody {
+    pub date: String,
+}
+
+/// `POST /api/v1/staff/bpjs/reconciliation/requeue {"date"}` → `{requeued}`: the missing
+/// reports go again, with their real times.
+pub async fn requeue(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let parsed: DateBody = crate::http::parse_json(&body)?;
+    let date = hfis::parse_date(Some(&parsed.date))?;
+    let n = reconcile::requeue_missing(&state, &staff, date).await?;
+    Ok(HttpResponse::Ok().json(json!({"requeued": n})))
+}
+
+// ---------------------------------------------------------------------------- worker
+
+const LEASE: Duration = Duration::minutes(5);
+
+/// Send one due schedule change to HFIS. `Ok(false)` when nothing was due.
+pub async fn push_once(state: &AppState, client: &BpjsClient) -> AppResult<bool> {
+    let now = state.now();
+    let claimed = db::transaction(&state.pool, move |c| hfis_db::claim_due(c, now, LEASE)).await?;
+    let Some(update) = claimed else { return Ok(false) };
+    let answer = client.post("/jadwaldokter/updatejadwaldokter", &update.payload, now).await;
+    let tz = state.tz();
+    db::transaction(&state.pool, move |c| match answer {
+        Ok(a) if a.is_ok() => {
+            let by = hfis::decided_by(now, tz);
+            hfis_db::set_status(c, update.id, "waiting", None, now, Some(by))
+        }
+        Ok(a) => {
+            let error = format!("{}: {}", a.code, a.message);
+            hfis_db::set_status(c, update.id, "failed", Some(&error), now, None)
+        }
+        Err(e) => {
+            let retry = now + Duration::minutes(i64::from(update.attempts.clamp(1, 60)));
+            let status = if update.attempts >= 10 { "failed" } else { "pending" };
+            hfis_db::set_status(c, update.id, status, Some(&e.to_string()), retry, None)
+        }
+    })
+    .await?;
+    Ok(true)
+}
+
+/// Send every due schedule change.
+pub async fn push_until_idle(state: &AppState, client: &BpjsClient) -> AppResult<usize> {
+    let mut n = 0;
+    while n < 1000 && push_once(state, client).await? {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// From 01:00 the day just ended is reconciled once (then kept; a second node sees it).
+async fn nightly(state: &AppState) -> AppResult<()> {
+    let local = state.local_now();
+    if local.time() < NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN) {
+        return Ok(());
+    }
+    let yesterday = local.date_naive() - Duration::days(1);
+    let done = db::run(&state.pool, move |c| hfis_db::reconciliation(c, yesterday)).await?;
+    let fresh = |at: DateTime<Utc>| at.with_timezone(&state.tz()).date_naive() > yesterday;
+    if done.is_some_and(|(_, at)| fresh(at)) {
+        return Ok(());
+    }
+    bpjs_link::reconcile_day(state, yesterday).await.map(|_| ())
+}
+
+/// The background worker; does nothing when BPJS is not configured.
+pub fn spawn(state: AppState) {
+    let Some(config) = state.settings.jkn.bpjs.clone() else { return };
+    let client = BpjsClient::new(config);
+    actix_web::rt::spawn(async move {
+        let mut every = actix_web::rt::time::interval(StdDuration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(e) = push_until_idle(&state, &client).await {
+                tracing::warn!(error = %e, "HFIS push failed");
+            }
+            if let Err(e) = nightly(&state).await {
+                tracing::warn!(error = %e, "BPJS reconciliation failed");
+            }
+        }
+    });
+}

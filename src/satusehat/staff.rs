@@ -1,0 +1,150 @@
+//! Staff routes of SATUSEHAT (admins): what went, what is stuck and why, and the mappings
+//! (doctor NIK → Practitioner, polyclinic → Location).
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::app::AppState;
+use crate::auth::Staff;
+
+use crate::domain::kinds::JobStatus;
+use crate::error::AppResult;
+use crate::http::{parse_json, views};
+use crate::service::satusehat::JobRow;
+use crate::service::{notifications, satusehat};
+
+const STATUSES: &[JobStatus] = &[JobStatus::Pending, JobStatus::Sent, JobStatus::Failed];
+
+#[derive(Debug, Deserialize)]
+pub struct JobQuery {
+    /// pending, sent or failed; all when absent.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct JobOut {
+    id: i64,
+    visit_id: i64,
+    booking_code: String,
+    ticket: String,
+    clinic: String,
+    encounter_status: String,
+    at: String,
+    status: JobStatus,
+    attempts: i32,
+    next_attempt_at: Option<String>,
+    last_error: Option<String>,
+    reason: Option<String>,
+    encounter_id: Option<String>,
+    sent_at: Option<String>,
+}
+
+fn job_out(row: JobRow, tz: chrono_tz::Tz) -> JobOut {
+    let at = |t: Option<DateTime<Utc>>| t.map(|t| views::time(t, tz));
+    let j = row.job;
+    JobOut {
+        id: j.id,
+        visit_id: j.visit_id,
+        booking_code: row.booking_code,
+        ticket: row.ticket,
+        clinic: row.clinic,
+        encounter_status: j.encounter_status,
+        at: views::time(j.at, tz),
+        status: j.status,
+        attempts: j.attempts,
+        next_attempt_at: (j.status == JobStatus::Pending).then(|| views::time(j.run_at, tz)),
+        last_error: j.last_error,
+        reason: j.reason,
+        encounter_id: row.encounter_id,
+        sent_at: at(j.sent_at),
+    }
+}
+
+/// `GET /api/v1/staff/satusehat` → `{configured, counts, jobs[], stuck[], doctors[], clinics[]}`
+pub async fn overview(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<JobQuery>,
+) -> AppResult<HttpResponse> {
+    let status = notifications::parse_status(query.status.as_deref(), STATUSES)?;
+    let limit = query.limit.unwrap_or(200).clamp(1, 1000);
+    let tz = state.tz();
+    let o = satusehat::overview(&state, &staff, status, limit).await?;
+    let counts: Map<String, Value> =
+        o.counts.into_iter().map(|(k, n)| (k.as_str().to_string(), json!(n))).collect();
+    let doctors: Vec<Value> = o
+        .doctors
+        .into_iter()
+        .map(|(code, name, nik, ihs)| {
+            json!({"code": code, "name": name, "nik": nik, "practitioner_id": ihs})
+        })
+        .collect();
+    let clinics: Vec<Value> = o
+        .clinics
+        .into_iter()
+        .map(|(code, name, location)| json!({"code": code, "name": name, "location_id": location}))
+        .collect();
+    let stuck: Vec<Value> = o
+        .stuck
+        .into_iter()
+        .map(|row| {
+            let reason = row.job.reason.clone().unwrap_or_default();
+            let (id, en) = satusehat::reason_text(&reason);
+            let mut v = json!(job_out(row, tz));
+            v["reason_text"] = json!({"id": id, "en": en});
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "configured": state.settings.satusehat.is_some(),
+        "counts": counts,
+        "jobs": o.jobs.into_iter().map(|r| job_out(r, tz)).collect::<Vec<_>>(),
+        "stuck": stuck,
+        "doctors": doctors,
+        "clinics": clinics,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoctorNikBody {
+    pub nik: String,
+}
+
+/// `PUT /api/v1/staff/satusehat/doctors/{code} {"nik": "…"}`
+pub async fn set_doctor_nik(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let parsed: DoctorNikBody = parse_json(&body)?;
+    satusehat::set_doctor_nik(&state, &staff, path.into_inner(), &parsed.nik).await?;
+    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationBody {
+    pub location_id: String,
+}
+
+/// `PUT /api/v1/staff/satusehat/clinics/{code} {"location_id": "…"}`
+pub async fn set_location(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let parsed: LocationBody = parse_json(&body)?;
+    satusehat::set_location(&state, &staff, path.into_inner(), &parsed.location_id).await?;
+    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+}
+
+/// `POST /api/v1/staff/satusehat/retry` → `{"requeued": n}`: the rows that waited for staff.
+pub async fn retry(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
+    let n = satusehat::retry_failed(&state, &staff).await?;
+    Ok(HttpResponse::Ok().json(json!({"requeued": n})))
+}
