@@ -413,4 +413,3 @@ pub async fn reschedule(
     })
     .await
 }
-
