@@ -188,7 +188,7 @@ async fn a_jkn_registration_keeps_its_referral_number() {
             ("payer", "jkn".into()),
             ("nik", the_nik.clone()),
             ("name", "Petrus Kogoya".into()),
-            ("birth_date", "1979-11-02".into()),
+            ("birth_date", "1990-05-17".into()),
             ("rujukan", rujukan.into()),
         ]
     };

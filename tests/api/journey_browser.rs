@@ -126,7 +126,8 @@ async fn a_whole_visit_runs_from_the_kiosk_through_counter_clinic_and_pharmacy()
     assert!(text.contains("Silakan ke loket 2"), "{text}");
     click(&counter, "form[action$='/start'] button").await;
     counter.wait_css(".finish-form").await;
-    type_into(&counter, ".finish-form [name=nik]", &nik(41)).await;
+    // A NIK that encodes the birth date typed below (17-05-50).
+    type_into(&counter, ".finish-form [name=nik]", "9109011705500041").await;
     type_into(&counter, ".finish-form [name=bpjs_no]", "0001234567841").await;
     type_into(&counter, ".finish-form [name=name]", "Pasien Baru Uji").await;
     type_into(&counter, ".finish-form [name=medical_record_no]", "RM-00041").await;

@@ -308,7 +308,7 @@ async fn admission_times_strictly_increase_even_within_one_instant() {
         .post_json(
             &format!("/api/v1/staff/steps/{step}/finish"),
             &json!({"next": {"clinic": "ANA"},
-                    "patient": {"nik": nik(6), "bpjs_no": card(6), "name": "Pasien Cepat",
+                    "patient": {"nik": "9109011705500006", "bpjs_no": card(6), "name": "Pasien Cepat",
                                 "birth_date": "1950-05-17"}}),
         )
         .await;

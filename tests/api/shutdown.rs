@@ -176,7 +176,8 @@ async fn sigterm_in_the_middle_of_a_batch_leaves_no_job_leased_and_sends_none_tw
     let seed = seed(&app);
     let (status, _) = app.post_json("/api/v1/bookings", &booking_body(seed.tomorrow, 1)).await;
     assert_eq!(status, 201);
-    // Thirty due messages to thirty phones (the booking's confirmation, copied).
+    // 150 due messages to 150 phones (the booking's confirmation, copied): more than the
+    // worker's lanes hold at once (LANES batches of 20), so a stop leaves some for the next.
     let mut conn = app.conn();
     diesel::sql_query("DELETE FROM notification_jobs WHERE channel <> 'webhook'")
         .execute(&mut conn)
@@ -186,11 +187,11 @@ async fn sigterm_in_the_middle_of_a_batch_leaves_no_job_leased_and_sends_none_tw
                                         run_at, status, created_at, updated_at)
          SELECT kind, visit_id, channel, '0812999' || lpad(g::text, 5, '0'), payload,
                 dedupe_key || '-copy-' || g, run_at, status, created_at, updated_at
-           FROM notification_jobs, generate_series(1, 29) g",
+           FROM notification_jobs, generate_series(1, 149) g",
     )
     .execute(&mut conn)
     .unwrap();
-    assert_eq!(copied, 29);
+    assert_eq!(copied, 149);
     diesel::sql_query("UPDATE notification_jobs SET run_at = now() - interval '1 minute'")
         .execute(&mut conn)
         .unwrap();
@@ -220,7 +221,7 @@ async fn sigterm_in_the_middle_of_a_batch_leaves_no_job_leased_and_sends_none_tw
     // Another worker takes the rest at once; every phone gets its message exactly once.
     let (mut second, _log) = start_worker(&dir, &app.db.url, &gateway.url);
     for _ in 0..600 {
-        if job_counts(&app).0 == 30 {
+        if job_counts(&app).0 == 150 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -232,7 +233,7 @@ async fn sigterm_in_the_middle_of_a_batch_leaves_no_job_leased_and_sends_none_tw
     for to in &all {
         *times.entry(to.as_str()).or_default() += 1;
     }
-    assert_eq!(times.len(), 30, "thirty phones: {times:?}");
+    assert_eq!(times.len(), 150, "150 phones: {times:?}");
     assert!(times.values().all(|n| *n == 1), "none sent twice: {times:?}");
-    assert_eq!(job_counts(&app), (30, 0, 0));
+    assert_eq!(job_counts(&app), (150, 0, 0));
 }
