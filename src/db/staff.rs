@@ -129,6 +129,21 @@ pub fn end_session(conn: &mut PgConnection, token: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// End every login session of an account but the one with this CSRF token (the session
+/// that is changing the password). Returns how many ended.
+pub fn end_other_sessions(
+    conn: &mut PgConnection,
+    staff_id: i32,
+    keep_csrf: &str,
+) -> AppResult<usize> {
+    Ok(diesel::delete(
+        login_sessions::table
+            .filter(login_sessions::staff_id.eq(staff_id))
+            .filter(login_sessions::csrf_token.ne(keep_csrf)),
+    )
+    .execute(conn)?)
+}
+
 /// The staff member behind a session token, if the session is alive and the account active.
 pub fn identify(
     conn: &mut PgConnection,

@@ -76,12 +76,14 @@ pub fn change_password(
     }
     let hash = super::staff::hash_password(new)?;
     staff_audit::set_password_hash(conn, staff.id, &hash)?;
+    // Whoever else is logged in with the old password is logged out; this session stays.
+    let ended = crate::db::staff::end_other_sessions(conn, staff.id, &staff.csrf_token)?;
     staff_audit::record(
         conn,
         now,
         staff.id,
         "password_changed",
-        &json!({"username": staff.username}),
+        &json!({"username": staff.username, "other_sessions_ended": ended}),
     )
 }
 

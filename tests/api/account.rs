@@ -19,10 +19,15 @@ fn audit(app: &TestApp) -> Vec<(String, Value)> {
 
 #[actix_web::test]
 async fn staff_change_their_own_password() {
-    let app = TestApp::spawn().await;
+    let mut app = TestApp::spawn().await;
     make_staff(&app, "perawat", Role::Clinic, &[]);
     let mut v = Visitor::new(&app);
     v.login("perawat", "rahasia-uji").await;
+    // A second login of the same account elsewhere (say, on a stolen password).
+    let elsewhere = app.log_in("perawat").await;
+    app.token = Some(elsewhere.clone());
+    assert_eq!(app.get_json("/api/v1/staff/sessions").await.0, 200, "it works before");
+    app.token = None;
     let page = v.get("/staff/sandi").await;
     assert_eq!(page.status, 200);
     let csrf = hidden(&page.body, "csrf");
@@ -52,6 +57,11 @@ async fn staff_change_their_own_password() {
     let res = v.post("/staff/sandi", &form).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert!(v.get(&res.location).await.body.contains("Kata sandi sudah diganti."));
+    // The session that changed it stays; every other session of the account has ended.
+    app.token = Some(elsewhere);
+    let (status, _) = app.get_json("/api/v1/staff/sessions").await;
+    assert_eq!(status, 401, "the other login ended with the old password");
+    app.token = None;
     let log = audit(&app);
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].0, "password_changed");
