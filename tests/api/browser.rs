@@ -73,9 +73,20 @@ impl Browser {
     }
 
     /// The text of the whole page body.
+    /// A page that is being replaced (a form post, a reload) has no body for a moment; the
+    /// text is read again until the new page has one.
     pub async fn body_text(&self) -> String {
-        let v: Value = self.client.execute("return document.body.innerText", vec![]).await.unwrap();
-        v.as_str().unwrap_or_default().to_string()
+        for _ in 0..100 {
+            let read = self
+                .client
+                .execute("return document.body ? document.body.innerText : null", vec![])
+                .await;
+            if let Ok(Value::String(text)) = read {
+                return text;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the page never had a body to read");
     }
 
     /// Run one Chrome DevTools command through chromedriver (`goog/cdp/execute`).
