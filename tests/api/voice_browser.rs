@@ -96,8 +96,17 @@ async fn staff_handle_a_complaint_on_the_staff_page() {
     // Filter: overdue only.
     click(&b, "input[name=lewat]").await;
     click(&b, "form.card.actions button[type=submit]").await;
+    // The filtered page replaces this one: wait for it (the old page also has #complaints).
+    let mut shown = true;
+    for _ in 0..100 {
+        shown = b.body_text().await.contains(fresh["code"].as_str().unwrap());
+        if !shown {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     b.wait_css("#complaints").await;
-    assert!(!b.body_text().await.contains(fresh["code"].as_str().unwrap()));
+    assert!(!shown, "the overdue filter hides the fresh complaint");
 
     click(&b, &format!("a[href='/staff/pengaduan/{late}']")).await;
     b.wait_css("#overdue").await;
