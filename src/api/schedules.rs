@@ -127,8 +127,9 @@ pub async fn delete_exception(
 ) -> AppResult<HttpResponse> {
     schedules::require_editor(&staff)?;
     let id = path.into_inner();
+    let st = state.get_ref().clone();
     idempotent(&state, &req, &[], StatusCode::OK, move |c| {
-        schedules::remove_exception(c, &staff, id)
+        schedules::remove_exception(c, &st, &staff, id)
     })
     .await
 }

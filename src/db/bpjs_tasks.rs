@@ -3,9 +3,10 @@
 //! `FOR UPDATE SKIP LOCKED` and a lease.
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Text};
 use serde_json::Value;
 
+use super::job_lease::{self, Holds, Queue};
 use super::schema::{bpjs_tasks, visits};
 use crate::domain::kinds::JobStatus;
 use crate::error::AppResult;
@@ -62,6 +63,14 @@ pub fn has_kind(conn: &mut PgConnection, visit_id: i64, kind: &str) -> AppResult
     Ok(n > 0)
 }
 
+/// The queue's shape: per visit, in (waktu, id) order; a pending report holds later ones.
+pub const QUEUE: Queue = Queue {
+    table: "bpjs_tasks",
+    group: &["visit_id"],
+    order: &["waktu", "id"],
+    holds: Holds::WhilePending,
+};
+
 /// Take the next report that is due and whose visit has nothing earlier still to send;
 /// the claim is a lease (`run_at` moved to `now + lease`) and counts as an attempt.
 pub fn claim_due(
@@ -69,26 +78,7 @@ pub fn claim_due(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> AppResult<Option<BpjsTask>> {
-    Ok(diesel::sql_query(
-        "UPDATE bpjs_tasks SET run_at = $2, attempts = attempts + 1
-         WHERE id = (
-             SELECT t.id FROM bpjs_tasks t
-             WHERE t.status = $3 AND t.run_at <= $1
-               AND NOT EXISTS (
-                   SELECT 1 FROM bpjs_tasks e
-                   WHERE e.visit_id = t.visit_id AND e.status = $3
-                     AND (e.waktu, e.id) < (t.waktu, t.id))
-             ORDER BY t.run_at, t.id
-             LIMIT 1
-             FOR UPDATE SKIP LOCKED)
-           AND status = $3 AND run_at <= $1
-         RETURNING *",
-    )
-    .bind::<Timestamptz, _>(now)
-    .bind::<Timestamptz, _>(now + lease)
-    .bind::<Text, _>(JobStatus::Pending)
-    .get_result(conn)
-    .optional()?)
+    job_lease::claim_due(conn, &QUEUE, now, lease)
 }
 
 /// Send the visit's report with this dedupe key (other than `except`) again, now.
@@ -157,14 +147,7 @@ pub fn mark_failed(
     at: DateTime<Utc>,
     error: &str,
 ) -> AppResult<()> {
-    diesel::update(bpjs_tasks::table.find(id))
-        .set((
-            bpjs_tasks::status.eq(status),
-            bpjs_tasks::run_at.eq(at),
-            bpjs_tasks::last_error.eq(error),
-        ))
-        .execute(conn)?;
-    Ok(())
+    job_lease::record_failure(conn, &QUEUE, id, status.as_str(), at, error)
 }
 
 /// Counts per status, for the staff page.

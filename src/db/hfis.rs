@@ -1,15 +1,16 @@
 //! HFIS (BPJS doctor schedules): the weekly schedules as HFIS sees them, the outbox of
 //! schedule changes sent to it (`hfis_updates`), and the stored reconciliations.
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Timestamptz;
 use serde_json::Value;
 
+use super::job_lease::{self, Holds, Queue};
 use super::models::{Clinic, Doctor, NewSchedule, Schedule};
 use super::schema::{
-    bpjs_reconciliations, clinics, doctors, hfis_updates, practice_schedules, schedule_exceptions,
+    bpjs_reconciliations, bpjs_references, clinics, doctors, hfis_updates, holidays,
+    practice_schedules, schedule_exceptions,
 };
-use crate::domain::kinds::ExceptionKind;
+use crate::domain::kinds::{ExceptionKind, HfisStatus};
 use crate::error::AppResult;
 
 /// Clinics BPJS knows (with a poli code).
@@ -117,9 +118,11 @@ pub struct HfisUpdate {
     pub clinic_id: i32,
     pub doctor_id: i32,
     pub payload: Value,
-    pub status: String,
+    pub status: HfisStatus,
     pub attempts: i32,
     pub run_at: DateTime<Utc>,
+    /// Why it is not through: the last transport error, BPJS's refusal, or what HFIS still
+    /// showed after the approval window.
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
@@ -127,79 +130,148 @@ pub struct HfisUpdate {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-/// Queue a schedule change for HFIS; an unsent one of the same doctor and clinic is
-/// replaced (the latest week is what counts).
+/// The queue's shape: per doctor and clinic, in the order queued; a pending change holds
+/// the later ones back.
+pub const QUEUE: Queue = Queue {
+    table: "hfis_updates",
+    group: &["clinic_id", "doctor_id"],
+    order: &["id"],
+    holds: Holds::WhilePending,
+};
+
+/// Queue a schedule change for HFIS. Nothing is queued when the newest change of that
+/// doctor and clinic carries the same week and is still on its way or through (pending,
+/// waiting, approved); `true` when a row was written. An unsent older one is not deleted
+/// (a worker may hold it): the worker marks it superseded when it comes to it.
 pub fn enqueue_update(
     conn: &mut PgConnection,
     clinic_id: i32,
     doctor_id: i32,
     payload: &Value,
     now: DateTime<Utc>,
-) -> AppResult<()> {
-    diesel::delete(hfis_updates::table)
+) -> AppResult<bool> {
+    let newest: Option<(Value, HfisStatus)> = hfis_updates::table
         .filter(hfis_updates::clinic_id.eq(clinic_id))
         .filter(hfis_updates::doctor_id.eq(doctor_id))
-        .filter(hfis_updates::status.eq("pending"))
-        .execute(conn)?;
+        .filter(hfis_updates::status.ne(HfisStatus::Superseded))
+        .order(hfis_updates::id.desc())
+        .select((hfis_updates::payload, hfis_updates::status))
+        .first(conn)
+        .optional()?;
+    let live = [HfisStatus::Pending, HfisStatus::Waiting, HfisStatus::Approved];
+    if newest.is_some_and(|(p, s)| &p == payload && live.contains(&s)) {
+        return Ok(false);
+    }
     diesel::insert_into(hfis_updates::table)
         .values((
             hfis_updates::clinic_id.eq(clinic_id),
             hfis_updates::doctor_id.eq(doctor_id),
             hfis_updates::payload.eq(payload),
+            hfis_updates::status.eq(HfisStatus::Pending),
             hfis_updates::run_at.eq(now),
             hfis_updates::created_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(true)
 }
 
-/// Claim the next due change (a lease; counts as an attempt).
+/// Claim the next due change whose doctor and clinic have nothing earlier pending (a
+/// lease; counts as an attempt).
 pub fn claim_due(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     lease: Duration,
 ) -> AppResult<Option<HfisUpdate>> {
-    Ok(diesel::sql_query(
-        "UPDATE hfis_updates SET run_at = $2, attempts = attempts + 1
-         WHERE id = (SELECT id FROM hfis_updates WHERE status = 'pending' AND run_at <= $1
-                     ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING *",
-    )
-    .bind::<Timestamptz, _>(now)
-    .bind::<Timestamptz, _>(now + lease)
-    .get_result(conn)
-    .optional()?)
+    job_lease::claim_due(conn, &QUEUE, now, lease)
 }
 
-/// Set a change's status (and when BPJS decides it, once sent).
+/// Has a newer change of the same doctor and clinic been queued after this one?
+pub fn has_newer(conn: &mut PgConnection, update: &HfisUpdate) -> AppResult<bool> {
+    let n: i64 = hfis_updates::table
+        .filter(hfis_updates::clinic_id.eq(update.clinic_id))
+        .filter(hfis_updates::doctor_id.eq(update.doctor_id))
+        .filter(hfis_updates::id.gt(update.id))
+        .filter(hfis_updates::status.eq(HfisStatus::Pending))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Set a change's status (and its reason), leaving the rest.
 pub fn set_status(
     conn: &mut PgConnection,
     id: i64,
-    status: &str,
-    error: Option<&str>,
-    run_at: DateTime<Utc>,
-    decided_by: Option<NaiveDate>,
+    status: HfisStatus,
+    why: Option<&str>,
 ) -> AppResult<()> {
     diesel::update(hfis_updates::table.find(id))
-        .set((
-            hfis_updates::status.eq(status),
-            hfis_updates::last_error.eq(error),
-            hfis_updates::run_at.eq(run_at),
-        ))
+        .set((hfis_updates::status.eq(status), hfis_updates::last_error.eq(why)))
         .execute(conn)?;
-    if let Some(day) = decided_by {
-        diesel::update(hfis_updates::table.find(id))
-            .set((hfis_updates::decided_by.eq(day), hfis_updates::sent_at.eq(run_at)))
-            .execute(conn)?;
-    }
     Ok(())
 }
 
-/// BPJS decided: approved or refused.
-pub fn decide(conn: &mut PgConnection, id: i64, status: &str, now: DateTime<Utc>) -> AppResult<()> {
+/// BPJS took the change at `now`; its decision is due by `decided_by`.
+pub fn mark_waiting(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+    decided_by: NaiveDate,
+) -> AppResult<()> {
     diesel::update(hfis_updates::table.find(id))
-        .filter(hfis_updates::status.eq("waiting"))
-        .set((hfis_updates::status.eq(status), hfis_updates::decided_at.eq(now)))
+        .set((
+            hfis_updates::status.eq(HfisStatus::Waiting),
+            hfis_updates::last_error.eq(None::<String>),
+            hfis_updates::sent_at.eq(now),
+            hfis_updates::decided_by.eq(decided_by),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// BPJS answered no at `now` (the reason is its message).
+pub fn mark_refused(
+    conn: &mut PgConnection,
+    id: i64,
+    why: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    diesel::update(hfis_updates::table.find(id))
+        .set((
+            hfis_updates::status.eq(HfisStatus::Refused),
+            hfis_updates::last_error.eq(why),
+            hfis_updates::sent_at.eq(now),
+            hfis_updates::decided_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The attempt did not reach BPJS: retry at `at` (`pending`) or give up (`failed`).
+pub fn record_failure(
+    conn: &mut PgConnection,
+    id: i64,
+    status: HfisStatus,
+    at: DateTime<Utc>,
+    error: &str,
+) -> AppResult<()> {
+    job_lease::record_failure(conn, &QUEUE, id, status.as_str(), at, error)
+}
+
+/// BPJS decided a waiting change: approved, or refused (with what HFIS still shows).
+pub fn decide(
+    conn: &mut PgConnection,
+    id: i64,
+    status: HfisStatus,
+    why: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    diesel::update(hfis_updates::table.find(id))
+        .filter(hfis_updates::status.eq(HfisStatus::Waiting))
+        .set((
+            hfis_updates::status.eq(status),
+            hfis_updates::decided_at.eq(now),
+            hfis_updates::last_error.eq(why),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -207,7 +279,7 @@ pub fn decide(conn: &mut PgConnection, id: i64, status: &str, now: DateTime<Utc>
 /// Changes waiting for BPJS's decision.
 pub fn waiting(conn: &mut PgConnection) -> AppResult<Vec<HfisUpdate>> {
     Ok(hfis_updates::table
-        .filter(hfis_updates::status.eq("waiting"))
+        .filter(hfis_updates::status.eq(HfisStatus::Waiting))
         .select(HfisUpdate::as_select())
         .load(conn)?)
 }
@@ -293,4 +365,93 @@ pub fn jkn_visits(conn: &mut PgConnection, date: NaiveDate) -> AppResult<Vec<Jkn
     )
     .bind::<diesel::sql_types::Date, _>(date)
     .load(conn)?)
+}
+
+/// The first national holiday an admin entered on or after `from`.
+pub fn next_holiday(conn: &mut PgConnection, from: NaiveDate) -> AppResult<Option<NaiveDate>> {
+    Ok(holidays::table
+        .filter(holidays::date.ge(from))
+        .select(diesel::dsl::min(holidays::date))
+        .first::<Option<NaiveDate>>(conn)?)
+}
+
+/// Is `date` a national holiday?
+pub fn is_holiday(conn: &mut PgConnection, date: NaiveDate) -> AppResult<bool> {
+    let n: i64 = holidays::table.filter(holidays::date.eq(date)).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The one-off (extra) sessions of a doctor at a clinic on `date`: (start, end).
+pub fn extras_on(
+    conn: &mut PgConnection,
+    clinic_id: i32,
+    doctor_id: i32,
+    date: NaiveDate,
+) -> AppResult<Vec<(NaiveTime, NaiveTime)>> {
+    let rows: Vec<(Option<NaiveTime>, Option<NaiveTime>)> = schedule_exceptions::table
+        .filter(schedule_exceptions::kind.eq(ExceptionKind::Extra.as_str()))
+        .filter(schedule_exceptions::date.eq(date))
+        .filter(schedule_exceptions::clinic_id.eq(clinic_id))
+        .filter(schedule_exceptions::doctor_id.eq(doctor_id))
+        .order(schedule_exceptions::starts_at)
+        .select((schedule_exceptions::starts_at, schedule_exceptions::ends_at))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(a, b)| Some((a?, b?))).collect())
+}
+
+/// Every (clinic, doctor) HFIS knows both of (BPJS codes set) that has a weekly schedule
+/// still in force on `from` or later, an extra session from `from` on, or was sent to HFIS
+/// before (so a week that became empty is sent too).
+pub fn bpjs_pairs(conn: &mut PgConnection, from: NaiveDate) -> AppResult<Vec<(i32, i32)>> {
+    #[derive(QueryableByName)]
+    struct Pair {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        clinic_id: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        doctor_id: i32,
+    }
+    let rows: Vec<Pair> = diesel::sql_query(
+        "SELECT DISTINCT p.clinic_id, p.doctor_id FROM (
+             SELECT clinic_id, doctor_id FROM practice_schedules
+             WHERE valid_until IS NULL OR valid_until >= $1
+             UNION SELECT clinic_id, doctor_id FROM schedule_exceptions
+             WHERE kind = $2 AND date >= $1 AND clinic_id IS NOT NULL AND doctor_id IS NOT NULL
+             UNION SELECT clinic_id, doctor_id FROM hfis_updates) p
+         JOIN clinics c ON c.id = p.clinic_id AND c.bpjs_code IS NOT NULL
+         JOIN doctors d ON d.id = p.doctor_id AND d.bpjs_code IS NOT NULL
+         ORDER BY p.clinic_id, p.doctor_id",
+    )
+    .bind::<diesel::sql_types::Date, _>(from)
+    .bind::<diesel::sql_types::Text, _>(ExceptionKind::Extra.as_str())
+    .load(conn)?;
+    Ok(rows.into_iter().map(|p| (p.clinic_id, p.doctor_id)).collect())
+}
+
+/// Keep a BPJS reference list (`poli` or `dokter`) as fetched at `now`.
+pub fn save_reference(
+    conn: &mut PgConnection,
+    kind: &str,
+    list: &Value,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    diesel::insert_into(bpjs_references::table)
+        .values((
+            bpjs_references::kind.eq(kind),
+            bpjs_references::list.eq(list),
+            bpjs_references::fetched_at.eq(now),
+        ))
+        .on_conflict(bpjs_references::kind)
+        .do_update()
+        .set((bpjs_references::list.eq(list), bpjs_references::fetched_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A kept BPJS reference list and when it was fetched.
+pub fn reference(conn: &mut PgConnection, kind: &str) -> AppResult<Option<(Value, DateTime<Utc>)>> {
+    Ok(bpjs_references::table
+        .find(kind)
+        .select((bpjs_references::list, bpjs_references::fetched_at))
+        .first(conn)
+        .optional()?)
 }

@@ -10,6 +10,7 @@ pub mod guesses;
 pub mod hfis;
 pub mod idempotency;
 pub mod jkn;
+pub mod job_lease;
 pub mod kiosks;
 pub mod local;
 pub mod models;

@@ -4,8 +4,9 @@
 //! clinic → Location, patient → IHS number).
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Nullable, Text};
 
+use super::job_lease::{self, Holds, Queue};
 use super::schema::{
     clinics, doctors, satusehat_clinics, satusehat_doctors, satusehat_encounters, satusehat_jobs,
     satusehat_patients,
@@ -59,6 +60,15 @@ pub fn has_status(conn: &mut PgConnection, visit_id: i64, status: &str) -> AppRe
     Ok(n > 0)
 }
 
+/// The queue's shape: per visit, in (at, id) order; a row not yet sent (pending or
+/// failed) holds the later ones back.
+pub const QUEUE: Queue = Queue {
+    table: "satusehat_jobs",
+    group: &["visit_id"],
+    order: &["at", "id"],
+    holds: Holds::UntilSent,
+};
+
 /// Take the next due row whose visit has nothing earlier unsent (a row that cannot go
 /// holds the later ones back: statuses reach SATUSEHAT in order or not at all).
 pub fn claim_due(
@@ -66,27 +76,7 @@ pub fn claim_due(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> AppResult<Option<SatusehatJob>> {
-    Ok(diesel::sql_query(
-        "UPDATE satusehat_jobs SET run_at = $2, attempts = attempts + 1
-         WHERE id = (
-             SELECT t.id FROM satusehat_jobs t
-             WHERE t.status = $3 AND t.run_at <= $1
-               AND NOT EXISTS (
-                   SELECT 1 FROM satusehat_jobs e
-                   WHERE e.visit_id = t.visit_id AND e.status <> $4
-                     AND (e.at, e.id) < (t.at, t.id))
-             ORDER BY t.run_at, t.id
-             LIMIT 1
-             FOR UPDATE SKIP LOCKED)
-           AND status = $3 AND run_at <= $1
-         RETURNING *",
-    )
-    .bind::<Timestamptz, _>(now)
-    .bind::<Timestamptz, _>(now + lease)
-    .bind::<Text, _>(JobStatus::Pending)
-    .bind::<Text, _>(JobStatus::Sent)
-    .get_result(conn)
-    .optional()?)
+    job_lease::claim_due(conn, &QUEUE, now, lease)
 }
 
 /// A visit's rows in sending order.
@@ -118,13 +108,9 @@ pub fn mark_failed(
     error: &str,
     reason: Option<&str>,
 ) -> AppResult<()> {
+    job_lease::record_failure(conn, &QUEUE, id, status.as_str(), at, error)?;
     diesel::update(satusehat_jobs::table.find(id))
-        .set((
-            satusehat_jobs::status.eq(status),
-            satusehat_jobs::run_at.eq(at),
-            satusehat_jobs::last_error.eq(error),
-            satusehat_jobs::reason.eq(reason),
-        ))
+        .set(satusehat_jobs::reason.eq(reason))
         .execute(conn)?;
     Ok(())
 }

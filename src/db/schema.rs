@@ -575,3 +575,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     hfis_updates,
     bpjs_reconciliations,
 );
+
+diesel::table! {
+    bpjs_references (kind) {
+        kind -> Text,
+        list -> Jsonb,
+        fetched_at -> Timestamptz,
+    }
+}

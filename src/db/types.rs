@@ -7,6 +7,7 @@ use diesel::sql_types::Text;
 
 use crate::domain::complaints::{ComplaintCategory, ComplaintChannel, ComplaintStatus};
 use crate::domain::journey::{Lane, StationKind, StepStatus};
+use crate::domain::kinds::HfisStatus;
 use crate::domain::kinds::{
     Channel, ExceptionKind, GuessScope, JobStatus, Payer, PriorityCategory, SessionStatus,
 };
@@ -46,5 +47,6 @@ text_column!(
     PriorityCategory,
     ComplaintCategory,
     ComplaintStatus,
-    ComplaintChannel
+    ComplaintChannel,
+    HfisStatus
 );

@@ -127,6 +127,24 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// A weekly-schedule change sent to HFIS (`hfis_updates`).
+    HfisStatus {
+        /// Queued, or waiting for its next attempt.
+        Pending = "pending",
+        /// BPJS took it; the branch office decides (approval window).
+        Waiting = "waiting",
+        /// HFIS shows it.
+        Approved = "approved",
+        /// BPJS said no (its answer), or HFIS still shows something else after the window.
+        Refused = "refused",
+        /// BPJS could not be reached after every attempt.
+        Failed = "failed",
+        /// A newer change of the same doctor and clinic was queued before this one went.
+        Superseded = "superseded",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,8 +17,8 @@ use crate::auth::Staff;
 use crate::db::{self, hfis as hfis_db};
 use crate::error::{AppError, AppResult};
 use crate::http::views;
-use crate::service::bpjs_link::{self, Answer, BpjsLink, SharedLink};
-use crate::service::{hfis, reconcile};
+use crate::service::bpjs_link::{self, Answer, BpjsLink, Sent, SharedLink};
+use crate::service::{hfis, hfis_push, reconcile};
 
 /// Routes; registered before the `/api/v1` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/staff/hfis/apply", web::post().to(hfis_apply))
         .route("/api/v1/staff/hfis/updates", web::get().to(hfis_updates))
         .route("/api/v1/staff/hfis/references", web::get().to(hfis_references))
+        .route("/api/v1/staff/hfis/references/refresh", web::post().to(refresh_references))
         .route("/api/v1/staff/bpjs/reconciliation", web::get().to(reconciliation))
         .route("/api/v1/staff/bpjs/reconciliation", web::post().to(reconcile_now))
         .route("/api/v1/staff/bpjs/reconciliation/requeue", web::post().to(requeue));
@@ -46,6 +47,20 @@ fn response_of(answer: Result<BpjsAnswer, super::client::ClientError>) -> Answer
 }
 
 impl BpjsLink for BpjsClient {
+    fn send<'a>(
+        &'a self,
+        path: &'a str,
+        body: &'a Value,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Sent> {
+        Box::pin(async move {
+            match BpjsClient::post(self, path, body, now).await {
+                Ok(a) if a.is_ok() => Sent::Accepted(a.response.unwrap_or(Value::Null)),
+                Ok(a) => Sent::Refused(format!("{}: {}", a.code, a.message)),
+                Err(e) => Sent::Unreachable(e.to_string()),
+            }
+        })
+    }
     fn get<'a>(&'a self, path: &'a str, now: DateTime<Utc>) -> BoxFuture<'a, Answer> {
         Box::pin(async move { response_of(BpjsClient::get(self, path, now).await) })
     }
@@ -121,11 +136,35 @@ pub async fn hfis_updates(state: web::Data<AppState>, staff: Staff) -> AppResult
     Ok(HttpResponse::Ok().json(json!({"updates": out})))
 }
 
-/// `GET /api/v1/staff/hfis/references` → `{poli: [{kdpoli, nmpoli, …}], dokter: [{kodedokter, namadokter}]}`
-/// from BPJS, for the pick lists of the admin console.
+/// `GET /api/v1/staff/hfis/references` → `{poli: [{kdpoli, nmpoli, …}], dokter:
+/// [{kodedokter, namadokter}], fetched_at}`: BPJS's lists as kept (refreshed daily by the
+/// worker and by `POST …/references/refresh`), for the pick lists of the admin console.
+/// BPJS is not asked here.
 pub async fn hfis_references(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
-    let (poli, dokter) = bpjs_link::references(&state, &staff).await?;
-    Ok(HttpResponse::Ok().json(json!({"poli": poli, "dokter": dokter})))
+    let refs = bpjs_link::references(&state, &staff).await?;
+    Ok(HttpResponse::Ok().json(references_out(&state, refs)))
+}
+
+fn references_out(state: &AppState, refs: bpjs_link::References) -> Value {
+    json!({"poli": refs.poli, "dokter": refs.dokter,
+           "fetched_at": refs.fetched_at.map(|t| views::time(t, state.tz()))})
+}
+
+/// `POST /api/v1/staff/hfis/references/refresh` (admins) → ask BPJS for `/ref/poli` and
+/// `/ref/dokter` now and keep them; the lists as kept.
+#[utoipa::path(post, path = "/api/v1/staff/hfis/references/refresh", tag = "staff",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "The BPJS reference lists as now kept: {poli, dokter, fetched_at}", body = serde_json::Value),
+        (status = 403, description = "Admins only", body = crate::openapi::ErrorBody),
+        (status = 409, description = "bpjs_not_configured", body = crate::openapi::ErrorBody),
+        (status = 502, description = "bpjs_unavailable: BPJS could not be asked; the kept lists stay", body = crate::openapi::ErrorBody)))]
+pub async fn refresh_references(
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> AppResult<HttpResponse> {
+    let refs = bpjs_link::refresh_references_now(&state, &staff).await?;
+    Ok(HttpResponse::Ok().json(references_out(&state, refs)))
 }
 
 /// `GET /api/v1/staff/bpjs/reconciliation?date=` → the stored result of that day.
@@ -178,43 +217,6 @@ pub async fn requeue(
 
 // ---------------------------------------------------------------------------- worker
 
-const LEASE: Duration = Duration::minutes(5);
-
-/// Send one due schedule change to HFIS. `Ok(false)` when nothing was due.
-pub async fn push_once(state: &AppState, client: &BpjsClient) -> AppResult<bool> {
-    let now = state.now();
-    let claimed = db::transaction(&state.pool, move |c| hfis_db::claim_due(c, now, LEASE)).await?;
-    let Some(update) = claimed else { return Ok(false) };
-    let answer = client.post("/jadwaldokter/updatejadwaldokter", &update.payload, now).await;
-    let tz = state.tz();
-    db::transaction(&state.pool, move |c| match answer {
-        Ok(a) if a.is_ok() => {
-            let by = hfis::decided_by(now, tz);
-            hfis_db::set_status(c, update.id, "waiting", None, now, Some(by))
-        }
-        Ok(a) => {
-            let error = format!("{}: {}", a.code, a.message);
-            hfis_db::set_status(c, update.id, "failed", Some(&error), now, None)
-        }
-        Err(e) => {
-            let retry = now + Duration::minutes(i64::from(update.attempts.clamp(1, 60)));
-            let status = if update.attempts >= 10 { "failed" } else { "pending" };
-            hfis_db::set_status(c, update.id, status, Some(&e.to_string()), retry, None)
-        }
-    })
-    .await?;
-    Ok(true)
-}
-
-/// Send every due schedule change.
-pub async fn push_until_idle(state: &AppState, client: &BpjsClient) -> AppResult<usize> {
-    let mut n = 0;
-    while n < 1000 && push_once(state, client).await? {
-        n += 1;
-    }
-    Ok(n)
-}
-
 /// From 01:00 the day just ended is reconciled once (then kept; a second node sees it).
 async fn nightly(state: &AppState) -> AppResult<()> {
     let local = state.local_now();
@@ -230,16 +232,22 @@ async fn nightly(state: &AppState) -> AppResult<()> {
     bpjs_link::reconcile_day(state, yesterday).await.map(|_| ())
 }
 
-/// The background worker; does nothing when BPJS is not configured.
+/// The background worker: sends the queued HFIS changes (`service::hfis_push`), keeps the
+/// BPJS reference lists fresh (daily) and reconciles the day just ended. Does nothing when
+/// BPJS is not configured.
 pub fn spawn(state: AppState) {
-    let Some(config) = state.settings.jkn.bpjs.clone() else { return };
-    let client = BpjsClient::new(config);
+    if state.bpjs_link.is_none() {
+        return;
+    }
     actix_web::rt::spawn(async move {
         let mut every = actix_web::rt::time::interval(StdDuration::from_secs(60));
         loop {
             every.tick().await;
-            if let Err(e) = push_until_idle(&state, &client).await {
+            if let Err(e) = hfis_push::push_until_idle(&state).await {
                 tracing::warn!(error = %e, "HFIS push failed");
+            }
+            if let Err(e) = bpjs_link::refresh_references_if_stale(&state).await {
+                tracing::warn!(error = %e, "BPJS reference lists not refreshed");
             }
             if let Err(e) = nightly(&state).await {
                 tracing::warn!(error = %e, "BPJS reconciliation failed");

@@ -11,8 +11,7 @@ use super::client::{BpjsAnswer, BpjsClient};
 use crate::app::AppState;
 pub use crate::db::bpjs_tasks::{BpjsTask, counts, of_visit};
 use crate::db::models::{Visit, VisitEvent};
-use crate::db::{self, PgConnection, bpjs_tasks, visits};
-use crate::domain::kinds::JobStatus;
+use crate::db::{self, PgConnection, bpjs_tasks, job_lease, visits};
 use crate::error::AppResult;
 use crate::service::bpjs_reports;
 
@@ -127,11 +126,6 @@ fn requeue_missing(
     }
 }
 
-fn backoff(attempts: i32) -> Duration {
-    let exp = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
-    Duration::seconds((30_i64 << exp).min(3600))
-}
-
 /// How one attempt ended.
 enum Outcome {
     Sent(Option<Value>),
@@ -170,9 +164,8 @@ pub async fn run_once(state: &AppState, client: &BpjsClient) -> AppResult<bool> 
         }
         Outcome::Missing(_, error) | Outcome::Retry(error) => {
             tracing::warn!(task = task.id, attempts = task.attempts, %error, "BPJS report not accepted");
-            let status =
-                if task.attempts >= MAX_ATTEMPTS { JobStatus::Failed } else { JobStatus::Pending };
-            bpjs_tasks::mark_failed(c, task.id, status, now + backoff(task.attempts), &error)
+            let (status, at) = job_lease::next_try(task.attempts, MAX_ATTEMPTS, now);
+            bpjs_tasks::mark_failed(c, task.id, status, at, &error)
         }
     })
     .await?;
@@ -228,12 +221,5 @@ mod tests {
     fn already_there_counts_as_delivered() {
         assert!(already_there("TaskId=3 sudah ada"));
         assert!(!already_there("TaskId=3 belum ada"));
-    }
-
-    #[test]
-    fn backoff_grows_and_stops_at_an_hour() {
-        assert_eq!(backoff(1), Duration::seconds(30));
-        assert_eq!(backoff(2), Duration::seconds(60));
-        assert_eq!(backoff(10), Duration::seconds(3600));
     }
 }

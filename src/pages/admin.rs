@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/admin/poli", web::post().to(save_clinic))
         .route("/staff/admin/dokter", web::post().to(save_doctor))
         .route("/staff/admin/akun", web::post().to(save_account))
+        .route("/staff/admin/referensi-bpjs", web::post().to(refresh_references))
         .route("/staff/admin/{what}/{id}/aktif", web::post().to(toggle_active));
 }
 
@@ -118,6 +119,20 @@ struct AdminPage {
     ref_poli: Vec<(String, String)>,
     /// BPJS `/ref/dokter` (code, name) for the doctor code's pick list; empty → free text.
     ref_dokter: Vec<(String, String)>,
+    /// When the kept lists were fetched from BPJS ("" = never).
+    ref_fetched: String,
+    /// BPJS can be asked (the refresh button).
+    ref_configured: bool,
+}
+
+impl AdminPage {
+    /// The code in the form is in BPJS's list (else it is kept as an extra choice).
+    fn poli_listed(&self) -> bool {
+        self.ref_poli.iter().any(|(code, _)| *code == self.clinic.bpjs_code)
+    }
+    fn dokter_listed(&self) -> bool {
+        self.ref_dokter.iter().any(|(code, _)| *code == self.doctor.bpjs_code)
+    }
 }
 
 pub struct ChangeLine {
@@ -242,11 +257,16 @@ async fn show(
         what: change_label(c.lang, &e.action, &e.detail),
     })
     .collect();
-    let (ref_poli, ref_dokter) = crate::service::bpjs_link::pick_lists(state, staff).await;
+    let picks = crate::service::bpjs_link::pick_lists(state, staff).await.or_page(c.lang)?;
     let page = AdminPage {
         changes,
-        ref_poli,
-        ref_dokter,
+        ref_poli: picks.poli,
+        ref_dokter: picks.dokter,
+        ref_fetched: picks
+            .fetched_at
+            .map(|t| super::text::printed_at(c.lang, t, tz))
+            .unwrap_or_default(),
+        ref_configured: picks.configured,
         clinics: all.clinics,
         doctors: all.doctors,
         accounts,
@@ -412,3 +432,21 @@ fn change_label(lang: crate::i18n::Lang, action: &str, detail: &serde_json::Valu
         other => other.to_string(),
     }
 }
+
+/// `POST /staff/admin/referensi-bpjs` — ask BPJS for `/ref/poli` and `/ref/dokter` now and
+/// keep them for the pick lists.
+async fn refresh_references(
+    state: web::Data<AppState>,
+    StaffForm { staff, c, .. }: StaffForm<RefreshForm>,
+) -> PageResult {
+    crate::service::bpjs_link::refresh_references_now(&state, &staff).await.or_page(c.lang)?;
+    Ok(see_other("/staff/admin?ok=referensi#poli-form"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RefreshForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+csrf_field!(RefreshForm);

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::extract::{StaffForm, StaffPage, csrf_field};
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
+use crate::domain::kinds::HfisStatus;
 use crate::http::views;
 use crate::service::{bpjs_link, hfis, reconcile, satusehat};
 
@@ -42,8 +43,24 @@ pub struct UpdateLine {
     pub doctor: String,
     pub days: String,
     pub status: String,
+    /// The state in words (waiting for BPJS, approved, refused, …).
+    pub label: String,
     pub decided_by: String,
     pub error: String,
+    pub attempts: i32,
+}
+
+/// An HFIS change's state in words.
+fn hfis_label(status: HfisStatus, en: bool) -> &'static str {
+    let (id, e) = match status {
+        HfisStatus::Pending => ("antre dikirim", "queued"),
+        HfisStatus::Waiting => ("menunggu persetujuan BPJS", "waiting for BPJS"),
+        HfisStatus::Approved => ("disetujui BPJS", "approved by BPJS"),
+        HfisStatus::Refused => ("ditolak BPJS", "refused by BPJS"),
+        HfisStatus::Failed => ("gagal terkirim", "could not be sent"),
+        HfisStatus::Superseded => ("diganti yang lebih baru", "replaced by a newer one"),
+    };
+    if en { e } else { id }
 }
 
 /// One mismatch on the page.
@@ -79,6 +96,10 @@ struct NationalPage {
     hfis_checked: bool,
     /// (clinic, doctor, field, BPJS, SIPOLI) — or the clinic's error in `field`.
     hfis_rows: Vec<(String, String, String, String, String)>,
+    /// The clock in the hospital's zone ("14:05 WIT") and the day BPJS decides a change
+    /// saved now (the approval window).
+    now_local: String,
+    decided_if_now: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -258,9 +279,11 @@ async fn national(
                             .join(", ")
                     })
                     .unwrap_or_default(),
-                status: u.status,
+                status: u.status.as_str().to_string(),
+                label: hfis_label(u.status, en).to_string(),
                 decided_by: u.decided_by.map(|d| d.to_string()).unwrap_or_default(),
                 error: u.last_error.unwrap_or_default(),
+                attempts: u.attempts,
             })
             .collect(),
         date: date.to_string(),
@@ -272,6 +295,8 @@ async fn national(
         hfis_date,
         hfis_checked,
         hfis_rows,
+        now_local: format!("{} WIT", state.local_now().format("%H:%M")),
+        decided_if_now: hfis::decided_by(state.now(), tz).to_string(),
         c,
     };
     Ok(render(&page.c, StatusCode::OK, &page))

@@ -465,7 +465,8 @@ async fn delete_exception(
     StaffForm { staff, c, .. }: StaffForm<CsrfOnly>,
 ) -> PageResult {
     let id = path.into_inner();
-    crate::service::in_transaction(&state, move |conn| remove_exception(conn, &staff, id))
+    let st = state.get_ref().clone();
+    crate::service::in_transaction(&state, move |conn| remove_exception(conn, &st, &staff, id))
         .await
         .or_page(c.lang)?;
     Ok(see_other("/staff/jadwal?ok=removed"))

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::models::{Patient, Visit};
 use crate::db::satusehat::{self, SatusehatJob};
 use crate::db::sessions::{self, SessionView};
-use crate::db::{self, PgConnection, jkn, visits};
+use crate::db::{self, PgConnection, jkn, job_lease, visits};
 use crate::domain::kinds::JobStatus;
 use crate::error::AppResult;
 
@@ -21,11 +21,6 @@ use crate::error::AppResult;
 pub const MAX_ATTEMPTS: i32 = 10;
 /// A claimed row is another worker's again after this long.
 const LEASE: Duration = Duration::minutes(5);
-
-fn backoff(attempts: i32) -> Duration {
-    let exp = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
-    Duration::seconds((30_i64 << exp).min(3600))
-}
 
 /// What the database knows for one send.
 struct Context {
@@ -197,9 +192,8 @@ pub async fn run_once(state: &AppState, client: &SatusehatClient) -> AppResult<b
         }
         Outcome::Retry(error) => {
             tracing::warn!(job = job.id, attempts = job.attempts, %error, "SATUSEHAT not reached");
-            let status =
-                if job.attempts >= MAX_ATTEMPTS { JobStatus::Failed } else { JobStatus::Pending };
-            satusehat::mark_failed(c, job.id, status, now + backoff(job.attempts), &error, None)
+            let (status, at) = job_lease::next_try(job.attempts, MAX_ATTEMPTS, now);
+            satusehat::mark_failed(c, job.id, status, at, &error, None)
         }
     })
     .await?;
@@ -228,16 +222,4 @@ pub fn spawn(state: AppState) {
             }
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_stops_at_an_hour() {
-        assert_eq!(backoff(1), Duration::seconds(30));
-        assert_eq!(backoff(3), Duration::seconds(120));
-        assert_eq!(backoff(12), Duration::seconds(3600));
-    }
 }

@@ -18,8 +18,24 @@ use crate::error::{AppError, AppResult};
 /// A BPJS answer's `response`, or why there is none (`code: message` or transport error).
 pub type Answer = Result<Value, String>;
 
+/// How a change sent to BPJS ended: taken, answered "no" (BPJS's `code: message`), or
+/// BPJS not reached (transport error, HTTP error: worth another attempt).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sent {
+    Accepted(Value),
+    Refused(String),
+    Unreachable(String),
+}
+
 /// Signed calls to the BPJS antrean web service.
 pub trait BpjsLink: Send + Sync {
+    /// A POST that tells BPJS's refusal from not reaching it (the HFIS push).
+    fn send<'a>(
+        &'a self,
+        path: &'a str,
+        body: &'a Value,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Sent>;
     fn get<'a>(&'a self, path: &'a str, now: DateTime<Utc>) -> BoxFuture<'a, Answer>;
     fn post<'a>(
         &'a self,
@@ -32,7 +48,7 @@ pub trait BpjsLink: Send + Sync {
 /// The shared handle kept in `AppState` (None when BPJS is not configured).
 pub type SharedLink = Option<Arc<dyn BpjsLink>>;
 
-fn link_of(st: &AppState) -> AppResult<&Arc<dyn BpjsLink>> {
+pub(crate) fn link_of(st: &AppState) -> AppResult<&Arc<dyn BpjsLink>> {
     st.bpjs_link.as_ref().ok_or_else(|| {
         AppError::conflict(
             "bpjs_not_configured",
@@ -101,14 +117,80 @@ fn unavailable(e: String) -> AppError {
     )
 }
 
-/// BPJS's `/ref/poli` and `/ref/dokter` lists (for pick lists).
-pub async fn references(st: &AppState, staff: &StaffIdentity) -> AppResult<(Value, Value)> {
+/// The reference lists kept for pick lists: `/ref/poli` and `/ref/dokter`.
+const REFERENCES: [(&str, &str); 2] = [("poli", "/ref/poli"), ("dokter", "/ref/dokter")];
+
+/// How long a kept reference list serves before the worker asks BPJS again.
+pub const REFERENCES_FRESH: chrono::Duration = chrono::Duration::hours(24);
+
+/// BPJS's reference lists as kept: (poli, dokter, when fetched — the older of the two).
+/// Nothing is asked of BPJS here: the worker refreshes them daily, an admin on demand.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct References {
+    pub poli: Value,
+    pub dokter: Value,
+    pub fetched_at: Option<DateTime<Utc>>,
+}
+
+fn kept(c: &mut super::Conn) -> AppResult<References> {
+    let poli = crate::db::hfis::reference(c, "poli")?;
+    let dokter = crate::db::hfis::reference(c, "dokter")?;
+    let fetched_at = match (&poli, &dokter) {
+        (Some((_, a)), Some((_, b))) => Some(*a.min(b)),
+        _ => None,
+    };
+    let list = |r: Option<(Value, DateTime<Utc>)>| r.map_or(json!([]), |(v, _)| v);
+    Ok(References { poli: list(poli), dokter: list(dokter), fetched_at })
+}
+
+/// The kept `/ref/poli` and `/ref/dokter` lists (admins).
+pub async fn references(st: &AppState, staff: &StaffIdentity) -> AppResult<References> {
     reconcile::require_admin(staff)?;
+    super::read(st, kept).await
+}
+
+/// Ask BPJS for both reference lists and keep them; the lists' lengths.
+pub async fn refresh_references(st: &AppState) -> AppResult<(usize, usize)> {
     let link = link_of(st)?;
-    let list = |r: Answer| r.map(|v| v.get("list").cloned().unwrap_or(v)).map_err(unavailable);
-    let poli = list(link.get("/ref/poli", st.now()).await)?;
-    let dokter = list(link.get("/ref/dokter", st.now()).await)?;
-    Ok((poli, dokter))
+    let mut lists = Vec::with_capacity(2);
+    for (kind, path) in REFERENCES {
+        let answer = link.get(path, st.now()).await.map_err(unavailable)?;
+        let list = answer.get("list").cloned().unwrap_or(answer);
+        if !list.is_array() {
+            return Err(unavailable(format!("{path}: bukan daftar / not a list")));
+        }
+        lists.push((kind, list));
+    }
+    let now = st.now();
+    super::in_transaction(st, move |c| {
+        let mut sizes = Vec::with_capacity(2);
+        for (kind, list) in &lists {
+            crate::db::hfis::save_reference(c, kind, list, now)?;
+            sizes.push(list.as_array().map_or(0, Vec::len));
+        }
+        Ok((sizes[0], sizes[1]))
+    })
+    .await
+}
+
+/// An admin's "refresh the BPJS lists now".
+pub async fn refresh_references_now(st: &AppState, staff: &StaffIdentity) -> AppResult<References> {
+    reconcile::require_admin(staff)?;
+    refresh_references(st).await?;
+    references(st, staff).await
+}
+
+/// The worker's daily refresh: when a list is missing or older than [`REFERENCES_FRESH`].
+/// `true` when BPJS was asked.
+pub async fn refresh_references_if_stale(st: &AppState) -> AppResult<bool> {
+    if !configured(st) {
+        return Ok(false);
+    }
+    let kept = super::read(st, kept).await?;
+    if kept.fetched_at.is_some_and(|at| st.now() - at < REFERENCES_FRESH) {
+        return Ok(false);
+    }
+    refresh_references(st).await.map(|_| true)
 }
 
 /// Ask BPJS about a day and keep the comparison (the nightly worker and "reconcile now").
@@ -139,27 +221,40 @@ pub async fn reconcile_now(
     reconcile_day(st, date).await
 }
 
-/// Pick lists for the admin console's BPJS code fields: (code, name) of `/ref/poli` and
-/// `/ref/dokter`. Empty when BPJS is not configured or cannot be asked (free text then).
-pub async fn pick_lists(
-    st: &AppState,
-    staff: &StaffIdentity,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
-    if !configured(st) {
-        return (Vec::new(), Vec::new());
-    }
-    let Ok((poli, dokter)) = references(st, staff).await else {
-        return (Vec::new(), Vec::new());
-    };
+/// Pick lists for the admin console's BPJS code fields: (code, name) of the kept
+/// `/ref/poli` and `/ref/dokter` lists, and when they were fetched. Empty when none were
+/// kept yet (the fields are free text then). BPJS is not asked on a page view.
+pub async fn pick_lists(st: &AppState, staff: &StaffIdentity) -> AppResult<PickLists> {
+    let refs = references(st, staff).await?;
     let pairs = |list: &Value, code: &str, name: &str| -> Vec<(String, String)> {
         let text = |v: &Value| match v {
             Value::String(s) => s.clone(),
             Value::Null => String::new(),
             other => other.to_string(),
         };
-        list.as_array()
+        let mut out: Vec<(String, String)> = list
+            .as_array()
             .map(|a| a.iter().map(|r| (text(&r[code]), text(&r[name]))).collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        out.retain(|(c, _)| !c.is_empty());
+        out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        out.dedup();
+        out
     };
-    (pairs(&poli, "kdpoli", "nmpoli"), pairs(&dokter, "kodedokter", "namadokter"))
+    Ok(PickLists {
+        poli: pairs(&refs.poli, "kdpoli", "nmpoli"),
+        dokter: pairs(&refs.dokter, "kodedokter", "namadokter"),
+        fetched_at: refs.fetched_at,
+        configured: configured(st),
+    })
+}
+
+/// The admin console's pick lists.
+#[derive(Debug, Clone, Default)]
+pub struct PickLists {
+    pub poli: Vec<(String, String)>,
+    pub dokter: Vec<(String, String)>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// BPJS can be asked (the "refresh" button shows).
+    pub configured: bool,
 }

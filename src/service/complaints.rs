@@ -559,13 +559,25 @@ pub async fn put_holiday(
     staff.require(&[Role::Admin])?;
     let name = rules::clean_text(&name, 0, 200, rules::TEXT_TOO_SHORT, rules::TEXT_TOO_LONG)
         .map_err(|e| AppError::fields(vec![("name", e)]))?;
-    let (by, now) = (staff.id, st.now());
-    super::in_transaction(st, move |conn| rows::put_holiday(conn, date, &name, by, now)).await
+    let (by, now, today) = (staff.id, st.now(), st.today());
+    super::in_transaction(st, move |conn| {
+        let holiday = rows::put_holiday(conn, date, &name, by, now)?;
+        // HFIS's `hari` 8 follows the next national holiday (issue 16).
+        super::hfis::requeue_all(conn, today, now)?;
+        Ok(holiday)
+    })
+    .await
 }
 
 pub async fn delete_holiday(st: &AppState, staff: &Staff, date: NaiveDate) -> AppResult<usize> {
     staff.require(&[Role::Admin])?;
-    super::in_transaction(st, move |conn| rows::delete_holiday(conn, date)).await
+    let (now, today) = (st.now(), st.today());
+    super::in_transaction(st, move |conn| {
+        let n = rows::delete_holiday(conn, date)?;
+        super::hfis::requeue_all(conn, today, now)?;
+        Ok(n)
+    })
+    .await
 }
 
 /// The clinics this account sees, for the staff page's filter.

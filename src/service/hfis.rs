@@ -12,6 +12,7 @@ use crate::db::PgConnection;
 use crate::db::hfis::{self, HfisUpdate};
 use crate::db::models::{Clinic, NewSchedule};
 use crate::db::{schedules, sessions};
+use crate::domain::kinds::HfisStatus;
 use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};
 
@@ -259,7 +260,11 @@ pub async fn apply(
 }
 
 /// The body of `updatejadwaldokter` for a doctor's week at a clinic (`None` when BPJS
-/// knows neither).
+/// knows neither): every weekly schedule in force from `from` on (`hari` 1–7; a weekly
+/// schedule that ended is simply absent: SIPOLI's recurring day off), and `hari` 8 with the
+/// hours the doctor keeps on the next national holiday an admin entered (the sessions SIPOLI
+/// really offers that day: the weekly ones not cancelled by a leave or closure, and extra
+/// ones). No holiday entered, or no session that day: no `hari` 8 (off on holidays).
 pub fn update_payload(
     conn: &mut PgConnection,
     clinic: &Clinic,
@@ -269,15 +274,18 @@ pub fn update_payload(
     let (Some(kodepoli), Some(kodedokter)) = (clinic.bpjs_code.clone(), doctor.bpjs_code) else {
         return Ok(None);
     };
+    let entry = |hari: &str, a: NaiveTime, b: NaiveTime| {
+        json!({"hari": hari, "buka": a.format("%H:%M").to_string(),
+               "tutup": b.format("%H:%M").to_string()})
+    };
     let week = hfis::doctor_week(conn, clinic.id, doctor.id, from)?;
-    let jadwal: Vec<Value> = week
-        .iter()
-        .map(|s| {
-            json!({"hari": s.weekday.to_string(),
-                   "buka": s.starts_at.format("%H:%M").to_string(),
-                   "tutup": s.ends_at.format("%H:%M").to_string()})
-        })
-        .collect();
+    let mut jadwal: Vec<Value> =
+        week.iter().map(|s| entry(&s.weekday.to_string(), s.starts_at, s.ends_at)).collect();
+    if let Some(day) = hfis::next_holiday(conn, from)? {
+        for (a, b) in holiday_hours(conn, clinic.id, doctor.id, day)? {
+            jadwal.push(entry(HOLIDAY, a, b));
+        }
+    }
     Ok(Some(json!({
         "kodepoli": kodepoli,
         "kodesubspesialis": kodepoli,
@@ -286,8 +294,33 @@ pub fn update_payload(
     })))
 }
 
+/// HFIS's `hari` for national holidays.
+pub const HOLIDAY: &str = "8";
+
+/// The sessions a doctor holds at a clinic on a holiday: weekly ones (unless on leave or
+/// the clinic closed) and extra ones, by start.
+fn holiday_hours(
+    conn: &mut PgConnection,
+    clinic_id: i32,
+    doctor_id: i32,
+    day: NaiveDate,
+) -> AppResult<Vec<(NaiveTime, NaiveTime)>> {
+    let mut out = Vec::new();
+    if !hfis::off_on(conn, clinic_id, doctor_id, day)? {
+        for (s, d) in hfis::schedules_on(conn, clinic_id, day)? {
+            if d.id == doctor_id {
+                out.push((s.starts_at, s.ends_at));
+            }
+        }
+    }
+    out.extend(hfis::extras_on(conn, clinic_id, doctor_id, day)?);
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// Queue the doctor's week at the clinic for HFIS (called when a weekly schedule changes,
-/// in its transaction).
+/// in its transaction). Nothing is queued when HFIS already has or gets the same week.
 pub fn enqueue_update(
     conn: &mut PgConnection,
     clinic_id: i32,
@@ -297,10 +330,40 @@ pub fn enqueue_update(
 ) -> AppResult<()> {
     let clinic = hfis::clinic_by_id(conn, clinic_id)?;
     let doctor = hfis::doctor_by_id(conn, doctor_id)?;
-    match update_payload(conn, &clinic, &doctor, today)? {
-        Some(payload) => hfis::enqueue_update(conn, clinic_id, doctor_id, &payload, now),
-        None => Ok(()),
+    if let Some(payload) = update_payload(conn, &clinic, &doctor, today)? {
+        hfis::enqueue_update(conn, clinic_id, doctor_id, &payload, now)?;
     }
+    Ok(())
+}
+
+/// The national holidays changed (an admin entered or removed one): every doctor's week
+/// whose `hari` 8 changes goes to HFIS again (in the caller's transaction).
+pub fn requeue_all(conn: &mut PgConnection, today: NaiveDate, now: DateTime<Utc>) -> AppResult<()> {
+    for (clinic_id, doctor_id) in hfis::bpjs_pairs(conn, today)? {
+        enqueue_update(conn, clinic_id, doctor_id, today, now)?;
+    }
+    Ok(())
+}
+
+/// A leave, closure or extra session was entered or removed on `date`: when that is a
+/// national holiday, the weeks it touches go to HFIS again (their `hari` 8 may change).
+pub fn after_exception(
+    conn: &mut PgConnection,
+    doctor_id: Option<i32>,
+    clinic_id: Option<i32>,
+    date: NaiveDate,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if !hfis::is_holiday(conn, date)? {
+        return Ok(());
+    }
+    for (c, d) in hfis::bpjs_pairs(conn, today)? {
+        if doctor_id.is_none_or(|x| x == d) && clinic_id.is_none_or(|x| x == c) {
+            enqueue_update(conn, c, d, today, now)?;
+        }
+    }
+    Ok(())
 }
 
 /// The day BPJS decides a change sent at `sent`: changes sent 00:00–20:00 are approved
@@ -336,9 +399,13 @@ fn settle(
             day["tutup"].as_str().unwrap_or_default()
         );
         if wanted == shown.jadwal {
-            hfis::decide(conn, update.id, "approved", now)?;
+            hfis::decide(conn, update.id, HfisStatus::Approved, None, now)?;
         } else if update.decided_by.is_some_and(|d| d < today) {
-            hfis::decide(conn, update.id, "refused", now)?;
+            let why = format!(
+                "HFIS masih menampilkan {} (dikirim {wanted}) / HFIS still shows {}",
+                shown.jadwal, shown.jadwal
+            );
+            hfis::decide(conn, update.id, HfisStatus::Refused, Some(&why), now)?;
         }
     }
     Ok(())

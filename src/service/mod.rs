@@ -92,3 +92,4 @@ impl Access for StaffIdentity {
     }
 }
 pub mod bpjs_link;
+pub mod hfis_push;

@@ -592,6 +592,7 @@ pub fn apply_exception(
     if kind == ExceptionKind::Extra {
         sessions::materialize(c, date, date)?;
     }
+    super::hfis::after_exception(c, doctor_id, clinic_id, date, st.today(), now)?;
     let mut out = ExceptionOut::of(&exception);
     out.cancelled_sessions = Some(session_ids.len());
     out.cancelled_visits = Some(visit_ids.len());
@@ -603,6 +604,7 @@ pub fn apply_exception(
 /// place in it.
 pub fn remove_exception(
     c: &mut PgConnection,
+    st: &AppState,
     staff: &StaffIdentity,
     id: i32,
 ) -> AppResult<Deleted> {
@@ -624,5 +626,6 @@ pub fn remove_exception(
         schedules::set_sessions_status(c, &ids, SessionStatus::Open, "")?;
     }
     schedules::delete_exception(c, id)?;
+    super::hfis::after_exception(c, e.doctor_id, e.clinic_id, e.date, st.today(), st.now())?;
     Ok(Deleted { deleted: id })
 }

@@ -485,7 +485,7 @@ pub(crate) struct Bpjs {
     pub(crate) log: Vec<(String, Value, i64)>,
     bad_signatures: usize,
     /// Answer this many requests with HTTP 500 first.
-    fail_first: usize,
+    pub(crate) fail_first: usize,
     /// Say "OK" to this task id once, but lose it (as a flaky BPJS would).
     lose_task: Option<i64>,
     added: Vec<String>,
@@ -630,6 +630,22 @@ fn national_stand_in(b: &mut Bpjs, path: &str, body: &Value, ts: i64) -> Option<
             ok(json!(rows))
         }
         ["jadwaldokter", "updatejadwaldokter"] => {
+            // HFIS checks the doctor against its register and every day's fields.
+            let known = [310103, 310199].contains(&body["kodedokter"].as_i64().unwrap_or(0));
+            let days_ok = body["jadwal"].as_array().is_some_and(|days| {
+                days.iter().all(|d| {
+                    let hari = d["hari"].as_str().and_then(|h| h.parse::<u8>().ok());
+                    let (buka, tutup) = (d["buka"].as_str(), d["tutup"].as_str());
+                    hari.is_some_and(|h| (1..=8).contains(&h))
+                        && buka.zip(tutup).is_some_and(|(a, b)| a.len() == 5 && a < b)
+                })
+            });
+            if !known {
+                return Some(answer(ts, 201, "Kode dokter tidak terdaftar di HFIS", None));
+            }
+            if !days_ok || body["kodepoli"].as_str().is_none() {
+                return Some(answer(ts, 201, "Format jadwal tidak valid", None));
+            }
             b.hfis_updates.push(body.clone());
             Some(answer(ts, 200, "Ok", None))
         }

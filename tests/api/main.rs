@@ -17,6 +17,7 @@ mod counter;
 mod escpos_printer;
 mod feedback;
 mod helpers;
+mod hfis_queue;
 mod jkn;
 mod journey;
 mod journey_browser;

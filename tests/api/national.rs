@@ -6,13 +6,14 @@ use serde_json::{Value, json};
 use sipoli::app::AppState;
 use sipoli::auth::Role;
 use sipoli::jkn::client::BpjsClient;
-use sipoli::jkn::{national, reports};
+use sipoli::jkn::reports;
+use sipoli::service::hfis_push;
 
 use crate::helpers::*;
 use crate::jkn::{Shared, bpjs_config, ms, start_bpjs, web_jkn_booking};
 
 /// A node whose BPJS settings point at a fresh stand-in; the stand-in's state.
-async fn with_bpjs() -> (TestApp, Shared, BpjsClient) {
+pub(crate) async fn with_bpjs() -> (TestApp, Shared, BpjsClient) {
     let shared: Shared = Arc::default();
     let config = bpjs_config(&start_bpjs(shared.clone()));
     let mut settings = test_settings();
@@ -21,12 +22,12 @@ async fn with_bpjs() -> (TestApp, Shared, BpjsClient) {
     (app, shared, BpjsClient::new(config))
 }
 
-fn state(app: &TestApp) -> AppState {
+pub(crate) fn state(app: &TestApp) -> AppState {
     AppState::new(app.pool.clone(), (*app.state.settings).clone(), Arc::new(app.clock.clone()))
 }
 
 /// HFIS shows dr. Ruth (310103) at Poli Anak on Wednesdays 08:00–11:00 for 30 patients.
-fn hfis_row(jadwal: &str, kapasitas: i64) -> Value {
+pub(crate) fn hfis_row(jadwal: &str, kapasitas: i64) -> Value {
     json!({"kodedokter": 310103, "namadokter": "dr. Ruth Kogoya, Sp.A", "hari": 3,
            "namahari": "RABU", "jadwal": jadwal, "kapasitaspasien": kapasitas, "libur": 0,
            "kodepoli": "ANA", "namapoli": "Anak", "kodesubspesialis": "ANA"})
@@ -90,7 +91,9 @@ async fn an_hfis_difference_is_shown_then_applied() {
     let text = list.to_string();
     assert!(text.contains("11:00") && text.contains("30"), "{list}");
 
-    // Pick lists come from BPJS.
+    // Pick lists come from BPJS (kept once asked).
+    let (status, _) = app.post_json("/api/v1/staff/hfis/references/refresh", &json!({})).await;
+    assert_eq!(status, 200);
     let (status, refs) = app.get_json("/api/v1/staff/hfis/references").await;
     assert_eq!(status, 200, "{refs}");
     assert_eq!(refs["poli"][0]["kdpoli"], "ANA");
@@ -103,7 +106,7 @@ async fn an_hfis_difference_is_shown_then_applied() {
 
 #[actix_web::test]
 async fn a_schedule_change_is_pushed_to_hfis_and_its_approval_followed() {
-    let (mut app, shared, client) = with_bpjs().await;
+    let (mut app, shared, _) = with_bpjs().await;
     seed(&app);
     app.login_as("admin", Role::Admin, &[]).await;
     let body = json!({"clinic": "ANA", "doctor": "D003", "weekday": 3, "starts_at": "09:00",
@@ -113,7 +116,7 @@ async fn a_schedule_change_is_pushed_to_hfis_and_its_approval_followed() {
     let (_, updates) = app.get_json("/api/v1/staff/hfis/updates").await;
     assert_eq!(updates["updates"][0]["status"], "pending");
 
-    assert_eq!(national::push_until_idle(&state(&app), &client).await.unwrap(), 1);
+    assert_eq!(hfis_push::push_until_idle(&state(&app)).await.unwrap(), 1);
     {
         let b = shared.lock().unwrap();
         assert_eq!(
@@ -139,7 +142,7 @@ async fn a_schedule_change_is_pushed_to_hfis_and_its_approval_followed() {
     let id = list[0]["id"].as_i64().unwrap();
     let (status, ended) = app.delete_json(&format!("/api/v1/staff/schedules/{id}")).await;
     assert_eq!(status, 200, "{ended}");
-    assert_eq!(national::push_until_idle(&state(&app), &client).await.unwrap(), 1);
+    assert_eq!(hfis_push::push_until_idle(&state(&app)).await.unwrap(), 1);
     let b = shared.lock().unwrap();
     assert_eq!(
         b.hfis_updates[1],
@@ -295,12 +298,18 @@ async fn the_admin_pages_bpjs_code_fields_pick_from_bpjs_lists_or_stay_free_text
     make_staff(&app, "kepala", Role::Admin, &[]);
     let mut admin = Visitor::new(&app);
     admin.login("kepala", "rahasia-uji").await;
+    // Before BPJS's lists are kept: typed. The button fetches and keeps them.
     let page = admin.get("/staff/admin").await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("list=\"ref-poli\""), "{}", page.body);
-    assert!(page.body.contains("<option value=\"ANA\">"), "{}", page.body);
-    assert!(page.body.contains("list=\"ref-dokter\""));
-    assert!(page.body.contains("<option value=\"310199\">"), "{}", page.body);
+    assert!(page.body.contains("<input type=\"text\" id=\"c-bpjs\""), "{}", page.body);
+    let csrf = crate::pages::hidden(&page.body, "csrf");
+    let res = admin.post("/staff/admin/referensi-bpjs", &[("csrf", csrf.as_str())]).await;
+    assert_eq!(res.status, 303);
+    let page = admin.get("/staff/admin").await;
+    assert!(page.body.contains("<select id=\"c-bpjs\" name=\"bpjs_code\">"), "{}", page.body);
+    assert!(page.body.contains("<option value=\"ANA\">ANAK (ANA)</option>"), "{}", page.body);
+    assert!(page.body.contains("<select id=\"d-bpjs\" name=\"bpjs_code\">"));
+    assert!(page.body.contains("<option value=\"310199\">dr. Baru HFIS (310199)</option>"));
 
     // Without BPJS: the same fields, free text.
     let plain = TestApp::spawn().await;
@@ -311,5 +320,6 @@ async fn the_admin_pages_bpjs_code_fields_pick_from_bpjs_lists_or_stay_free_text
     let page = admin.get("/staff/admin").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("id=\"c-bpjs\"") && page.body.contains("id=\"d-bpjs\""));
-    assert!(!page.body.contains("datalist"), "{}", page.body);
+    assert!(!page.body.contains("<select id=\"c-bpjs\""), "{}", page.body);
+    assert!(!page.body.contains("refresh-bpjs-lists"), "no BPJS: no reload button");
 }
