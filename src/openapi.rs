@@ -80,6 +80,7 @@ impl Modify for Security {
         crate::api::kiosk::take_ticket,
         crate::api::kiosks::pair_kiosk,
         crate::screens::kiosk::kiosk_sessions,
+        crate::api::self_service::leave_waitlist,
     ),
     components(schemas(ErrorBody, ErrorDetail, FieldError)),
     modifiers(&Security),
