@@ -91,6 +91,7 @@
       counter: "Loket",
       counterNext: "Silakan duduk di ruang tunggu pendaftaran. Nomor Anda akan dipanggil ke loket. Pindai kode QR untuk memantau antrean.",
       priority: "Prioritas",
+      nextTicket: "Tiket berikutnya",
       langSwitch: "English"
     },
     en: {
@@ -157,6 +158,7 @@
       counter: "Counter",
       counterNext: "Please wait in the registration waiting area. Your number will be called to a counter. Scan the QR code to follow the queue.",
       priority: "Priority",
+      nextTicket: "Next ticket",
       langSwitch: "Bahasa Indonesia"
     }
   };
@@ -311,9 +313,12 @@
           el("span", { class: "choice-title", text: t("register") }),
           el("span", { class: "choice-hint", text: t("registerHint") })
         ])
-      ])
+      ].concat(moreChoices.map(function (f) { return f(); }))),
+      moreLinks.length ? el("div", { class: "row more" }, moreLinks.map(function (f) { return f(); })) : null
     ]);
   }
+  // Further start-screen choices and smaller buttons under them (kiosk-self.js adds them).
+  var moreChoices = [], moreLinks = [];
 
   /* ---------- walk-in ---------- */
   function walkIn() {
@@ -601,7 +606,7 @@
   }
 
   /* ---------- ticket ---------- */
-  function ticket(d, checkedIn) {
+  function ticket(d, checkedIn, rest) {
     var clinicObj = d.clinic || (d.session && d.session.clinic) || {};
     var doctorObj = d.doctor || (d.session && d.session.doctor) || {};
     var sess = d.session || {};
@@ -657,7 +662,9 @@
         notice,
         el("div", { class: "row" }, [
           el("button", { type: "button", class: "btn", id: "print-again", onclick: printTicket, text: t("printAgain") }),
-          el("button", { type: "button", class: "btn primary", id: "done", onclick: start, text: t("home") })
+          rest && rest.length
+            ? el("button", { type: "button", class: "btn primary", id: "next-ticket", onclick: function () { ticket(rest[0], checkedIn, rest.slice(1)); }, text: t("nextTicket") + " (" + rest.length + ")" })
+            : el("button", { type: "button", class: "btn primary", id: "done", onclick: start, text: t("home") })
         ])
       ])
     ]);
@@ -696,7 +703,18 @@
   // Keep the kiosk from ever showing a dead page: report script errors as a problem.
   window.addEventListener("error", function () { problem({ message: t("offline") }, start, start); });
 
-  window.SIPOLI_KIOSK = true;
+  /* What kiosk-self.js (NIK/BPJS check-in, rating, complaint) builds on. */
+  window.SIPOLI_KIOSK = {
+    T: T, t: t, el: el, show: show, header: header, keypad: keypad, api: api, newKey: newKey,
+    working: working, problem: problem, start: start, ticket: ticket, qrImage: qrImage,
+    fmtDate: fmtDate, fmtTime: fmtTime, printArea: printArea, CODE_KEYS: CODE_KEYS,
+    normaliseCode: normaliseCode,
+    lang: function () { return lang; },
+    netPrinter: function () { return netPrinter; },
+    now: function () { return new Date(Date.now() + skew).toISOString(); },
+    addChoice: function (f) { moreChoices.push(f); },
+    addLink: function (f) { moreLinks.push(f); }
+  };
   setLang(lang);
   setInterval(tickClock, 10000);
   // The shell may come from the service worker's cache while the server is down.
@@ -705,6 +723,6 @@
   }
   api("GET", "/api/v1/kiosk/sessions" + (clinicsParam ? "?clinics=" + encodeURIComponent(clinicsParam) : ""))
     .then(function (data) { syncClock(data.now); }, function (err) { if (err.offline) outage(); });
-  start();
-  touched();
+  // After the deferred scripts that add choices (kiosk-self.js) have run.
+  document.addEventListener("DOMContentLoaded", function () { start(); touched(); });
 })();

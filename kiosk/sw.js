@@ -6,8 +6,8 @@
  * shell. API calls are never cached: tickets come from the server or not at all.
  */
 "use strict";
-var CACHE = "sipoli-kiosk-v1";
-var SHELL = ["/kiosk", "/assets/kiosk.js", "/assets/kiosk.css"];
+var CACHE = "sipoli-kiosk-v2";
+var SHELL = ["/kiosk", "/assets/kiosk.js", "/assets/kiosk-self.js", "/assets/kiosk.css"];
 var OFFLINE =
   '<!doctype html><html lang="id"><meta charset="utf-8"><title>SIPOLI</title>' +
   '<body style="font:32px sans-serif;text-align:center;padding:20vh 5vw">' +

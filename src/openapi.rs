@@ -81,6 +81,7 @@ impl Modify for Security {
         crate::api::kiosks::pair_kiosk,
         crate::screens::kiosk::kiosk_sessions,
         crate::jkn::national::refresh_references,
+        crate::api::self_service::leave_waitlist,
     ),
     components(schemas(ErrorBody, ErrorDetail, FieldError)),
     modifiers(&Security),

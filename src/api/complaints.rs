@@ -23,9 +23,18 @@ pub async fn file_complaint(
     if parsed.language.is_none() && crate::i18n::lang_of(&req).is_en() {
         parsed.language = Some("en".into());
     }
+    // `"channel": "kiosk"` from a paired hall kiosk (its device cookie): channel `kiosk`.
+    #[derive(Deserialize)]
+    struct Said {
+        channel: Option<String>,
+    }
+    let said = serde_json::from_slice::<Said>(&body).ok().and_then(|s| s.channel);
+    let from_kiosk =
+        said.as_deref() == Some("kiosk") && crate::auth::identify_kiosk(&req).await?.is_some();
+    let channel = if from_kiosk { ComplaintChannel::Kiosk } else { ComplaintChannel::Web };
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
-        complaints::file(conn, &st, &parsed, ComplaintChannel::Web, None)
+        complaints::file(conn, &st, &parsed, channel, None)
     })
     .await
 }

@@ -14,7 +14,7 @@ use crate::http::{idempotency_key, respond};
 use crate::service::intake::{self, BookingBody};
 use crate::service::queue::parse_code;
 use crate::service::self_service::{self, Identity};
-use crate::service::{replies, waitlist};
+use crate::service::{replies, waitlist, waitlist_leave};
 
 /// The routes of this module, inside `/api/v1` (before `/bookings/{code}`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/kiosk/check-in", web::post().to(kiosk_check_in))
         .route("/sessions/{id}/waitlist", web::post().to(join_waitlist))
         .route("/waitlist/offers/{token}/claim", web::post().to(claim_offer))
+        .route("/waitlist/{code}/leave", web::post().to(leave_waitlist))
         .route("/gateway/inbound", web::post().to(gateway_inbound));
 }
 
@@ -133,6 +134,38 @@ pub async fn claim_offer(
     let key = idempotency_key(&req, &body)?;
     let answer = waitlist::claim(&state, path.into_inner(), key).await?;
     Ok(respond(answer, StatusCode::CREATED))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LeaveBody {
+    pub birth_date: Option<String>,
+}
+
+/// `POST /api/v1/waitlist/{code}/leave {birth_date}` — leave a session's waitlist; an
+/// offered place the entry held goes on to the next in line.
+#[utoipa::path(post, path = "/api/v1/waitlist/{code}/leave", tag = "public", params(("code" = String, Path, description = "Waitlist code (8 characters)")), request_body(content = serde_json::Value, description = "{birth_date: YYYY-MM-DD}"), responses((status = 200, description = "{waitlist_code, status: left, place_passed_on}", body = serde_json::Value), (status = 404, description = "waitlist_not_found (unknown code or wrong birth date)", body = crate::openapi::ErrorBody), (status = 409, description = "waitlist_not_in_line", body = crate::openapi::ErrorBody), (status = 422, description = "invalid_date", body = crate::openapi::ErrorBody), (status = 429, description = "too_many_attempts", body = crate::openapi::ErrorBody)))]
+pub async fn leave_waitlist(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let code = waitlist_leave::parse_code(&path)?;
+    let parsed: LeaveBody = parse_json(&body)?;
+    let birth = parsed
+        .birth_date
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+        .ok_or_else(|| {
+            AppError::fields(vec![(
+                "birth_date",
+                Invalid::new(
+                    "invalid_date",
+                    "Isi tanggal lahir pasien (YYYY-MM-DD).",
+                    "Give the patient's birth date (YYYY-MM-DD).",
+                ),
+            )])
+        })?;
+    Ok(HttpResponse::Ok().json(waitlist_leave::leave(&state, code, birth).await?))
 }
 
 /// `POST /api/v1/gateway/inbound {from, text}`, signed `X-Sipoli-Signature` (hex

@@ -101,3 +101,27 @@ pub fn count_messages(conn: &mut PgConnection, kind: &str, recipient: &str) -> A
 pub fn patient(conn: &mut PgConnection, id: i64) -> AppResult<super::models::Patient> {
     Ok(patients::table.find(id).select(super::models::Patient::as_select()).first(conn)?)
 }
+
+/// Booked visits of `date` whose H-1 reminder went out by SMS/WhatsApp (the channel a `YA`
+/// comes back on) before `sent_before`, still without a confirmation, oldest first.
+pub fn unconfirmed_after_reminder(
+    conn: &mut PgConnection,
+    date: NaiveDate,
+    sent_before: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
+    let reminded = notification_jobs::table
+        .filter(notification_jobs::visit_id.eq(visits::id.nullable()))
+        .filter(notification_jobs::kind.eq("reminder"))
+        .filter(notification_jobs::channel.eq("webhook"))
+        .filter(notification_jobs::status.eq("sent"))
+        .filter(notification_jobs::sent_at.le(sent_before));
+    let ids: Vec<i64> = visits::table
+        .filter(visits::service_date.eq(date))
+        .filter(visits::status.eq(VisitStatus::Booked))
+        .filter(diesel::dsl::exists(reminded))
+        .order(visits::id)
+        .select(visits::id)
+        .load(conn)?;
+    let confirmed = confirmed_among(conn, &ids)?;
+    Ok(ids.into_iter().filter(|id| !confirmed.contains(id)).collect())
+}

@@ -206,3 +206,40 @@ pub fn release_hold(conn: &mut PgConnection, session_id: i32, payer: Payer) -> A
         .execute(conn)?;
     Ok(())
 }
+
+/// An entry by its waitlist code, locked for the change that follows.
+pub fn by_code_for_update(conn: &mut PgConnection, code: &str) -> AppResult<Option<Entry>> {
+    Ok(waitlist_entries::table
+        .filter(waitlist_entries::code.eq(code))
+        .for_update()
+        .select(Entry::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_code(conn: &mut PgConnection, code: &str) -> AppResult<Option<Entry>> {
+    Ok(waitlist_entries::table
+        .filter(waitlist_entries::code.eq(code))
+        .select(Entry::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// waiting/offered → left (the patient leaves the line): one conditional UPDATE, so a
+/// claim or a lapse at the same moment and the leave cannot both happen.
+pub fn leave(
+    conn: &mut PgConnection,
+    id: i64,
+    was: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Entry>> {
+    Ok(diesel::update(
+        waitlist_entries::table
+            .filter(waitlist_entries::id.eq(id))
+            .filter(waitlist_entries::status.eq(was)),
+    )
+    .set((waitlist_entries::status.eq("left"), waitlist_entries::updated_at.eq(now)))
+    .returning(Entry::as_returning())
+    .get_result(conn)
+    .optional()?)
+}

@@ -11,6 +11,7 @@ pub mod queue;
 pub mod rules;
 pub mod staff;
 pub mod ticket;
+pub mod unconfirmed;
 pub mod visit_status;
 pub mod waits;
 

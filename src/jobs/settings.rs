@@ -18,6 +18,7 @@
 //! | `SIPOLI_OPENDATA_WEBHOOK_URL` | — (no push) | the command center's URL receiving yesterday's open-data rows |
 //! | `SIPOLI_OPENDATA_WEBHOOK_SECRET` | `SIPOLI_WEBHOOK_SECRET` | key of the push's `X-Sipoli-Signature` |
 //! | `SIPOLI_OPENDATA_PUSH_AT` | `06:00` | local time of the daily push |
+//! | `SIPOLI_AUTO_CANCEL_UNCONFIRMED` | `off` | `H-1 HH:MM` / `H HH:MM`: cancel bookings not confirmed with `YA` after the SMS reminder, at that time the day before / on the day |
 use std::path::PathBuf;
 
 use chrono::NaiveTime;
@@ -51,6 +52,8 @@ pub struct JobSettings {
     pub opendata_webhook_secret: Option<Secret>,
     /// Local time of the daily open-data push (yesterday's rows).
     pub opendata_push_at: NaiveTime,
+    /// When unconfirmed bookings are cancelled (`None`: never, the default).
+    pub auto_cancel_unconfirmed: Option<crate::domain::unconfirmed::AutoCancel>,
 }
 
 impl Default for JobSettings {
@@ -74,6 +77,7 @@ impl Default for JobSettings {
             opendata_webhook_url: None,
             opendata_webhook_secret: None,
             opendata_push_at: NaiveTime::from_hms_opt(6, 0, 0).unwrap_or_default(),
+            auto_cancel_unconfirmed: None,
         }
     }
 }
@@ -151,6 +155,10 @@ impl JobSettings {
                 .or_else(|| var("SIPOLI_WEBHOOK_SECRET"))
                 .map(Secret::new),
             opendata_push_at,
+            auto_cancel_unconfirmed: crate::domain::unconfirmed::AutoCancel::parse(
+                &var("SIPOLI_AUTO_CANCEL_UNCONFIRMED").unwrap_or_default(),
+            )
+            .map_err(|problem| SettingsError { name: "SIPOLI_AUTO_CANCEL_UNCONFIRMED", problem })?,
             ..d
         })
     }

@@ -226,6 +226,15 @@ impl Worker {
         db::transaction(&self.state.pool, move |c| crate::service::waitlist::sweep(c, &state)).await
     }
 
+    /// Cancel bookings not confirmed after the reminder, when the setting says so.
+    pub async fn cancel_unconfirmed(&self) -> AppResult<usize> {
+        let state = self.state.clone();
+        db::transaction(&self.state.pool, move |c| {
+            crate::service::unconfirmed::cancel_due(c, &state)
+        })
+        .await
+    }
+
     /// Run for as long as the process does: woken by `NOTIFY sipoli_jobs` on the database at
     /// `listen_url`, and every `SIPOLI_NOTIFY_POLL_SECONDS` in any case (retries that come
     /// due, a lost LISTEN connection).
@@ -245,6 +254,9 @@ impl Worker {
                 }
                 if let Err(e) = self.sweep_waitlists().await {
                     tracing::warn!(error = %e, "waitlist sweep failed");
+                }
+                if let Err(e) = self.cancel_unconfirmed().await {
+                    tracing::warn!(error = %e, "unconfirmed bookings scan failed");
                 }
                 if let Err(e) = super::civic::scan(&self.state).await {
                     tracing::warn!(error = %e, "complaint / open data scan failed");

@@ -8,6 +8,8 @@ pub mod extract;
 pub mod kiosks;
 pub mod national;
 pub mod patient;
+pub mod patient_forms;
+pub mod patient_status;
 pub mod report;
 pub mod report_export;
 pub mod schedules;

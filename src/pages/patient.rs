@@ -1,28 +1,25 @@
-//! The patient site: home with the doctors' sessions, the booking forms, the confirmation
-//! and the status page of a booking (by its code, nothing else in the URL).
+//! The patient site: home with the doctors' sessions and the booking form. The pages of
+//! one booking (status, confirmation, cancel) are in `patient_status.rs`.
 use std::collections::BTreeMap;
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
-use super::text::{clock_time, long_date, payer_label, short_date, status_label};
+use super::text::{long_date, short_date};
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::db::idempotency::IdemKey;
 use crate::db::models::Clinic;
 use crate::db::sessions::SessionView;
-use crate::domain::journey::StepStatus;
-use crate::domain::kinds::{Channel, Payer, SessionStatus};
+use crate::domain::kinds::{Channel, SessionStatus};
 use crate::domain::rules::OnlineWindow;
 use crate::domain::staff::Actor;
-use crate::domain::visit_status::VisitStatus;
 use crate::error::AppError;
-use crate::service::booking::{self, cancel_by_patient};
+use crate::service::booking;
 use crate::service::catalogue;
 use crate::service::intake::{BookingBody, PatientBody, validate};
-use crate::service::queue::parse_code;
 
 /// What the booking form stores under its key: the code to show again.
 #[derive(serde::Serialize)]
@@ -39,11 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/daftar", web::get().to(booking_form))
         .route("/daftar", web::post().to(submit_booking))
-        .route("/antrean", web::get().to(find_booking))
-        .route("/antrean/{code}", web::get().to(booking_status))
-        .route("/antrean/{code}/bukti", web::get().to(booking_confirmation))
-        .route("/antrean/{code}/qr.svg", web::get().to(status_qr))
-        .route("/antrean/{code}/batal", web::post().to(cancel_booking));
+        .route("/antrean", web::get().to(find_booking));
+    super::patient_status::configure(cfg);
 }
 
 /// One session as the patient pages list it.
@@ -86,7 +80,7 @@ pub(super) fn session_row(c: &Ctx, st: &AppState, s: &SessionView) -> SessionRow
     }
 }
 
-fn clinic_name(c: &Ctx, clinic: &Clinic) -> String {
+pub(super) fn clinic_name(c: &Ctx, clinic: &Clinic) -> String {
     if c.lang.is_en() && !clinic.name_en.is_empty() {
         clinic.name_en.clone()
     } else {
@@ -469,243 +463,4 @@ async fn find_booking(query: web::Query<FindQuery>) -> HttpResponse {
         .collect::<String>()
         .to_ascii_uppercase();
     if code.is_empty() { see_other("/#cek") } else { see_other(&format!("/antrean/{code}")) }
-}
-
-/// A booking as the patient pages show it: no name, no NIK.
-pub struct StatusView {
-    pub code: String,
-    pub clinic_code: String,
-    pub ticket: String,
-    pub status: String,
-    pub status_label: String,
-    pub clinic: String,
-    pub room: String,
-    pub doctor: String,
-    pub date: String,
-    pub hours: String,
-    pub position: i64,
-    pub now_serving: String,
-    pub estimate: String,
-    pub payer: String,
-    pub is_jkn: bool,
-    /// Still in the queue (worth refreshing).
-    pub active: bool,
-    pub cancellable: bool,
-    pub called: bool,
-    /// The current step after the polyclinic (pharmacy, cashier, …), if any.
-    pub step: Option<StepLine>,
-}
-
-/// "Menunggu obat · R-012 · 3 orang lagi".
-#[derive(Debug, Clone)]
-pub struct StepLine {
-    pub station: String,
-    pub ticket: String,
-    pub label: String,
-    pub position: i64,
-    pub desk: Option<i32>,
-    pub estimate: String,
-}
-
-pub(super) async fn load_status(
-    state: &AppState,
-    c: &Ctx,
-    raw: &str,
-) -> Result<StatusView, AppError> {
-    let code = parse_code(raw)?;
-    let tz = state.tz();
-    // A registration-counter ticket's code: the counter's queue until it becomes a visit.
-    let st = match crate::service::registration::standing_by_code(state, code.as_str().to_string())
-        .await?
-    {
-        Ok(st) => st,
-        Err(t) => return Ok(counter_status(state, c, &t)),
-    };
-    let status = st.visit.status;
-    Ok(StatusView {
-        code: st.visit.booking_code.clone(),
-        clinic_code: st.session.clinic.code.clone(),
-        ticket: st.visit.ticket.clone(),
-        status_label: status_label(c.lang, status.as_str()).to_string(),
-        clinic: clinic_name(c, &st.session.clinic),
-        room: st.session.clinic.room.clone(),
-        doctor: st.session.doctor.name.clone(),
-        date: long_date(c.lang, st.session.session.service_date),
-        hours: st.session.hours().replace('-', "–"),
-        position: st.position,
-        now_serving: st.now_serving.clone().unwrap_or_else(|| "–".into()),
-        estimate: clock_time(st.estimated_at, tz),
-        payer: payer_label(c.lang, st.visit.payer).to_string(),
-        is_jkn: st.visit.payer == Payer::Jkn,
-        active: status.is_active() || st.journey.current.is_some(),
-        cancellable: status == VisitStatus::Booked && st.visit.service_date >= state.today(),
-        called: status == VisitStatus::Called,
-        status: status.as_str().to_string(),
-        step: st.journey.current.as_ref().map(|s| StepLine {
-            station: s.station.name.clone(),
-            ticket: s.step.ticket.clone(),
-            label: s.step.status.label_id(s.station.kind).to_string(),
-            position: s.position,
-            desk: s.step.desk.filter(|_| s.step.status == StepStatus::Called),
-            estimate: clock_time(s.estimated_at, tz),
-        }),
-    })
-}
-
-/// The status page of a registration-counter ticket not yet forwarded into a polyclinic.
-fn counter_status(
-    state: &AppState,
-    c: &Ctx,
-    t: &crate::service::registration::TicketStanding,
-) -> StatusView {
-    let tz = state.tz();
-    let station = if c.lang.is_en() && !t.station.name_en.is_empty() {
-        t.station.name_en.clone()
-    } else {
-        t.station.name.clone()
-    };
-    let step = t.current.as_ref().map(|s| StepLine {
-        station: station.clone(),
-        ticket: s.step.ticket.clone(),
-        label: s.step.status.label_id(s.station.kind).to_string(),
-        position: s.position,
-        desk: s.step.desk.filter(|_| s.step.status == StepStatus::Called),
-        estimate: clock_time(s.estimated_at, tz),
-    });
-    StatusView {
-        code: t.step.code.clone().unwrap_or_default(),
-        clinic_code: String::new(),
-        ticket: t.step.ticket.clone(),
-        status: t.step.status.as_str().to_string(),
-        status_label: t.step.status.label_id(t.station.kind).to_string(),
-        clinic: station,
-        room: String::new(),
-        doctor: "–".into(),
-        date: long_date(c.lang, t.step.service_date),
-        hours: String::new(),
-        position: t.current.as_ref().map_or(0, |s| s.position),
-        now_serving: "–".into(),
-        estimate: t.current.as_ref().map_or("–".into(), |s| clock_time(s.estimated_at, tz)),
-        payer: t.step.payer.map(|p| payer_label(c.lang, p)).unwrap_or_default().to_string(),
-        is_jkn: t.step.payer == Some(Payer::Jkn),
-        active: t.step.status.is_open(),
-        cancellable: false,
-        called: t.step.status == StepStatus::Called,
-        step,
-    }
-}
-
-#[derive(Template)]
-#[template(path = "patient/status.html")]
-struct StatusPage {
-    c: Ctx,
-    v: StatusView,
-    error: String,
-    notice: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct StatusQuery {
-    pub batal: Option<String>,
-    pub pindah: Option<String>,
-}
-
-/// `GET /antrean/{code}` — ticket, clinic, doctor, position, now serving, estimate.
-async fn booking_status(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    query: web::Query<StatusQuery>,
-) -> PageResult {
-    let c = Ctx::of(&req);
-    let v = load_status(&state, &c, &path).await.or_page(c.lang)?;
-    let notice = if query.batal.is_some() && v.status == VisitStatus::Cancelled.as_str() {
-        c.t("Booking Anda sudah dibatalkan.", "Your booking has been cancelled.").to_string()
-    } else if query.pindah.is_some() {
-        c.t(
-            "Jadwal booking Anda sudah dipindah. Kode booking tetap, nomor antrean baru.",
-            "Your booking has been moved. Same booking code, new ticket number.",
-        )
-        .to_string()
-    } else {
-        String::new()
-    };
-    let page = StatusPage { c, v, error: String::new(), notice };
-    Ok(render(&page.c, StatusCode::OK, &page))
-}
-
-#[derive(Template)]
-#[template(path = "patient/confirmation.html")]
-struct ConfirmationPage {
-    c: Ctx,
-    v: StatusView,
-}
-
-/// `GET /antrean/{code}/bukti` — what the patient keeps after booking.
-async fn booking_confirmation(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> PageResult {
-    let c = Ctx::of(&req);
-    let v = load_status(&state, &c, &path).await.or_page(c.lang)?;
-    let page = ConfirmationPage { c, v };
-    Ok(render(&page.c, StatusCode::OK, &page))
-}
-
-/// `GET /antrean/{code}/qr.svg` — a QR code of the status page's address.
-async fn status_qr(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> PageResult {
-    let lang = Ctx::of(&req).lang;
-    let code = parse_code(&path).or_page(lang)?;
-    let url =
-        format!("{}/antrean/{}", state.settings.base_url.trim_end_matches('/'), code.as_str());
-    let qr = qrcode::QrCode::new(url.as_bytes()).map_err(AppError::internal).or_page(lang)?;
-    let svg =
-        qr.render::<qrcode::render::svg::Color>().min_dimensions(180, 180).quiet_zone(true).build();
-    Ok(HttpResponse::Ok()
-        .content_type("image/svg+xml")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
-        .body(svg))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CancelForm {
-    #[serde(default)]
-    pub birth_date: String,
-}
-
-/// `POST /antrean/{code}/batal` — cancel with the birth date; back to the status page.
-async fn cancel_booking(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    form: web::Form<CancelForm>,
-) -> PageResult {
-    let c = Ctx::of(&req);
-    let lang = c.lang;
-    let code = parse_code(&path).or_page(lang)?;
-    let birth = NaiveDate::parse_from_str(form.birth_date.trim(), "%Y-%m-%d").ok();
-    let result = match birth {
-        None => Err(AppError::unprocessable(
-            "invalid_date",
-            "Isi tanggal lahir pasien (YYYY-MM-DD).",
-            "Give the patient's birth date (YYYY-MM-DD).",
-        )),
-        Some(birth) => {
-            cancel_by_patient(&state, code.clone(), birth, "patient_web".into(), None).await
-        }
-    };
-    match result {
-        Ok(_) => Ok(see_other(&format!("/antrean/{}?batal=1", code.as_str()))),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            let v = load_status(&state, &c, code.as_str()).await.or_page(lang)?;
-            let error = e.message(lang.is_en()).to_string();
-            Ok(super::self_service::cancel_confirm_page(c, v, error, e.status))
-        }
-        Err(e) => Err(super::PageError::new(lang, e)),
-    }
 }

@@ -6,7 +6,9 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::patient::{SessionRow, StatusView, load_status};
+use super::patient::SessionRow;
+use super::patient_forms::{birth_date, refusal};
+use super::patient_status::{StatusView, load_status};
 use super::text::{clock_time, long_date};
 use super::{Ctx, OrPage, PageResult, render, see_other};
 use crate::app::AppState;
@@ -15,6 +17,7 @@ use crate::service::catalogue;
 use crate::service::queue::parse_code;
 use crate::service::self_service::{self, FoundBooking, Identity};
 use crate::service::waitlist::{self, OfferView};
+use crate::service::waitlist_leave::{self, InLineView};
 
 /// Days offered when moving a booking.
 const MOVE_DAYS: i64 = 14;
@@ -26,7 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/antrean/tawaran/{token}", web::post().to(offer_claim))
         .route("/antrean/{code}/batal", web::get().to(cancel_confirm))
         .route("/antrean/{code}/pindah", web::get().to(reschedule_form))
-        .route("/antrean/{code}/pindah", web::post().to(reschedule_submit));
+        .route("/antrean/{code}/pindah", web::post().to(reschedule_submit))
+        .route("/antrean/tunggu/{code}", web::get().to(waitlist_page))
+        .route("/antrean/tunggu/{code}", web::post().to(waitlist_leave));
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -131,10 +136,25 @@ async fn cancel_confirm(
 struct ReschedulePage {
     c: Ctx,
     v: StatusView,
-    sessions: Vec<(String, SessionRow)>,
+    sessions: Vec<MoveChoice>,
     chosen: i32,
     birth_date: String,
     error: String,
+}
+
+impl ReschedulePage {
+    /// Nothing to move to (the booking's own session aside).
+    fn no_other(&self) -> bool {
+        self.sessions.iter().all(|m| m.current)
+    }
+}
+
+/// A session offered when moving a booking; the booking's own session is listed too,
+/// marked and not selectable.
+struct MoveChoice {
+    day: String,
+    s: SessionRow,
+    current: bool,
 }
 
 async fn reschedule_page(
@@ -155,10 +175,12 @@ async fn reschedule_page(
     .await?;
     let sessions = list
         .iter()
-        .map(|s| {
-            (long_date(c.lang, s.session.service_date), super::patient::session_row(&c, state, s))
+        .map(|s| MoveChoice {
+            day: long_date(c.lang, s.session.service_date),
+            s: super::patient::session_row(&c, state, s),
+            current: s.session.id == v.session_id,
         })
-        .filter(|(_, row)| row.closed.is_empty())
+        .filter(|m| m.current || m.s.closed.is_empty())
         .collect();
     Ok(ReschedulePage { c, v, sessions, chosen, birth_date, error })
 }
@@ -196,9 +218,8 @@ async fn reschedule_submit(
     let c = Ctx::of(&req);
     let lang = c.lang;
     let code = parse_code(&path).or_page(lang)?;
-    let birth = NaiveDate::parse_from_str(form.birth_date.trim(), "%Y-%m-%d").ok();
-    let result = match (birth, form.sesi) {
-        (Some(birth), Some(sesi)) => {
+    let result = match (birth_date(&form.birth_date), form.sesi) {
+        (Ok(birth), Some(sesi)) => {
             self_service::reschedule(&state, code.clone(), birth, sesi, None).await.map(drop)
         }
         _ => Err(AppError::unprocessable(
@@ -207,24 +228,18 @@ async fn reschedule_submit(
             "Choose the new session and give the patient's birth date.",
         )),
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/antrean/{}?pindah=1", code.as_str()))),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            let message = e.message(lang.is_en()).to_string();
-            let page = reschedule_page(
-                &state,
-                c,
-                code.as_str(),
-                form.sesi.unwrap_or_default(),
-                form.birth_date.clone(),
-                message,
-            )
-            .await
-            .or_page(lang)?;
-            Ok(render(&page.c, e.status, &page))
-        }
-        Err(e) => Err(super::PageError::new(lang, e)),
-    }
+    let e = match result {
+        Ok(()) => return Ok(see_other(&format!("/antrean/{}?pindah=1", code.as_str()))),
+        Err(e) => e,
+    };
+    let Some(message) = refusal(&e, lang) else {
+        return Err(super::PageError::new(lang, e));
+    };
+    let chosen = form.sesi.unwrap_or_default();
+    let page = reschedule_page(&state, c, code.as_str(), chosen, form.birth_date.clone(), message)
+        .await
+        .or_page(lang)?;
+    Ok(render(&page.c, e.status, &page))
 }
 
 #[derive(Template)]
@@ -277,9 +292,79 @@ async fn offer_claim(
             let code = answer.body["booking_code"].as_str().unwrap_or_default().to_string();
             Ok(see_other(&format!("/antrean/{code}/bukti")))
         }
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            let message = e.message(lang.is_en()).to_string();
-            let page = offer_page_of(&state, c, token, message).await.or_page(lang)?;
+        Err(e) => match refusal(&e, lang) {
+            Some(message) => {
+                let page = offer_page_of(&state, c, token, message).await.or_page(lang)?;
+                Ok(render(&page.c, e.status, &page))
+            }
+            None => Err(super::PageError::new(lang, e)),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "patient/waitlist.html")]
+struct WaitlistPage {
+    c: Ctx,
+    w: InLineView,
+    date: String,
+    error: String,
+    left: bool,
+}
+
+async fn waitlist_page_of(
+    state: &AppState,
+    c: Ctx,
+    code: &str,
+    error: String,
+    left: bool,
+) -> Result<WaitlistPage, AppError> {
+    let code = waitlist_leave::parse_code(code)?;
+    let w = waitlist_leave::entry(state, code).await?;
+    let date = long_date(c.lang, w.date);
+    Ok(WaitlistPage { c, w, date, error, left })
+}
+
+/// `GET /antrean/tunggu/{code}` — a place on a waitlist, and the way out of it.
+async fn waitlist_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> PageResult {
+    let c = Ctx::of(&req);
+    let lang = c.lang;
+    let left = req.query_string().contains("keluar=1");
+    let page = waitlist_page_of(&state, c, &path, String::new(), left).await.or_page(lang)?;
+    Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LeaveForm {
+    #[serde(default)]
+    pub birth_date: String,
+}
+
+/// `POST /antrean/tunggu/{code}` — leave (the same command as
+/// `POST /api/v1/waitlist/{code}/leave`), then the page again saying so.
+async fn waitlist_leave(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<LeaveForm>,
+) -> PageResult {
+    let c = Ctx::of(&req);
+    let lang = c.lang;
+    let code = waitlist_leave::parse_code(&path).or_page(lang)?;
+    let result = match birth_date(&form.birth_date) {
+        Err(e) => Err(e),
+        Ok(birth) => waitlist_leave::leave(&state, code.clone(), birth).await,
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/antrean/tunggu/{code}?keluar=1"))),
+        // A wrong birth date is "not found" here: shown on the form like any refusal.
+        Err(e) if e.status.is_client_error() => {
+            let error = e.message(lang.is_en()).to_string();
+            let page = waitlist_page_of(&state, c, &code, error, false).await.or_page(lang)?;
             Ok(render(&page.c, e.status, &page))
         }
         Err(e) => Err(super::PageError::new(lang, e)),

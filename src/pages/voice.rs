@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/pengaduan", web::get().to(complaint_form))
         .route("/pengaduan", web::post().to(submit_complaint))
         .route("/pengaduan/{code}", web::get().to(complaint_page))
+        .route("/pengaduan/{code}/qr.svg", web::get().to(complaint_qr))
         .route("/nilai/{code}", web::get().to(rating_form))
         .route("/nilai/{code}", web::post().to(submit_rating))
         .route("/kinerja", web::get().to(dashboard));
@@ -372,4 +373,17 @@ async fn dashboard(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
         c,
     };
     Ok(render(&page.c, StatusCode::OK, &page))
+}
+
+/// `GET /pengaduan/{code}/qr.svg` — a QR code of the complaint's follow-up page (the kiosk
+/// shows and prints it with the code).
+async fn complaint_qr(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> PageResult {
+    let lang = Ctx::of(&req).lang;
+    let code = complaints::parse_code(&path).or_page(lang)?;
+    let url = format!("{}/pengaduan/{code}", state.settings.base_url.trim_end_matches('/'));
+    super::patient_forms::qr_svg(&url).or_page(lang)
 }

@@ -14,7 +14,7 @@ use crate::domain::calendar;
 use crate::domain::kinds::Payer;
 use crate::error::{AppError, AppResult};
 use crate::http::parse_json;
-use crate::service::{kiosks, printers, queue};
+use crate::service::{complaints, kiosks, printers, queue};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PrintBody {
@@ -56,15 +56,25 @@ pub async fn print_ticket(
         return Err(AppError::forbidden());
     }
     let slip = slip(&state, &st, en);
-    let result = escpos::print(&addr, &slip).await;
+    send(&state, device.id, &addr, &slip).await
+}
+
+/// Print a slip on the kiosk's printer; remember how it went for the console's kiosk page.
+async fn send(
+    state: &AppState,
+    kiosk_id: i32,
+    addr: &PrinterAddr,
+    slip: &Slip,
+) -> AppResult<HttpResponse> {
+    let result = escpos::print(addr, slip).await;
     let problem = result.as_ref().err().map(escpos::PrinterError::problem);
-    printers::record_kiosk_printing(&state, device.id, problem, state.now()).await?;
+    printers::record_kiosk_printing(state, kiosk_id, problem, state.now()).await?;
     match (result, problem) {
         (Ok(()), _) => {
             Ok(HttpResponse::Ok().json(Printed { printed: true, printer: addr.to_string() }))
         }
         (Err(e), Some(p)) => {
-            tracing::warn!(kiosk = device.id, error = %e, "kiosk thermal printer");
+            tracing::warn!(kiosk = kiosk_id, error = %e, "kiosk thermal printer");
             Err(AppError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 p.code(),
@@ -74,6 +84,42 @@ pub async fn print_ticket(
         }
         (Err(e), None) => Err(AppError::internal(e)),
     }
+}
+
+/// `POST /api/v1/kiosk/complaints/{code}/print` — the code of a complaint just filed at
+/// the kiosk, its due date and a QR code of its follow-up page (no text, no contact).
+pub async fn print_complaint(
+    state: web::Data<AppState>,
+    Kiosk(device): Kiosk,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let parsed: PrintBody = if body.is_empty() { PrintBody::default() } else { parse_json(&body)? };
+    let en = parsed.language.as_deref().is_some_and(|l| l.starts_with("en"))
+        || super::screen_lang(&req) == "en";
+    let addr = device.printer.as_deref().and_then(PrinterAddr::parse).ok_or_else(no_printer)?;
+    let code = complaints::parse_code(&path)?;
+    let c = complaints::public_view(&state, code).await?;
+    let t = |id: &str, e: &str| if en { e.to_string() } else { id.to_string() };
+    let base = state.settings.base_url.trim_end_matches('/');
+    // Due at the midnight that ends the fifth working day: that day is the one to print.
+    let last_day = (c.due_at - chrono::Duration::minutes(1)).date_naive();
+    let slip = Slip {
+        heading: "RSUD Mimika - SIPOLI".into(),
+        ticket: c.code.clone(),
+        facts: vec![
+            (t("Pengaduan", "Complaint"), c.category.label(en).to_string()),
+            (t("Diterima", "Received"), calendar::long_date(en, c.received_at.date_naive())),
+            (t("Ditanggapi paling lambat", "Answered by"), calendar::long_date(en, last_day)),
+        ],
+        qr: format!("{base}/pengaduan/{}", c.code),
+        footer: t(
+            "Simpan kode ini. Pindai kode QR untuk melihat tanggapan.",
+            "Keep this code. Scan the QR code to read the answer.",
+        ),
+    };
+    send(&state, device.id, &addr, &slip).await
 }
 
 /// The kiosk's ticket on the thermal printer: the same facts as the paper ticket.

@@ -22,6 +22,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/display/message", web::get().to(display::message_page))
         .route("/api/v1/kiosk/sessions", web::get().to(kiosk::kiosk_sessions))
         .route("/api/v1/kiosk/tickets/{code}/print", web::post().to(kiosk_print::print_ticket))
+        .route(
+            "/api/v1/kiosk/complaints/{code}/print",
+            web::post().to(kiosk_print::print_complaint),
+        )
         .route("/api/v1/displays/state", web::get().to(display::display_state))
         .route("/api/v1/displays/stations", web::get().to(station_board::stations_state))
         .route("/api/v1/staff/display-message", web::put().to(display::set_message))

@@ -36,8 +36,10 @@ pub mod schedules;
 pub mod self_service;
 pub mod sessions;
 pub mod staff;
+pub mod unconfirmed;
 pub mod visits;
 pub mod waitlist;
+pub mod waitlist_leave;
 
 use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};
