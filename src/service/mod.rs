@@ -38,6 +38,7 @@ pub mod sessions;
 pub mod staff;
 pub mod visits;
 pub mod waitlist;
+pub mod whole_visit;
 
 use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};
