@@ -276,3 +276,20 @@ pub fn overdue_count(conn: &mut PgConnection, now: DateTime<Utc>) -> AppResult<i
         .count()
         .get_result(conn)?)
 }
+
+/// Open complaints past their due time (as of `now`) of these clinics (`None`: every
+/// complaint, with a clinic or without), for the console's red line.
+pub fn overdue_count_of(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    clinic_ids: Option<Vec<i32>>,
+) -> AppResult<i64> {
+    let mut q = complaints::table
+        .filter(complaints::status.eq_any(ComplaintStatus::OPEN))
+        .filter(complaints::due_at.le(now))
+        .into_boxed();
+    if let Some(ids) = clinic_ids {
+        q = q.filter(complaints::clinic_id.eq_any(ids));
+    }
+    Ok(q.count().get_result(conn)?)
+}

@@ -27,6 +27,7 @@ pub mod staff;
 pub mod staff_audit;
 pub mod stations;
 pub mod steps;
+pub mod timings;
 pub mod types;
 pub mod visits;
 pub mod waitlist;

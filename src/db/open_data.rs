@@ -1,51 +1,12 @@
 //! What the open-data feed reads: the visits, sessions, station steps, complaints and
 //! ratings of a range of days, with no name, NIK, record number or contact in any row.
+//! The visit and step times come from [`super::timings`], shared with the staff reports.
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Int4, Nullable, Text, Time, Timestamptz};
 
-use crate::domain::kinds::{Channel, SessionStatus};
-use crate::domain::visit_status::VisitStatus;
+use crate::domain::kinds::SessionStatus;
 use crate::error::AppResult;
-
-/// One visit of the range: its channel, state and times.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct VisitTimes {
-    #[diesel(sql_type = Int4)]
-    pub clinic_id: i32,
-    #[diesel(sql_type = Date)]
-    pub service_date: NaiveDate,
-    #[diesel(sql_type = Text)]
-    pub channel: Channel,
-    #[diesel(sql_type = Text)]
-    pub status: VisitStatus,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub checked_in_at: Option<DateTime<Utc>>,
-    /// The first call (a recall does not count).
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub first_call: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub started_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub finished_at: Option<DateTime<Utc>>,
-}
-
-pub fn visits_between(
-    conn: &mut PgConnection,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<VisitTimes>> {
-    Ok(diesel::sql_query(
-        "SELECT v.clinic_id, v.service_date, v.channel, v.status, v.checked_in_at,
-                v.started_at, v.finished_at,
-                (SELECT min(e.created_at) FROM visit_events e
-                 WHERE e.visit_id = v.id AND e.kind = 'call') AS first_call
-         FROM visits v WHERE v.service_date BETWEEN $1 AND $2",
-    )
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
-    .load(conn)?)
-}
 
 /// One clinic session of the range: quota, state, first call, patients it let down.
 #[derive(Debug, Clone, QueryableByName)]
@@ -82,43 +43,6 @@ pub fn sessions_between(
                 (SELECT count(*) FROM visits v
                  WHERE v.session_id = s.id AND v.status = 'cancelled') AS cancelled_visits
          FROM clinic_sessions s JOIN doctors d ON d.id = s.doctor_id
-         WHERE s.service_date BETWEEN $1 AND $2",
-    )
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
-    .load(conn)?)
-}
-
-/// One station step of the range (registration counter, pharmacy lane, cashier …).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct StepTimes {
-    #[diesel(sql_type = Text)]
-    pub station: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub lane: Option<String>,
-    #[diesel(sql_type = Date)]
-    pub service_date: NaiveDate,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub called_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub started_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub finished_at: Option<DateTime<Utc>>,
-}
-
-pub fn steps_between(
-    conn: &mut PgConnection,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<StepTimes>> {
-    Ok(diesel::sql_query(
-        "SELECT st.code AS station, s.lane, s.service_date, s.status, s.created_at,
-                s.called_at, s.started_at, s.finished_at
-         FROM visit_steps s JOIN stations st ON st.id = s.station_id
          WHERE s.service_date BETWEEN $1 AND $2",
     )
     .bind::<Date, _>(from)

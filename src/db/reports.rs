@@ -2,41 +2,17 @@
 //! visit events of a day.
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Date, Int4, Nullable, Text, Timestamptz};
 
 use super::models::VisitEvent;
 use super::schema::{visit_events, visits};
-use crate::domain::visit_status::VisitStatus;
 use crate::error::AppResult;
 
-/// When one visit of the day reached each step.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct Timing {
-    #[diesel(sql_type = Int4)]
-    pub session_id: i32,
-    #[diesel(sql_type = Text)]
-    pub status: VisitStatus,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub checked_in_at: Option<DateTime<Utc>>,
-    /// The first call (a recall does not count).
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub first_call: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub started_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub finished_at: Option<DateTime<Utc>>,
-}
+/// When one visit of the day reached each step (the shared visit times).
+pub type Timing = super::timings::VisitTimes;
 
 /// The timings of every visit on a service date.
 pub fn daily_timings(conn: &mut PgConnection, date: NaiveDate) -> AppResult<Vec<Timing>> {
-    Ok(diesel::sql_query(
-        "SELECT v.session_id, v.status, v.checked_in_at, v.started_at, v.finished_at,
-             (SELECT min(e.created_at) FROM visit_events e
-              WHERE e.visit_id = v.id AND e.kind = 'call') AS first_call
-         FROM visits v WHERE v.service_date = $1",
-    )
-    .bind::<Date, _>(date)
-    .load(conn)?)
+    super::timings::visits_between(conn, date, date)
 }
 
 /// A visit event with its visit's ticket, clinic and service date.

@@ -401,26 +401,9 @@ const OPEN: [StepStatus; 5] = [
     StepStatus::Skipped,
 ];
 
-/// One step of a day with its station, for the journey report.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct StepTiming {
-    #[diesel(sql_type = Text)]
-    pub code: String,
-    #[diesel(sql_type = Text)]
-    pub name: String,
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub called_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub started_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub ready_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub finished_at: Option<DateTime<Utc>>,
-}
+/// One step of a day with its station, for the journey report (the shared step times).
+pub type StepTiming = super::timings::StepTimes;
+pub use super::timings::VisitMoments;
 
 /// Today's steps of the stations (of visits of `clinics`, or every step when `None`).
 pub fn day_timings(
@@ -428,70 +411,14 @@ pub fn day_timings(
     date: NaiveDate,
     clinics: Option<Vec<i32>>,
 ) -> AppResult<Vec<StepTiming>> {
-    Ok(diesel::sql_query(
-        "SELECT s.code, s.name, s.kind, t.created_at, t.called_at, t.started_at, t.ready_at,
-                t.finished_at
-         FROM visit_steps t JOIN stations s ON s.id = t.station_id
-         LEFT JOIN visits v ON v.id = t.visit_id
-         WHERE t.service_date = $1
-           AND ($2::int4[] IS NULL OR v.clinic_id = ANY($2))
-         ORDER BY s.code, t.id",
-    )
-    .bind::<Date, _>(date)
-    .bind::<Nullable<diesel::sql_types::Array<Int4>>, _>(clinics)
-    .load(conn)?)
+    super::timings::steps_between(conn, (date, date), clinics)
 }
 
-/// The moments of one visit of a day, as BPJS tasks 1–7 measure them: registration ticket
-/// taken (1) and called (2), polyclinic check-in (3), start (4), finish (5), pharmacy
-/// preparing (6) and handed over (7); and when the visit left (last step done).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct VisitMoments {
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub t1: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub t2: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub t3: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub t4: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub t5: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub t6: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub t7: Option<DateTime<Utc>>,
-    /// Leaving: the last step's finish (or the polyclinic's), when nothing is open.
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub left_at: Option<DateTime<Utc>>,
-}
-
+/// The moments of the visits of a day, as BPJS tasks 1–7 measure them.
 pub fn day_moments(
     conn: &mut PgConnection,
     date: NaiveDate,
     clinics: Option<Vec<i32>>,
 ) -> AppResult<Vec<VisitMoments>> {
-    Ok(diesel::sql_query(
-        "SELECT r.created_at AS t1, r.called_at AS t2, v.checked_in_at AS t3,
-                v.started_at AS t4, v.finished_at AS t5, p.started_at AS t6, p.finished_at AS t7,
-                CASE WHEN v.status = 'done' AND NOT EXISTS (
-                         SELECT 1 FROM visit_steps o WHERE o.visit_id = v.id
-                           AND o.status IN ('waiting', 'called', 'serving', 'ready', 'skipped'))
-                     THEN greatest(v.finished_at,
-                                   (SELECT max(f.finished_at) FROM visit_steps f WHERE f.visit_id = v.id))
-                END AS left_at
-         FROM visits v
-         LEFT JOIN LATERAL (SELECT s.created_at, s.called_at FROM visit_steps s
-                            JOIN stations st ON st.id = s.station_id
-                            WHERE s.visit_id = v.id AND st.kind = 'registration'
-                            ORDER BY s.id LIMIT 1) r ON true
-         LEFT JOIN LATERAL (SELECT s.started_at, s.finished_at FROM visit_steps s
-                            JOIN stations st ON st.id = s.station_id
-                            WHERE s.visit_id = v.id AND st.kind = 'pharmacy'
-                            ORDER BY s.id DESC LIMIT 1) p ON true
-         WHERE v.service_date = $1 AND ($2::int4[] IS NULL OR v.clinic_id = ANY($2))",
-    )
-    .bind::<Date, _>(date)
-    .bind::<Nullable<diesel::sql_types::Array<Int4>>, _>(clinics)
-    .load(conn)?)
+    super::timings::moments_between(conn, (date, date), clinics)
 }

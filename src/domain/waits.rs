@@ -27,6 +27,35 @@ pub fn share_within(waits: &[f64], limit_minutes: f64) -> Option<f64> {
     Some(waits.iter().filter(|w| **w <= limit_minutes).count() as f64 / waits.len() as f64)
 }
 
+/// Minutes from one moment to another (never negative); `None` when either is missing.
+pub fn minutes_between(
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<f64> {
+    Some((to? - from?).num_seconds().max(0) as f64 / 60.0)
+}
+
+/// The figures of a group of times: median, p90 and the share within the standard.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Spread {
+    pub count: usize,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+    /// Share within [`WAIT_STANDARD_MINUTES`].
+    pub within: Option<f64>,
+}
+
+impl Spread {
+    pub fn of(samples: &[f64]) -> Spread {
+        Spread {
+            count: samples.len(),
+            median: percentile(samples, 50.0),
+            p90: percentile(samples, 90.0),
+            within: share_within(samples, WAIT_STANDARD_MINUTES),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,6 +68,14 @@ mod tests {
         assert_eq!(percentile(&[10.0, 20.0, 30.0, 40.0], 50.0), Some(25.0));
         let ten: Vec<f64> = (1..=10).map(f64::from).collect();
         assert!((percentile(&ten, 90.0).unwrap() - 9.1).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_spread_has_median_p90_and_share() {
+        let s = Spread::of(&[10.0, 20.0, 30.0, 40.0, 70.0, 90.0]);
+        assert_eq!((s.count, s.median, s.p90), (6, Some(35.0), Some(80.0)));
+        assert!((s.within.unwrap() - 4.0 / 6.0).abs() < 1e-9);
+        assert_eq!(Spread::of(&[]), Spread::default());
     }
 
     #[test]

@@ -10,10 +10,12 @@ use serde::Deserialize;
 use super::extract::StaffPage;
 use super::{OrPage, PageResult};
 use crate::app::AppState;
+use crate::domain::waits::Spread;
 use crate::error::{AppError, AppResult};
 use crate::service::open_data::Range;
 use crate::service::report_range::{self, RangeReport};
 use crate::service::reports::Figures;
+use crate::service::whole_visit::WholeVisit;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/laporan-excel.csv", web::get().to(report_excel_csv))
@@ -29,28 +31,103 @@ pub struct RangeQuery {
     pub poli: Option<String>,
 }
 
-/// The days asked for: an explicit range, or the day / week / month of `tanggal`.
+/// How the days of a report are chosen: one day, the week (from Monday) or the calendar
+/// month of `tanggal`, or any range `dari`–`sampai`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+    Custom,
+}
+
+impl Period {
+    pub const ALL: [Period; 4] = [Period::Day, Period::Week, Period::Month, Period::Custom];
+
+    pub fn of(q: &RangeQuery) -> Period {
+        match q.periode.as_deref().map(str::trim) {
+            Some("hari") => Period::Day,
+            Some("minggu") => Period::Week,
+            Some("bulan") => Period::Month,
+            Some("rentang") => Period::Custom,
+            _ if q.dari.is_some() || q.sampai.is_some() => Period::Custom,
+            _ => Period::Day,
+        }
+    }
+
+    /// Its word in URLs (`periode=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Day => "hari",
+            Period::Week => "minggu",
+            Period::Month => "bulan",
+            Period::Custom => "rentang",
+        }
+    }
+
+    /// The range of this period around `day` (a custom range is the day itself).
+    pub fn around(self, day: NaiveDate) -> Range {
+        match self {
+            Period::Week => {
+                let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+                Range { from: monday, to: monday + Duration::days(6) }
+            }
+            Period::Month => {
+                let first = day.with_day(1).unwrap_or(day);
+                let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+                Range { from: first, to: next - Duration::days(1) }
+            }
+            Period::Day | Period::Custom => Range { from: day, to: day },
+        }
+    }
+
+    /// The range before (`-1`) or after (`1`) `range`: the day, week or month next to it,
+    /// or a custom range of the same length.
+    pub fn step(self, range: Range, by: i32) -> Range {
+        match self {
+            Period::Month => {
+                let months = chrono::Months::new(by.unsigned_abs());
+                let day = if by < 0 {
+                    range.from.checked_sub_months(months)
+                } else {
+                    range.from.checked_add_months(months)
+                };
+                self.around(day.unwrap_or(range.from))
+            }
+            _ => {
+                let len = (range.to - range.from).num_days() + 1;
+                let shift = Duration::days(len * i64::from(by));
+                Range { from: range.from + shift, to: range.to + shift }
+            }
+        }
+    }
+
+    /// The query string of `range` in this period, with the clinic.
+    pub fn query(self, range: Range, clinic: &str) -> String {
+        let days = match self {
+            Period::Custom => format!("dari={}&sampai={}", range.from, range.to),
+            _ => format!("tanggal={}", range.from),
+        };
+        format!("periode={}&{days}&poli={}", self.as_str(), urlencoding_lite(clinic))
+    }
+}
+
+/// A clinic code as a URL value (codes are letters and digits; anything else is dropped).
+fn urlencoding_lite(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+/// The days asked for: the day / week / month of `tanggal`, or an explicit range
+/// (at most a year).
 pub fn range_of(q: &RangeQuery, today: NaiveDate) -> AppResult<Range> {
     let day = q
         .tanggal
         .as_deref()
         .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
         .unwrap_or(today);
-    match q.periode.as_deref() {
-        Some("minggu") => {
-            let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-            Ok(Range { from: monday, to: monday + Duration::days(6) })
-        }
-        Some("bulan") => {
-            let first = day.with_day(1).unwrap_or(day);
-            let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
-            Ok(Range { from: first, to: next - Duration::days(1) })
-        }
-        Some("hari") => Ok(Range { from: day, to: day }),
-        _ if q.dari.is_some() || q.sampai.is_some() => {
-            Range::parse(q.dari.as_deref(), q.sampai.as_deref(), today)
-        }
-        _ => Ok(Range { from: day, to: day }),
+    match Period::of(q) {
+        Period::Custom => Range::parse(q.dari.as_deref(), q.sampai.as_deref(), today),
+        p => Ok(p.around(day)),
     }
 }
 
@@ -107,6 +184,90 @@ fn cells(date: &str, f: &Figures) -> Vec<String> {
     ]
 }
 
+/// Column titles of the whole-visit part of both exports.
+pub const JOURNEY_HEADER: [&str; 8] = [
+    "Perjalanan kunjungan",
+    "Kode",
+    "Nama",
+    "Jumlah",
+    "Median (menit)",
+    "p90 (menit)",
+    "Rata-rata (menit)",
+    "≤ 60 menit (%)",
+];
+
+/// What BPJS task `n` marks, in words (Indonesian; English).
+pub fn task_words(n: u8) -> (&'static str, &'static str) {
+    match n {
+        1 => ("ambil antrean pendaftaran", "registration ticket"),
+        2 => ("dipanggil loket pendaftaran", "called at registration"),
+        3 => ("check-in poli", "clinic check-in"),
+        4 => ("mulai dilayani dokter", "doctor starts"),
+        5 => ("selesai di poli", "clinic done"),
+        6 => ("obat mulai disiapkan", "medicine prepared"),
+        _ => ("obat diserahkan", "medicine handed over"),
+    }
+}
+
+/// One line of the whole-visit part: a station's waits or service times, arrival to
+/// leaving, or the gap between two BPJS tasks.
+pub struct JourneyRow {
+    pub part: &'static str,
+    pub code: String,
+    pub name: String,
+    pub count: usize,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+    pub average: Option<f64>,
+    /// Percent within 60 minutes.
+    pub within: Option<f64>,
+}
+
+pub fn journey_rows(w: &WholeVisit) -> Vec<JourneyRow> {
+    let mut out = Vec::new();
+    let spread = |part, code: &str, name: &str, s: &Spread, within: bool| JourneyRow {
+        part,
+        code: code.to_string(),
+        name: name.to_string(),
+        count: s.count,
+        median: s.median,
+        p90: s.p90,
+        average: None,
+        within: if within { s.within.map(|x| x * 100.0) } else { None },
+    };
+    for st in &w.stations {
+        out.push(spread("Tunggu", &st.code, &st.name, &st.wait, true));
+        out.push(spread("Layanan", &st.code, &st.name, &st.service, false));
+    }
+    out.push(spread("Datang sampai pulang", "", "Seluruh kunjungan", &w.visit, false));
+    for t in &w.tasks {
+        out.push(JourneyRow {
+            part: "Antar task BPJS",
+            code: format!("{} → {}", t.from, t.to),
+            name: format!("{} → {}", task_words(t.from).0, task_words(t.to).0),
+            count: t.visits,
+            median: None,
+            p90: None,
+            average: t.average,
+            within: None,
+        });
+    }
+    out
+}
+
+fn journey_cells(r: &JourneyRow) -> Vec<String> {
+    vec![
+        r.part.to_string(),
+        excel_text(&r.code),
+        excel_text(&r.name),
+        r.count.to_string(),
+        excel_number(r.median, 1),
+        excel_number(r.p90, 1),
+        excel_number(r.average, 1),
+        excel_number(r.within, 1),
+    ]
+}
+
 async fn report(state: &AppState, page: &StaffPage, q: &RangeQuery) -> AppResult<RangeReport> {
     let range = range_of(q, state.today())?;
     let clinic = q.poli.clone().filter(|p| !p.trim().is_empty());
@@ -138,7 +299,13 @@ async fn report_excel_csv(
     let mut total = r.total.clone();
     total.clinic = "TOTAL".into();
     out.push_str(&cells(&format!("{}/{}", r.range.from, r.range.to), &total).join(";"));
+    out.push_str("\r\n\r\n");
+    out.push_str(&JOURNEY_HEADER.join(";"));
     out.push_str("\r\n");
+    for row in journey_rows(&r.whole_visit) {
+        out.push_str(&journey_cells(&row).join(";"));
+        out.push_str("\r\n");
+    }
     let name = format!("sipoli-laporan-{}-{}.csv", r.range.from, r.range.to);
     Ok(attachment(name, "text/csv; charset=utf-8", out.into_bytes()))
 }
@@ -182,6 +349,24 @@ pub fn workbook(r: &RangeReport) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> 
             }
         }
         sheet.write_string(row, 13, &f.label)?;
+    }
+    sheet.autofit();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Perjalanan")?;
+    for (col, title) in JOURNEY_HEADER.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *title, &bold)?;
+    }
+    for (i, j) in journey_rows(&r.whole_visit).iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, j.part)?;
+        sheet.write_string(row, 1, &j.code)?;
+        sheet.write_string(row, 2, &j.name)?;
+        sheet.write_number(row, 3, j.count as f64)?;
+        for (col, v) in [(4, j.median), (5, j.p90), (6, j.average), (7, j.within)] {
+            if let Some(v) = v {
+                sheet.write_number_with_format(row, col, (v * 10.0).round() / 10.0, &one)?;
+            }
+        }
     }
     sheet.autofit();
     book.save_to_buffer()

@@ -182,6 +182,8 @@ struct TodayPage {
     /// Live updates: the stream of the visible sessions' clinics, from the last event
     /// already on the page.
     live: super::console::LiveLink,
+    /// Open complaints past their five working days that this account sees (red line).
+    overdue_complaints: i64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -240,6 +242,7 @@ fn today_page(
         sessions,
         notice: String::new(),
         error: String::new(),
+        overdue_complaints: 0,
         c,
     }
 }
@@ -251,8 +254,10 @@ async fn today(
     StaffPage { staff, c }: StaffPage,
 ) -> PageResult {
     let list = today_sessions(&state, &c, &staff).await?;
+    let overdue = crate::service::complaints::overdue_seen(&state, &staff).await.or_page(c.lang)?;
     let mut page = today_page(c, &state, &staff, list);
     page.notice = notice(page.c.lang, &q);
+    page.overdue_complaints = overdue;
     Ok(render(&page.c, StatusCode::OK, &page))
 }
 

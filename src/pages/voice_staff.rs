@@ -30,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct ListForm {
     pub status: Option<String>,
     pub poli: Option<String>,
+    /// Overdue only (`?lewat=1`, or `?overdue=1` as the console links it).
+    #[serde(alias = "overdue")]
     pub lewat: Option<String>,
     pub bulan: Option<String>,
 }

@@ -333,6 +333,14 @@ pub async fn list(st: &AppState, staff: &Staff, q: ListQuery) -> AppResult<Vec<S
     .await
 }
 
+/// How many overdue complaints this account sees in its list (admins and registration:
+/// all of them; clinic accounts: their clinics'), for the red line on the console.
+pub async fn overdue_seen(st: &AppState, staff: &Staff) -> AppResult<i64> {
+    staff.require(&[Role::Admin, Role::Clinic, Role::Registration])?;
+    let (now, clinics) = (st.now(), (staff.role == Role::Clinic).then(|| staff.clinic_ids.clone()));
+    super::read(st, move |conn| rows::overdue_count_of(conn, now, clinics)).await
+}
+
 pub async fn detail(st: &AppState, staff: &Staff, code: String) -> AppResult<StaffDetail> {
     staff.require(&[Role::Admin, Role::Clinic, Role::Registration])?;
     let (staff, now) = (staff.clone(), st.now());

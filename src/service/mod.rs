@@ -40,6 +40,7 @@ pub mod unconfirmed;
 pub mod visits;
 pub mod waitlist;
 pub mod waitlist_leave;
+pub mod whole_visit;
 
 use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};

@@ -13,12 +13,13 @@ use super::AppState;
 use crate::db::PgConnection;
 use crate::db::catalogue;
 use crate::db::notifications::{self, NewJob};
-use crate::db::open_data::{self as rows, ComplaintTimes, SessionFacts, StepTimes, VisitTimes};
+use crate::db::open_data::{self as rows, ComplaintTimes, SessionFacts};
+use crate::db::timings::{self, StepTimes, VisitTimes};
 use crate::domain::Invalid;
 use crate::domain::kinds::{Channel, SessionStatus};
 use crate::domain::rules::local_datetime;
 use crate::domain::visit_status::VisitStatus;
-use crate::domain::waits::{WAIT_STANDARD_MINUTES, percentile, share_within};
+use crate::domain::waits::{Spread, minutes_between, percentile};
 use crate::error::{AppError, AppResult};
 
 /// Fewer patients than this: counts only.
@@ -112,10 +113,6 @@ impl DailyRow {
     }
 }
 
-fn minutes(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<f64> {
-    Some((to? - from?).num_seconds().max(0) as f64 / 60.0)
-}
-
 fn round(v: Option<f64>, places: i32) -> Option<f64> {
     let f = 10f64.powi(places);
     v.map(|x| (x * f).round() / f)
@@ -124,12 +121,13 @@ fn round(v: Option<f64>, places: i32) -> Option<f64> {
 /// Waits and service times of a group, or nothing when the group is small.
 fn times(row: &mut DailyRow, waits: &[f64], services: &[f64]) {
     if waits.len() >= SMALL_GROUP {
-        row.wait_median_min = round(percentile(waits, 50.0), 1);
-        row.wait_p90_min = round(percentile(waits, 90.0), 1);
-        row.within_60_share = round(share_within(waits, WAIT_STANDARD_MINUTES), 3);
+        let wait = Spread::of(waits);
+        row.wait_median_min = round(wait.median, 1);
+        row.wait_p90_min = round(wait.p90, 1);
+        row.within_60_share = round(wait.within, 3);
     }
     if services.len() >= SMALL_GROUP {
-        row.service_median_min = round(percentile(services, 50.0), 1);
+        row.service_median_min = round(Spread::of(services).median, 1);
     }
 }
 
@@ -206,9 +204,9 @@ fn clinic_row(date: NaiveDate, code: &str, d: &Day<'_>, tz: Tz) -> DailyRow {
         }
     }
     let waits: Vec<f64> =
-        d.visits.iter().filter_map(|v| minutes(v.checked_in_at, v.first_call)).collect();
+        d.visits.iter().filter_map(|v| minutes_between(v.checked_in_at, v.first_call)).collect();
     let services: Vec<f64> =
-        d.visits.iter().filter_map(|v| minutes(v.started_at, v.finished_at)).collect();
+        d.visits.iter().filter_map(|v| minutes_between(v.started_at, v.finished_at)).collect();
     times(&mut row, &waits, &services);
     let mut late = Vec::new();
     for s in &d.sessions {
@@ -236,9 +234,9 @@ fn station_row(date: NaiveDate, place: &str, steps: &[&StepTimes]) -> DailyRow {
     let mut row = DailyRow { date, station: Some(place.to_string()), ..DailyRow::default() };
     row.served = steps.iter().filter(|s| s.status == "done").count();
     let waits: Vec<f64> =
-        steps.iter().filter_map(|s| minutes(Some(s.created_at), s.called_at)).collect();
+        steps.iter().filter_map(|s| minutes_between(Some(s.created_at), s.called_at)).collect();
     let services: Vec<f64> =
-        steps.iter().filter_map(|s| minutes(s.started_at, s.finished_at)).collect();
+        steps.iter().filter_map(|s| minutes_between(s.started_at, s.finished_at)).collect();
     times(&mut row, &waits, &services);
     row
 }
@@ -282,11 +280,14 @@ pub fn daily_rows(
                 })?,
         ),
     };
-    let visits = rows::visits_between(conn, range.from, range.to)?;
+    let visits = timings::visits_between(conn, range.from, range.to)?;
     let sessions = rows::sessions_between(conn, range.from, range.to)?;
     let ratings = rows::ratings_between(conn, range.from, range.to)?;
-    let steps =
-        if only.is_none() { rows::steps_between(conn, range.from, range.to)? } else { Vec::new() };
+    let steps = if only.is_none() {
+        timings::steps_between(conn, (range.from, range.to), None)?
+    } else {
+        Vec::new()
+    };
     let start_of = |d: NaiveDate| local_datetime(tz, d, NaiveTime::MIN).with_timezone(&Utc);
     let complaints = rows::complaints_bearing_on(
         conn,
@@ -346,8 +347,8 @@ pub fn daily_rows(
             let mut places: BTreeMap<String, Vec<&StepTimes>> = BTreeMap::new();
             for s in steps.iter().filter(|s| s.service_date == date) {
                 let place = match &s.lane {
-                    Some(lane) => format!("{}/{lane}", s.station),
-                    None => s.station.clone(),
+                    Some(lane) => format!("{}/{lane}", s.code),
+                    None => s.code.clone(),
                 };
                 places.entry(place).or_default().push(s);
             }

@@ -360,3 +360,65 @@ async fn public_complaints_are_rate_limited_like_bookings() {
     assert_eq!(status, 429, "{body}");
     assert_eq!(app.count("complaints"), 1);
 }
+
+#[actix_web::test]
+async fn the_console_shows_overdue_complaints_in_red_to_those_who_see_them() {
+    let mut app = TestApp::spawn().await;
+    seed(&app);
+    add_clinic(&app, "MAT", "Poli Mata", "E");
+    let desk = app.token_for("loket", Role::Registration, &[]).await;
+    let (status, filed) = app
+        .send_as(
+            reqwest::Method::POST,
+            "/api/v1/staff/complaints",
+            Some(&desk),
+            Some(&json!({"category": "pelayanan", "text": "Dokter poli anak datang terlambat.", "clinic": "ANA"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{filed}");
+    let of_clinic = filed["code"].as_str().unwrap().to_string();
+    let loose = file(&app, complaint("Antrean farmasi lama sekali, lebih dari tiga jam.")).await;
+
+    // Not yet due: no red line.
+    app.login_as("admin", Role::Admin, &[]).await;
+    let page = app.get("/staff").await.text().await.unwrap();
+    assert!(!page.contains("id=\"overdue-complaints\""), "{page}");
+
+    // Past the five working days: admins see both, the clinic its own, another clinic none.
+    app.clock.set(wit(2026, 12, 9, 8, 0));
+    app.login_as("admin", Role::Admin, &[]).await; // the login of a week ago has expired
+    let page = app.get("/staff").await.text().await.unwrap();
+    let red = page.split("id=\"overdue-complaints\"").nth(1).expect("red line on the console");
+    let red = &red[..red.find("</div>").unwrap()];
+    assert!(red.contains("Pengaduan lewat batas 5 hari kerja") && red.contains(": 2"), "{red}");
+    assert!(page.contains("class=\"alert bad\" role=\"alert\" id=\"overdue-complaints\""));
+    assert!(red.contains("href=\"/staff/pengaduan?overdue=1\""), "{red}");
+    let list = app.get("/staff/pengaduan?overdue=1").await.text().await.unwrap();
+    assert!(list.contains(&of_clinic) && list.contains(&loose), "the link lists them");
+
+    app.login_as("perawat-anak", Role::Clinic, &["ANA"]).await;
+    let page = app.get("/staff").await.text().await.unwrap();
+    let red = page.split("id=\"overdue-complaints\"").nth(1).expect("the clinic's own");
+    assert!(red[..red.find("</div>").unwrap()].contains(": 1"), "{red}");
+
+    app.login_as("perawat-mata", Role::Clinic, &["MAT"]).await;
+    let page = app.get("/staff").await.text().await.unwrap();
+    assert!(!page.contains("id=\"overdue-complaints\""), "not another clinic's");
+
+    // Once answered as resolved, the line goes.
+    app.login_as("admin", Role::Admin, &[]).await;
+    let admin = app.token_for("admin2", Role::Admin, &[]).await;
+    for code in [&of_clinic, &loose] {
+        let (status, out) = app
+            .send_as(
+                reqwest::Method::POST,
+                &format!("/api/v1/staff/complaints/{code}/responses"),
+                Some(&admin),
+                Some(&json!({"message": "Sudah ditindaklanjuti.", "status": "resolved"})),
+            )
+            .await;
+        assert!(status.is_success(), "{status} {out}");
+    }
+    let page = app.get("/staff").await.text().await.unwrap();
+    assert!(!page.contains("id=\"overdue-complaints\""));
+}

@@ -46,6 +46,7 @@ mod queue;
 mod recovery;
 mod relocatable;
 mod report_files;
+mod report_page;
 mod satusehat;
 mod schedules;
 mod security_headers;

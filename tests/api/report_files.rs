@@ -39,8 +39,11 @@ async fn the_week_opens_in_excel_as_csv_and_as_xlsx_with_the_same_figures() {
     // Waits 10…90: median 35, p90 80, 4 of 6 within 60 minutes.
     assert!(day.contains(";6;6;0;6;35,0;80,0;5,0;5,0;66,7;"), "{day}");
     assert!(lines.iter().any(|l| l.starts_with("2026-12-02;Poli Anak")), "tomorrow's session too");
-    let total = lines.last().unwrap();
+    // The sessions end with the total; the whole visit follows after an empty line.
+    let gap = lines.iter().position(|l| l.is_empty()).expect("the whole visit after a gap");
+    let total = lines[gap - 1];
     assert!(total.starts_with("2026-11-30/2026-12-06;TOTAL"), "{total}");
+    assert!(lines[gap + 1].starts_with("Perjalanan kunjungan;"), "{}", lines[gap + 1]);
 
     let res = app.get("/staff/laporan.xlsx?dari=2026-11-30&sampai=2026-12-06").await;
     assert_eq!(res.status(), 200);
@@ -62,7 +65,8 @@ async fn the_week_opens_in_excel_as_csv_and_as_xlsx_with_the_same_figures() {
     assert_eq!(day[10], Data::Float(5.0));
     assert_eq!(day[12], Data::Float(66.7));
     assert_eq!(rows.last().unwrap()[1], Data::String("TOTAL".into()));
-    assert_eq!(rows.len(), lines.len(), "the same lines as the CSV");
+    assert_eq!(rows.len(), gap, "the same lines as the CSV");
+    assert!(book.worksheet_range("Perjalanan").is_ok(), "the whole visit on its own sheet");
 
     // Longer than a year: refused.
     let res = app.get("/staff/laporan.xlsx?dari=2025-01-01&sampai=2026-12-06").await;
