@@ -161,6 +161,12 @@ async fn the_dashboard_reads_on_a_phone_with_its_red_flags() {
     assert!(bars.len() >= 3, "one day of figures in each chart");
     fits(&b, 360).await;
     b.screenshot("kinerja-360").await;
+    // The whole page, to look at.
+    let tall: Value =
+        b.client.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap();
+    b.viewport(360, tall.as_u64().unwrap().min(6000) as u32).await;
+    b.screenshot("kinerja-360-full").await;
+    b.viewport(360, 740).await;
     // No request leaves the app (no CDN).
     let outside: Value = b
         .client
