@@ -270,7 +270,8 @@ async fn bpjs_reference_lists_are_kept_and_refreshed_daily_not_on_each_view() {
     assert!(bpjs_link::refresh_references_if_stale(&st).await.unwrap());
     assert_eq!(asked(&shared), 4);
 
-    // On demand; admins only.
+    // On demand; admins only (a fresh login: the day-old one has run out).
+    app.login_as("admin", Role::Admin, &[]).await;
     let (status, _) = app.post_json("/api/v1/staff/hfis/references/refresh", &json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(asked(&shared), 6);
