@@ -241,8 +241,16 @@ pub fn spawn(state: AppState) {
     }
     actix_web::rt::spawn(async move {
         let mut every = actix_web::rt::time::interval(StdDuration::from_secs(60));
+        let mut weeks_checked = None;
         loop {
             every.tick().await;
+            // Once a day: a holiday that passed changes the weeks' `hari` 8.
+            if weeks_checked != Some(state.today()) {
+                match hfis::refresh_weeks(&state).await {
+                    Ok(()) => weeks_checked = Some(state.today()),
+                    Err(e) => tracing::warn!(error = %e, "HFIS weeks not re-checked"),
+                }
+            }
             if let Err(e) = hfis_push::push_until_idle(&state).await {
                 tracing::warn!(error = %e, "HFIS push failed");
             }

@@ -345,6 +345,13 @@ pub fn requeue_all(conn: &mut PgConnection, today: NaiveDate, now: DateTime<Utc>
     Ok(())
 }
 
+/// Once a day (the worker): the weeks whose `hari` 8 changed because a holiday passed go to
+/// HFIS again (nothing is queued for a week HFIS already has or gets).
+pub async fn refresh_weeks(st: &AppState) -> AppResult<()> {
+    let (today, now) = (st.today(), st.now());
+    super::in_transaction(st, move |c| requeue_all(c, today, now)).await
+}
+
 /// A leave, closure or extra session was entered or removed on `date`: when that is a
 /// national holiday, the weeks it touches go to HFIS again (their `hari` 8 may change).
 pub fn after_exception(

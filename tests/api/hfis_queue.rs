@@ -6,7 +6,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 use sipoli::auth::Role;
 use sipoli::clock::Clock;
-use sipoli::service::{bpjs_link, hfis_push};
+use sipoli::service::{bpjs_link, hfis, hfis_push};
 
 use crate::browser::Browser;
 use crate::helpers::*;
@@ -226,12 +226,22 @@ async fn a_national_holiday_is_pushed_as_hari_8_and_a_closure_takes_it_off() {
                {"hari": "8", "buka": "08:00", "tutup": "10:00"}])
     );
 
+    // The holiday passes (no other one entered): the worker's daily check sends the week
+    // without hari 8; a second check the same day queues nothing.
+    app.clock.set(wit(2026, 12, 10, 7, 0));
+    hfis::refresh_weeks(&st).await.unwrap();
+    hfis::refresh_weeks(&st).await.unwrap();
+    assert_eq!(hfis_push::push_until_idle(&st).await.unwrap(), 1);
+    let sent = shared.lock().unwrap().hfis_updates.clone();
+    assert_eq!(sent[4]["jadwal"], json!([{"hari": "3", "buka": "09:00", "tutup": "13:00"}]));
+    app.login_as("admin", Role::Admin, &[]).await;
+
     // A leave on an ordinary day changes nothing HFIS keeps: nothing is queued.
     let leave = json!({"kind": "leave", "doctor": "D003", "date": "2026-12-16", "reason": "Cuti"});
     let (status, body) = app.post_json("/api/v1/staff/exceptions", &leave).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(hfis_push::push_until_idle(&st).await.unwrap(), 0);
-    assert_eq!(updates(&app).await.len(), 4);
+    assert_eq!(updates(&app).await.len(), 5);
 }
 
 #[actix_web::test]
@@ -270,7 +280,8 @@ async fn bpjs_reference_lists_are_kept_and_refreshed_daily_not_on_each_view() {
     assert!(bpjs_link::refresh_references_if_stale(&st).await.unwrap());
     assert_eq!(asked(&shared), 4);
 
-    // On demand; admins only.
+    // On demand; admins only (a fresh login: the day-old one has run out).
+    app.login_as("admin", Role::Admin, &[]).await;
     let (status, _) = app.post_json("/api/v1/staff/hfis/references/refresh", &json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(asked(&shared), 6);
