@@ -11,11 +11,10 @@ use super::waitlist::offer_freed;
 use crate::db::guesses::{self, GuessLimit};
 use crate::db::waitlist::{self, Entry};
 use crate::db::{self, self_service, sessions};
-use crate::domain::identity::first_name_initial;
 use crate::domain::kinds::GuessScope;
 use crate::error::{AppError, AppResult};
 
-/// A waitlist entry as its page shows it (no NIK, no full name).
+/// A waitlist entry as its page shows it: anyone holding the code may open it, so no name.
 #[derive(Debug, Clone, Serialize)]
 pub struct InLineView {
     pub waitlist_code: String,
@@ -26,7 +25,6 @@ pub struct InLineView {
     pub doctor: String,
     pub date: NaiveDate,
     pub hours: String,
-    pub for_whom: String,
 }
 
 /// `200 {waitlist_code, status: "left"}`.
@@ -77,7 +75,6 @@ pub fn parse_code(code: &str) -> AppResult<String> {
 
 fn view(conn: &mut db::PgConnection, entry: Entry) -> AppResult<InLineView> {
     let session = sessions::get(conn, entry.session_id)?;
-    let name = self_service::patient_name(conn, entry.patient_id)?;
     let position = match entry.status.as_str() {
         "waiting" => Some(waitlist::position(conn, &entry)?),
         _ => None,
@@ -90,7 +87,6 @@ fn view(conn: &mut db::PgConnection, entry: Entry) -> AppResult<InLineView> {
         doctor: session.doctor.name.clone(),
         date: session.session.service_date,
         hours: session.hours(),
-        for_whom: first_name_initial(&name),
     })
 }
 
