@@ -141,6 +141,14 @@ fn conventions(doc: &mut Value) {
                     ),
                 );
             }
+            if has_input {
+                add(
+                    "400",
+                    error(
+                        "A query parameter that does not parse (`invalid_query`), or a malformed value (`invalid_date`...)",
+                    ),
+                );
+            }
             if has_body || has_input {
                 add("422", error("A field or parameter refused (`fields` says which and why)"));
             }

@@ -52,6 +52,7 @@ fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>, max_age: u32) ->
     params(crate::api::open::DailyQuery),
     responses(
         (status = 200, description = "Daily figures per clinic (cacheable, `ETag`)", body = serde_json::Value),
+        (status = 404, description = "Unknown clinic", body = crate::openapi::ErrorBody),
         (status = 304, description = "Not modified (`If-None-Match`)")
     ),
 )]
@@ -80,6 +81,7 @@ pub async fn daily_json(
     params(crate::api::open::DailyQuery),
     responses(
         (status = 200, description = "The same figures as RFC 4180 CSV", content_type = "text/csv", body = String),
+        (status = 404, description = "Unknown clinic", body = crate::openapi::ErrorBody),
         (status = 304, description = "Not modified (`If-None-Match`)")
     ),
 )]
