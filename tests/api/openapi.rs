@@ -227,4 +227,10 @@ async fn every_registered_api_route_is_in_the_document_and_the_document_holds_to
     let body =
         &doc["paths"]["/api/v1/bookings"]["post"]["requestBody"]["content"]["application/json"];
     assert_eq!(body["schema"]["$ref"], "#/components/schemas/BookingBody");
+    // What schemathesis found: a path or query string that does not parse answers the
+    // JSON error shape the document promises, not actix-web's plain text.
+    let (status, body) = app.get_json("/api/v1/sessions/2147483648/queue").await;
+    assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (404, Some("not_found")));
+    let (status, body) = app.get_json("/api/v1/announcements/words?place=x").await;
+    assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (400, Some("invalid_query")));
 }
