@@ -2,7 +2,7 @@
 //! annotations, served at `/api/openapi.json`, and a local reference page at `/api/docs`
 //! (no CDN: the page renders the document with its own small script).
 //!
-//! Every `/api/v1` route is listed in [`ApiDoc`]'s `paths`; `tests/api/openapi_doc.rs`
+//! Every `/api/v1` route is listed in [`ApiDoc`]'s `paths`; `tests/api/openapi.rs`
 //! fails when a registered route is missing (it reads the `.route(...)` calls of `src/`).
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
