@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::jkn::national::configure(cfg);
     crate::api::configure(cfg);
     crate::pages::configure(cfg);
+    crate::http::extract::configure(cfg);
 }
 
 /// A running server and the port it listens on.

@@ -311,6 +311,12 @@ fn bucket_of(method: &Method, path: &str) -> Option<Bucket> {
 
 pub use crate::error::rate_limited;
 
+/// Whether requests to this route are counted (and may answer 429); `{param}` segments of
+/// a route pattern match any value. For the API description.
+pub fn limited(method: &Method, path: &str) -> bool {
+    bucket_of(method, path).is_some()
+}
+
 /// Middleware: note the client address, and refuse a request over its bucket's rate.
 pub async fn limit_requests(
     req: ServiceRequest,

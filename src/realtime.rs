@@ -377,6 +377,16 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
 }
 
 /// `GET /api/v1/sessions/{id}/events`
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions/{id}/events",
+    tag = "displays",
+    params(("id" = i32, Path, description = "session id"), ("Last-Event-ID" = Option<i64>, Header, description = "the last event seen")),
+    responses(
+        (status = 200, description = "Server-sent events (`text/event-stream`); `Last-Event-ID` or `?last_event_id=` replays the missed ones", content_type = "text/event-stream", body = String),
+        (status = 404, description = "No such session", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn session_events(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -387,12 +397,22 @@ pub async fn session_events(
     stream(&state, &req, Filter::Session(id)).await
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ClinicsQuery {
     pub clinics: Option<String>,
 }
 
 /// `GET /api/v1/displays/events?clinics=ANA,INT`
+#[utoipa::path(
+    get,
+    path = "/api/v1/displays/events",
+    tag = "displays",
+    params(crate::realtime::ClinicsQuery, ("Last-Event-ID" = Option<i64>, Header, description = "the last event seen")),
+    responses(
+        (status = 200, description = "Server-sent events (`text/event-stream`); `Last-Event-ID` or `?last_event_id=` replays the missed ones", content_type = "text/event-stream", body = String)
+    ),
+)]
 pub async fn display_events(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -403,6 +423,16 @@ pub async fn display_events(
 }
 
 /// `GET /api/v1/bookings/{code}/events` — the events of the booking's session.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bookings/{code}/events",
+    tag = "displays",
+    params(("code" = String, Path, description = "booking code (8 characters)"), ("Last-Event-ID" = Option<i64>, Header, description = "the last event seen")),
+    responses(
+        (status = 200, description = "Server-sent events (`text/event-stream`); `Last-Event-ID` or `?last_event_id=` replays the missed ones", content_type = "text/event-stream", body = String),
+        (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn booking_events(
     state: web::Data<AppState>,
     req: HttpRequest,

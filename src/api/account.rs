@@ -9,13 +9,23 @@ use crate::auth::Staff;
 use crate::error::AppResult;
 use crate::service::corrections;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordBody {
     pub current_password: String,
     pub new_password: String,
     pub new_password_repeat: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/password",
+    tag = "staff auth",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::api::account::PasswordBody,
+    responses(
+        (status = 204, description = "Changed; the account's other logins end")
+    ),
+)]
 pub async fn change_password(
     state: web::Data<AppState>,
     staff: Staff,

@@ -10,7 +10,7 @@ use crate::domain::staff::StaffIdentity;
 use crate::error::AppResult;
 use crate::service;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
     pub username: String,
     pub password: String,
@@ -21,6 +21,16 @@ pub fn identity_json(s: &StaffIdentity) -> serde_json::Value {
 }
 
 /// `POST /api/v1/auth/login` → token (for `Authorization: Bearer`), CSRF token, cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "staff auth",
+    request_body = crate::api::auth::LoginBody,
+    responses(
+        (status = 200, description = "`{token, csrf_token, user}` and the `sipoli_session` cookie", body = serde_json::Value),
+        (status = 401, description = "Wrong username or password", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -37,6 +47,15 @@ pub async fn login(
 }
 
 /// `POST /api/v1/auth/logout`
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "staff auth",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "`{logged_out: true}`; the cookie removed", body = serde_json::Value)
+    ),
+)]
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -51,6 +70,15 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/auth/me`
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "staff auth",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "`{user, csrf_token}`", body = serde_json::Value)
+    ),
+)]
 pub async fn me(staff: Staff) -> HttpResponse {
     HttpResponse::Ok().json(json!({"user": identity_json(&staff), "csrf_token": staff.csrf_token}))
 }

@@ -14,7 +14,19 @@ use crate::service::queue::parse_code;
 use crate::service::{booking, kiosks, queue, registration};
 
 /// `POST /api/v1/bookings`
-#[utoipa::path(post, path = "/api/v1/bookings", tag = "public", request_body(content = serde_json::Value, description = "{session_id, payer, patient: {nik, name, birth_date, phone?, email?}, ...}"), params(("Idempotency-Key" = Option<String>, Header, description = "repeat-safe key")), responses((status = 201, description = "Booking code, ticket, estimate", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 409, description = "quota_full, closed, duplicate", body = crate::openapi::ErrorBody), (status = 429, description = "Too many bookings from this address", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings",
+    tag = "public",
+    description = "Book a place: `payer` is `jkn` or `non_jkn`; `patient{nik, name, birth_date, phone, email?, bpjs_no?, medical_record_no?}`, `visit_type?`, `referral_number?` (JKN). 201 with code, ticket, estimate.",
+    request_body = crate::service::intake::BookingBody,
+    params(crate::openapi::Idempotency),
+    responses(
+        (status = 201, description = "Booking code, ticket number, estimated time", body = serde_json::Value),
+        (status = 409, description = "`quota_full`, `closed`, `duplicate_booking`...", body = crate::openapi::ErrorBody),
+        (status = 422, description = "A field refused (`fields`)", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn book_visit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -31,7 +43,17 @@ pub async fn book_visit(
 }
 
 /// `GET /api/v1/bookings/{code}`
-#[utoipa::path(get, path = "/api/v1/bookings/{code}", tag = "public", params(("code" = String, Path, description = "8-character booking code")), responses((status = 200, description = "Status, position, estimate (no names)", body = serde_json::Value), (status = 400, description = "Not a booking code", body = crate::openapi::ErrorBody), (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/bookings/{code}",
+    tag = "public",
+    description = "Ticket, status, clinic, doctor, position, now serving, estimate; `step: {station, ticket, status, label, position, estimated_at, desk}` (the open step at a station, else null) and `journey: [...]` (every step). A registration-counter ticket's code follows the visit it became.",
+    params(("code" = String, Path, description = "booking code (8 characters)")),
+    responses(
+        (status = 200, description = "Status, position, estimate (no names)", body = serde_json::Value),
+        (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn booking_status(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -44,14 +66,26 @@ pub async fn booking_status(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CancelBody {
     pub birth_date: Option<String>,
     pub reason: Option<String>,
 }
 
 /// `POST /api/v1/bookings/{code}/cancel` — the birth date proves it is the patient.
-#[utoipa::path(post, path = "/api/v1/bookings/{code}/cancel", tag = "public", params(("code" = String, Path, description = "booking code")), request_body(content = serde_json::Value, description = "{birth_date}"), responses((status = 200, description = "Cancelled", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 403, description = "Wrong birth date", body = crate::openapi::ErrorBody), (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody), (status = 409, description = "Too late to cancel", body = crate::openapi::ErrorBody), (status = 429, description = "Locked after wrong guesses", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/{code}/cancel",
+    tag = "public",
+    params(("code" = String, Path, description = "booking code (8 characters)"), crate::openapi::Idempotency),
+    request_body = crate::api::bookings::CancelBody,
+    responses(
+        (status = 200, description = "Cancelled", body = serde_json::Value),
+        (status = 403, description = "Wrong birth date", body = crate::openapi::ErrorBody),
+        (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody),
+        (status = 409, description = "Too late to cancel, or not waiting", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn cancel_booking(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -81,7 +115,19 @@ pub async fn cancel_booking(
 }
 
 /// `POST /api/v1/bookings/{code}/check-in` — at the kiosk or the counter, on the day.
-#[utoipa::path(post, path = "/api/v1/bookings/{code}/check-in", tag = "public", params(("code" = String, Path, description = "booking code")), responses((status = 200, description = "Checked in", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody), (status = 409, description = "Not today, or not waiting", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/{code}/check-in",
+    tag = "public",
+    description = "Booked → waiting, on the day until the session ends; only a paired kiosk or staff (401 without either).",
+    params(("code" = String, Path, description = "booking code (8 characters)"), crate::openapi::Idempotency),
+    security(("kiosk_cookie" = []), ("kiosk_token" = []), ("staff_bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "Checked in: the standing", body = serde_json::Value),
+        (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody),
+        (status = 409, description = "Not today, or not waiting", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn check_in_booking(
     state: web::Data<AppState>,
     req: HttpRequest,

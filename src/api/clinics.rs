@@ -6,7 +6,14 @@ use crate::app::AppState;
 use crate::error::AppResult;
 use crate::service;
 
-#[utoipa::path(get, path = "/api/v1/clinics", tag = "public", responses((status = 200, description = "Clinics: code, name, name_en, prefix, bpjs_code, room", body = serde_json::Value)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/clinics",
+    tag = "public",
+    responses(
+        (status = 200, description = "Clinics: code, name, name_en, prefix, bpjs_code, room", body = serde_json::Value)
+    ),
+)]
 pub async fn list_clinics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let list = service::sessions::clinics(&state).await?;
     let body: Vec<_> = list

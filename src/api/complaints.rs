@@ -13,6 +13,16 @@ use crate::service::complaints::{self, ComplaintBody, ListQuery, ResponseBody};
 use crate::service::feedback::{self, FeedbackBody};
 
 /// `POST /api/v1/complaints` → 201 `{code, status, due_at}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints",
+    tag = "public",
+    request_body = crate::service::complaints::ComplaintBody,
+    params(crate::openapi::Idempotency),
+    responses(
+        (status = 201, description = "`{code, status, due_at}`", body = serde_json::Value)
+    ),
+)]
 pub async fn file_complaint(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -40,6 +50,16 @@ pub async fn file_complaint(
 }
 
 /// `GET /api/v1/complaints/{code}` → `{code, status, due_at, overdue, responses[]}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/complaints/{code}",
+    tag = "public",
+    params(("code" = String, Path, description = "complaint code")),
+    responses(
+        (status = 200, description = "`{code, status, due_at, overdue, responses[]}` (no contact, no text)", body = serde_json::Value),
+        (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn complaint_status(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -49,6 +69,16 @@ pub async fn complaint_status(
 }
 
 /// `GET /api/v1/staff/complaints?status=&clinic=&overdue=`
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/complaints",
+    tag = "complaints",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::service::complaints::ListQuery),
+    responses(
+        (status = 200, description = "Complaints, newest first", body = serde_json::Value)
+    ),
+)]
 pub async fn list_complaints(
     state: web::Data<AppState>,
     staff: Staff,
@@ -58,6 +88,17 @@ pub async fn list_complaints(
 }
 
 /// `POST /api/v1/staff/complaints` — a complaint made in person or by phone.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/complaints",
+    tag = "complaints",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::service::complaints::ComplaintBody,
+    params(crate::openapi::Idempotency),
+    responses(
+        (status = 201, description = "`{code, status, due_at}`", body = serde_json::Value)
+    ),
+)]
 pub async fn enter_complaint(
     state: web::Data<AppState>,
     staff: Staff,
@@ -73,6 +114,16 @@ pub async fn enter_complaint(
 }
 
 /// `GET /api/v1/staff/complaints/{code}` — with text, contact and responses.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/complaints/{code}",
+    tag = "complaints",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("code" = String, Path, description = "complaint code")),
+    responses(
+        (status = 200, description = "With text, contact and responses", body = serde_json::Value)
+    ),
+)]
 pub async fn complaint_detail(
     state: web::Data<AppState>,
     staff: Staff,
@@ -83,6 +134,18 @@ pub async fn complaint_detail(
 }
 
 /// `POST /api/v1/staff/complaints/{code}/responses` `{message, status?}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/complaints/{code}/responses",
+    tag = "complaints",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("code" = String, Path, description = "complaint code"), crate::openapi::Idempotency),
+    request_body = crate::service::complaints::ResponseBody,
+    responses(
+        (status = 200, description = "The complaint with the response", body = serde_json::Value),
+        (status = 409, description = "Closed already", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn respond_to_complaint(
     state: web::Data<AppState>,
     staff: Staff,
@@ -99,12 +162,23 @@ pub async fn respond_to_complaint(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     pub month: Option<String>,
 }
 
 /// `GET /api/v1/staff/complaints-summary?month=YYYY-MM`
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/complaints-summary",
+    tag = "complaints",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::api::complaints::MonthQuery),
+    responses(
+        (status = 200, description = "Counts of the month by category, status and clinic", body = serde_json::Value)
+    ),
+)]
 pub async fn complaint_summary(
     state: web::Data<AppState>,
     staff: Staff,
@@ -123,7 +197,7 @@ pub async fn complaint_summary(
     Ok(HttpResponse::Ok().json(complaints::monthly(&state, &staff, day).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct HolidayBody {
     pub date: Option<String>,
     pub name: Option<String>,
@@ -140,12 +214,31 @@ fn holiday_date(s: Option<&str>) -> AppResult<NaiveDate> {
 }
 
 /// `GET /api/v1/staff/holidays` — from today on.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/holidays",
+    tag = "complaints",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "Holidays from a year ago on", body = serde_json::Value)
+    ),
+)]
 pub async fn list_holidays(state: web::Data<AppState>, _staff: Staff) -> AppResult<HttpResponse> {
     let from = state.today() - chrono::Duration::days(366);
     Ok(HttpResponse::Ok().json(complaints::holidays(&state, from).await?))
 }
 
 /// `POST /api/v1/staff/holidays` `{date, name}` (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/holidays",
+    tag = "complaints",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::api::complaints::HolidayBody,
+    responses(
+        (status = 201, description = "The holiday", body = serde_json::Value)
+    ),
+)]
 pub async fn put_holiday(
     state: web::Data<AppState>,
     staff: Staff,
@@ -158,6 +251,16 @@ pub async fn put_holiday(
 }
 
 /// `DELETE /api/v1/staff/holidays/{date}` (admin).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/staff/holidays/{date}",
+    tag = "complaints",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    responses(
+        (status = 200, description = "`{deleted}`", body = serde_json::Value)
+    ),
+)]
 pub async fn delete_holiday(
     state: web::Data<AppState>,
     staff: Staff,
@@ -169,6 +272,18 @@ pub async fn delete_holiday(
 }
 
 /// `POST /api/v1/feedback` `{booking_code, rating, categories?, comment?}` → 201.
+#[utoipa::path(
+    post,
+    path = "/api/v1/feedback",
+    tag = "public",
+    request_body = crate::service::feedback::FeedbackBody,
+    params(crate::openapi::Idempotency),
+    responses(
+        (status = 201, description = "The rating recorded", body = serde_json::Value),
+        (status = 404, description = "Unknown booking code", body = crate::openapi::ErrorBody),
+        (status = 409, description = "Not finished yet, or rated already", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn give_feedback(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -182,7 +297,8 @@ pub async fn give_feedback(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedbackQuery {
     pub clinic: String,
     pub from: Option<String>,
@@ -191,6 +307,16 @@ pub struct FeedbackQuery {
 
 /// `GET /api/v1/staff/feedback?clinic=&from=&to=` — ratings with comments (admins, and
 /// staff of that clinic).
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/feedback",
+    tag = "complaints",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::api::complaints::FeedbackQuery),
+    responses(
+        (status = 200, description = "Ratings with comments", body = serde_json::Value)
+    ),
+)]
 pub async fn clinic_feedback(
     state: web::Data<AppState>,
     staff: Staff,

@@ -6,7 +6,14 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::service;
 
-#[utoipa::path(get, path = "/healthz", tag = "public", responses((status = 200, description = "The process is up", body = serde_json::Value)))]
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses(
+        (status = 200, description = "The process is up", body = serde_json::Value)
+    ),
+)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
@@ -15,7 +22,15 @@ pub async fn healthz() -> HttpResponse {
 const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(800);
 
 /// Ready when the database answers, within [`READY_WITHIN`] (else 503 at once).
-#[utoipa::path(get, path = "/readyz", tag = "public", responses((status = 200, description = "The database answers", body = serde_json::Value), (status = 503, description = "Not ready", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "The database answers", body = serde_json::Value),
+        (status = 503, description = "Not ready", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     actix_web::rt::time::timeout(READY_WITHIN, service::sessions::ready(&state))
         .await

@@ -8,7 +8,21 @@ use crate::error::AppResult;
 use crate::service::intake::{self, TicketBody};
 use crate::service::{kiosks, registration};
 
-#[utoipa::path(post, path = "/api/v1/kiosk/tickets", tag = "kiosk", security(("kiosk_cookie" = [])), request_body(content = serde_json::Value, description = "{session_id, payer, phone?, priority_category?}"), responses((status = 201, description = "Walk-in ticket", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 401, description = "kiosk_not_paired", body = crate::openapi::ErrorBody), (status = 403, description = "A clinic the kiosk does not offer", body = crate::openapi::ErrorBody), (status = 409, description = "quota_full or closed", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosk/tickets",
+    tag = "kiosk",
+    description = "A walk-in ticket (waiting). `priority_category` (`lansia`, `disabilitas`, `ibu_hamil`, `anak_kecil`) makes the visit priority at every step of its journey; `station: PENDAFTARAN` takes a registration-counter ticket instead of a session.",
+    security(("kiosk_cookie" = []), ("kiosk_token" = [])),
+    request_body = crate::service::intake::TicketBody,
+    params(crate::openapi::Idempotency),
+    responses(
+        (status = 201, description = "Walk-in ticket", body = serde_json::Value),
+        (status = 403, description = "A clinic the kiosk does not offer", body = crate::openapi::ErrorBody),
+        (status = 404, description = "No such session or station", body = crate::openapi::ErrorBody),
+        (status = 409, description = "`quota_full`, closed, walk-in not open", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn take_ticket(
     state: web::Data<AppState>,
     Kiosk(device): Kiosk,

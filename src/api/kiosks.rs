@@ -9,7 +9,7 @@ use crate::auth::Staff;
 use crate::error::AppResult;
 use crate::service::kiosks;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterBody {
     pub name: String,
     #[serde(default)]
@@ -19,18 +19,29 @@ pub struct RegisterBody {
     pub printer: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PrinterBody {
     #[serde(default)]
     pub printer: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PairBody {
     pub pairing_code: String,
 }
 
 /// `POST /api/v1/staff/kiosks {name, clinics}` (admin) → 201 `{id, pairing_code}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/kiosks",
+    tag = "admin",
+    description = "Register a kiosk: the answer's `pairing_code` is one-time, valid 15 minutes. `printer` is its ESC/POS network printer `tcp://host:port` (port 9100 when left out; anything else 422 `invalid_printer`).",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::api::kiosks::RegisterBody,
+    responses(
+        (status = 201, description = "`{id, pairing_code}`", body = serde_json::Value)
+    ),
+)]
 pub async fn register_kiosk(
     state: web::Data<AppState>,
     staff: Staff,
@@ -46,6 +57,16 @@ pub async fn register_kiosk(
 }
 
 /// `GET /api/v1/staff/kiosks` (admin).
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/kiosks",
+    tag = "admin",
+    description = "Each with `printer`, `printer_problem` (`unreachable`, `paper_out`) and `printer_checked_at` of its last print.",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "Kiosk devices", body = serde_json::Value)
+    ),
+)]
 pub async fn list_kiosks(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     let rows = crate::service::read(&state, move |c| kiosks::list(c, &staff)).await?;
     Ok(HttpResponse::Ok().json(rows))
@@ -53,6 +74,17 @@ pub async fn list_kiosks(state: web::Data<AppState>, staff: Staff) -> AppResult<
 
 /// `PUT /api/v1/staff/kiosks/{id}/printer {printer}` (admin): set or clear (empty) the
 /// kiosk's thermal printer; 422 for an address that is not `tcp://host:port`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/kiosks/{id}/printer",
+    tag = "admin",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i32, Path, description = "kiosk id")),
+    request_body = crate::api::kiosks::PrinterBody,
+    responses(
+        (status = 200, description = "`{id, printer}`", body = serde_json::Value)
+    ),
+)]
 pub async fn set_kiosk_printer(
     state: web::Data<AppState>,
     staff: Staff,
@@ -69,6 +101,16 @@ pub async fn set_kiosk_printer(
 }
 
 /// `DELETE /api/v1/staff/kiosks/{id}` (admin): the kiosk's token stops working.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/staff/kiosks/{id}",
+    tag = "admin",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i32, Path, description = "kiosk id")),
+    responses(
+        (status = 200, description = "Revoked: its token stops working", body = serde_json::Value)
+    ),
+)]
 pub async fn revoke_kiosk(
     state: web::Data<AppState>,
     staff: Staff,
@@ -80,7 +122,16 @@ pub async fn revoke_kiosk(
 }
 
 /// `POST /api/v1/kiosk/pair {pairing_code}` → `{token}` and the device cookie.
-#[utoipa::path(post, path = "/api/v1/kiosk/pair", tag = "kiosk", request_body(content = serde_json::Value, description = "{pairing_code}"), responses((status = 200, description = "{token, kiosk} and the sipoli_kiosk cookie", body = serde_json::Value), (status = 400, description = "Bad input", body = crate::openapi::ErrorBody), (status = 404, description = "Unknown or used code", body = crate::openapi::ErrorBody), (status = 429, description = "Too many attempts", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosk/pair",
+    tag = "kiosk",
+    request_body = crate::api::kiosks::PairBody,
+    responses(
+        (status = 200, description = "`{token, kiosk}` and the `sipoli_kiosk` cookie", body = serde_json::Value),
+        (status = 404, description = "Unknown or used pairing code", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn pair_kiosk(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
     let PairBody { pairing_code } = parse_json(&body)?;
     let (token, device) = kiosks::pair(&state, pairing_code).await?;

@@ -8,7 +8,8 @@ use crate::app::AppState;
 use crate::error::AppResult;
 use crate::service::open_data::{self, DailyRow, FIELDS, Range};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DailyQuery {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -44,6 +45,17 @@ fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>, max_age: u32) ->
 }
 
 /// `GET /api/v1/open/daily?from=&to=&clinic=`
+#[utoipa::path(
+    get,
+    path = "/api/v1/open/daily",
+    tag = "open data",
+    params(crate::api::open::DailyQuery),
+    responses(
+        (status = 200, description = "Daily figures per clinic (cacheable, `ETag`)", body = serde_json::Value),
+        (status = 404, description = "Unknown clinic", body = crate::openapi::ErrorBody),
+        (status = 304, description = "Not modified (`If-None-Match`)")
+    ),
+)]
 pub async fn daily_json(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -62,6 +74,17 @@ pub async fn daily_json(
 
 /// `GET /api/v1/open/daily.csv?from=&to=&clinic=` — RFC 4180, comma-separated, dot
 /// decimals, the header row in [`FIELDS`] order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/open/daily.csv",
+    tag = "open data",
+    params(crate::api::open::DailyQuery),
+    responses(
+        (status = 200, description = "The same figures as RFC 4180 CSV", content_type = "text/csv", body = String),
+        (status = 404, description = "Unknown clinic", body = crate::openapi::ErrorBody),
+        (status = 304, description = "Not modified (`If-None-Match`)")
+    ),
+)]
 pub async fn daily_csv(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -79,6 +102,15 @@ pub async fn daily_csv(
 }
 
 /// `GET /api/v1/open/today` — waiting now per clinic and station, and the longest wait.
+#[utoipa::path(
+    get,
+    path = "/api/v1/open/today",
+    tag = "open data",
+    responses(
+        (status = 200, description = "Waiting now per clinic and station, and the longest wait", body = serde_json::Value),
+        (status = 304, description = "Not modified (`If-None-Match`)")
+    ),
+)]
 pub async fn today(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     let today = open_data::today(&state).await?;
     let body = serde_json::to_vec(&today).map_err(crate::error::AppError::internal)?;

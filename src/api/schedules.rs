@@ -10,11 +10,22 @@ use crate::auth::Staff;
 use crate::error::AppResult;
 use crate::service::schedules::{self, ExceptionBody, ScheduleBody};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScheduleQuery {
     pub clinic: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/schedules",
+    tag = "schedules",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::api::schedules::ScheduleQuery),
+    responses(
+        (status = 200, description = "Weekly schedules", body = serde_json::Value)
+    ),
+)]
 pub async fn list_schedules(
     state: web::Data<AppState>,
     staff: Staff,
@@ -42,6 +53,18 @@ async fn save(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/schedules",
+    tag = "schedules",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::service::schedules::ScheduleBody,
+    params(crate::openapi::Idempotency),
+    responses(
+        (status = 201, description = "The schedule", body = serde_json::Value),
+        (status = 409, description = "Overlaps another schedule of the doctor", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn create_schedule(
     state: web::Data<AppState>,
     staff: Staff,
@@ -52,6 +75,18 @@ pub async fn create_schedule(
 }
 
 /// Change a schedule; future sessions follow (see `service::schedules::save_schedule`).
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/schedules/{id}",
+    tag = "schedules",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i32, Path, description = "schedule id"), crate::openapi::Idempotency),
+    request_body = crate::service::schedules::ScheduleBody,
+    responses(
+        (status = 200, description = "The schedule; future sessions follow", body = serde_json::Value),
+        (status = 409, description = "Overlaps, or below bookings already made", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn update_schedule(
     state: web::Data<AppState>,
     staff: Staff,
@@ -63,6 +98,16 @@ pub async fn update_schedule(
 }
 
 /// End a schedule from today.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/staff/schedules/{id}",
+    tag = "schedules",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i32, Path, description = "schedule id"), crate::openapi::Idempotency),
+    responses(
+        (status = 200, description = "Ended from today", body = serde_json::Value)
+    ),
+)]
 pub async fn end_schedule(
     state: web::Data<AppState>,
     staff: Staff,
@@ -77,12 +122,23 @@ pub async fn end_schedule(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExceptionQuery {
     pub from: Option<String>,
     pub to: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/exceptions",
+    tag = "schedules",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::api::schedules::ExceptionQuery),
+    responses(
+        (status = 200, description = "Leaves, closures and extra sessions in the range", body = serde_json::Value)
+    ),
+)]
 pub async fn list_exceptions(
     state: web::Data<AppState>,
     staff: Staff,
@@ -101,6 +157,20 @@ pub async fn list_exceptions(
 
 /// Leave or closure: cancel the matching sessions of that date and the visits in them.
 /// Extra: a one-off session. `dry_run` reports how many patients it would affect.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/exceptions",
+    tag = "schedules",
+    description = "Leave or closure: cancels the matching sessions of that date and the visits in them (patients told). Extra: a one-off session. `dry_run: true` only counts the patients affected (200).",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::service::schedules::ExceptionBody,
+    params(crate::openapi::Idempotency),
+    responses(
+        (status = 200, description = "`dry_run`: how many patients it would affect", body = serde_json::Value),
+        (status = 201, description = "Applied: sessions cancelled or added, patients told", body = serde_json::Value),
+        (status = 409, description = "Conflicts with an existing session", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn create_exception(
     state: web::Data<AppState>,
     staff: Staff,
@@ -119,6 +189,16 @@ pub async fn create_exception(
 }
 
 /// Remove an exception.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/staff/exceptions/{id}",
+    tag = "schedules",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i32, Path, description = "exception id"), crate::openapi::Idempotency),
+    responses(
+        (status = 200, description = "Removed", body = serde_json::Value)
+    ),
+)]
 pub async fn delete_exception(
     state: web::Data<AppState>,
     staff: Staff,

@@ -27,7 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/gateway/inbound", web::post().to(gateway_inbound));
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct IdentityBody {
     pub nik: Option<String>,
     pub bpjs_no: Option<String>,
@@ -41,6 +41,16 @@ impl IdentityBody {
 }
 
 /// `POST /api/v1/bookings/lookup {nik | bpjs_no, birth_date}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/lookup",
+    tag = "public",
+    request_body = crate::api::self_service::IdentityBody,
+    responses(
+        (status = 200, description = "The patient's current bookings (codes, sessions, status)", body = serde_json::Value),
+        (status = 404, description = "Nothing found for this identity", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn lookup_bookings(
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -50,13 +60,26 @@ pub async fn lookup_bookings(
     Ok(HttpResponse::Ok().json(found))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RescheduleBody {
     pub birth_date: Option<String>,
     pub session_id: Option<i32>,
 }
 
 /// `POST /api/v1/bookings/{code}/reschedule {birth_date, session_id}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/{code}/reschedule",
+    tag = "public",
+    params(("code" = String, Path, description = "booking code (8 characters)"), crate::openapi::Idempotency),
+    request_body = crate::api::self_service::RescheduleBody,
+    responses(
+        (status = 200, description = "Moved: the new booking", body = serde_json::Value),
+        (status = 403, description = "Wrong birth date", body = crate::openapi::ErrorBody),
+        (status = 404, description = "Unknown code or session", body = crate::openapi::ErrorBody),
+        (status = 409, description = "Full, closed, too late, or not movable", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn reschedule_booking(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -96,6 +119,18 @@ pub async fn reschedule_booking(
 
 /// `POST /api/v1/kiosk/check-in {nik | bpjs_no, birth_date}` — a paired kiosk checks in
 /// today's bookings of the patient (a scanned BPJS card number works as typed).
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosk/check-in",
+    tag = "kiosk",
+    security(("kiosk_cookie" = []), ("kiosk_token" = [])),
+    request_body = crate::api::self_service::IdentityBody,
+    responses(
+        (status = 200, description = "Today's bookings of the patient, checked in (standings)", body = serde_json::Value),
+        (status = 404, description = "No booking today for this identity", body = crate::openapi::ErrorBody),
+        (status = 409, description = "Not checkable now", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn kiosk_check_in(
     state: web::Data<AppState>,
     Kiosk(_device): Kiosk,
@@ -110,6 +145,18 @@ pub async fn kiosk_check_in(
 }
 
 /// `POST /api/v1/sessions/{id}/waitlist {payer, patient{…}}` → 201 `{waitlist_code, position}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{id}/waitlist",
+    tag = "public",
+    params(("id" = i32, Path, description = "session id"), crate::openapi::Idempotency),
+    request_body = crate::service::intake::BookingBody,
+    responses(
+        (status = 201, description = "`{waitlist_code, position}`", body = serde_json::Value),
+        (status = 404, description = "No such session", body = crate::openapi::ErrorBody),
+        (status = 409, description = "Not full, closed, or already waiting", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn join_waitlist(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -125,6 +172,17 @@ pub async fn join_waitlist(
 }
 
 /// `POST /api/v1/waitlist/offers/{token}/claim`
+#[utoipa::path(
+    post,
+    path = "/api/v1/waitlist/offers/{token}/claim",
+    tag = "public",
+    params(("token" = String, Path, description = "the offer's token from the message"), crate::openapi::Idempotency),
+    responses(
+        (status = 201, description = "The booking made from the offer", body = serde_json::Value),
+        (status = 404, description = "Unknown offer", body = crate::openapi::ErrorBody),
+        (status = 409, description = "Offer expired or taken", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn claim_offer(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -170,6 +228,18 @@ pub async fn leave_waitlist(
 
 /// `POST /api/v1/gateway/inbound {from, text}`, signed `X-Sipoli-Signature` (hex
 /// HMAC-SHA256 of the body with `SIPOLI_WEBHOOK_SECRET`, as the outgoing webhooks).
+#[utoipa::path(
+    post,
+    path = "/api/v1/gateway/inbound",
+    tag = "gateway",
+    security(("gateway_signature" = [])),
+    request_body(content = serde_json::Value, description = "`{from, text}`: the sender's number and the message"),
+    responses(
+        (status = 200, description = "What the reply did", body = serde_json::Value),
+        (status = 401, description = "Missing or wrong signature", body = crate::openapi::ErrorBody),
+        (status = 503, description = "No webhook secret configured", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn gateway_inbound(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -9,7 +9,8 @@ use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::service;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SessionQuery {
     pub date: Option<String>,
     pub clinic: Option<String>,
@@ -27,7 +28,15 @@ pub fn parse_date(s: &str) -> AppResult<NaiveDate> {
 
 /// Sessions of a date (default: today in the hospital's zone), created from the weekly
 /// schedules on first look.
-#[utoipa::path(get, path = "/api/v1/sessions", tag = "public", params(("date" = Option<String>, Query, description = "YYYY-MM-DD, default today (WIT)"), ("clinic" = Option<String>, Query, description = "clinic code")), responses((status = 200, description = "Sessions with quota and places left", body = serde_json::Value), (status = 400, description = "Bad date", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    tag = "public",
+    params(crate::api::sessions::SessionQuery),
+    responses(
+        (status = 200, description = "Sessions of the day with quota and places left", body = serde_json::Value)
+    ),
+)]
 pub async fn list_sessions(
     state: web::Data<AppState>,
     query: web::Query<SessionQuery>,
@@ -43,7 +52,16 @@ pub async fn list_sessions(
 }
 
 /// The public queue of a session: tickets only.
-#[utoipa::path(get, path = "/api/v1/sessions/{id}/queue", tag = "public", params(("id" = i32, Path, description = "session id")), responses((status = 200, description = "Now serving and waiting, ticket numbers only", body = serde_json::Value), (status = 404, description = "No such session", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions/{id}/queue",
+    tag = "public",
+    params(("id" = i32, Path, description = "session id")),
+    responses(
+        (status = 200, description = "Now serving and waiting, ticket numbers only", body = serde_json::Value),
+        (status = 404, description = "No such session", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn session_queue(
     state: web::Data<AppState>,
     path: web::Path<i32>,

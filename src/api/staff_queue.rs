@@ -13,12 +13,23 @@ use crate::service::intake::{self, RegistrationBody};
 use crate::service::queue::{self, StaffAction};
 use crate::service::{booking, journey, visits};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateQuery {
     pub date: Option<String>,
 }
 
 /// Sessions of a day with their counts, for the clinics this account may see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/sessions",
+    tag = "staff queue",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::api::staff_queue::DateQuery),
+    responses(
+        (status = 200, description = "Sessions of the day with their counts, for the clinics this account may see", body = serde_json::Value)
+    ),
+)]
 pub async fn today_sessions(
     state: web::Data<AppState>,
     staff: Staff,
@@ -48,6 +59,16 @@ pub async fn today_sessions(
 }
 
 /// Every visit of a session, in call order for the waiting ones (staff: names shown).
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/sessions/{id}/queue",
+    tag = "staff queue",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i32, Path, description = "session id")),
+    responses(
+        (status = 200, description = "`{session, visits}`: every visit, waiting ones in call order (names shown)", body = serde_json::Value)
+    ),
+)]
 pub async fn session_list(
     state: web::Data<AppState>,
     staff: Staff,
@@ -61,6 +82,17 @@ pub async fn session_list(
 }
 
 /// `POST /api/v1/staff/sessions/{id}/call-next`
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/sessions/{id}/call-next",
+    tag = "staff queue",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i32, Path, description = "session id"), crate::openapi::Idempotency),
+    responses(
+        (status = 200, description = "The visit called", body = serde_json::Value),
+        (status = 409, description = "Nobody waiting, or the session is closed", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn call_next(
     state: web::Data<AppState>,
     staff: Staff,
@@ -86,6 +118,19 @@ pub struct ActionBody {
 }
 
 /// `POST /api/v1/staff/visits/{id}/{recall|skip|return|start|finish|cancel|priority|check-in}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/visits/{id}/{action}",
+    tag = "staff queue",
+    description = "`priority` takes `{priority, reason}`; `cancel` requires `{reason}` (1-200 characters, else 422 `reason_required` / `invalid_reason`); `finish` may carry `{next: {station: FARMASI, prescription: racikan | non_racikan}}` or `{next: {station: KASIR}}`, and the answer carries `next_step`. check-in: registration staff too.",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i64, Path, description = "visit id"), ("action" = String, Path, description = "recall, skip, return, start, finish, cancel, priority or check-in"), crate::openapi::Idempotency),
+    request_body(content = serde_json::Value, description = "optional `{priority?, reason?, next?: {station, prescription?}}`"),
+    responses(
+        (status = 200, description = "The visit after the action", body = serde_json::Value),
+        (status = 409, description = "Not allowed from the visit's status", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn visit_action(
     state: web::Data<AppState>,
     staff: Staff,
@@ -115,6 +160,18 @@ pub async fn visit_action(
 
 /// `POST /api/v1/staff/registrations` — a walk-in registered at the counter (with or
 /// without identity), created waiting.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/registrations",
+    tag = "staff queue",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::service::intake::RegistrationBody,
+    params(crate::openapi::Idempotency),
+    responses(
+        (status = 201, description = "The visit, waiting", body = serde_json::Value),
+        (status = 409, description = "`quota_full`, closed, duplicate", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn register_walk_in(
     state: web::Data<AppState>,
     staff: Staff,

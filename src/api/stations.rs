@@ -12,13 +12,31 @@ use crate::service::intake::PatientBody;
 use crate::service::{journey, queue, registration};
 
 /// `GET /api/v1/stations` → `[{code, name, kind, prefix, desks}]`
-#[utoipa::path(get, path = "/api/v1/stations", tag = "public", responses((status = 200, description = "Service stations (registration, pharmacy, lab...)", body = serde_json::Value)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations",
+    tag = "public",
+    description = "`kind` is one of `registration`, `clinic`, `pharmacy`, `cashier`, `lab`, `radiology`.",
+    responses(
+        (status = 200, description = "Service stations: `[{code, name, kind, prefix, desks}]`", body = serde_json::Value)
+    ),
+)]
 pub async fn list_stations(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let list = journey::list_stations(&state).await?;
     Ok(HttpResponse::Ok().json(list.iter().map(views::station).collect::<Vec<_>>()))
 }
 
 /// `GET /api/v1/staff/stations/{code}/queue` — today's steps of a station, in call order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/stations/{code}/queue",
+    tag = "stations",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("code" = String, Path, description = "station code, e.g. FARMASI")),
+    responses(
+        (status = 200, description = "`{station, steps}`: today's steps in call order", body = serde_json::Value)
+    ),
+)]
 pub async fn station_queue(
     state: web::Data<AppState>,
     staff: Staff,
@@ -39,6 +57,20 @@ pub struct CallNextBody {
 }
 
 /// `POST /api/v1/staff/stations/{code}/call-next {"desk": 2, "lane"?: "racikan"}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/stations/{code}/call-next",
+    operation_id = "station_call_next",
+    tag = "stations",
+    description = "The called step (`step_id`, `ticket`, `desk`...) or 409 `queue_empty`; the pharmacy calls only *ready* tickets.",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("code" = String, Path, description = "station code"), crate::openapi::Idempotency),
+    request_body(content = serde_json::Value, description = "`{desk, lane?: racikan | non_racikan}`"),
+    responses(
+        (status = 200, description = "The step called", body = serde_json::Value),
+        (status = 409, description = "Nobody waiting", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn call_next(
     state: web::Data<AppState>,
     staff: Staff,
@@ -67,6 +99,18 @@ pub struct StepBody {
 
 /// `POST /api/v1/staff/steps/{id}/{recall|skip|return|start|ready|finish}`; `finish` may
 /// carry `{"next": {"station": …, "prescription"?: …}}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/steps/{id}/{action}",
+    tag = "stations",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i64, Path, description = "step id"), ("action" = String, Path, description = "recall, skip, return, start, ready or finish"), crate::openapi::Idempotency),
+    request_body(content = serde_json::Value, description = "optional; `finish` may carry `{next: {station, prescription?}}`, registration `{patient}`"),
+    responses(
+        (status = 200, description = "The step after the action", body = serde_json::Value),
+        (status = 409, description = "Not allowed from the step's status", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn step_action(
     state: web::Data<AppState>,
     staff: Staff,
@@ -104,6 +148,18 @@ pub struct CategoryBody {
 
 /// `POST /api/v1/staff/visits/{id}/priority-category/{confirm|remove} {"reason"?}` — staff
 /// confirm or remove the priority category chosen at the kiosk (audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/visits/{id}/priority-category/{decision}",
+    tag = "stations",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i64, Path, description = "visit id"), ("decision" = String, Path, description = "confirm or remove"), crate::openapi::Idempotency),
+    request_body(content = serde_json::Value, description = "optional `{reason?}`"),
+    responses(
+        (status = 200, description = "The visit with its category decided", body = serde_json::Value),
+        (status = 409, description = "No category to decide", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn decide_category(
     state: web::Data<AppState>,
     staff: Staff,

@@ -74,13 +74,26 @@ impl BpjsLink for BpjsClient {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateQuery {
     pub date: Option<String>,
 }
 
 /// `GET /api/v1/staff/hfis/schedules?date=YYYY-MM-DD` (admins) → per clinic BPJS's
 /// schedule, SIPOLI's, and `differences[]` (a dry run: nothing changes).
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/hfis/schedules",
+    tag = "national",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::jkn::national::DateQuery),
+    responses(
+        (status = 200, description = "Per clinic BPJS's schedule, SIPOLI's, and `differences[]` (a dry run)", body = serde_json::Value),
+        (status = 502, description = "BPJS did not answer", body = crate::openapi::ErrorBody),
+        (status = 503, description = "BPJS not configured", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn hfis_schedules(
     state: web::Data<AppState>,
     staff: Staff,
@@ -93,7 +106,7 @@ pub async fn hfis_schedules(
         .json(json!({"date": date.to_string(), "hari": hfis::hari(date), "clinics": clinics})))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyBody {
     pub date: String,
@@ -103,6 +116,18 @@ pub struct ApplyBody {
 
 /// `POST /api/v1/staff/hfis/apply {"date", "confirm": true}` → `{changed, clinics}`:
 /// HFIS's side applied to SIPOLI's weekly schedules.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/hfis/apply",
+    tag = "national",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::jkn::national::ApplyBody,
+    responses(
+        (status = 200, description = "`{changed, clinics}`", body = serde_json::Value),
+        (status = 502, description = "BPJS did not answer", body = crate::openapi::ErrorBody),
+        (status = 503, description = "BPJS not configured", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn hfis_apply(
     state: web::Data<AppState>,
     staff: Staff,
@@ -117,6 +142,15 @@ pub async fn hfis_apply(
 
 /// `GET /api/v1/staff/hfis/updates` → the changes sent to HFIS and their state
 /// (pending, waiting for BPJS, approved, refused, failed).
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/hfis/updates",
+    tag = "national",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "`{updates}`: changes sent to HFIS and their state", body = serde_json::Value)
+    ),
+)]
 pub async fn hfis_updates(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     let tz = state.tz();
     let list = hfis::updates(&state, &staff).await?;
@@ -140,6 +174,16 @@ pub async fn hfis_updates(state: web::Data<AppState>, staff: Staff) -> AppResult
 /// [{kodedokter, namadokter}], fetched_at}`: BPJS's lists as kept (refreshed daily by the
 /// worker and by `POST …/references/refresh`), for the pick lists of the admin console.
 /// BPJS is not asked here.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/hfis/references",
+    tag = "national",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "`{poli, dokter, fetched_at}`: the lists as kept (BPJS is not asked)", body = serde_json::Value),
+        (status = 409, description = "bpjs_not_configured", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn hfis_references(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     let refs = bpjs_link::references(&state, &staff).await?;
     Ok(HttpResponse::Ok().json(references_out(&state, refs)))
@@ -152,7 +196,7 @@ fn references_out(state: &AppState, refs: bpjs_link::References) -> Value {
 
 /// `POST /api/v1/staff/hfis/references/refresh` (admins) → ask BPJS for `/ref/poli` and
 /// `/ref/dokter` now and keep them; the lists as kept.
-#[utoipa::path(post, path = "/api/v1/staff/hfis/references/refresh", tag = "staff",
+#[utoipa::path(post, path = "/api/v1/staff/hfis/references/refresh", tag = "national",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
         (status = 200, description = "The BPJS reference lists as now kept: {poli, dokter, fetched_at}", body = serde_json::Value),
@@ -168,6 +212,16 @@ pub async fn refresh_references(
 }
 
 /// `GET /api/v1/staff/bpjs/reconciliation?date=` → the stored result of that day.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/bpjs/reconciliation",
+    tag = "national",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::jkn::national::DateQuery),
+    responses(
+        (status = 200, description = "The stored reconciliation of that day", body = serde_json::Value)
+    ),
+)]
 pub async fn reconciliation(
     state: web::Data<AppState>,
     staff: Staff,
@@ -185,6 +239,18 @@ pub async fn reconciliation(
 }
 
 /// `POST /api/v1/staff/bpjs/reconciliation {"date"}` → reconcile now.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/bpjs/reconciliation",
+    tag = "national",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::jkn::national::DateBody,
+    responses(
+        (status = 200, description = "The reconciliation, done now", body = serde_json::Value),
+        (status = 502, description = "BPJS did not answer", body = crate::openapi::ErrorBody),
+        (status = 503, description = "BPJS not configured", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn reconcile_now(
     state: web::Data<AppState>,
     staff: Staff,
@@ -196,7 +262,7 @@ pub async fn reconcile_now(
     Ok(HttpResponse::Ok().json(bpjs_link::reconcile_now(&state, &staff, date).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DateBody {
     pub date: String,
@@ -204,6 +270,16 @@ pub struct DateBody {
 
 /// `POST /api/v1/staff/bpjs/reconciliation/requeue {"date"}` → `{requeued}`: the missing
 /// reports go again, with their real times.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/bpjs/reconciliation/requeue",
+    tag = "national",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::jkn::national::DateBody,
+    responses(
+        (status = 200, description = "`{requeued}`", body = serde_json::Value)
+    ),
+)]
 pub async fn requeue(
     state: web::Data<AppState>,
     staff: Staff,

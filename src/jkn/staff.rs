@@ -14,13 +14,24 @@ use crate::service::notifications;
 /// The statuses a report can have.
 const TASK_STATUSES: &[JobStatus] = &[JobStatus::Pending, JobStatus::Sent, JobStatus::Failed];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TaskQuery {
     /// pending, sent or failed; all when absent.
     pub status: Option<String>,
     pub limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/bpjs/tasks",
+    tag = "national",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::jkn::staff::TaskQuery),
+    responses(
+        (status = 200, description = "Task-time reports to BPJS with their status", body = serde_json::Value)
+    ),
+)]
 pub async fn list_tasks(
     state: web::Data<AppState>,
     staff: Staff,

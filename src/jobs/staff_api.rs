@@ -19,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/staff/notifications/{id}/retry", web::post().to(retry_notification));
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub status: Option<String>,
     pub limit: Option<i64>,
@@ -45,6 +46,17 @@ fn job_json(job: &Job, ticket: Option<&str>, booking_code: Option<&str>) -> Valu
 }
 
 /// `GET /api/v1/staff/notifications?status=dead&limit=100`: newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/notifications",
+    tag = "admin",
+    description = "Recent patient messages: kind, channel, recipient, status, attempts, last error. Admins, and clinic staff for their clinics.",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::jobs::staff_api::ListQuery),
+    responses(
+        (status = 200, description = "`{jobs}`: newest first, with status, attempts, last error", body = serde_json::Value)
+    ),
+)]
 pub async fn list_notifications(
     state: web::Data<AppState>,
     staff: Staff,
@@ -59,6 +71,18 @@ pub async fn list_notifications(
 }
 
 /// `POST /api/v1/staff/notifications/{id}/retry`: a dead job gets a fresh set of attempts.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/notifications/{id}/retry",
+    tag = "admin",
+    description = "A dead message gets a fresh set of attempts (409 `not_dead` otherwise). Admins, and clinic staff for their clinics.",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i64, Path, description = "job id"), crate::openapi::Idempotency),
+    responses(
+        (status = 200, description = "The job with a fresh set of attempts", body = serde_json::Value),
+        (status = 409, description = "Not a dead job", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn retry_notification(
     state: web::Data<AppState>,
     staff: Staff,

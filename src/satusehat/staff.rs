@@ -16,7 +16,8 @@ use crate::service::{notifications, satusehat};
 
 const STATUSES: &[JobStatus] = &[JobStatus::Pending, JobStatus::Sent, JobStatus::Failed];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct JobQuery {
     /// pending, sent or failed; all when absent.
     pub status: Option<String>,
@@ -63,6 +64,16 @@ fn job_out(row: JobRow, tz: chrono_tz::Tz) -> JobOut {
 }
 
 /// `GET /api/v1/staff/satusehat` → `{configured, counts, jobs[], stuck[], doctors[], clinics[]}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/satusehat",
+    tag = "satusehat",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(crate::satusehat::staff::JobQuery),
+    responses(
+        (status = 200, description = "`{configured, counts, jobs, stuck, doctors, clinics}`", body = serde_json::Value)
+    ),
+)]
 pub async fn overview(
     state: web::Data<AppState>,
     staff: Staff,
@@ -107,13 +118,24 @@ pub async fn overview(
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DoctorNikBody {
     pub nik: String,
 }
 
 /// `PUT /api/v1/staff/satusehat/doctors/{code} {"nik": "…"}`
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/satusehat/doctors/{code}",
+    tag = "satusehat",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("code" = String, Path, description = "doctor code")),
+    request_body = crate::satusehat::staff::DoctorNikBody,
+    responses(
+        (status = 200, description = "`{ok: true}`", body = serde_json::Value)
+    ),
+)]
 pub async fn set_doctor_nik(
     state: web::Data<AppState>,
     staff: Staff,
@@ -125,13 +147,24 @@ pub async fn set_doctor_nik(
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationBody {
     pub location_id: String,
 }
 
 /// `PUT /api/v1/staff/satusehat/clinics/{code} {"location_id": "…"}`
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/satusehat/clinics/{code}",
+    tag = "satusehat",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("code" = String, Path, description = "clinic code")),
+    request_body = crate::satusehat::staff::LocationBody,
+    responses(
+        (status = 200, description = "`{ok: true}`", body = serde_json::Value)
+    ),
+)]
 pub async fn set_location(
     state: web::Data<AppState>,
     staff: Staff,
@@ -144,6 +177,15 @@ pub async fn set_location(
 }
 
 /// `POST /api/v1/staff/satusehat/retry` → `{"requeued": n}`: the rows that waited for staff.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/satusehat/retry",
+    tag = "satusehat",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    responses(
+        (status = 200, description = "`{requeued}`", body = serde_json::Value)
+    ),
+)]
 pub async fn retry(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     let n = satusehat::retry_failed(&state, &staff).await?;
     Ok(HttpResponse::Ok().json(json!({"requeued": n})))

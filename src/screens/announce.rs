@@ -22,7 +22,8 @@ const RATE: u32 = 16_000;
 const GAP_MS: u32 = 70;
 const PAUSE_MS: u32 = 350;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallQuery {
     pub ticket: String,
     #[serde(default)]
@@ -119,6 +120,15 @@ pub fn join_clips(words: &[String]) -> AppResult<Vec<u8>> {
 }
 
 /// `GET /api/v1/announcements/words` — the clip sequence of a call.
+#[utoipa::path(
+    get,
+    path = "/api/v1/announcements/words",
+    tag = "displays",
+    params(crate::screens::announce::CallQuery),
+    responses(
+        (status = 200, description = "`{words, clips, audio}`: the clip sequence of a call", body = serde_json::Value)
+    ),
+)]
 pub async fn call_words(
     query: web::Query<CallQuery>,
     req: actix_web::HttpRequest,
@@ -130,6 +140,15 @@ pub async fn call_words(
 }
 
 /// `GET /api/v1/announcements/audio.wav` — the call as one WAV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/announcements/audio.wav",
+    tag = "displays",
+    params(crate::screens::announce::CallQuery),
+    responses(
+        (status = 200, description = "The call as one WAV (16 kHz mono)", content_type = "audio/wav", body = Vec<u8>)
+    ),
+)]
 pub async fn call_audio(query: web::Query<CallQuery>) -> AppResult<HttpResponse> {
     let words = words_of(&query)?;
     let wav = web::block(move || join_clips(&words)).await.map_err(AppError::internal)??;

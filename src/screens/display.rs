@@ -81,6 +81,15 @@ pub async fn display_page(state: web::Data<AppState>, req: HttpRequest) -> AppRe
 
 /// `GET /api/v1/displays/state?clinics=ANA,INT` — per clinic, today: the ticket called now,
 /// the last few called, the next few waiting; and the running text. Tickets only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/displays/state",
+    tag = "displays",
+    params(crate::realtime::ClinicsQuery),
+    responses(
+        (status = 200, description = "Per clinic: called now, called before, next waiting; the running text", body = serde_json::Value)
+    ),
+)]
 pub async fn display_state(
     state: web::Data<AppState>,
     query: web::Query<ClinicsQuery>,
@@ -118,7 +127,7 @@ pub async fn display_state(
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct MessageBody {
     /// A clinic code, or absent / "*" for every board (administrators only).
     pub clinic: Option<String>,
@@ -127,6 +136,17 @@ pub struct MessageBody {
 
 /// `PUT /api/v1/staff/display-message` — set (or clear, with an empty text) the running text
 /// of one clinic's boards, or of every board.
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/display-message",
+    tag = "admin",
+    description = "Running text of a clinic's boards (no clinic: every board, admins only); an empty text clears it.",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    request_body = crate::screens::display::MessageBody,
+    responses(
+        (status = 200, description = "The running text now shown", body = serde_json::Value)
+    ),
+)]
 pub async fn set_message(
     state: web::Data<AppState>,
     staff: Staff,

@@ -109,7 +109,16 @@ pub async fn service_worker() -> AppResult<HttpResponse> {
 
 /// `GET /api/v1/kiosk/sessions?clinics=ANA,INT` — today's sessions of those clinics, each
 /// saying whether it takes walk-in tickets now and how many places are left.
-#[utoipa::path(get, path = "/api/v1/kiosk/sessions", tag = "kiosk", security(("kiosk_cookie" = [])), params(("clinics" = Option<String>, Query, description = "ANA,INT; default the kiosk's clinics")), responses((status = 200, description = "Today's sessions, walk-in open or not, places left", body = serde_json::Value), (status = 400, description = "Bad clinic list", body = crate::openapi::ErrorBody), (status = 401, description = "kiosk_not_paired", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/api/v1/kiosk/sessions",
+    tag = "kiosk",
+    security(("kiosk_cookie" = []), ("kiosk_token" = [])),
+    params(crate::realtime::ClinicsQuery),
+    responses(
+        (status = 200, description = "Today's sessions, walk-in open or not, places left", body = serde_json::Value)
+    ),
+)]
 pub async fn kiosk_sessions(
     state: web::Data<AppState>,
     kiosk: Kiosk,

@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::parse_json;
 use crate::service::{complaints, kiosks, printers, queue};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct PrintBody {
     /// The ticket's language: `id` (default) or `en`.
     #[serde(default)]
@@ -37,6 +37,22 @@ fn no_printer() -> AppError {
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosk/tickets/{code}/print",
+    tag = "kiosk",
+    description = "Print today's ticket on the kiosk's network printer (ESC/POS: large number, QR, cut). 503 `printer_unreachable` or `printer_paper_out` (remembered for the console); 409 `no_printer` when the kiosk has none: the kiosk prints through the browser instead.",
+    security(("kiosk_cookie" = []), ("kiosk_token" = [])),
+    params(("code" = String, Path, description = "ticket code")),
+    request_body(content = crate::screens::kiosk_print::PrintBody, description = "optional"),
+    responses(
+        (status = 200, description = "`{printed, printer}`", body = serde_json::Value),
+        (status = 403, description = "Not today's ticket of this kiosk's clinics", body = crate::openapi::ErrorBody),
+        (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody),
+        (status = 409, description = "`no_printer`: the kiosk prints through the browser", body = crate::openapi::ErrorBody),
+        (status = 503, description = "The printer did not answer", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn print_ticket(
     state: web::Data<AppState>,
     Kiosk(device): Kiosk,

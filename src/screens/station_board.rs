@@ -16,7 +16,8 @@ use crate::service::journey;
 const CALLS: usize = 4;
 const LIST: usize = 8;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StationsQuery {
     pub stations: Option<String>,
 }
@@ -44,6 +45,15 @@ fn lane_lists(steps: &[Step], status: StepStatus) -> Value {
 }
 
 /// `GET /api/v1/displays/stations?stations=FARMASI,KASIR`
+#[utoipa::path(
+    get,
+    path = "/api/v1/displays/stations",
+    tag = "displays",
+    params(crate::screens::station_board::StationsQuery),
+    responses(
+        (status = 200, description = "Per station: calls and lists, tickets only", body = serde_json::Value)
+    ),
+)]
 pub async fn stations_state(
     state: web::Data<AppState>,
     query: web::Query<StationsQuery>,

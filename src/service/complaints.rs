@@ -27,7 +27,7 @@ use crate::domain::waits::percentile;
 use crate::error::{AppError, AppResult};
 
 /// What a complainant (or staff for them) sends.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ComplaintBody {
     pub category: Option<String>,
     pub text: Option<String>,
@@ -288,7 +288,8 @@ fn staff_item(
 }
 
 /// The staff list's filters.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub status: Option<String>,
     pub clinic: Option<String>,
@@ -357,7 +358,7 @@ pub async fn detail(st: &AppState, staff: &Staff, code: String) -> AppResult<Sta
 }
 
 /// A staff response: a message to the complainant and, optionally, a new status.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ResponseBody {
     pub message: Option<String>,
     pub status: Option<String>,

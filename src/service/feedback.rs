@@ -22,7 +22,7 @@ use crate::domain::staff::{Role, StaffIdentity as Staff};
 use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct FeedbackBody {
     pub booking_code: Option<String>,
     pub rating: Option<serde_json::Value>,

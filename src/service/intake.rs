@@ -10,7 +10,7 @@ use crate::domain::identity::{BpjsNo, Email, Nik, PersonName, Phone};
 use crate::domain::kinds::{Channel, Payer, PriorityCategory};
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct PatientBody {
     pub nik: Option<String>,
     pub name: Option<String>,
@@ -21,7 +21,7 @@ pub struct PatientBody {
     pub medical_record_no: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BookingBody {
     pub session_id: Option<i32>,
     pub payer: Option<String>,
@@ -246,7 +246,7 @@ impl ValidBooking {
 }
 
 /// A walk-in ticket as the kiosk sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TicketBody {
     pub session_id: Option<i32>,
     pub payer: Option<String>,
@@ -317,7 +317,7 @@ pub fn validate_ticket(parsed: &TicketBody) -> AppResult<PlaceInput> {
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegistrationBody {
     pub session_id: Option<i32>,
     pub payer: Option<String>,

@@ -17,7 +17,7 @@ use crate::domain::visit_status::Action;
 use crate::error::{AppError, AppResult};
 
 /// A weekly schedule as staff send it (JSON body or form).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ScheduleBody {
     pub clinic: String,
     pub doctor: String,
@@ -416,7 +416,7 @@ pub async fn list_exceptions(
 }
 
 /// A leave, closure or extra session as staff send it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ExceptionBody {
     pub kind: String,
     pub doctor: Option<String>,
