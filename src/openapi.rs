@@ -199,6 +199,7 @@ fn conventions(doc: &mut Value) {
         crate::jkn::national::refresh_references,
         crate::api::self_service::leave_waitlist,
         crate::screens::kiosk_print::print_ticket,
+        crate::screens::kiosk_print::print_complaint,
         crate::screens::display::display_state,
         crate::screens::station_board::stations_state,
         crate::screens::announce::call_words,

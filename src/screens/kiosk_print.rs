@@ -104,6 +104,21 @@ async fn send(
 
 /// `POST /api/v1/kiosk/complaints/{code}/print` — the code of a complaint just filed at
 /// the kiosk, its due date and a QR code of its follow-up page (no text, no contact).
+#[utoipa::path(
+    post,
+    path = "/api/v1/kiosk/complaints/{code}/print",
+    tag = "kiosk",
+    description = "Print the code of a complaint filed at this kiosk, its due date and a QR code of its follow-up page (no complaint text, no contact) on the kiosk's network printer. 409 `no_printer` when the kiosk has none: the kiosk prints through the browser instead.",
+    security(("kiosk_cookie" = []), ("kiosk_token" = [])),
+    params(("code" = String, Path, description = "complaint code")),
+    request_body(content = crate::screens::kiosk_print::PrintBody, description = "optional"),
+    responses(
+        (status = 200, description = "`{printed, printer}`", body = serde_json::Value),
+        (status = 404, description = "Unknown complaint code", body = crate::openapi::ErrorBody),
+        (status = 409, description = "`no_printer`: the kiosk prints through the browser", body = crate::openapi::ErrorBody),
+        (status = 503, description = "`printer_unreachable` or `printer_paper_out`", body = crate::openapi::ErrorBody)
+    ),
+)]
 pub async fn print_complaint(
     state: web::Data<AppState>,
     Kiosk(device): Kiosk,
