@@ -5,6 +5,7 @@ pub mod admin;
 pub mod board_message;
 pub mod console;
 pub mod extract;
+pub mod forward;
 pub mod kiosks;
 pub mod national;
 pub mod patient;

@@ -188,6 +188,8 @@ struct TodayPage {
 pub struct NoticeQuery {
     pub ok: Option<String>,
     pub t: Option<String>,
+    /// After a forward: the ticket at the next station or polyclinic.
+    pub n: Option<String>,
 }
 
 /// What a redirect after a successful action says: "B-003 dipanggil".
@@ -195,13 +197,21 @@ fn notice(lang: Lang, q: &NoticeQuery) -> String {
     let Some(ok) = q.ok.as_deref() else {
         return String::new();
     };
-    let ticket: String =
-        q.t.as_deref()
-            .unwrap_or_default()
+    let clean = |t: Option<&str>| -> String {
+        t.unwrap_or_default()
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .take(12)
-            .collect();
+            .collect()
+    };
+    let ticket = clean(q.t.as_deref());
+    if ok == "forward" {
+        let next = clean(q.n.as_deref());
+        return match lang {
+            Lang::En => format!("{ticket} done, forwarded: {next}."),
+            _ => format!("{ticket} selesai, diteruskan: {next}."),
+        };
+    }
     let what = match ok {
         "call" => lang.pick("dipanggil", "called"),
         "recall" => lang.pick("dipanggil ulang", "called again"),
@@ -292,6 +302,8 @@ struct QueuePage {
     others: Vec<VisitLine>,
     /// Issue 14: who waits for a place in this session.
     waitlist: Vec<crate::service::waitlist::InLine>,
+    /// Where the doctor's "Selesai" may send the patient (stations, other polyclinics).
+    forward: super::forward::ForwardChoices,
     notice: String,
     error: String,
 }
@@ -354,7 +366,14 @@ async fn queue_page(
             _ => others.push(line(v, name)),
         }
     }
+    let forward = if may_run {
+        let stations = crate::service::journey::list_stations(state).await.or_page(lang)?;
+        super::forward::forward_choices(state, &c, &stations, Some(&session.clinic.code)).await?
+    } else {
+        Default::default()
+    };
     let page = QueuePage {
+        forward,
         session_id,
         clinic: session.clinic.name.clone(),
         doctor: session.doctor.name.clone(),
@@ -424,6 +443,10 @@ pub struct ActionForm {
     pub priority: Option<String>,
     #[serde(default)]
     pub reason: String,
+    /// For `finish`: where the patient goes next (a forward choice, see
+    /// [`super::forward::parse_next`]); empty: done.
+    #[serde(default)]
+    pub next: String,
 }
 
 /// `POST /staff/kunjungan/{id}/{recall|skip|return|start|finish|cancel|priority|check-in}`
@@ -438,6 +461,26 @@ async fn visit_action(
     let reason = form.reason.trim().to_string();
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let session_id = visits::session_of(&state.pool, id).await.or_page(c.lang)?;
+    let next = match action {
+        StaffAction::Move(Action::Finish) => super::forward::parse_next(&form.next),
+        _ => None,
+    };
+    if let Some(next) = next {
+        // The doctor's finish with a forward choice: the API's `finish` with `next`.
+        let done = crate::service::in_transaction(&state, move |conn| {
+            crate::service::journey::finish_and_forward(conn, &st, &who, id, &reason, &next)
+        })
+        .await;
+        return match done {
+            Ok((visit, forwarded)) => Ok(see_other(&format!(
+                "/staff/sesi/{}?ok=forward&t={}&n={}",
+                visit.session_id,
+                visit.ticket,
+                forwarded_ticket(&forwarded)
+            ))),
+            Err(e) => after_action(&state, c, &staff, session_id, Err(e), "finish").await,
+        };
+    }
     // Cancelling is confirmed with a reason (the service refuses it without one).
     let done = crate::service::in_transaction(&state, move |conn| {
         act_on_visit(conn, &st, &who, id, action, &reason)
@@ -446,6 +489,16 @@ async fn visit_action(
     let what =
         if action == StaffAction::Move(Action::CancelByStaff) { "cancel" } else { name.as_str() };
     after_action(&state, c, &staff, session_id, done, what).await
+}
+
+/// The ticket a forward gave: the step's at the station, or the place's in the polyclinic.
+fn forwarded_ticket(forwarded: &crate::service::journey::Forwarded) -> String {
+    use crate::service::journey::Forwarded;
+    match forwarded {
+        Forwarded::Step(step) => step.0.ticket.clone(),
+        Forwarded::Clinic(placed) => placed.visit.ticket.clone(),
+        Forwarded::Back(visit) => visit.ticket.clone(),
+    }
 }
 
 #[derive(Debug, Deserialize)]
