@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod board_message;
 pub mod console;
+pub mod counter;
 pub mod extract;
 pub mod forward;
 pub mod kiosks;
