@@ -154,9 +154,10 @@ pub const STATIONS: &[(&str, &str, &str, StationKind, &str, i32)] = &[
     ("FARMASI", "Farmasi", "Pharmacy", StationKind::Pharmacy, "R", 2),
     ("KASIR", "Kasir", "Cashier", StationKind::Cashier, "K", 1),
     ("LAB", "Laboratorium", "Laboratory", StationKind::Lab, "L", 1),
+    ("RADIOLOGI", "Radiologi", "Radiology", StationKind::Radiology, "X", 1),
 ];
 
-/// The registration counter (counters 1–3), pharmacy, cashier and lab; brought up to date
+/// The registration counter (counters 1–3), pharmacy, cashier, lab and radiology; brought up to date
 /// when they exist. Also used by the tests.
 pub fn seed_stations(conn: &mut PgConnection) -> AppResult<()> {
     for (code, name, name_en, kind, prefix, desks) in STATIONS {

@@ -32,7 +32,8 @@ pub fn events_between(
         .filter(visit_events::created_at.ge(from))
         .filter(visit_events::created_at.lt(to))
         .filter(visits::clinic_id.eq_any(clinic_ids))
-        .order(visit_events::id)
+        // In time order: a counter ticket's history joins its visit after the fact.
+        .order((visit_events::created_at, visit_events::id))
         .limit(limit)
         .select((VisitEvent::as_select(), visits::ticket, visits::clinic_id, visits::service_date))
         .into_boxed();

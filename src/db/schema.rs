@@ -301,6 +301,7 @@ diesel::table! {
         code -> Nullable<Text>,
         payer -> Nullable<Text>,
         priority_category -> Nullable<Text>,
+        early_events -> Jsonb,
     }
 }
 

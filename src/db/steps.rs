@@ -422,3 +422,30 @@ pub fn day_moments(
 ) -> AppResult<Vec<VisitMoments>> {
     super::timings::moments_between(conn, (date, date), clinics)
 }
+
+/// Keep one more step change of a registration ticket that is no visit's yet (its early
+/// history, in order), in one statement.
+pub fn remember_early(
+    conn: &mut PgConnection,
+    step_id: i64,
+    entry: &serde_json::Value,
+) -> AppResult<()> {
+    diesel::sql_query(
+        "UPDATE visit_steps SET early_events = early_events || jsonb_build_array($2::jsonb)
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(step_id)
+    .bind::<diesel::sql_types::Jsonb, _>(entry)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A ticket's early history, oldest first.
+pub fn early_events(conn: &mut PgConnection, step_id: i64) -> AppResult<Vec<serde_json::Value>> {
+    let all: serde_json::Value =
+        visit_steps::table.find(step_id).select(visit_steps::early_events).first(conn)?;
+    Ok(match all {
+        serde_json::Value::Array(list) => list,
+        _ => Vec::new(),
+    })
+}

@@ -85,7 +85,7 @@ pub fn set_status(
             .set((base, visits::cancelled_at.eq(now)))
             .returning(Visit::as_returning())
             .get_result(conn)?,
-        Action::Skip | Action::Return | Action::NoShow => {
+        Action::Skip | Action::Return | Action::NoShow | Action::Back => {
             query.set(base).returning(Visit::as_returning()).get_result(conn)?
         }
     };

@@ -6,6 +6,7 @@
 //!   │                    │  └─ cancel      └─ skip ──▶ skipped ──return──▶ waiting
 //!   ├─ cancel ──▶ cancelled
 //!   └─ session over without check-in ──▶ no_show
+//! done ──back (from lab, radiology, … to the same doctor)──▶ waiting (its original place)
 //! ```
 use super::Refusal;
 
@@ -58,6 +59,9 @@ pub enum Action {
     /// By staff (or because the session is cancelled): any time before service starts.
     CancelByStaff,
     NoShow,
+    /// Back from a station (lab, radiology, …) to the same doctor: the finished visit
+    /// waits in its own queue again.
+    Back,
 }
 
 impl Action {
@@ -73,6 +77,7 @@ impl Action {
             Action::Finish => "finish",
             Action::CancelByPatient | Action::CancelByStaff => "cancel",
             Action::NoShow => "no_show",
+            Action::Back => "back_to_clinic",
         }
     }
 }
@@ -92,6 +97,7 @@ pub fn transition(from: VisitStatus, action: Action) -> Result<VisitStatus, Refu
         (S::Called, A::Start) => S::Serving,
         (S::Skipped, A::Return) => S::Waiting,
         (S::Serving, A::Finish) => S::Done,
+        (S::Done, A::Back) => S::Waiting,
         (_, A::CancelByPatient) => {
             return Err(Refusal::new(
                 "invalid_transition",
@@ -143,6 +149,12 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_visit_comes_back_from_a_station_to_wait_again() {
+        assert_eq!(transition(S::Done, A::Back).expect("allowed"), S::Waiting);
+        assert_eq!(A::Back.as_str(), "back_to_clinic");
+    }
+
+    #[test]
     fn illegal_moves_are_refused() {
         for (from, action) in [
             (S::Booked, A::Call),
@@ -154,6 +166,9 @@ mod tests {
             (S::NoShow, A::CheckIn),
             (S::Waiting, A::CheckIn),
             (S::Waiting, A::NoShow),
+            (S::Serving, A::Back),
+            (S::Cancelled, A::Back),
+            (S::NoShow, A::Back),
         ] {
             let err = transition(from, action).expect_err("refused");
             assert_eq!(err.0.code, "invalid_transition");

@@ -156,13 +156,15 @@ pub fn staff_visit(v: &Visit, patient_name: Option<&str>, tz: Tz) -> Value {
     })
 }
 
-/// What a finish with `next` created: `("next_step", step)` at a station, or
-/// `("next_visit", place)` in a polyclinic.
+/// What a finish with `next` created: `("next_step", step)` at a station,
+/// `("next_visit", place)` in a polyclinic, or `("back_to_clinic", visit)`: the same visit
+/// waiting again in its own polyclinic.
 pub fn forwarded(f: &crate::service::journey::Forwarded, tz: Tz) -> (&'static str, Value) {
     use crate::service::journey::Forwarded;
     match f {
         Forwarded::Step(s) => ("next_step", step(&s.0, &s.1, tz)),
         Forwarded::Clinic(p) => ("next_visit", placed(p, tz)),
+        Forwarded::Back(v) => ("back_to_clinic", staff_visit(v, None, tz)),
     }
 }
 

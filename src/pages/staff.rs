@@ -1,5 +1,6 @@
-//! The staff console at `/staff`: login, today's sessions, the queue screen of a session,
-//! counter registration with a printable ticket, check-in by booking code. Every form
+//! The staff console at `/staff`: login, today's sessions, the queue screen of a session
+//! (the doctor's finish with its forward choices), check-in by booking code; counter
+//! registration is in [`super::counter`]. Every form
 //! carries the login session's CSRF token; every action goes through the same functions
 //! (and role checks) as the JSON API.
 use actix_web::{
@@ -9,7 +10,6 @@ use actix_web::{
     web,
 };
 use askama::Template;
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::extract::{CsrfOnly, StaffForm, StaffPage, csrf_field, csrf_refused};
@@ -24,8 +24,6 @@ use crate::domain::visit_status::Action;
 use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::service::booking::register_at_counter;
-use crate::service::intake::{PatientBody, RegistrationBody, validate_registration};
 use crate::service::queue::parse_code;
 use crate::service::queue::{self, StaffAction, act_on_visit, call_next_as};
 use crate::service::visits::{self, SessionBoard};
@@ -41,9 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/sesi/{id}", web::get().to(queue_screen))
         .route("/staff/sesi/{id}/panggil", web::post().to(call_next))
         .route("/staff/kunjungan/{id}/{action}", web::post().to(visit_action))
-        .route("/staff/checkin", web::post().to(check_in))
-        .route("/staff/loket", web::get().to(registration_form))
-        .route("/staff/loket", web::post().to(register_walk_in));
+        .route("/staff/checkin", web::post().to(check_in));
+    super::counter::configure(cfg);
 }
 
 #[derive(Template)]
@@ -113,7 +110,7 @@ async fn login(
     }
 }
 
-csrf_field!(ActionForm, CheckInForm, RegistrationForm);
+csrf_field!(ActionForm, CheckInForm);
 
 /// `POST /staff/keluar`
 async fn logout(
@@ -190,6 +187,8 @@ struct TodayPage {
 pub struct NoticeQuery {
     pub ok: Option<String>,
     pub t: Option<String>,
+    /// After a forward: the ticket at the next station or polyclinic.
+    pub n: Option<String>,
 }
 
 /// What a redirect after a successful action says: "B-003 dipanggil".
@@ -197,13 +196,21 @@ fn notice(lang: Lang, q: &NoticeQuery) -> String {
     let Some(ok) = q.ok.as_deref() else {
         return String::new();
     };
-    let ticket: String =
-        q.t.as_deref()
-            .unwrap_or_default()
+    let clean = |t: Option<&str>| -> String {
+        t.unwrap_or_default()
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .take(12)
-            .collect();
+            .collect()
+    };
+    let ticket = clean(q.t.as_deref());
+    if ok == "forward" {
+        let next = clean(q.n.as_deref());
+        return match lang {
+            Lang::En => format!("{ticket} done, forwarded: {next}."),
+            _ => format!("{ticket} selesai, diteruskan: {next}."),
+        };
+    }
     let what = match ok {
         "call" => lang.pick("dipanggil", "called"),
         "recall" => lang.pick("dipanggil ulang", "called again"),
@@ -297,6 +304,8 @@ struct QueuePage {
     others: Vec<VisitLine>,
     /// Issue 14: who waits for a place in this session.
     waitlist: Vec<crate::service::waitlist::InLine>,
+    /// Where the doctor's "Selesai" may send the patient (stations, other polyclinics).
+    forward: super::forward::ForwardChoices,
     notice: String,
     error: String,
 }
@@ -359,7 +368,14 @@ async fn queue_page(
             _ => others.push(line(v, name)),
         }
     }
+    let forward = if may_run {
+        let stations = crate::service::journey::list_stations(state).await.or_page(lang)?;
+        super::forward::forward_choices(state, &c, &stations, Some(&session.clinic.code)).await?
+    } else {
+        Default::default()
+    };
     let page = QueuePage {
+        forward,
         session_id,
         clinic: session.clinic.name.clone(),
         doctor: session.doctor.name.clone(),
@@ -429,6 +445,10 @@ pub struct ActionForm {
     pub priority: Option<String>,
     #[serde(default)]
     pub reason: String,
+    /// For `finish`: where the patient goes next (a forward choice, see
+    /// [`super::forward::parse_next`]); empty: done.
+    #[serde(default)]
+    pub next: String,
 }
 
 /// `POST /staff/kunjungan/{id}/{recall|skip|return|start|finish|cancel|priority|check-in}`
@@ -443,6 +463,26 @@ async fn visit_action(
     let reason = form.reason.trim().to_string();
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let session_id = visits::session_of(&state.pool, id).await.or_page(c.lang)?;
+    let next = match action {
+        StaffAction::Move(Action::Finish) => super::forward::parse_next(&form.next),
+        _ => None,
+    };
+    if let Some(next) = next {
+        // The doctor's finish with a forward choice: the API's `finish` with `next`.
+        let done = crate::service::in_transaction(&state, move |conn| {
+            crate::service::journey::finish_and_forward(conn, &st, &who, id, &reason, &next)
+        })
+        .await;
+        return match done {
+            Ok((visit, forwarded)) => Ok(see_other(&format!(
+                "/staff/sesi/{}?ok=forward&t={}&n={}",
+                visit.session_id,
+                visit.ticket,
+                forwarded_ticket(&forwarded)
+            ))),
+            Err(e) => after_action(&state, c, &staff, session_id, Err(e), "finish").await,
+        };
+    }
     // Cancelling is confirmed with a reason (the service refuses it without one).
     let done = crate::service::in_transaction(&state, move |conn| {
         act_on_visit(conn, &st, &who, id, action, &reason)
@@ -451,6 +491,16 @@ async fn visit_action(
     let what =
         if action == StaffAction::Move(Action::CancelByStaff) { "cancel" } else { name.as_str() };
     after_action(&state, c, &staff, session_id, done, what).await
+}
+
+/// The ticket a forward gave: the step's at the station, or the place's in the polyclinic.
+fn forwarded_ticket(forwarded: &crate::service::journey::Forwarded) -> String {
+    use crate::service::journey::Forwarded;
+    match forwarded {
+        Forwarded::Step(step) => step.0.ticket.clone(),
+        Forwarded::Clinic(placed) => placed.visit.ticket.clone(),
+        Forwarded::Back(visit) => visit.ticket.clone(),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -481,223 +531,6 @@ async fn check_in(
             let mut page = today_page(c, &state, &staff, list);
             page.error = e.message(page.c.lang.is_en()).to_string();
             Ok(render(&page.c, e.status, &page))
-        }
-        Err(e) => Err(PageError::new(c.lang, e)),
-    }
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-pub struct RegistrationForm {
-    #[serde(default)]
-    pub csrf: String,
-    pub sesi: Option<i32>,
-    #[serde(default)]
-    pub payer: String,
-    #[serde(default)]
-    pub phone: String,
-    #[serde(default)]
-    pub nik: String,
-    #[serde(default)]
-    pub bpjs_no: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub birth_date: String,
-    /// The medical record number (no. RM).
-    #[serde(default)]
-    pub rm: String,
-    /// JKN: the referral (rujukan) number.
-    #[serde(default)]
-    pub rujukan: String,
-}
-
-pub struct SessionOption {
-    pub id: i32,
-    pub label: String,
-    /// Over already: shown, marked, not selectable.
-    pub ended: bool,
-}
-
-/// `GET /staff/loket?cari=…&lahir=…` looks patients up; `?pasien=ID` fills the form.
-#[derive(Debug, Default, Deserialize)]
-pub struct LookupQuery {
-    #[serde(default)]
-    pub cari: String,
-    #[serde(default)]
-    pub lahir: String,
-    pub pasien: Option<i64>,
-}
-
-/// A patient found at the counter, as the lookup lists it.
-pub struct PatientHit {
-    pub id: i64,
-    pub name: String,
-    pub birth_date: String,
-    pub nik: String,
-    pub bpjs_no: String,
-    pub rm: String,
-}
-
-#[derive(Template)]
-#[template(path = "staff/register.html")]
-struct RegisterPage {
-    c: Ctx,
-    sessions: Vec<SessionOption>,
-    form: RegistrationForm,
-    errors: super::patient::FieldErrors,
-    error: String,
-    lookup: LookupQuery,
-    /// `Some` after a lookup: what it found.
-    hits: Option<Vec<PatientHit>>,
-    lookup_error: String,
-}
-
-impl RegisterPage {
-    fn selected(&self, id: &i32) -> bool {
-        self.form.sesi == Some(*id)
-    }
-}
-
-async fn register_page(
-    state: &AppState,
-    c: Ctx,
-    staff: &Staff,
-    form: RegistrationForm,
-    status: StatusCode,
-    error: Option<AppError>,
-) -> PageResult {
-    register_page_with(state, c, staff, form, status, error, LookupQuery::default()).await
-}
-
-async fn register_page_with(
-    state: &AppState,
-    c: Ctx,
-    staff: &Staff,
-    mut form: RegistrationForm,
-    mut status: StatusCode,
-    error: Option<AppError>,
-    lookup: LookupQuery,
-) -> PageResult {
-    let lang = c.lang;
-    let list = visits::counter_sessions(&state.pool, staff, state.today()).await.or_page(lang)?;
-    let (tz, now) = (state.tz(), state.now());
-    let sessions = list
-        .iter()
-        .map(|s| {
-            let ended = now >= s.ends(tz);
-            let mut label = format!("{} · {} · {}", s.clinic.name, s.doctor.name, s.hours());
-            if ended {
-                label.push_str(c.t(" — sudah selesai", " — ended"));
-            }
-            SessionOption { id: s.session.id, label, ended }
-        })
-        .collect();
-    let (errors, message) = match &error {
-        Some(e) => (
-            super::patient::FieldErrors::from_error(e, lang.is_en()),
-            e.message(lang.is_en()).to_string(),
-        ),
-        None => Default::default(),
-    };
-    // A lookup, or a patient picked from one.
-    let (mut hits, mut lookup_error) = (None, String::new());
-    let who = staff.clone();
-    if let Some(id) = lookup.pasien {
-        let p =
-            crate::service::read(state, move |conn| crate::service::patients::get(conn, &who, id))
-                .await
-                .or_page(lang)?;
-        form.nik = p.nik.unwrap_or_default();
-        form.bpjs_no = p.bpjs_no.unwrap_or_default();
-        form.name = p.name;
-        form.birth_date = p.birth_date.to_string();
-        form.rm = p.medical_record_no.unwrap_or_default();
-        if form.phone.is_empty() {
-            form.phone = p.phone.unwrap_or_default();
-        }
-    } else if !lookup.cari.trim().is_empty() {
-        let (text, birth) =
-            (lookup.cari.clone(), NaiveDate::parse_from_str(lookup.lahir.trim(), "%Y-%m-%d").ok());
-        match crate::service::read(state, move |conn| {
-            crate::service::patients::search(conn, &who, &text, birth)
-        })
-        .await
-        {
-            Ok(found) => {
-                hits = Some(
-                    found
-                        .into_iter()
-                        .map(|p| PatientHit {
-                            id: p.id,
-                            name: p.name,
-                            birth_date: p.birth_date.to_string(),
-                            nik: p.nik.unwrap_or_default(),
-                            bpjs_no: p.bpjs_no.unwrap_or_default(),
-                            rm: p.medical_record_no.unwrap_or_default(),
-                        })
-                        .collect(),
-                )
-            }
-            Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
-                lookup_error = e.message(lang.is_en()).to_string();
-                status = e.status;
-            }
-            Err(e) => return Err(PageError::new(lang, e)),
-        }
-    }
-    let page =
-        RegisterPage { c, sessions, form, errors, error: message, lookup, hits, lookup_error };
-    Ok(render(&page.c, status, &page))
-}
-
-/// `GET /staff/loket` — counter registration of a walk-in (admin, registration); with
-/// `?cari=` a patient lookup, with `?pasien=` the form filled from a patient's record.
-async fn registration_form(
-    state: web::Data<AppState>,
-    query: web::Query<LookupQuery>,
-    StaffPage { staff, c }: StaffPage,
-) -> PageResult {
-    let form = RegistrationForm::default();
-    register_page_with(&state, c, &staff, form, StatusCode::OK, None, query.into_inner()).await
-}
-
-/// `POST /staff/loket` — register, then the printable ticket.
-async fn register_walk_in(
-    state: web::Data<AppState>,
-    StaffForm { staff, c, form }: StaffForm<RegistrationForm>,
-) -> PageResult {
-    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let with_identity =
-        [&form.nik, &form.bpjs_no, &form.name, &form.rm].iter().any(|f| !f.trim().is_empty());
-    let body = RegistrationBody {
-        session_id: form.sesi,
-        payer: Some(form.payer.clone()),
-        patient: with_identity.then(|| PatientBody {
-            nik: some(&form.nik),
-            name: some(&form.name),
-            birth_date: some(&form.birth_date),
-            phone: some(&form.phone),
-            email: None,
-            bpjs_no: some(&form.bpjs_no),
-            medical_record_no: some(&form.rm),
-        }),
-        phone: some(&form.phone),
-        language: Some(c.lang.code().to_string()),
-        referral_number: some(&form.rujukan),
-    };
-    let valid = match validate_registration(&body) {
-        Ok(v) => v.place(),
-        Err(e) => return register_page(&state, c, &staff, form, e.status, Some(e)).await,
-    };
-    let (st, who) = (state.get_ref().clone(), staff.clone());
-    match crate::service::in_transaction(&state, move |conn| {
-        register_at_counter(conn, &st, &who, &valid)
-    })
-    .await
-    {
-        Ok(placed) => Ok(see_other(&format!("/staff/tiket/{}", placed.visit.id))),
-        Err(e) if e.status.is_client_error() => {
-            register_page(&state, c, &staff, form, e.status, Some(e)).await
         }
         Err(e) => Err(PageError::new(c.lang, e)),
     }

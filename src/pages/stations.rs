@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{StaffForm, StaffPage, csrf_field};
+use super::forward::{NextChoice, forward_choices, parse_next};
 use super::text::clock_time;
 use super::{Ctx, OrPage, PageError, PageResult, render, see_other};
 use crate::app::AppState;
@@ -14,8 +15,8 @@ use crate::auth::Staff;
 use crate::domain::journey::{Lane, StationKind, StepAction, StepStatus};
 use crate::error::AppError;
 use crate::service::intake::PatientBody;
-use crate::service::journey::{self, CategoryDecision, Next};
-use crate::service::{registration, sessions};
+use crate::service::journey::{self, CategoryDecision};
+use crate::service::registration;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/stasiun", web::get().to(desk_page))
@@ -54,12 +55,6 @@ pub struct StepLine {
     pub category: String,
     pub desk: String,
     pub since: String,
-}
-
-/// A forward choice of the finish form: its value and label.
-pub struct NextChoice {
-    pub value: String,
-    pub label: String,
 }
 
 #[derive(Template)]
@@ -164,47 +159,29 @@ async fn page(
     Ok(p)
 }
 
-/// Where a finished step may go: done, a station (the pharmacy with its two lanes), or a
-/// polyclinic session of today.
+/// Where a finished step may go: done, a station (the pharmacy with its two lanes), back
+/// to the polyclinic the visit came from, or a polyclinic session of today. The
+/// registration counter forwards into a polyclinic only.
 async fn next_choices(
     state: &AppState,
     c: &Ctx,
     stations: &[crate::db::stations::Station],
     registration: bool,
 ) -> Result<Vec<NextChoice>, PageError> {
-    let mut out = Vec::new();
-    if !registration {
-        out.push(NextChoice {
-            value: String::new(),
-            label: c.t("Selesai (pulang)", "Done (leaves)").into(),
-        });
-        for s in stations.iter().filter(|s| s.kind != StationKind::Registration) {
-            if s.kind.prepares_first() {
-                for (lane, id, en) in [
-                    ("racikan", "resep racikan", "compounded prescription"),
-                    ("non_racikan", "resep non racikan", "ready-made prescription"),
-                ] {
-                    out.push(NextChoice {
-                        value: format!("station:{}:{lane}", s.code),
-                        label: format!("{} · {}", s.name, c.t(id, en)),
-                    });
-                }
-            } else {
-                out.push(NextChoice {
-                    value: format!("station:{}", s.code),
-                    label: s.name.clone(),
-                });
-            }
-        }
+    let choices = forward_choices(state, c, stations, None).await?;
+    if registration {
+        return Ok(choices.clinics);
     }
-    let today = sessions::of_date(state, state.today(), None).await.or_page(c.lang)?;
-    for s in today.iter().filter(|s| s.session.status == crate::domain::kinds::SessionStatus::Open)
-    {
-        out.push(NextChoice {
-            value: format!("clinic:{}:{}", s.clinic.code, s.session.id),
-            label: format!("{} · {} · {}", s.clinic.name, s.doctor.name, s.hours()),
-        });
-    }
+    let mut out = vec![NextChoice {
+        value: String::new(),
+        label: c.t("Selesai (pulang)", "Done (leaves)").into(),
+    }];
+    out.extend(choices.stations);
+    out.push(NextChoice {
+        value: "back".into(),
+        label: c.t("Kembali ke poli/dokter asal", "Back to the same polyclinic/doctor").into(),
+    });
+    out.extend(choices.clinics);
     Ok(out)
 }
 
@@ -294,31 +271,6 @@ pub struct StepForm {
     pub phone: String,
 }
 csrf_field!(StepForm);
-
-fn parse_next(s: &str) -> Option<Next> {
-    let parts: Vec<&str> = s.split(':').collect();
-    match parts.as_slice() {
-        ["station", code] => Some(Next {
-            station: Some((*code).into()),
-            prescription: None,
-            clinic: None,
-            session_id: None,
-        }),
-        ["station", code, lane] => Some(Next {
-            station: Some((*code).into()),
-            prescription: Lane::parse(lane),
-            clinic: None,
-            session_id: None,
-        }),
-        ["clinic", code, id] => Some(Next {
-            station: None,
-            prescription: None,
-            clinic: Some((*code).into()),
-            session_id: id.parse().ok(),
-        }),
-        _ => None,
-    }
-}
 
 /// `POST /staff/langkah/{id}/{recall|skip|return|start|ready|finish}`
 async fn step_action(

@@ -74,6 +74,10 @@ pub fn event_label(lang: Lang, kind: &str) -> String {
         "priority_confirmed" => ("Kategori prioritas dikonfirmasi", "Priority category confirmed"),
         "priority_removed" => ("Kategori prioritas dihapus", "Priority category removed"),
         "referred" => ("Dirujuk ke poli lain", "Referred to another clinic"),
+        "step_ticket" => ("Ambil tiket loket (anjungan)", "Counter ticket taken (kiosk)"),
+        "back_to_clinic" => {
+            ("Kembali ke dokter (dari penunjang)", "Back to the doctor (from a station)")
+        }
         other => match StepAction::parse(other) {
             Some(step) => step.label(),
             None => return other.to_string(),

@@ -101,6 +101,15 @@ pub fn take_ticket(
         };
         // `None`: a rare collision of random codes; draw again.
         if let Some(step) = steps::insert(conn, &new)? {
+            let detail = StepDetail::of(&step, &station, None);
+            journey::remember_early(
+                conn,
+                step.id,
+                journey::TICKET_TAKEN,
+                detail,
+                &Actor::kiosk(),
+                now,
+            )?;
             let current = journey::current_of(conn, st.tz(), now, &step, &station)?;
             return Ok(TicketStanding { current, step, station });
         }
@@ -153,8 +162,8 @@ pub async fn standing_by_code(
 
 /// The counter forwards a finished registration ticket into a polyclinic session: the
 /// patient (registered or completed here) takes a place there, checked in; the ticket is
-/// linked to the visit, its finish is recorded on it, and BPJS tasks 1–3 carry the
-/// ticket's own moments.
+/// linked to the visit, its earlier step changes and its finish become the visit's events,
+/// and BPJS tasks 1–3 carry the ticket's own moments.
 pub fn forward_ticket(
     conn: &mut PgConnection,
     st: &AppState,
@@ -180,6 +189,7 @@ pub fn forward_ticket(
     let placed = booking::take_place(conn, st, &input, &actor)?;
     let linked = steps::link_visit(conn, done.id, placed.visit.id)?;
     let station = stations::get(conn, linked.station_id)?;
+    journey::replay_early(conn, &placed.visit, linked.id)?;
     record_finish(conn, &placed.visit, &linked, &station, &actor, st.now())?;
     retime_admission(conn, &placed.visit, &linked, st.now())?;
     Ok(placed)

@@ -1,6 +1,7 @@
 //! The whole visit in real headless Chromium: a new patient takes a registration ticket at
 //! the kiosk; the counter calls, registers and forwards them to Poli Anak from the
-//! console's station desk; the doctor finishes with a racikan prescription; the pharmacy
+//! console's station desk; the doctor finishes with a racikan prescription from the
+//! polyclinic's queue screen (its forward choices); the pharmacy
 //! prepares, marks ready and calls from the console; the station board shows and announces
 //! it; the patient's status page follows every step. Screenshots: target/screenshots/
 //! visit-*.png.
@@ -68,7 +69,7 @@ fn on_board(station: &str, part: &str, ticket: &str) -> String {
 
 #[actix_web::test]
 async fn a_whole_visit_runs_from_the_kiosk_through_counter_clinic_and_pharmacy() {
-    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 7, 30)).await;
+    let app = TestApp::spawn_at(wit(2026, 12, 1, 7, 30)).await;
     let seed = seed(&app);
     sipoli::demo::seed_stations(&mut app.conn()).unwrap();
     app.token_for("loket", Role::Registration, &[]).await;
@@ -147,25 +148,51 @@ async fn a_whole_visit_runs_from_the_kiosk_through_counter_clinic_and_pharmacy()
     assert!(text.contains("Poli Anak"), "{text}");
     phone.screenshot("visit-06-status-clinic").await;
 
-    // 3. The doctor calls, sees and finishes with a racikan prescription.
+    // 3. The doctor calls, sees and finishes with a racikan prescription, from the
+    // polyclinic's queue screen in the console.
     app.clock.set(wit(2026, 12, 1, 8, 0));
-    app.login_as("dokter", Role::Clinic, &["ANA"]).await;
-    let (status, called) = app
-        .post_json(&format!("/api/v1/staff/sessions/{}/call-next", seed.today), &json!({}))
-        .await;
-    assert_eq!(status, 200, "{called}");
-    assert_eq!(called["ticket"], "B-001");
-    let id = called["id"].as_i64().unwrap();
-    app.post_json(&format!("/api/v1/staff/visits/{id}/start"), &json!({})).await;
+    app.token_for("dokter", Role::Clinic, &["ANA"]).await;
+    let doctor = Browser::start(1280, 900).await;
+    log_in(&doctor, &app, "dokter").await;
+    doctor.client.goto(&app.url(&format!("/staff/sesi/{}", seed.today))).await.unwrap();
+    click(&doctor, "#call-next").await;
+    wait_text(&doctor, "B-001 dipanggil").await;
+    click(&doctor, "form[action$='/start'] button").await;
+    wait_text(&doctor, "mulai dilayani").await;
+    // The forward choices: done, both pharmacy lanes, cashier, lab, radiology, another
+    // polyclinic.
+    let choices = js(
+        &doctor,
+        "return Array.from(document.querySelectorAll('#finish-form button[name=next]')).map(function (b) { return b.value; });",
+    )
+    .await;
+    assert_eq!(
+        choices,
+        json!([
+            "",
+            "station:FARMASI:racikan",
+            "station:FARMASI:non_racikan",
+            "station:KASIR",
+            "station:LAB",
+            "station:RADIOLOGI"
+        ])
+    );
+    let text = doctor.body_text().await;
+    for label in [
+        "Selesai (pulang)",
+        "Farmasi · racikan",
+        "Farmasi · non racikan",
+        "Kasir",
+        "Laboratorium",
+        "Radiologi",
+    ] {
+        assert!(text.contains(label), "{label}: {text}");
+    }
+    doctor.screenshot("visit-06b-queue-forward-choices").await;
     app.clock.set(wit(2026, 12, 1, 8, 15));
-    let (status, out) = app
-        .post_json(
-            &format!("/api/v1/staff/visits/{id}/finish"),
-            &json!({"next": {"station": "FARMASI", "prescription": "racikan"}}),
-        )
-        .await;
-    assert_eq!(status, 200, "{out}");
-    let step = out["next_step"]["step_id"].as_i64().unwrap();
+    click(&doctor, "#finish-form button[value='station:FARMASI:racikan']").await;
+    let text = wait_text(&doctor, "diteruskan").await;
+    assert!(text.contains("B-001 selesai, diteruskan: R-001."), "{text}");
     let text = status_page(&phone, &app, &code, "Menunggu obat").await;
     assert!(text.contains("R-001"), "{text}");
 
@@ -173,6 +200,16 @@ async fn a_whole_visit_runs_from_the_kiosk_through_counter_clinic_and_pharmacy()
     let pharmacy = Browser::start(1280, 900).await;
     log_in(&pharmacy, &app, "kepala").await;
     pharmacy.client.goto(&app.url("/staff/stasiun?station=FARMASI&desk=1")).await.unwrap();
+    // The pharmacy desk sees the doctor's racikan ticket.
+    let text = wait_text(&pharmacy, "R-001").await;
+    assert!(text.contains("Racikan"), "{text}");
+    let step = js(
+        &pharmacy,
+        "var r = document.querySelector('#station-queue tr[data-step]'); return r ? Number(r.getAttribute('data-step')) : 0;",
+    )
+    .await
+    .as_i64()
+    .unwrap();
     click(&pharmacy, &format!("#start-{step}")).await;
     wait_text(&pharmacy, "Obat sedang disiapkan").await;
     assert!(
@@ -213,7 +250,7 @@ async fn a_whole_visit_runs_from_the_kiosk_through_counter_clinic_and_pharmacy()
         .collect();
     assert_eq!(stations, ["PENDAFTARAN", "FARMASI"]);
     phone.screenshot("visit-09-status-done").await;
-    for b in [board, kiosk, phone, counter, pharmacy] {
+    for b in [board, kiosk, phone, counter, doctor, pharmacy] {
         b.close().await;
     }
 }

@@ -10,7 +10,7 @@ use sipoli::jkn::reports;
 use crate::helpers::*;
 use crate::jkn::{Shared, call, card, ms, reporter, start_bpjs, token, web_jkn_booking};
 
-/// The demo's stations (PENDAFTARAN, FARMASI, KASIR, LAB).
+/// The demo's stations (PENDAFTARAN, FARMASI, KASIR, LAB, RADIOLOGI).
 fn stations(app: &TestApp) {
     sipoli::demo::seed_stations(&mut app.conn()).expect("stations");
 }
@@ -67,7 +67,7 @@ async fn stations_are_listed_with_kind_prefix_and_desks() {
     assert_eq!(status, 200);
     let codes: Vec<&str> =
         list.as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["FARMASI", "KASIR", "LAB", "PENDAFTARAN"]);
+    assert_eq!(codes, ["FARMASI", "KASIR", "LAB", "PENDAFTARAN", "RADIOLOGI"]);
     let counter = &list[3];
     assert_eq!(counter["kind"], "registration");
     assert_eq!(counter["desks"], json!([1, 2, 3]));

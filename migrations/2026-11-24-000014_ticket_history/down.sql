@@ -1,0 +1,1 @@
+ALTER TABLE visit_steps DROP COLUMN early_events;
