@@ -1,13 +1,13 @@
 //! Rows as they are read from and written to the database.
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::schema::*;
 use crate::domain::kinds::{Channel, ExceptionKind, Payer, PriorityCategory, SessionStatus};
 use crate::domain::visit_status::VisitStatus;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = clinics)]
 pub struct Clinic {
     pub id: i32,
@@ -31,7 +31,7 @@ pub struct NewClinic<'a> {
     pub room: &'a str,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = doctors)]
 pub struct Doctor {
     pub id: i32,
@@ -120,7 +120,7 @@ pub struct NewScheduleException {
     pub created_by: Option<i32>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = clinic_sessions)]
 pub struct ClinicSession {
     pub id: i32,
@@ -142,7 +142,7 @@ pub struct ClinicSession {
     pub cancel_reason: String,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = patients)]
 pub struct Patient {
     pub id: i64,
@@ -158,7 +158,7 @@ pub struct Patient {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Insertable, Serialize)]
 #[diesel(table_name = patients)]
 pub struct NewPatient {
     pub nik: Option<String>,
@@ -173,7 +173,7 @@ pub struct NewPatient {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = visits)]
 pub struct Visit {
     pub id: i64,
@@ -211,7 +211,7 @@ pub struct Visit {
     pub priority_confirmed_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Insertable, Serialize)]
 #[diesel(table_name = visits)]
 pub struct NewVisit {
     pub session_id: i32,
@@ -240,7 +240,7 @@ pub struct NewVisit {
     pub priority_category: Option<PriorityCategory>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = visit_events)]
 pub struct VisitEvent {
     pub id: i64,

@@ -210,21 +210,39 @@ pub fn recent_service_seconds(
         #[diesel(sql_type = Timestamptz)]
         finished_at: DateTime<Utc>,
     }
-    let samples: Vec<Span> = diesel::sql_query(
-        "SELECT v.started_at, v.finished_at
-         FROM (SELECT id FROM clinic_sessions WHERE doctor_id = $1 AND service_date <= $2
-               ORDER BY service_date DESC, starts_at DESC LIMIT $3) s
+    let samples: Vec<Span> = diesel::sql_query(format!(
+        "SELECT v.started_at, v.finished_at {}",
+        recent_services_from("$1", "$2")
+    ))
+    .bind::<Int4, _>(doctor_id)
+    .bind::<diesel::sql_types::Date, _>(until)
+    .load(conn)?;
+    Ok(samples.into_iter().map(|s| (s.finished_at - s.started_at).num_seconds()).collect())
+}
+
+/// The `FROM … ORDER BY … LIMIT` of a doctor's last 20 measured services (rows `v` with
+/// `started_at`, `finished_at`, newest first) in their latest sessions up to a date, for
+/// the doctor and date given as SQL expressions: [`recent_service_seconds`] binds them,
+/// the booking's claim and the status read take them from the rows they already have.
+pub(crate) fn recent_services_from(doctor: &str, until: &str) -> String {
+    format!(
+        "FROM (SELECT id FROM clinic_sessions WHERE doctor_id = {doctor} AND service_date <= {until}
+               ORDER BY service_date DESC, starts_at DESC LIMIT {RECENT_SESSIONS}) s
          CROSS JOIN LATERAL (
              SELECT started_at, finished_at FROM visits
              WHERE session_id = s.id AND finished_at IS NOT NULL AND started_at IS NOT NULL
              ORDER BY finished_at DESC LIMIT 20) v
-         ORDER BY v.finished_at DESC LIMIT 20",
+         ORDER BY v.finished_at DESC LIMIT 20"
     )
-    .bind::<Int4, _>(doctor_id)
-    .bind::<diesel::sql_types::Date, _>(until)
-    .bind::<BigInt, _>(RECENT_SESSIONS)
-    .load(conn)?;
-    Ok(samples.into_iter().map(|s| (s.finished_at - s.started_at).num_seconds()).collect())
+}
+
+/// The seconds of those services, as one `bigint[]` expression (whole seconds, cut like
+/// [`recent_service_seconds`]).
+pub(crate) fn recent_seconds_array(doctor: &str, until: &str) -> String {
+    format!(
+        "ARRAY(SELECT trunc(extract(epoch FROM v.finished_at - v.started_at))::bigint {})",
+        recent_services_from(doctor, until)
+    )
 }
 
 /// Patients ahead: for a waiting visit, the waiting ones before it in call order; for a
@@ -347,17 +365,24 @@ pub fn insert(conn: &mut PgConnection, new: &NewVisit) -> AppResult<Result<Visit
     match inserted {
         Ok(Some(visit)) => Ok(Ok(visit)),
         Ok(None) => Ok(Err(Clash::BookingCode)),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+        Err(e) => clash_of(e).map(Err),
+    }
+}
+
+/// The unique rule of `visits` a failed insert broke, or the error itself.
+pub(crate) fn clash_of(e: DieselError) -> AppResult<Clash> {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             match info.constraint_name() {
-                Some("visits_booking_code_key") => Ok(Err(Clash::BookingCode)),
-                Some("visits_one_active_per_patient") => Ok(Err(Clash::ActivePerPatient)),
-                Some("visits_referral_in_use") => Ok(Err(Clash::ReferralInUse)),
+                Some("visits_booking_code_key") => Ok(Clash::BookingCode),
+                Some("visits_one_active_per_patient") => Ok(Clash::ActivePerPatient),
+                Some("visits_referral_in_use") => Ok(Clash::ReferralInUse),
                 _ => {
                     Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info).into())
                 }
             }
         }
-        Err(e) => Err(e.into()),
+        e => Err(e.into()),
     }
 }
 

@@ -1,22 +1,23 @@
 //! Taking a place in a session. Online booking, Mobile JKN, the kiosk and the counter all
-//! come through [`take_place`]: the session is loaded once, the channel's window and rules
+//! come through [`take_place`]: the claim reads the session once, the channel's window and rules
 //! are chosen in one `match`, then one transaction of single-statement claims.
 use crate::db::PgConnection;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde_json::json;
 
 use super::idempotency::{self, Answer};
-use super::{Access, AppState, events, queue};
+use super::{Access, AppState, outbox, queue};
 use crate::db;
 use crate::db::guesses::{self, GuessLimit};
 use crate::db::idempotency::IdemKey;
-use crate::db::models::{NewPatient, NewVisit, Patient, Visit};
-use crate::db::patients;
+use crate::db::models::{NewPatient, NewVisit, NewVisitEvent, Patient, Visit, VisitEvent};
 use crate::db::sessions::{self, SessionView};
-use crate::db::visits::{self, Clash};
+use crate::db::visits::Clash;
+use crate::db::{patients, placing};
 use crate::domain::booking_code::BookingCode;
 use crate::domain::identity::{BpjsNo, Nik};
 use crate::domain::kinds::{Channel, GuessScope, Payer, PriorityCategory, SessionStatus};
+use crate::domain::queue::median_service_minutes;
 use crate::domain::staff::{Actor, Role, StaffIdentity};
 use crate::domain::ticket::format_ticket;
 use crate::domain::visit_status::{Action, VisitStatus};
@@ -99,39 +100,52 @@ fn check_channel(st: &AppState, session: &SessionView, channel: Channel) -> AppR
 
 /// Take a place: channel rules, patient, quota, number, visit with a fresh booking code,
 /// event and outboxes, all in the caller's transaction.
+///
+/// Three statements ([`placing`]): the claim (place, number, session, the doctor's recent
+/// services, the patient found or created), the count of who is ahead, then the visit with
+/// its event and outbox rows. Every rule stays a single statement's condition or a
+/// constraint; a refusal found after the claim rolls the claim back with the transaction.
+/// A claim that took nothing is explained by reading the session afterwards, with the
+/// refusals in the order a reader expects: channel window, patient, then the quota.
 pub fn take_place(
     conn: &mut PgConnection,
     st: &AppState,
     input: &PlaceInput,
     actor: &Actor,
 ) -> AppResult<Placed> {
-    let (tz, now) = (st.tz(), st.now());
-    let session = sessions::get(conn, input.session_id)?;
+    // Microseconds, as PostgreSQL keeps them: a patient created now and its visit carry
+    // equal times (BPJS's "pasienbaru").
+    let (tz, now) = (st.tz(), st.now().trunc_subsecs(6));
+    let ahead = input.channel.is_ahead();
+    let in_claim = input.patient.as_ref().and_then(|p| claimable_patient(p, now));
+    let Some(claimed) =
+        placing::claim(conn, input.session_id, input.payer, ahead, in_claim.as_ref())?
+    else {
+        return Err(refusal(conn, st, input, now));
+    };
+    let session = claimed.session;
     check_channel(st, &session, input.channel)?;
-    let patient_id = match &input.patient {
-        Some(p) => Some(find_or_create_patient(conn, p, now)?.id),
+    let patient = match &input.patient {
+        Some(p) if in_claim.is_some() => Some(accept_claimed(conn, p, claimed.patients, now)?),
+        Some(p) => Some(find_or_create_patient(conn, p, now)?),
         None => None,
     };
-    let minutes = queue::minutes_per_patient(conn, &session)?;
-    let ahead = input.channel.is_ahead();
-    let Some(claimed) = sessions::claim_place(conn, session.session.id, input.payer, ahead)? else {
-        return Err(explain_refusal(conn, session.session.id, input.payer, ahead));
-    };
-    let session = SessionView { session: claimed, ..session };
-    let number = visits::next_number(conn, session.clinic.id, session.session.service_date)?;
-    let to_be_seen = visits::count_to_be_seen(conn, session.session.id)?;
+    let minutes = median_service_minutes(&claimed.service_seconds, session.session.service_minutes);
+    let number = claimed.number;
+    let status = if ahead { VisitStatus::Booked } else { VisitStatus::Waiting };
+    let priority = input.priority_category.is_some();
+    let queue = placing::queue_ahead(conn, session.session.id, priority, f64::from(number))?;
     let estimated = crate::domain::queue::estimate(
         now.with_timezone(&tz),
         session.starts(tz),
-        to_be_seen,
+        queue.to_be_seen,
         minutes,
     );
-    let status = if ahead { VisitStatus::Booked } else { VisitStatus::Waiting };
     let mut new = NewVisit {
         session_id: session.session.id,
         clinic_id: session.clinic.id,
         service_date: session.session.service_date,
-        patient_id,
+        patient_id: patient.as_ref().map(|p| p.id),
         payer: input.payer,
         channel: input.channel,
         booking_code: String::new(),
@@ -149,17 +163,31 @@ pub fn take_place(
         checked_in_at: (status == VisitStatus::Waiting).then_some(now),
         created_at: now,
         updated_at: now,
-        priority: input.priority_category.is_some(),
+        priority,
         priority_reason: input
             .priority_category
             .map(|c| c.label_id().to_string())
             .unwrap_or_default(),
         priority_category: input.priority_category,
     };
+    let kind = if status == VisitStatus::Booked { "booked" } else { "registered" };
+    let event = NewVisitEvent {
+        visit_id: queue.visit_id,
+        session_id: new.session_id,
+        kind: kind.to_string(),
+        from_status: None,
+        to_status: status.as_str().to_string(),
+        actor: actor.label.clone(),
+        staff_id: actor.staff_id,
+        detail: json!({"channel": input.channel, "payer": input.payer}),
+        created_at: now,
+    };
     let visit = loop {
         new.booking_code = BookingCode::generate().as_str().to_string();
-        match visits::insert(conn, &new)? {
-            Ok(visit) => break visit,
+        let (visit, recorded) = (as_inserted(queue.visit_id, &new), as_recorded(&event));
+        let rows = outbox::for_new_visit(&visit, &recorded, &session, patient.as_ref())?;
+        match placing::insert(conn, queue.visit_id, &new, &event, &rows)? {
+            Ok((visit, _event)) => break visit,
             // A rare collision of random codes: draw again.
             Err(Clash::BookingCode) => continue,
             Err(Clash::ActivePerPatient) => {
@@ -178,16 +206,134 @@ pub fn take_place(
             }
         }
     };
-    let kind = if status == VisitStatus::Booked { "booked" } else { "registered" };
-    let detail = json!({"channel": input.channel, "payer": input.payer});
-    events::record(conn, &visit, kind, None, actor, detail, now)?;
-    // A new booking comes after every booking and waiting patient counted above (its number
-    // is the day's highest): no second count. A walk-in's place depends on priorities.
+    // A new booking comes after every booking and waiting patient (its number is the
+    // day's highest); a walk-in's place depends on priorities.
     let position = match status {
-        VisitStatus::Booked => to_be_seen,
-        _ => visits::position_of(conn, &visit)?,
+        VisitStatus::Booked => queue.to_be_seen,
+        _ => queue.waiting_ahead,
     };
     Ok(Placed { visit, session, position })
+}
+
+/// The patient to find or create inside the claim's statement: one with a NIK or BPJS
+/// number (and a NIK that agrees with the birth date). Others go the longer way, which
+/// also gives their refusals.
+fn claimable_patient(input: &PatientInput, now: DateTime<Utc>) -> Option<NewPatient> {
+    if input.nik.is_none() && input.bpjs_no.is_none() {
+        return None;
+    }
+    if let Some(nik) = &input.nik
+        && nik.check_birth_date(input.birth_date).is_err()
+    {
+        return None;
+    }
+    Some(new_patient(input, now))
+}
+
+fn new_patient(input: &PatientInput, now: DateTime<Utc>) -> NewPatient {
+    NewPatient {
+        nik: input.nik.as_ref().map(|n| n.as_str().to_string()),
+        bpjs_no: input.bpjs_no.as_ref().map(|b| b.as_str().to_string()),
+        medical_record_no: input.medical_record_no.clone(),
+        name: input.name.clone(),
+        birth_date: input.birth_date,
+        sex: input.sex.clone(),
+        phone: input.phone.clone(),
+        email: input.email.clone(),
+        language: input.language.clone(),
+        created_at: now,
+    }
+}
+
+/// The patient the claim found or created, checked as [`find_or_create_patient`] checks
+/// it. None found means another request created it a moment ago: look again.
+fn accept_claimed(
+    conn: &mut PgConnection,
+    input: &PatientInput,
+    found: Vec<Patient>,
+    now: DateTime<Utc>,
+) -> AppResult<Patient> {
+    match found.as_slice() {
+        [p] => accept_known(conn, p, input),
+        [] => find_or_create_patient(conn, input, now),
+        _ => Err(identity_mismatch()),
+    }
+}
+
+/// The visit as the insert will return it (for the outbox rows, decided before it).
+fn as_inserted(id: i64, new: &NewVisit) -> Visit {
+    Visit {
+        id,
+        session_id: new.session_id,
+        clinic_id: new.clinic_id,
+        service_date: new.service_date,
+        patient_id: new.patient_id,
+        payer: new.payer,
+        channel: new.channel,
+        booking_code: new.booking_code.clone(),
+        queue_number: new.queue_number,
+        ticket: new.ticket.clone(),
+        status: new.status,
+        priority: new.priority,
+        priority_reason: new.priority_reason.clone(),
+        sort_key: new.sort_key,
+        call_count: 0,
+        visit_type: new.visit_type,
+        referral_number: new.referral_number.clone(),
+        contact_phone: new.contact_phone.clone(),
+        contact_email: new.contact_email.clone(),
+        language: new.language.clone(),
+        room: new.room.clone(),
+        estimated_at: new.estimated_at,
+        checked_in_at: new.checked_in_at,
+        called_at: None,
+        started_at: None,
+        finished_at: None,
+        cancelled_at: None,
+        created_at: new.created_at,
+        updated_at: new.updated_at,
+        priority_category: new.priority_category,
+        priority_confirmed_at: None,
+    }
+}
+
+/// The event as it will be recorded (its own id is not needed by the rows of a new visit).
+fn as_recorded(new: &NewVisitEvent) -> VisitEvent {
+    VisitEvent {
+        id: 0,
+        visit_id: new.visit_id,
+        session_id: new.session_id,
+        kind: new.kind.clone(),
+        from_status: new.from_status.clone(),
+        to_status: new.to_status.clone(),
+        actor: new.actor.clone(),
+        staff_id: new.staff_id,
+        detail: new.detail.clone(),
+        created_at: new.created_at,
+    }
+}
+
+/// Why a claim took nothing, in the order of the rules: the session (unknown, the
+/// channel's window), the patient, then the quota. Read after the fact; the caller's
+/// transaction rolls back whatever the claim's statement wrote.
+fn refusal(
+    conn: &mut PgConnection,
+    st: &AppState,
+    input: &PlaceInput,
+    now: DateTime<Utc>,
+) -> AppError {
+    let explained = (|| {
+        let session = sessions::get(conn, input.session_id)?;
+        check_channel(st, &session, input.channel)?;
+        if let Some(p) = &input.patient {
+            find_or_create_patient(conn, p, now)?;
+        }
+        Ok::<_, AppError>(())
+    })();
+    match explained {
+        Err(e) => e,
+        Ok(()) => explain_refusal(conn, input.session_id, input.payer, input.channel.is_ahead()),
+    }
 }
 
 /// Why a claim found no place: read after the fact, only to explain the refusal.
@@ -271,39 +417,10 @@ pub fn find_or_create_patient(
     }
     for _ in 0..2 {
         match patients::find_by_identity(conn, nik, bpjs)?.as_slice() {
-            [p] => {
-                if p.birth_date != input.birth_date {
-                    return Err(identity_mismatch());
-                }
-                // A known NIK with a different BPJS number (or the reverse) is someone else.
-                let nik_clash = matches!((&p.nik, nik), (Some(a), Some(b)) if a != b);
-                let bpjs_clash = matches!((&p.bpjs_no, bpjs), (Some(a), Some(b)) if a != b);
-                if nik_clash || bpjs_clash {
-                    return Err(identity_mismatch());
-                }
-                return match (&p.bpjs_no, bpjs) {
-                    // First BPJS number given for a known NIK: remember it.
-                    (None, Some(b)) => {
-                        patients::set_bpjs_no(conn, p.id, b)?.ok_or_else(identity_mismatch)
-                    }
-                    _ => Ok(p.clone()),
-                };
-            }
+            [p] => return accept_known(conn, p, input),
             [] => {
-                let new = NewPatient {
-                    nik: nik.map(str::to_string),
-                    bpjs_no: bpjs.map(str::to_string),
-                    medical_record_no: input.medical_record_no.clone(),
-                    name: input.name.clone(),
-                    birth_date: input.birth_date,
-                    sex: input.sex.clone(),
-                    phone: input.phone.clone(),
-                    email: input.email.clone(),
-                    language: input.language.clone(),
-                    created_at: now,
-                };
                 // None: created by a concurrent request a moment ago; look again.
-                if let Some(p) = patients::insert(conn, &new)? {
+                if let Some(p) = patients::insert(conn, &new_patient(input, now))? {
                     return Ok(p);
                 }
             }
@@ -311,6 +428,26 @@ pub fn find_or_create_patient(
         }
     }
     Err(identity_mismatch())
+}
+
+/// A patient found by the NIK or BPJS number given: it must agree on the birth date and
+/// on the other number; a first BPJS number given for a known NIK is remembered.
+fn accept_known(conn: &mut PgConnection, p: &Patient, input: &PatientInput) -> AppResult<Patient> {
+    let nik = input.nik.as_ref().map(|n| n.as_str());
+    let bpjs = input.bpjs_no.as_ref().map(|b| b.as_str());
+    if p.birth_date != input.birth_date {
+        return Err(identity_mismatch());
+    }
+    // A known NIK with a different BPJS number (or the reverse) is someone else.
+    let nik_clash = matches!((&p.nik, nik), (Some(a), Some(b)) if a != b);
+    let bpjs_clash = matches!((&p.bpjs_no, bpjs), (Some(a), Some(b)) if a != b);
+    if nik_clash || bpjs_clash {
+        return Err(identity_mismatch());
+    }
+    match (&p.bpjs_no, bpjs) {
+        (None, Some(b)) => patients::set_bpjs_no(conn, p.id, b)?.ok_or_else(identity_mismatch),
+        _ => Ok(p.clone()),
+    }
 }
 
 /// A patient registered at the counter without NIK or BPJS number: the record with that

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use crate::db::PgConnection;
 use crate::db::bpjs_tasks::{self, NewBpjsTask};
-use crate::db::models::{Visit, VisitEvent};
+use crate::db::models::{Patient, Visit, VisitEvent};
+use crate::db::sessions::SessionView;
 use crate::db::{jkn, sessions};
 use crate::domain::journey::{Lane, StepAction};
 use crate::domain::kinds::{Channel, Payer};
@@ -29,19 +30,35 @@ fn insert(
     at: DateTime<Utc>,
     payload: Value,
 ) -> AppResult<()> {
-    bpjs_tasks::enqueue(
-        conn,
-        &NewBpjsTask {
-            visit_id: visit.id,
-            kind,
-            taskid,
-            waktu: at.timestamp_millis(),
-            payload,
-            run_at: at,
-            created_at: at,
-            dedupe_key: dedupe_key(kind, taskid),
-        },
-    )
+    bpjs_tasks::enqueue(conn, &row(visit, kind, taskid, at, payload))
+}
+
+fn row(
+    visit: &Visit,
+    kind: &'static str,
+    taskid: Option<i16>,
+    at: DateTime<Utc>,
+    payload: Value,
+) -> NewBpjsTask {
+    NewBpjsTask {
+        visit_id: visit.id,
+        kind,
+        taskid,
+        waktu: at.timestamp_millis(),
+        payload,
+        run_at: at,
+        created_at: at,
+        dedupe_key: dedupe_key(kind, taskid),
+    }
+}
+
+fn task_row(visit: &Visit, taskid: i16, at: DateTime<Utc>) -> NewBpjsTask {
+    let payload = json!({
+        "kodebooking": visit.booking_code,
+        "taskid": taskid,
+        "waktu": at.timestamp_millis(),
+    });
+    row(visit, "updatewaktu", Some(taskid), at, payload)
 }
 
 /// Queue task `taskid` (`/antrean/updatewaktu`) of a visit, at the time it happened.
@@ -62,15 +79,11 @@ pub fn task_with_prescription(
     at: DateTime<Utc>,
     lane: Option<Lane>,
 ) -> AppResult<()> {
-    let mut payload = json!({
-        "kodebooking": visit.booking_code,
-        "taskid": taskid,
-        "waktu": at.timestamp_millis(),
-    });
+    let mut task = task_row(visit, taskid, at);
     if let Some(lane) = lane {
-        payload["jenisresep"] = json!(lane.jenisresep_task());
+        task.payload["jenisresep"] = json!(lane.jenisresep_task());
     }
-    insert(conn, visit, "updatewaktu", Some(taskid), at, payload)
+    bpjs_tasks::enqueue(conn, &task)
 }
 
 /// The pharmacy's part: `/antrean/farmasi/add` when the pharmacy ticket is created, task 6
@@ -142,16 +155,13 @@ pub fn enqueue(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> Ap
             if visit.channel == Channel::Jkn {
                 return Ok(());
             }
-            let Some(payload) = add_payload(conn, visit)? else { return Ok(()) };
-            let new_patient = payload["pasienbaru"] == 1;
-            insert(conn, visit, "add", None, at, payload)?;
-            if event.kind == "registered" {
-                // A walk-in is waiting for the clinic from the moment it is registered.
-                if new_patient && visit.channel == Channel::Counter {
-                    task(conn, visit, 1, at)?;
-                    task(conn, visit, 2, at)?;
-                }
-                task(conn, visit, 3, at)?;
+            let patient = match visit.patient_id {
+                Some(id) => Some(jkn::find_patient(conn, id)?),
+                None => None,
+            };
+            let session = sessions::get(conn, visit.session_id)?;
+            for task in for_new_visit(visit, event, patient.as_ref(), &session) {
+                bpjs_tasks::enqueue(conn, &task)?;
             }
         }
         kind @ ("check_in" | "start" | "finish" | "no_show") if known_to_bpjs(conn, visit)? => {
@@ -180,24 +190,61 @@ pub fn enqueue(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> Ap
     Ok(())
 }
 
+/// The reports a new visit's event ("booked" or "registered") makes, from the patient
+/// and the session (after the claim) in hand: a JKN visit booked through our own channels
+/// is added (`/antrean/add`); a walk-in is waiting for the clinic from the moment it is
+/// registered (task 3, after tasks 1 and 2 for a new patient at the counter).
+pub fn for_new_visit(
+    visit: &Visit,
+    event: &VisitEvent,
+    patient: Option<&Patient>,
+    session: &SessionView,
+) -> Vec<NewBpjsTask> {
+    if visit.payer != Payer::Jkn || visit.channel == Channel::Jkn {
+        return Vec::new();
+    }
+    let Some(payload) = patient.and_then(|p| add_payload_of(visit, p, session)) else {
+        return Vec::new();
+    };
+    let at = event.created_at;
+    let new_patient = payload["pasienbaru"] == 1;
+    let mut rows = vec![row(visit, "add", None, at, payload)];
+    if event.kind == "registered" {
+        if new_patient && visit.channel == Channel::Counter {
+            rows.push(task_row(visit, 1, at));
+            rows.push(task_row(visit, 2, at));
+        }
+        rows.push(task_row(visit, 3, at));
+    }
+    rows
+}
+
 /// The body of `/antrean/add` for a visit booked through our own channels; `None` when
 /// the visit carries no identity BPJS could match (a walk-in ticket without NIK or card).
 pub fn add_payload(conn: &mut PgConnection, visit: &Visit) -> AppResult<Option<Value>> {
     let Some(patient_id) = visit.patient_id else { return Ok(None) };
     let patient = jkn::find_patient(conn, patient_id)?;
-    let jkn = visit.payer == Payer::Jkn;
-    if jkn && patient.bpjs_no.is_none() {
+    if visit.payer == Payer::Jkn && patient.bpjs_no.is_none() {
         return Ok(None);
     }
     let session = sessions::get(conn, visit.session_id)?;
+    Ok(add_payload_of(visit, &patient, &session))
+}
+
+/// [`add_payload`] from the patient and session in hand.
+pub fn add_payload_of(visit: &Visit, patient: &Patient, session: &SessionView) -> Option<Value> {
+    let jkn = visit.payer == Payer::Jkn;
+    if jkn && patient.bpjs_no.is_none() {
+        return None;
+    }
     let (Some(kodepoli), Some(kodedokter)) =
         (session.clinic.bpjs_code.clone(), session.doctor.bpjs_code)
     else {
         // A clinic or doctor BPJS does not know: nothing to report.
-        return Ok(None);
+        return None;
     };
     let new_patient = patient.created_at == visit.created_at;
-    Ok(Some(json!({
+    Some(json!({
         "kodebooking": visit.booking_code,
         "jenispasien": if jkn { "JKN" } else { "NON JKN" },
         "nomorkartu": if jkn { patient.bpjs_no.clone().unwrap_or_default() } else { String::new() },
@@ -221,5 +268,5 @@ pub fn add_payload(conn: &mut PgConnection, visit: &Visit) -> AppResult<Option<V
         "sisakuotanonjkn": session.remaining_non_jkn(),
         "kuotanonjkn": session.session.quota_non_jkn,
         "keterangan": "Peserta harap 30 menit lebih awal guna pencatatan administrasi.",
-    })))
+    }))
 }

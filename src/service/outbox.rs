@@ -13,8 +13,9 @@ use serde_json::json;
 use super::bpjs_reports;
 use super::journey::StepDetail;
 use crate::db::PgConnection;
-use crate::db::models::{Visit, VisitEvent};
+use crate::db::models::{Patient, Visit, VisitEvent};
 use crate::db::notifications::{self, NewJob};
+use crate::db::placing::OutboxRows;
 use crate::db::sessions::{self, SessionView};
 use crate::db::visits as visit_queue;
 use crate::domain::journey::StepAction;
@@ -122,13 +123,20 @@ pub struct Facts {
 
 impl Facts {
     pub fn of(conn: &mut PgConnection, visit: &Visit) -> AppResult<Facts> {
-        let mut facts = Facts::from_view(visit, sessions::get(conn, visit.session_id)?);
-        if let Some(patient) = visit.patient_id {
-            let name = crate::db::self_service::patient_name(conn, patient)?;
-            facts.for_whom =
-                Some(crate::domain::identity::first_name_initial(&name)).filter(|n| !n.is_empty());
-        }
-        Ok(facts)
+        let view = sessions::get(conn, visit.session_id)?;
+        let name = match visit.patient_id {
+            Some(patient) => Some(crate::db::self_service::patient_name(conn, patient)?),
+            None => None,
+        };
+        Ok(Facts::known(visit, view, name.as_deref()))
+    }
+
+    /// The facts from the session and the patient's name in hand (a new booking has both).
+    pub fn known(visit: &Visit, view: SessionView, patient_name: Option<&str>) -> Facts {
+        let mut facts = Facts::from_view(visit, view);
+        facts.for_whom =
+            patient_name.map(crate::domain::identity::first_name_initial).filter(|n| !n.is_empty());
+        facts
     }
 
     pub fn from_view(visit: &Visit, view: SessionView) -> Facts {
@@ -204,6 +212,35 @@ pub fn notify_on_event(
     visit: &Visit,
     event: &VisitEvent,
 ) -> AppResult<()> {
+    let jobs = jobs_for_event(visit, event, || Facts::of(conn, visit))?;
+    notifications::enqueue(conn, &jobs)?;
+    Ok(())
+}
+
+/// The rows the event of a new visit ("booked" or "registered") puts in the outboxes,
+/// decided from the session and patient the booking has in hand, without a read: the
+/// booking writes them in the statement that inserts the visit. The same rules as
+/// [`on_visit_event`] (a new visit is never done, so it asks for no feedback).
+pub fn for_new_visit(
+    visit: &Visit,
+    event: &VisitEvent,
+    view: &SessionView,
+    patient: Option<&Patient>,
+) -> AppResult<OutboxRows> {
+    let name = patient.map(|p| p.name.as_str());
+    Ok(OutboxRows {
+        jobs: jobs_for_event(visit, event, || Ok(Facts::known(visit, view.clone(), name)))?,
+        bpjs: bpjs_reports::for_new_visit(visit, event, patient, view),
+        satusehat: super::satusehat::job_for(visit, event).into_iter().collect(),
+    })
+}
+
+/// The notification jobs of a visit event; `facts` is asked only when a message is due.
+fn jobs_for_event(
+    visit: &Visit,
+    event: &VisitEvent,
+    facts: impl FnOnce() -> AppResult<Facts>,
+) -> AppResult<Vec<NewJob>> {
     let at = event.created_at;
     let message = match event.kind.as_str() {
         "booked" => Some((Kind::BookingConfirmed, format!("booking_confirmed:{}", visit.id))),
@@ -229,7 +266,7 @@ pub fn notify_on_event(
     if let Some((kind, key)) = message
         && !contacts(visit).is_empty()
     {
-        let mut facts = Facts::of(conn, visit)?;
+        let mut facts = facts()?;
         if let Some(step) = &ready {
             // The pharmacy ticket, and where to fetch the medicine.
             facts.ticket = step.ticket.clone();
@@ -253,8 +290,7 @@ pub fn notify_on_event(
             updated_at: at,
         });
     }
-    notifications::enqueue(conn, &jobs)?;
-    Ok(())
+    Ok(jobs)
 }
 
 /// The pharmacy step of a "ready" event: the medicine can be fetched.

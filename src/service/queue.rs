@@ -381,10 +381,36 @@ pub fn standing(
 pub async fn standing_by_code(st: &AppState, code: String) -> AppResult<Standing> {
     let (tz, now) = (st.tz(), st.now());
     db::run(&st.pool, move |c| {
-        let visit = find_by_code(c, &code)?;
-        standing(c, tz, now, visit)
+        standing_of_code(c, tz, now, &code)?.ok_or_else(visits::unknown_booking)
     })
     .await
+}
+
+/// The standing of the visit with this booking code (`None`: no visit has it), read in
+/// one statement; a visit with a journey beyond the polyclinic reads that too.
+pub fn standing_of_code(
+    conn: &mut PgConnection,
+    tz: Tz,
+    now: DateTime<Utc>,
+    code: &str,
+) -> AppResult<Option<Standing>> {
+    let Some(read) = db::standing::by_code(conn, code)? else { return Ok(None) };
+    let db::standing::Read { visit, session, position, now_serving, .. } = read;
+    let estimated_at = match visit.status {
+        VisitStatus::Booked | VisitStatus::Waiting => {
+            let minutes =
+                median_service_minutes(&read.service_seconds, session.session.service_minutes);
+            estimate(now.with_timezone(&tz), session.starts(tz), position, minutes)
+                .with_timezone(&Utc)
+        }
+        _ => visit.called_at.unwrap_or(visit.estimated_at),
+    };
+    let journey = if read.has_journey {
+        super::journey::journey_of(conn, tz, now, visit.id)?
+    } else {
+        super::journey::Journey { steps: Vec::new(), current: None, referred_to: None }
+    };
+    Ok(Some(Standing { visit, session, position, now_serving, estimated_at, journey }))
 }
 
 /// Bookings never checked in by the end of their session become no-shows, each through

@@ -145,8 +145,8 @@ pub async fn standing_by_code(
 ) -> AppResult<Result<super::queue::Standing, TicketStanding>> {
     let (tz, now, state) = (st.tz(), st.now(), st.clone());
     db::run(&st.pool, move |c| {
-        if let Some(visit) = db::visits::find_by_code(c, &code)? {
-            return Ok(Ok(super::queue::standing(c, tz, now, visit)?));
+        if let Some(standing) = super::queue::standing_of_code(c, tz, now, &code)? {
+            return Ok(Ok(standing));
         }
         match ticket_by_code(c, &state, &code)? {
             Some((Some(visit_id), _)) => {

@@ -44,17 +44,17 @@ pub fn enqueue(conn: &mut PgConnection, visit: &Visit, event: &VisitEvent) -> Ap
         // check-in): nothing for SATUSEHAT.
         return Ok(());
     }
-    let at = event.created_at;
-    satusehat::enqueue(
-        conn,
-        &NewSatusehatJob {
-            visit_id: visit.id,
-            encounter_status: status,
-            at,
-            run_at: at,
-            created_at: at,
-        },
-    )
+    satusehat::enqueue(conn, &job(visit, status, event.created_at))
+}
+
+fn job(visit: &Visit, status: &'static str, at: DateTime<Utc>) -> NewSatusehatJob<'static> {
+    NewSatusehatJob { visit_id: visit.id, encounter_status: status, at, run_at: at, created_at: at }
+}
+
+/// The Encounter status the event of a new visit makes (a walk-in has arrived), without
+/// a read: the status that needs none before it.
+pub fn job_for(visit: &Visit, event: &VisitEvent) -> Option<NewSatusehatJob<'static>> {
+    status_of(&event.kind).filter(|s| *s == ARRIVED).map(|s| job(visit, s, event.created_at))
 }
 
 /// Why an Encounter cannot be sent, in words for the staff page (Indonesian, English).
