@@ -343,10 +343,14 @@ pub fn save_schedule(
     valid: ScheduleTimes,
 ) -> AppResult<ScheduleOut> {
     staff.require(&[Role::Admin, Role::Clinic])?;
-    if let Some(id) = id {
-        let old = schedules::find(c, id)?.ok_or_else(unknown_schedule)?;
-        staff.require_clinic(old.clinic_id)?;
-    }
+    let before = match id {
+        Some(id) => {
+            let old = schedules::find(c, id)?.ok_or_else(unknown_schedule)?;
+            staff.require_clinic(old.clinic_id)?;
+            Some((old.clinic_id, old.doctor_id))
+        }
+        None => None,
+    };
     let (clinic, doctor) = lookup(c, &parsed.clinic, &parsed.doctor)?;
     staff.require_clinic(clinic.id)?;
     let new = new_schedule(parsed, &clinic, &doctor, valid);
@@ -362,6 +366,10 @@ pub fn save_schedule(
     };
     refresh_sessions(c, st)?;
     super::hfis::enqueue_update(c, clinic.id, doctor.id, st.today(), st.now())?;
+    // A schedule moved to another doctor or clinic leaves the old pair's week changed too.
+    if let Some((old_clinic, old_doctor)) = before.filter(|&pair| pair != (clinic.id, doctor.id)) {
+        super::hfis::enqueue_update(c, old_clinic, old_doctor, st.today(), st.now())?;
+    }
     Ok(ScheduleOut::of(&schedule, &clinic, &doctor))
 }
 

@@ -62,11 +62,12 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
-    /// Wait (up to 5 s) for an element matching the CSS selector.
+    /// Wait for an element matching the CSS selector: up to 20 s, because a page on the
+    /// 2-core CI machine under a full parallel test run can take several seconds to appear.
     pub async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(5))
+            .at_most(Duration::from_secs(20))
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))

@@ -362,3 +362,39 @@ async fn the_admin_picks_bpjs_codes_from_lists_in_chromium_and_the_console_shows
     b.screenshot("hfis_national_console").await;
     b.close().await;
 }
+
+#[actix_web::test]
+async fn a_schedule_moved_to_another_doctor_sends_both_doctors_weeks() {
+    let (mut app, _shared, _) = with_bpjs().await;
+    seed(&app);
+    app.login_as("admin", Role::Admin, &[]).await;
+    let (status, body) = app.post_json("/api/v1/staff/schedules", &wednesday()).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let first = updates(&app).await;
+    assert_eq!(first.len(), 1);
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO doctors (code, name, bpjs_code) VALUES ('D010', 'dr. Yonas Wenda', 310110)",
+        ),
+        &mut app.conn(),
+    )
+    .unwrap();
+
+    // The Wednesday session passes from dr. Ruth to dr. Yonas.
+    let mut moved = wednesday();
+    moved["doctor"] = json!("D010");
+    let (status, body) = app.put_json(&format!("/api/v1/staff/schedules/{id}"), &moved).await;
+    assert_eq!(status, 200, "{body}");
+
+    let list = updates(&app).await;
+    assert_eq!(list.len(), 3, "{list:?}");
+    let week_of = |code: i64| {
+        list.iter()
+            .find(|u| u["payload"]["kodedokter"] == json!(code) && u["id"] != first[0]["id"])
+            .map(|u| u["payload"]["jadwal"].clone())
+    };
+    // dr. Yonas now holds Wednesday; dr. Ruth's week is sent again, without it.
+    assert_eq!(week_of(310110), Some(json!([{"hari": "3", "buka": "09:00", "tutup": "13:00"}])));
+    assert_eq!(week_of(310103), Some(json!([])));
+}
