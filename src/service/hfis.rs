@@ -7,12 +7,13 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::schedules::{self as schedules_service, ExceptionBody};
 use super::{Access, AppState};
 use crate::db::PgConnection;
 use crate::db::hfis::{self, HfisUpdate};
 use crate::db::models::{Clinic, NewSchedule};
 use crate::db::{schedules, sessions};
-use crate::domain::kinds::HfisStatus;
+use crate::domain::kinds::{ExceptionKind, HfisStatus};
 use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};
 
@@ -194,8 +195,10 @@ pub async fn compare(
 }
 
 /// Apply HFIS's side of the differences to SIPOLI's weekly schedules (admins confirm):
-/// hours and JKN capacity of existing schedules, and schedules SIPOLI lacks. What only
-/// SIPOLI has is left to the push. Returns how many schedules changed.
+/// hours and JKN capacity of existing schedules, and schedules SIPOLI lacks. A doctor HFIS
+/// shows as off (`libur`) that day gets a leave at that clinic, through the same path as a
+/// leave entered in the console (its sessions and booked patients are cancelled and told).
+/// What only SIPOLI has is left to the push. Returns how many schedules changed.
 pub async fn apply(
     st: &AppState,
     staff: &StaffIdentity,
@@ -205,6 +208,7 @@ pub async fn apply(
     staff.require(&[Role::Admin])?;
     let today = st.today();
     let ahead = Duration::days(st.settings.rules.online_days_ahead);
+    let (state, who) = (st.clone(), staff.clone());
     super::in_transaction(st, move |c| {
         let mut changed = 0;
         for cmp in comparisons {
@@ -214,6 +218,35 @@ pub async fn apply(
             };
             let ours = hfis::schedules_on(c, clinic.id, date)?;
             for b in &cmp.bpjs {
+                let off_here = |d: &Difference| d.kodedokter == b.kodedokter && d.field == "libur";
+                if b.libur && cmp.differences.iter().any(off_here) {
+                    if let Some(doctor) = hfis::doctor_by_bpjs_code(c, b.kodedokter)? {
+                        let leave = ExceptionBody {
+                            kind: "leave".into(),
+                            doctor: Some(doctor.code),
+                            clinic: Some(clinic.code.clone()),
+                            date: date.to_string(),
+                            starts_at: None,
+                            ends_at: None,
+                            quota_jkn: None,
+                            quota_non_jkn: None,
+                            online_limit: None,
+                            service_minutes: None,
+                            reason: "Libur menurut jadwal HFIS BPJS".into(),
+                            dry_run: false,
+                        };
+                        schedules_service::apply_exception(
+                            c,
+                            &state,
+                            &who,
+                            &leave,
+                            ExceptionKind::Leave,
+                            date,
+                        )?;
+                        changed += 1;
+                    }
+                    continue;
+                }
                 if b.libur || !cmp.differences.iter().any(|d| d.kodedokter == b.kodedokter) {
                     continue;
                 }

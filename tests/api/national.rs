@@ -323,3 +323,49 @@ async fn the_admin_pages_bpjs_code_fields_pick_from_bpjs_lists_or_stay_free_text
     assert!(!page.body.contains("<select id=\"c-bpjs\""), "{}", page.body);
     assert!(!page.body.contains("refresh-bpjs-lists"), "no BPJS: no reload button");
 }
+
+#[actix_web::test]
+async fn a_doctor_hfis_shows_off_that_day_gets_a_leave_when_applied() {
+    let (mut app, shared, _) = with_bpjs().await;
+    seed(&app);
+    app.login_as("admin", Role::Admin, &[]).await;
+    let body = json!({"clinic": "ANA", "doctor": "D003", "weekday": 3, "starts_at": "08:00",
+                      "ends_at": "11:00", "quota_jkn": 30, "quota_non_jkn": 10, "online_limit": 30});
+    let (status, created) = app.post_json("/api/v1/staff/schedules", &body).await;
+    assert_eq!(status, 201, "{created}");
+    let (_, sessions) = app.get_json("/api/v1/sessions?date=2026-12-02&clinic=ANA").await;
+    let session = sessions[0]["id"].as_i64().unwrap() as i32;
+    let (status, booked) = app.post_json("/api/v1/bookings", &booking_body(session, 1)).await;
+    assert_eq!(status, 201, "{booked}");
+    let code = booked["booking_code"].as_str().unwrap().to_string();
+
+    // HFIS has dr. Ruth off that Wednesday, same hours and capacity otherwise.
+    let mut off = hfis_row("08:00-11:00", 30);
+    off["libur"] = json!(1);
+    shared.lock().unwrap().hfis.insert("ANA".into(), vec![off]);
+    let (_, dry) = app.get_json("/api/v1/staff/hfis/schedules?date=2026-12-02").await;
+    let fields: Vec<&Value> = dry["clinics"][0]["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["field"])
+        .collect();
+    assert_eq!(fields, [&json!("libur")], "{dry}");
+
+    let (status, applied) = app
+        .post_json("/api/v1/staff/hfis/apply", &json!({"date": "2026-12-02", "confirm": true}))
+        .await;
+    assert_eq!(status, 200, "{applied}");
+    assert_eq!(applied["changed"], 1);
+    assert_eq!(applied["clinics"][0]["differences"], json!([]), "{applied}");
+    // The leave took the usual path: the session and its booking are cancelled.
+    let (_, after) = app.get_json("/api/v1/sessions?date=2026-12-02&clinic=ANA").await;
+    assert_eq!(after[0]["status"], "cancelled", "{after}");
+    let (_, status_now) = app.get_json(&format!("/api/v1/bookings/{code}")).await;
+    assert_eq!(status_now["status"], "cancelled", "{status_now}");
+    let (_, leaves) = app.get_json("/api/v1/staff/exceptions?from=2026-12-02&to=2026-12-02").await;
+    assert!(leaves.to_string().contains("Libur menurut jadwal HFIS BPJS"), "{leaves}");
+    // Next week stays open.
+    let (_, next) = app.get_json("/api/v1/sessions?date=2026-12-09&clinic=ANA").await;
+    assert_eq!(next[0]["status"], "open", "{next}");
+}
