@@ -344,12 +344,8 @@ async fn a_doctor_hfis_shows_off_that_day_gets_a_leave_when_applied() {
     off["libur"] = json!(1);
     shared.lock().unwrap().hfis.insert("ANA".into(), vec![off]);
     let (_, dry) = app.get_json("/api/v1/staff/hfis/schedules?date=2026-12-02").await;
-    let fields: Vec<&Value> = dry["clinics"][0]["differences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| &d["field"])
-        .collect();
+    let fields: Vec<&Value> =
+        dry["clinics"][0]["differences"].as_array().unwrap().iter().map(|d| &d["field"]).collect();
     assert_eq!(fields, [&json!("libur")], "{dry}");
 
     let (status, applied) = app
