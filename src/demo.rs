@@ -10,6 +10,9 @@ use crate::domain::staff::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::staff;
 
+mod history;
+pub use history::{Seeded, seed_history};
+
 /// (code, name, English name, prefix, room)
 pub const CLINICS: &[(&str, &str, &str, &str, &str)] = &[
     ("INT", "Poli Penyakit Dalam", "Internal Medicine", "A", "Ruang 1"),
@@ -173,6 +176,18 @@ pub fn seed_stations(conn: &mut PgConnection) -> AppResult<()> {
     Ok(())
 }
 
+/// The invented NIK of the demo doctor at `index` in [`DOCTORS`]: Mimika (91.09), district
+/// 01, born 15-06-1980, serial index + 1. The stand-ins (`cargo run --example standins`)
+/// know them.
+pub fn doctor_nik(index: usize) -> String {
+    format!("9109011506800{:03}", index + 1)
+}
+
+/// The invented SATUSEHAT Location id of a demo polyclinic.
+pub fn location_id(clinic_code: &str) -> String {
+    format!("demo-location-{}", clinic_code.to_lowercase())
+}
+
 /// SATUSEHAT identifiers of the demo (invented, so the whole flow runs against a
 /// stand-in): a NIK per doctor and a Location id per polyclinic, each only if missing.
 pub fn seed_satusehat(
@@ -184,15 +199,13 @@ pub fn seed_satusehat(
     for (i, (code, ..)) in DOCTORS.iter().enumerate() {
         let has_nik = mapped.iter().any(|(c, _, nik, _)| c == code && nik.is_some());
         if !has_nik {
-            // Mimika (91.09), district 01, born 15-06-1980, serial i + 1.
-            satusehat::set_doctor_nik(conn, code, &format!("9109011506800{:03}", i + 1), now)?;
+            satusehat::set_doctor_nik(conn, code, &doctor_nik(i), now)?;
         }
     }
     let clinics = satusehat::clinic_mappings(conn)?;
     for (code, _, location) in clinics {
         if location.is_none() {
-            let id = format!("demo-location-{}", code.to_lowercase());
-            satusehat::set_location(conn, &code, &id, now)?;
+            satusehat::set_location(conn, &code, &location_id(&code), now)?;
         }
     }
     Ok(())

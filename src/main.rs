@@ -206,6 +206,7 @@ fn serve(settings: Settings, with_worker: bool, demo_data: bool) -> Result<(), A
         demo::seed_staff(&mut conn)?;
         demo::seed_stations(&mut conn)?;
         demo::seed_satusehat(&mut conn, state.now())?;
+        demo::seed_history(&mut conn, state.today(), state.tz())?;
         kiosk_code = Some(demo::seed_kiosk(&mut conn, state.now())?);
     }
     let listener = TcpListener::bind(&state.settings.bind).map_err(|e| {

@@ -47,12 +47,17 @@ pub struct BpjsConfig {
     pub user_key: Secret,
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 impl JknSettings {
     pub fn from_env() -> Result<JknSettings, SettingsError> {
+        JknSettings::from_vars(&|name| std::env::var(name).ok())
+    }
+
+    /// The settings from `lookup` (a variable's value by name), as [`JknSettings::from_env`]
+    /// reads the environment; the stand-ins' printed settings are checked through this.
+    pub fn from_vars(
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<JknSettings, SettingsError> {
+        let var = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let token_minutes = match var("SIPOLI_JKN_TOKEN_MINUTES") {
             None => 60,
             Some(v) => v.parse().ok().filter(|m: &i64| *m > 0).ok_or(SettingsError {

@@ -34,13 +34,18 @@ pub struct SatusehatConfig {
     pub organization_id: String,
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 impl SatusehatConfig {
     /// `None` when none of the settings is set (SATUSEHAT off); an error when only some are.
     pub fn from_env() -> Result<Option<SatusehatConfig>, SettingsError> {
+        SatusehatConfig::from_vars(&|name| std::env::var(name).ok())
+    }
+
+    /// The settings from `lookup` (a variable's value by name), as
+    /// [`SatusehatConfig::from_env`] reads the environment.
+    pub fn from_vars(
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<SatusehatConfig>, SettingsError> {
+        let var = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let parts = (
             var("SIPOLI_SATUSEHAT_AUTH_URL"),
             var("SIPOLI_SATUSEHAT_BASE_URL"),

@@ -1,10 +1,8 @@
 //! Mobile JKN bridge: the `/jkn/` services Mobile JKN calls, and the reports to BPJS
 //! against a stand-in of BPJS running as a real HTTP server on loopback.
-use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -13,7 +11,7 @@ use sipoli::auth::Role;
 use sipoli::config::Secret;
 use sipoli::jkn::client::BpjsClient;
 use sipoli::jkn::reports::{self, BpjsTask};
-use sipoli::jkn::{BpjsConfig, JknSettings, crypto};
+use sipoli::jkn::{BpjsConfig, JknSettings};
 
 use crate::helpers::*;
 
@@ -473,275 +471,14 @@ async fn jadwal_operasi_lists_are_empty() {
 }
 
 // ----------------------------------------------------------------- outbound: BPJS stand-in
+// The stand-in itself is shared with `cargo run --example standins`: tests/standins/bpjs.rs.
 
-const CONS_ID: &str = "31337";
-const SECRET: &str = "rahasia-bpjs-uji";
-const USER_KEY: &str = "kunci-pengguna";
-
-/// What the stand-in of BPJS saw and how it should behave.
-#[derive(Debug, Default)]
-pub(crate) struct Bpjs {
-    /// Every request: path, body, and the metadata code answered (500 = HTTP error).
-    pub(crate) log: Vec<(String, Value, i64)>,
-    bad_signatures: usize,
-    /// Answer this many requests with HTTP 500 first.
-    pub(crate) fail_first: usize,
-    /// Say "OK" to this task id once, but lose it (as a flaky BPJS would).
-    lose_task: Option<i64>,
-    added: Vec<String>,
-    /// Accepted task ids (and times) per booking code.
-    pub(crate) tasks: HashMap<String, Vec<(i64, i64)>>,
-    cancelled: Vec<String>,
-    /// Accepted `/antrean/farmasi/add` bodies.
-    pub(crate) farmasi: Vec<Value>,
-    /// HFIS: schedule rows per poli code (`hari` as a number), as `jadwaldokter` answers.
-    pub(crate) hfis: HashMap<String, Vec<Value>>,
-    /// HFIS: accepted `updatejadwaldokter` bodies.
-    pub(crate) hfis_updates: Vec<Value>,
-    /// Accepted `/antrean/add` bodies (what `pendaftaran` lists).
-    pub(crate) registrations: Vec<Value>,
-}
-
-pub(crate) type Shared = Arc<Mutex<Bpjs>>;
-
-fn answer(ts: i64, code: i64, message: &str, response: Option<Value>) -> HttpResponse {
-    let mut body = json!({"metadata": {"code": code, "message": message}});
-    if let Some(r) = response {
-        body["response"] = json!(crypto::encrypt(CONS_ID, SECRET, ts, &r.to_string()));
-    }
-    HttpResponse::Ok().json(body)
-}
-
-async fn stand_in(req: HttpRequest, body: web::Bytes, bpjs: web::Data<Shared>) -> HttpResponse {
-    let header = |n: &str| {
-        req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
-    };
-    let ts: i64 = header("X-timestamp").parse().unwrap_or(0);
-    let signed = header("X-cons-id") == CONS_ID
-        && header("user_key") == USER_KEY
-        && header("X-signature") == crypto::signature(CONS_ID, SECRET, ts);
-    let path = req.path().to_string();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let mut b = bpjs.lock().unwrap();
-    if !signed {
-        b.bad_signatures += 1;
-        b.log.push((path, body, 201));
-        return answer(ts, 201, "Signature tidak valid", None);
-    }
-    if b.fail_first > 0 {
-        b.fail_first -= 1;
-        b.log.push((path, body, 500));
-        return HttpResponse::InternalServerError().body("gateway timeout");
-    }
-    if let Some(answered) = national_stand_in(&mut b, &path, &body, ts) {
-        b.log.push((path, body, 200));
-        return answered;
-    }
-    let code = body["kodebooking"].as_str().unwrap_or_default().to_string();
-    let (status, message) = match path.as_str() {
-        "/ref/poli" => {
-            b.log.push((path, body, 200));
-            return answer(
-                ts,
-                200,
-                "OK",
-                Some(json!({"list": [{"kdpoli": "ANA", "nmpoli": "ANAK"}]})),
-            );
-        }
-        "/antrean/add" => {
-            b.registrations.push(body.clone());
-            b.added.push(code.clone());
-            (200, "OK".to_string())
-        }
-        "/antrean/updatewaktu" => {
-            let taskid = body["taskid"].as_i64().unwrap();
-            let waktu = body["waktu"].as_i64().unwrap();
-            let done = b.tasks.get(&code).cloned().unwrap_or_default();
-            let previous = match taskid {
-                4 => Some(3),
-                5 => Some(4),
-                6 => Some(5),
-                7 => Some(6),
-                _ => None,
-            };
-            if !b.added.contains(&code) {
-                (201, "Kodebooking tidak ditemukan".to_string())
-            } else if let Some(p) = previous.filter(|p| !done.iter().any(|(t, _)| t == p)) {
-                (201, format!("TaskId={p} belum ada"))
-            } else if done.last().is_some_and(|(_, w)| *w > waktu) {
-                (201, "Waktu TaskId tidak boleh lebih kecil dari TaskId sebelumnya".into())
-            } else if done.iter().any(|(t, _)| *t == taskid) {
-                (201, format!("TaskId={taskid} sudah ada"))
-            } else if b.lose_task == Some(taskid) {
-                b.lose_task = None;
-                (200, "OK".into())
-            } else {
-                b.tasks.entry(code.clone()).or_default().push((taskid, waktu));
-                (200, "OK".into())
-            }
-        }
-        "/antrean/batal" => {
-            b.cancelled.push(code.clone());
-            (200, "OK".into())
-        }
-        "/antrean/farmasi/add" => {
-            let kind_ok = matches!(body["jenisresep"].as_str(), Some("racikan" | "non racikan"));
-            if !b.added.contains(&code) {
-                (201, "Kodebooking tidak ditemukan".to_string())
-            } else if !kind_ok || !body["nomorantrean"].is_i64() {
-                (201, "jenisresep atau nomorantrean tidak valid".to_string())
-            } else {
-                b.farmasi.push(body.clone());
-                (200, "OK".into())
-            }
-        }
-        _ => (201, "Layanan tidak dikenal".into()),
-    };
-    b.log.push((path.clone(), body, status));
-    let response = (status == 200).then(|| json!({"diterima": path, "kodebooking": code}));
-    answer(ts, status, &message, response)
-}
-
-/// The `dd-mm-yyyy hh:mm:ss` text BPJS gives a task time, in the hospital's zone.
-fn bpjs_time(ms: i64) -> String {
-    let at = chrono::DateTime::from_timestamp_millis(ms).unwrap();
-    at.with_timezone(&chrono_tz::Asia::Jayapura).format("%d-%m-%Y %H:%M:%S WIT").to_string()
-}
-
-/// HFIS, registrations, task lists, references and the waiting-time dashboard.
-fn national_stand_in(b: &mut Bpjs, path: &str, body: &Value, ts: i64) -> Option<HttpResponse> {
-    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let ok = |r: Value| Some(answer(ts, 200, "Ok", Some(r)));
-    match parts.as_slice() {
-        ["jadwaldokter", "kodepoli", poli, "tanggal", date] => {
-            let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
-            let hari = i64::from(chrono::Datelike::weekday(&date).number_from_monday());
-            let rows: Vec<Value> = b
-                .hfis
-                .get(*poli)
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|r| r["hari"] == hari)
-                .collect();
-            if rows.is_empty() {
-                return Some(answer(ts, 201, "Data tidak ditemukan", None));
-            }
-            ok(json!(rows))
-        }
-        ["jadwaldokter", "updatejadwaldokter"] => {
-            // HFIS checks the doctor against its register and every day's fields.
-            let known = [310103, 310199].contains(&body["kodedokter"].as_i64().unwrap_or(0));
-            let days_ok = body["jadwal"].as_array().is_some_and(|days| {
-                days.iter().all(|d| {
-                    let hari = d["hari"].as_str().and_then(|h| h.parse::<u8>().ok());
-                    let (buka, tutup) = (d["buka"].as_str(), d["tutup"].as_str());
-                    hari.is_some_and(|h| (1..=8).contains(&h))
-                        && buka.zip(tutup).is_some_and(|(a, b)| a.len() == 5 && a < b)
-                })
-            });
-            if !known {
-                return Some(answer(ts, 201, "Kode dokter tidak terdaftar di HFIS", None));
-            }
-            if !days_ok || body["kodepoli"].as_str().is_none() {
-                return Some(answer(ts, 201, "Format jadwal tidak valid", None));
-            }
-            b.hfis_updates.push(body.clone());
-            Some(answer(ts, 200, "Ok", None))
-        }
-        ["ref", "dokter"] => ok(json!({"list": [
-            {"kodedokter": 310103, "namadokter": "dr. Ruth Kogoya, Sp.A"},
-            {"kodedokter": 310199, "namadokter": "dr. Baru HFIS"}]})),
-        ["antrean", "pendaftaran", "tanggal", date] => {
-            let list: Vec<Value> = b
-                .registrations
-                .iter()
-                .filter(|r| r["tanggalperiksa"] == *date)
-                .map(|r| {
-                    json!({"kodebooking": r["kodebooking"], "tanggal": r["tanggalperiksa"],
-                           "kodepoli": r["kodepoli"], "kodedokter": r["kodedokter"],
-                           "nokapst": r["nomorkartu"], "sumberdata": "Bridging Antrean",
-                           "ispeserta": 1, "noantrean": r["nomorantrean"], "status": "Belum dilayani"})
-                })
-                .collect();
-            ok(json!(list))
-        }
-        ["antrean", "getlisttask"] => {
-            let code = body["kodebooking"].as_str().unwrap_or_default();
-            let list: Vec<Value> = b
-                .tasks
-                .get(code)
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(t, w)| {
-                    json!({"kodebooking": code, "taskid": t, "taskname": format!("task {t}"),
-                           "wakturs": bpjs_time(w), "waktu": bpjs_time(w)})
-                })
-                .collect();
-            ok(json!(list))
-        }
-        ["dashboard", "waktutunggu", "tanggal", date, "waktu", "rs"] => {
-            // Average seconds from task 3 to 4 and from 4 to 5, per poli.
-            let mut per: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
-            for r in b.registrations.iter().filter(|r| r["tanggalperiksa"] == *date) {
-                let tasks =
-                    b.tasks.get(r["kodebooking"].as_str().unwrap()).cloned().unwrap_or_default();
-                let at = |id| tasks.iter().find(|(t, _)| *t == id).map(|(_, w)| *w);
-                if let (Some(t3), Some(t4), Some(t5)) = (at(3), at(4), at(5)) {
-                    let poli = r["kodepoli"].as_str().unwrap().to_string();
-                    per.entry(poli).or_default().push(((t4 - t3) / 1000, (t5 - t4) / 1000));
-                }
-            }
-            let list: Vec<Value> = per
-                .into_iter()
-                .map(|(poli, w)| {
-                    let n = w.len() as i64;
-                    json!({"kodepoli": poli, "tanggal": date, "jumlah_antrean": n,
-                           "avg_waktu_task3": w.iter().map(|x| x.0).sum::<i64>() / n,
-                           "avg_waktu_task4": w.iter().map(|x| x.1).sum::<i64>() / n})
-                })
-                .collect();
-            ok(json!({"list": list}))
-        }
-        _ => None,
-    }
-}
-
-/// The stand-in's settings for a node (consumer id, secret, user key) at `base`.
-pub(crate) fn bpjs_config(base: &str) -> BpjsConfig {
-    BpjsConfig {
-        base_url: base.to_string(),
-        cons_id: CONS_ID.into(),
-        secret: Secret::new(SECRET),
-        user_key: Secret::new(USER_KEY),
-    }
-}
-
-/// The stand-in, listening on loopback; its base URL.
-pub(crate) fn start_bpjs(shared: Shared) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let data = web::Data::new(shared);
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().app_data(data.clone()).default_service(web::to(stand_in))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    actix_web::rt::spawn(server);
-    format!("http://127.0.0.1:{port}")
-}
+pub(crate) use crate::standins::bpjs::{Bpjs, Shared, bpjs_config, start_bpjs};
+use crate::standins::bpjs::{CONS_ID, USER_KEY};
 
 /// The worker's state and client, reporting to `base`.
 pub(crate) fn reporter(app: &TestApp, base: &str) -> (AppState, BpjsClient) {
-    let config = BpjsConfig {
-        base_url: base.to_string(),
-        cons_id: CONS_ID.into(),
-        secret: Secret::new(SECRET),
-        user_key: Secret::new(USER_KEY),
-    };
+    let config = bpjs_config(base);
     let mut settings = (*app.state.settings).clone();
     settings.jkn.bpjs = Some(config.clone());
     let state = AppState::new(app.pool.clone(), settings, Arc::new(app.clock.clone()));

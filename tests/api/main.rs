@@ -14,6 +14,7 @@ mod complaints;
 mod console;
 mod console_words;
 mod counter;
+mod demo_history;
 mod escpos_printer;
 mod feedback;
 mod helpers;
@@ -57,6 +58,11 @@ mod self_service_browser;
 mod shutdown;
 mod smtp_server;
 mod staff;
+mod standins_demo;
 mod unconfirmed;
 mod voice_browser;
 mod waitlist_leave;
+
+/// The stand-ins of the national systems, shared with `cargo run --example standins`.
+#[path = "../standins/mod.rs"]
+mod standins;

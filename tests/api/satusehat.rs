@@ -2,234 +2,23 @@
 //! runs as a real HTTP server on loopback and checks what the real one would: the bearer
 //! token, the resource type, the required fields, the `+09:00` offsets and the order of
 //! the statuses.
-use std::collections::HashMap;
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use serde_json::{Value, json};
 use sipoli::app::AppState;
 use sipoli::auth::Role;
-use sipoli::config::Secret;
-use sipoli::satusehat::SatusehatConfig;
 use sipoli::satusehat::client::SatusehatClient;
 use sipoli::satusehat::worker;
 
 use crate::helpers::*;
 
-const CLIENT_ID: &str = "rsud-mimika";
-const CLIENT_SECRET: &str = "rahasia-satusehat-uji";
-const ORG: &str = "100026342";
-const DOCTOR_NIK: &str = "9109014501800002";
-const PRACTITIONER: &str = "10009880728";
-const LOCATION: &str = "b017aa54-f1df-4ec2-9d84-8823815d7228";
-
-/// What the stand-in saw, and how it behaves.
-#[derive(Debug, Default)]
-pub(crate) struct Sehat {
-    /// Tokens it gave out and still accepts.
-    valid: Vec<String>,
-    pub(crate) token_requests: usize,
-    /// `expires_in` of the tokens it gives (seconds).
-    expires_in: i64,
-    /// Answer this many Encounter calls with HTTP 500 first.
-    fail_first: usize,
-    /// NIK → IHS number.
-    patients: HashMap<String, String>,
-    practitioners: HashMap<String, String>,
-    /// Every Encounter version accepted, per id, in order.
-    pub(crate) encounters: HashMap<String, Vec<Value>>,
-    /// Every request: method, path, HTTP status answered.
-    pub(crate) log: Vec<(String, String, u16)>,
-    /// What it refused and why.
-    pub(crate) problems: Vec<String>,
-}
-
-pub(crate) type Shared = Arc<Mutex<Sehat>>;
-
-/// A stand-in that knows the patients of `nik(n)` for `known` and the test doctor.
-pub(crate) fn sehat(known: &[u32]) -> Shared {
-    let patients = known.iter().map(|n| (nik(*n), format!("P0000000{n:04}"))).collect();
-    let practitioners = HashMap::from([(DOCTOR_NIK.to_string(), PRACTITIONER.to_string())]);
-    Arc::new(Mutex::new(Sehat { expires_in: 3600, patients, practitioners, ..Sehat::default() }))
-}
-
-fn outcome(status: u16, text: &str) -> HttpResponse {
-    let body = json!({"resourceType": "OperationOutcome",
-                      "issue": [{"severity": "error", "code": "invalid", "details": {"text": text}}]});
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).json(body)
-}
-
-const ORDER: [&str; 3] = ["arrived", "in-progress", "finished"];
-
-/// The checks of an Encounter body; the first problem found.
-fn check_encounter(e: &Value, patients: &HashMap<String, String>) -> Result<(), String> {
-    let str_at = |p: &str| e.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
-    if str_at("/resourceType") != "Encounter" {
-        return Err("resourceType harus Encounter".into());
-    }
-    if str_at("/class/code") != "AMB"
-        || str_at("/class/system") != "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-    {
-        return Err("class AMB wajib".into());
-    }
-    let subject = str_at("/subject/reference");
-    let ihs = subject.strip_prefix("Patient/").unwrap_or_default();
-    if !patients.values().any(|v| v == ihs) {
-        return Err(format!("subject {subject} tidak dikenal"));
-    }
-    if str_at("/participant/0/individual/reference") != format!("Practitioner/{PRACTITIONER}")
-        || str_at("/participant/0/type/0/coding/0/code") != "ATND"
-    {
-        return Err("participant ATND wajib".into());
-    }
-    if str_at("/location/0/location/reference") != format!("Location/{LOCATION}") {
-        return Err("location wajib".into());
-    }
-    if str_at("/serviceProvider/reference") != format!("Organization/{ORG}") {
-        return Err("serviceProvider wajib".into());
-    }
-    if str_at("/identifier/0/system") != format!("http://sys-ids.kemkes.go.id/encounter/{ORG}")
-        || str_at("/identifier/0/value").is_empty()
-    {
-        return Err("identifier wajib".into());
-    }
-    if str_at("/period/start").is_empty() {
-        return Err("period.start wajib".into());
-    }
-    // Every time carries the hospital's offset.
-    let mut times = vec![str_at("/period/start")];
-    times.extend(e.pointer("/period/end").and_then(Value::as_str).map(str::to_string));
-    for h in e["statusHistory"].as_array().cloned().unwrap_or_default() {
-        times.extend(
-            ["start", "end"].iter().filter_map(|k| h["period"][k].as_str().map(str::to_string)),
-        );
-    }
-    if let Some(t) = times.iter().find(|t| !t.ends_with("+09:00")) {
-        return Err(format!("waktu {t} harus +09:00"));
-    }
-    Ok(())
-}
-
-async fn stand_in(req: HttpRequest, body: web::Bytes, sehat: web::Data<Shared>) -> HttpResponse {
-    let mut s = sehat.lock().unwrap();
-    let (method, path) = (req.method().to_string(), req.path().to_string());
-    let query: HashMap<String, String> =
-        url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
-    let answer = |s: &mut Sehat, status: u16, res: HttpResponse| {
-        s.log.push((method.clone(), path.clone(), status));
-        res
-    };
-    if path == "/oauth2/v1/accesstoken" {
-        let form: HashMap<String, String> =
-            url::form_urlencoded::parse(&body).into_owned().collect();
-        s.token_requests += 1;
-        let ok = query.get("grant_type").map(String::as_str) == Some("client_credentials")
-            && form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
-            && form.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
-        if !ok {
-            return answer(&mut s, 401, outcome(401, "invalid client"));
-        }
-        let token = format!("token-{}", s.token_requests);
-        s.valid.push(token.clone());
-        let body = json!({"access_token": token, "expires_in": s.expires_in.to_string(),
-                          "token_type": "BearerToken", "organization_name": "RSUD Mimika"});
-        return answer(&mut s, 200, HttpResponse::Ok().json(body));
-    }
-    let bearer = req
-        .headers()
-        .get("Authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default()
-        .to_string();
-    if !s.valid.contains(&bearer) {
-        return answer(&mut s, 401, outcome(401, "Access token expired"));
-    }
-    let Some(rest) = path.strip_prefix("/fhir-r4/v1/") else {
-        return answer(&mut s, 404, outcome(404, "not found"));
-    };
-    if method == "GET" && (rest == "Patient" || rest == "Practitioner") {
-        let identifier = query.get("identifier").cloned().unwrap_or_default();
-        let Some(nik) = identifier.strip_prefix("https://fhir.kemkes.go.id/id/nik|") else {
-            return answer(&mut s, 400, outcome(400, "identifier harus NIK"));
-        };
-        let found = if rest == "Patient" { s.patients.get(nik) } else { s.practitioners.get(nik) };
-        let entry: Vec<Value> = found
-            .map(|id| json!({"resource": {"resourceType": rest, "id": id}}))
-            .into_iter()
-            .collect();
-        let bundle = json!({"resourceType": "Bundle", "type": "searchset",
-                            "total": entry.len(), "entry": entry});
-        return answer(&mut s, 200, HttpResponse::Ok().json(bundle));
-    }
-    if s.fail_first > 0 {
-        s.fail_first -= 1;
-        return answer(&mut s, 500, HttpResponse::InternalServerError().body("upstream timeout"));
-    }
-    let e: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if let Err(problem) = check_encounter(&e, &s.patients) {
-        s.problems.push(problem.clone());
-        return answer(&mut s, 400, outcome(400, &problem));
-    }
-    let status = e["status"].as_str().unwrap_or_default().to_string();
-    if method == "POST" && rest == "Encounter" {
-        if status != "arrived" {
-            s.problems.push(format!("POST dengan status {status}"));
-            return answer(&mut s, 400, outcome(400, "Encounter baru harus arrived"));
-        }
-        let id = format!("enc-{}", s.encounters.len() + 1);
-        let mut created = e.clone();
-        created["id"] = json!(id);
-        s.encounters.insert(id, vec![e]);
-        return answer(&mut s, 201, HttpResponse::Created().json(created));
-    }
-    if let Some(id) = rest.strip_prefix("Encounter/").filter(|_| method == "PUT") {
-        let Some(before) = s.encounters.get(id).and_then(|v| v.last()).cloned() else {
-            return answer(&mut s, 404, outcome(404, "Encounter tidak ditemukan"));
-        };
-        let prev = before["status"].as_str().unwrap_or_default();
-        let rank = |st: &str| ORDER.iter().position(|o| *o == st);
-        let in_order = match status.as_str() {
-            "cancelled" => prev != "finished" && prev != "cancelled",
-            st => rank(st).zip(rank(prev)).is_some_and(|(a, b)| a == b + 1),
-        };
-        if e["id"] != json!(id) || !in_order {
-            s.problems.push(format!("{prev} → {status}"));
-            return answer(&mut s, 400, outcome(400, "urutan status tidak valid"));
-        }
-        s.encounters.get_mut(id).unwrap().push(e.clone());
-        return answer(&mut s, 200, HttpResponse::Ok().json(e));
-    }
-    answer(&mut s, 404, outcome(404, "not found"))
-}
-
-/// The stand-in on loopback; its base address.
-pub(crate) fn start_sehat(shared: Shared) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let data = web::Data::new(shared);
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().app_data(data.clone()).default_service(web::to(stand_in))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    actix_web::rt::spawn(server);
-    format!("http://127.0.0.1:{port}")
-}
+use crate::standins::satusehat::{DOCTOR_NIK, LOCATION, ORG, PRACTITIONER, sehat_config};
+pub(crate) use crate::standins::satusehat::{sehat, start_sehat};
 
 /// The worker's state and client, sending to the stand-in at `base`.
 pub(crate) fn sender(app: &TestApp, base: &str) -> (AppState, SatusehatClient) {
-    let config = SatusehatConfig {
-        auth_url: format!("{base}/oauth2/v1"),
-        base_url: format!("{base}/fhir-r4/v1"),
-        client_id: CLIENT_ID.into(),
-        client_secret: Secret::new(CLIENT_SECRET),
-        organization_id: ORG.into(),
-    };
+    let config = sehat_config(base, ORG);
     let mut settings = (*app.state.settings).clone();
     settings.satusehat = Some(config.clone());
     let state = AppState::new(app.pool.clone(), settings, Arc::new(app.clock.clone()));
