@@ -353,12 +353,15 @@ pub struct JknVisit {
     pub known: bool,
 }
 
-/// The JKN visits of a service day (payer JKN or booked through Mobile JKN).
+/// The JKN visits of a service day (payer JKN or booked through Mobile JKN). Known to BPJS:
+/// reported with `add`, or booked through Mobile JKN and reported on since (check-in,
+/// cancellation, no-show). A visit SIPOLI never queued a report for (the demo's seeded past
+/// month) is not asked about.
 pub fn jkn_visits(conn: &mut PgConnection, date: NaiveDate) -> AppResult<Vec<JknVisit>> {
     Ok(diesel::sql_query(
         "SELECT v.id, v.booking_code, c.bpjs_code AS kodepoli,
-                (v.channel = 'jkn' OR EXISTS (SELECT 1 FROM bpjs_tasks t
-                                              WHERE t.visit_id = v.id AND t.kind = 'add')) AS known
+                EXISTS (SELECT 1 FROM bpjs_tasks t
+                        WHERE t.visit_id = v.id AND (t.kind = 'add' OR v.channel = 'jkn')) AS known
          FROM visits v JOIN clinics c ON c.id = v.clinic_id
          WHERE v.service_date = $1 AND (v.payer = 'jkn' OR v.channel = 'jkn')
          ORDER BY v.id",

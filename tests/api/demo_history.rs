@@ -77,6 +77,11 @@ async fn the_demo_seeds_a_month_of_past_visits_without_jobs_or_names() {
         assert_eq!(app.count(table), 0, "{table}");
     }
 
+    // The reconciliation with BPJS does not ask about them (SIPOLI never reported them).
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let asked = sipoli::service::reconcile::bookings_to_check(&app.state, day).await.unwrap();
+    assert_eq!(asked, Vec::<String>::new());
+
     // The open figures and /kinerja have a month to show.
     let (status, daily) = app.get_json("/api/v1/open/daily?from=2026-11-01&to=2026-11-30").await;
     assert_eq!(status, 200, "{daily}");
