@@ -1,7 +1,7 @@
 -- The demo's past month, set-based ($1 = today, $2 = the hospital's time zone name).
 -- Sessions come from the weekly schedules; each session that has no visit yet gets
 -- 35–90 % of its quotas filled with invented visits: no patient record (no name, no
--- NIK), realistic times (doctor lateness, waits of 8–80 minutes, 5–15 minute services),
+-- NIK), realistic times (doctor lateness, waits of 6–80 minutes, 5–15 minute services),
 -- a served / no-show / cancelled mix, the visit events reports read, pharmacy and
 -- registration-counter steps. Written straight into the tables: no BPJS, SATUSEHAT or
 -- notification job is made for them (those are made only by the service layer).
@@ -37,7 +37,7 @@ WITH s AS (
                 WHEN r_channel < 0.88 THEN 'kiosk'
                 ELSE 'counter' END AS channel,
            opens + make_interval(secs => (late + (pos - 1) * service_minutes * 0.9) * 60) AS begins,
-           crowd * (8 + power(r_wait, 1.5) * 70) AS wait_min,
+           crowd * (6 + power(r_wait, 2) * 75) AS wait_min,
            service_minutes * (0.5 + r_service) AS serve_min
     FROM placed
 ), final AS (
