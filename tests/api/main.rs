@@ -14,6 +14,7 @@ mod complaints;
 mod console;
 mod console_words;
 mod counter;
+mod counter_browser;
 mod counter_complete;
 mod escpos_printer;
 mod feedback;
