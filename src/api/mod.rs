@@ -4,6 +4,7 @@ pub mod auth;
 pub mod bookings;
 pub mod clinics;
 pub mod complaints;
+pub mod counter;
 pub mod health;
 pub mod kiosk;
 pub mod kiosks;
@@ -64,6 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/staff/exceptions", web::post().to(schedules::create_exception))
                 .route("/staff/exceptions/{id}", web::delete().to(schedules::delete_exception))
                 .configure(patient_voice)
+                .configure(counter::routes)
                 .default_service(web::to(not_found)),
         );
 }

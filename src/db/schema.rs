@@ -302,6 +302,8 @@ diesel::table! {
         payer -> Nullable<Text>,
         priority_category -> Nullable<Text>,
         early_events -> Jsonb,
+        patient_id -> Nullable<Int8>,
+        priority_confirmed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -322,6 +324,7 @@ diesel::joinable!(staff_stations -> staff_users (staff_id));
 diesel::joinable!(staff_stations -> stations (station_id));
 diesel::joinable!(visit_steps -> visits (visit_id));
 diesel::joinable!(visit_steps -> stations (station_id));
+diesel::joinable!(visit_steps -> patients (patient_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,

@@ -37,6 +37,10 @@ pub struct Step {
     pub code: Option<String>,
     pub payer: Option<Payer>,
     pub priority_category: Option<PriorityCategory>,
+    /// The existing patient the registration counter found and completed for this ticket.
+    pub patient_id: Option<i64>,
+    /// When staff confirmed the ticket's priority category (before its visit exists).
+    pub priority_confirmed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -449,3 +453,134 @@ pub fn early_events(conn: &mut PgConnection, step_id: i64) -> AppResult<Vec<serd
         _ => Vec::new(),
     })
 }
+
+/// Remember the existing patient the counter completed for a registration ticket not yet
+/// forwarded; `None` when the ticket already became a visit.
+pub fn set_patient(
+    conn: &mut PgConnection,
+    step_id: i64,
+    patient_id: i64,
+) -> AppResult<Option<Step>> {
+    Ok(diesel::update(visit_steps::table.find(step_id))
+        .filter(visit_steps::visit_id.is_null())
+        .set(visit_steps::patient_id.eq(patient_id))
+        .returning(Step::as_returning())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Confirm a registration ticket's priority category before its visit exists; `None`
+/// when it has none (or became a visit).
+pub fn confirm_step_category(
+    conn: &mut PgConnection,
+    step_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Step>> {
+    Ok(diesel::update(visit_steps::table.find(step_id))
+        .filter(visit_steps::visit_id.is_null())
+        .filter(visit_steps::priority_category.is_not_null())
+        .set((visit_steps::priority_confirmed_at.eq(now), visit_steps::updated_at.eq(now)))
+        .returning(Step::as_returning())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Remove a registration ticket's priority category and the priority it gave (its place
+/// at the counter follows at once); `None` when it has none (or became a visit).
+pub fn remove_step_category(
+    conn: &mut PgConnection,
+    step_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Step>> {
+    Ok(diesel::update(visit_steps::table.find(step_id))
+        .filter(visit_steps::visit_id.is_null())
+        .filter(visit_steps::priority_category.is_not_null())
+        .set((
+            visit_steps::priority_category.eq(None::<PriorityCategory>),
+            visit_steps::priority_confirmed_at.eq(None::<DateTime<Utc>>),
+            visit_steps::priority.eq(false),
+            visit_steps::updated_at.eq(now),
+        ))
+        .returning(Step::as_returning())
+        .get_result(conn)
+        .optional()?)
+}
+
+#[derive(QueryableByName)]
+struct RecordNo {
+    #[diesel(sql_type = Text)]
+    medical_record_no: String,
+}
+
+/// Give an existing patient who has no medical record number the next one of the same
+/// sequence new patients get, in one conditional statement: `Some(number)` when given now,
+/// `None` when the patient has one already (a second desk doing it at the same moment
+/// waits for the first and then finds the number given). A number already typed in by
+/// hand for someone else is skipped.
+pub fn assign_record_no(conn: &mut PgConnection, patient_id: i64) -> AppResult<Option<String>> {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    loop {
+        let given = conn.transaction(|c| {
+            diesel::sql_query(
+                "UPDATE patients
+                 SET medical_record_no = lpad(nextval('jkn_medical_record_numbers')::text, 8, '0')
+                 WHERE id = $1 AND medical_record_no IS NULL
+                 RETURNING medical_record_no",
+            )
+            .bind::<BigInt, _>(patient_id)
+            .get_result::<RecordNo>(c)
+            .optional()
+        });
+        match given {
+            Ok(n) => return Ok(n.map(|r| r.medical_record_no)),
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+                if info.constraint_name() == Some("patients_medical_record_no_key") =>
+            {
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Fill an existing patient's missing phone and BPJS number at the counter, in one
+/// statement: the phone given replaces the old one, a BPJS number only fills an empty
+/// one (or repeats the same). `Ok(None)` when the patient has another BPJS number;
+/// `Err(Clash)` when another patient has this one.
+pub fn complete_patient(
+    conn: &mut PgConnection,
+    patient_id: i64,
+    phone: Option<&str>,
+    bpjs_no: Option<&str>,
+) -> AppResult<Result<Option<super::models::Patient>, BpjsTaken>> {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let updated = conn.transaction(|c| {
+        diesel::sql_query(
+            "UPDATE patients SET phone = coalesce($2, phone), bpjs_no = coalesce(bpjs_no, $3)
+             WHERE id = $1 AND ($3::text IS NULL OR bpjs_no IS NULL OR bpjs_no = $3)
+             RETURNING id",
+        )
+        .bind::<BigInt, _>(patient_id)
+        .bind::<Nullable<Text>, _>(phone)
+        .bind::<Nullable<Text>, _>(bpjs_no)
+        .get_result::<Id>(c)
+        .optional()
+    });
+    match updated {
+        Ok(Some(row)) => Ok(Ok(super::patients::find(conn, row.id)?)),
+        Ok(None) => Ok(Ok(None)),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            Ok(Err(BpjsTaken))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Another patient has that BPJS number.
+#[derive(Debug, Clone, Copy)]
+pub struct BpjsTaken;

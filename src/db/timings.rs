@@ -158,7 +158,10 @@ pub fn moments_between(
                          SELECT 1 FROM visit_steps o WHERE o.visit_id = v.id
                            AND o.status IN ('waiting', 'called', 'serving', 'ready', 'skipped'))
                      THEN greatest(v.finished_at,
-                                   (SELECT max(f.finished_at) FROM visit_steps f WHERE f.visit_id = v.id))
+                                   (SELECT max(f.finished_at) FROM visit_steps f WHERE f.visit_id = v.id),
+                                   -- a second consultation after the lab: its own finish
+                                   (SELECT max(e.created_at) FROM visit_events e
+                                    WHERE e.visit_id = v.id AND e.kind = 'finish'))
                 END AS left_at
          FROM visits v
          LEFT JOIN LATERAL (SELECT s.created_at, s.called_at FROM visit_steps s

@@ -73,12 +73,14 @@ pub fn set_status(
             .set((base, visits::called_at.eq(now), visits::call_count.eq(visits::call_count + 1)))
             .returning(Visit::as_returning())
             .get_result(conn)?,
+        // After a return from the lab (`Back`) the second consultation keeps the first's
+        // times on the visit (BPJS tasks 4/5 and the reports measure the first).
         Action::Start => query
-            .set((base, visits::started_at.eq(now)))
+            .set((base, visits::started_at.eq(coalesce(visits::started_at, now))))
             .returning(Visit::as_returning())
             .get_result(conn)?,
         Action::Finish => query
-            .set((base, visits::finished_at.eq(now)))
+            .set((base, visits::finished_at.eq(coalesce(visits::finished_at, now))))
             .returning(Visit::as_returning())
             .get_result(conn)?,
         Action::CancelByPatient | Action::CancelByStaff => query
@@ -90,6 +92,11 @@ pub fn set_status(
         }
     };
     Ok(visit)
+}
+
+diesel::define_sql_function! {
+    /// `coalesce(time, now)`: a time stamped once, kept when the action comes again.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, y: diesel::sql_types::Timestamptz) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>;
 }
 
 /// A cancelled place goes back to its session's quota, so someone else can take it.

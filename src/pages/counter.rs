@@ -12,6 +12,7 @@ use crate::auth::Staff;
 use crate::error::AppError;
 use crate::service::booking::register_at_counter;
 use crate::service::intake::{PatientBody, RegistrationBody, validate_registration};
+use crate::service::journey;
 use crate::service::visits;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -235,5 +236,168 @@ async fn register_walk_in(
             register_page(&state, c, &staff, form, e.status, Some(e)).await
         }
         Err(e) => Err(PageError::new(c.lang, e)),
+    }
+}
+
+/// The patient lookup on a registration ticket at the desk (`/staff/stasiun?langkah=ID&cari=…`).
+#[derive(Default)]
+pub struct StepLookup {
+    pub step: i64,
+    pub text: String,
+    /// `Some` after a lookup: what it found.
+    pub hits: Option<Vec<CompletionHit>>,
+    pub error: String,
+}
+
+/// A patient found for a registration ticket, with what is missing.
+pub struct CompletionHit {
+    pub id: i64,
+    pub name: String,
+    pub birth_date: String,
+    pub nik: String,
+    pub bpjs_no: String,
+    pub rm: String,
+    pub phone: String,
+    pub missing: Vec<&'static str>,
+}
+
+impl CompletionHit {
+    pub fn lacks(&self, field: &str) -> bool {
+        self.missing.contains(&field)
+    }
+}
+
+/// Look patients up for a registration ticket being served (NIK, BPJS no. or record no.).
+pub async fn step_lookup(
+    state: &AppState,
+    staff: &Staff,
+    c: &super::Ctx,
+    step: i64,
+    text: &str,
+) -> Result<StepLookup, PageError> {
+    let mut out = StepLookup { step, text: text.trim().to_string(), ..Default::default() };
+    if out.text.is_empty() {
+        return Ok(out);
+    }
+    let (who, q) = (staff.0.clone(), out.text.clone());
+    match crate::service::read(state, move |conn| journey::lookup(conn, &who, step, &q)).await {
+        Ok((_, found)) => {
+            out.hits = Some(
+                found
+                    .into_iter()
+                    .map(|(p, missing)| CompletionHit {
+                        id: p.id,
+                        name: p.name,
+                        birth_date: p.birth_date.to_string(),
+                        nik: p.nik.unwrap_or_default(),
+                        bpjs_no: p.bpjs_no.unwrap_or_default(),
+                        rm: p.medical_record_no.unwrap_or_default(),
+                        phone: p.phone.unwrap_or_default(),
+                        missing,
+                    })
+                    .collect(),
+            )
+        }
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            out.error = e.message(c.lang.is_en()).to_string();
+        }
+        Err(e) => return Err(PageError::new(c.lang, e)),
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CompleteForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub station: String,
+    pub desk: Option<i32>,
+    pub patient_id: Option<i64>,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub bpjs_no: String,
+}
+csrf_field!(CompleteForm);
+
+/// `POST /staff/langkah/{id}/pasien/lengkapi` — complete the existing patient found for the
+/// registration ticket being served (record number if none, phone, BPJS number).
+pub async fn complete_on_step(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    StaffForm { staff, c, form }: StaffForm<CompleteForm>,
+) -> PageResult {
+    let id = path.into_inner();
+    let desk = form.desk.unwrap_or(1);
+    let code = form.station.clone();
+    let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let input = journey::Completion {
+        patient_id: form.patient_id,
+        phone: some(&form.phone),
+        bpjs_no: some(&form.bpjs_no),
+    };
+    let (st, who) = (state.get_ref().clone(), staff.clone());
+    let done = crate::service::in_transaction(&state, move |conn| {
+        journey::complete(conn, &st, &who, id, &input)
+    })
+    .await;
+    match done {
+        Ok(d) => {
+            let rm = d.patient.medical_record_no.unwrap_or_default();
+            let note = format!("{} · RM {rm}", d.step.ticket);
+            Ok(see_other(&super::stations::back_to(&code, desk, "lengkap", &urlencode(&note))))
+        }
+        Err(e) => super::stations::refused(&state, &staff, c, code, desk, e).await,
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StepCategoryForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub station: String,
+    pub desk: Option<i32>,
+    #[serde(default)]
+    pub reason: String,
+}
+csrf_field!(StepCategoryForm);
+
+/// `POST /staff/langkah/{id}/kategori/{confirm|remove}` — a registration ticket's priority
+/// category, decided at the desk before its visit exists.
+pub async fn decide_on_step(
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    StaffForm { staff, c, form }: StaffForm<StepCategoryForm>,
+) -> PageResult {
+    let (id, name) = path.into_inner();
+    let desk = form.desk.unwrap_or(1);
+    let code = form.station.clone();
+    let Some(decision) = journey::CategoryDecision::from_url(&name) else {
+        return Err(PageError::new(c.lang, crate::service::queue::unknown_action()));
+    };
+    let (st, who, reason) = (state.get_ref().clone(), staff.clone(), form.reason.clone());
+    let done = crate::service::in_transaction(&state, move |conn| {
+        journey::decide_step_category(conn, &st, &who, id, decision, &reason)
+    })
+    .await;
+    match done {
+        Ok(journey::Decided::Ticket(t)) => {
+            Ok(see_other(&super::stations::back_to(&code, desk, "priority", &t.0.ticket)))
+        }
+        Ok(journey::Decided::Visit(v)) => {
+            Ok(see_other(&super::stations::back_to(&code, desk, "priority", &v.ticket)))
+        }
+        Err(e) => super::stations::refused(&state, &staff, c, code, desk, e).await,
     }
 }

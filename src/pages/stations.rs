@@ -21,6 +21,14 @@ use crate::service::registration;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/stasiun", web::get().to(desk_page))
         .route("/staff/stasiun/{code}/panggil", web::post().to(call_next))
+        .route(
+            "/staff/langkah/{id}/pasien/lengkapi",
+            web::post().to(super::counter::complete_on_step),
+        )
+        .route(
+            "/staff/langkah/{id}/kategori/{decision}",
+            web::post().to(super::counter::decide_on_step),
+        )
         .route("/staff/langkah/{id}/{action}", web::post().to(step_action))
         .route("/staff/kunjungan/{id}/kategori/{decision}", web::post().to(decide_category))
         .route("/staff/admin/stasiun", web::get().to(stations_admin))
@@ -36,6 +44,10 @@ pub struct DeskQuery {
     pub ok: String,
     #[serde(default)]
     pub t: String,
+    /// The registration ticket a patient lookup is for, and the lookup text.
+    pub langkah: Option<i64>,
+    #[serde(default)]
+    pub cari: String,
 }
 
 pub struct StationChoice {
@@ -55,6 +67,11 @@ pub struct StepLine {
     pub category: String,
     pub desk: String,
     pub since: String,
+    /// A registration ticket: its category awaits (or had) staff's decision.
+    pub category_open: bool,
+    pub category_confirmed: bool,
+    /// A registration ticket with an existing patient completed on it.
+    pub completed: bool,
 }
 
 #[derive(Template)]
@@ -73,6 +90,8 @@ struct DeskPage {
     nexts: Vec<NextChoice>,
     notice: String,
     error: String,
+    /// The patient lookup on a registration ticket being served.
+    lookup: super::counter::StepLookup,
 }
 
 fn lane_label(c: &Ctx, lane: Option<Lane>) -> String {
@@ -122,6 +141,7 @@ async fn page(
         nexts: Vec::new(),
         notice: String::new(),
         error: String::new(),
+        lookup: Default::default(),
         c,
     };
     if code.is_empty() {
@@ -145,6 +165,9 @@ async fn page(
             category: s.priority_category.map(|c| c.label_id().to_string()).unwrap_or_default(),
             desk: s.desk.map(|d| d.to_string()).unwrap_or_default(),
             since: clock_time(s.called_at.unwrap_or(s.created_at), tz),
+            category_open: s.visit_id.is_none() && s.priority_category.is_some(),
+            category_confirmed: s.priority_confirmed_at.is_some(),
+            completed: s.patient_id.is_some(),
         };
         if matches!(s.status, StepStatus::Done | StepStatus::Cancelled) {
             p.done.push(line);
@@ -153,6 +176,11 @@ async fn page(
         }
     }
     p.nexts = next_choices(state, &p.c, &all, p.registration).await?;
+    if p.registration
+        && let Some(step) = q.langkah
+    {
+        p.lookup = super::counter::step_lookup(state, staff, &p.c, step, &q.cari).await?;
+    }
     if !q.ok.is_empty() {
         p.notice = format!("{} · {}", p.c.t("Tersimpan", "Saved"), q.t);
     }
@@ -205,11 +233,11 @@ pub struct CallForm {
 }
 csrf_field!(CallForm);
 
-fn back_to(code: &str, desk: i32, ok: &str, ticket: &str) -> String {
+pub(super) fn back_to(code: &str, desk: i32, ok: &str, ticket: &str) -> String {
     format!("/staff/stasiun?station={code}&desk={desk}&ok={ok}&t={ticket}")
 }
 
-async fn refused(
+pub(super) async fn refused(
     state: &AppState,
     staff: &Staff,
     c: Ctx,

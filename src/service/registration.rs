@@ -173,6 +173,12 @@ pub fn forward_ticket(
     patient: Option<&PatientInput>,
 ) -> AppResult<Placed> {
     let payer = done.payer.unwrap_or(Payer::NonJkn);
+    // No patient typed in: the existing patient the counter found and completed, if any.
+    let completed = match (patient, done.patient_id) {
+        (None, Some(id)) => Some(patient_input_of(&db::jkn::find_patient(conn, id)?)),
+        _ => None,
+    };
+    let patient = patient.or(completed.as_ref());
     let input = PlaceInput {
         session_id: session.session.id,
         payer,
@@ -186,7 +192,15 @@ pub fn forward_ticket(
         priority_category: done.priority_category,
     };
     let actor = staff.actor();
-    let placed = booking::take_place(conn, st, &input, &actor)?;
+    let mut placed = booking::take_place(conn, st, &input, &actor)?;
+    if let Some(at) = done.priority_confirmed_at
+        && done.priority_category.is_some()
+    {
+        // Confirmed at the counter: the visit's category stands confirmed from that moment.
+        if let Some(v) = steps::confirm_category(conn, placed.visit.id, at)? {
+            placed.visit = v;
+        }
+    }
     let linked = steps::link_visit(conn, done.id, placed.visit.id)?;
     let station = stations::get(conn, linked.station_id)?;
     journey::replay_early(conn, &placed.visit, linked.id)?;
@@ -243,5 +257,21 @@ pub fn validate_patient(body: Option<&PatientBody>) -> AppResult<Option<PatientI
     match body {
         None => Ok(None),
         Some(p) => intake::validate_counter_patient(p),
+    }
+}
+
+/// The identity a registration ticket's completed patient takes their place with.
+fn patient_input_of(p: &crate::db::models::Patient) -> PatientInput {
+    use crate::domain::identity::{BpjsNo, Nik};
+    PatientInput {
+        nik: p.nik.as_deref().and_then(|n| Nik::parse(n).ok()),
+        bpjs_no: p.bpjs_no.as_deref().and_then(|b| BpjsNo::parse(b).ok()),
+        medical_record_no: p.medical_record_no.clone(),
+        name: p.name.clone(),
+        birth_date: p.birth_date,
+        sex: p.sex.clone(),
+        phone: p.phone.clone(),
+        email: p.email.clone(),
+        language: p.language.clone(),
     }
 }

@@ -191,3 +191,73 @@ async fn a_station_that_names_the_visits_own_clinic_sends_it_back_too() {
             .await;
     assert_eq!(status, 422, "{err}");
 }
+
+#[actix_web::test]
+async fn after_the_lab_the_visit_keeps_its_first_consultations_times() {
+    use diesel::prelude::*;
+    use sipoli::db::schema::visits;
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
+    let seed = seed(&app);
+    sipoli::demo::seed_stations(&mut app.conn()).unwrap();
+    app.login_as("admin", Role::Admin, &[]).await;
+    let (a, _) = walk_in(&app, seed.today, 1, true).await;
+    app.clock.set(wit(2026, 12, 1, 8, 10));
+    assert_eq!(call_next(&app, seed.today).await["id"], a);
+    act(&app, &format!("/api/v1/staff/visits/{a}/start"), json!({})).await;
+    app.clock.set(wit(2026, 12, 1, 8, 20));
+    let finish = format!("/api/v1/staff/visits/{a}/finish");
+    assert_eq!(act(&app, &finish, json!({"next": {"station": "LAB"}})).await.0, 200);
+    app.clock.set(wit(2026, 12, 1, 8, 30));
+    let step = lab_takes_next(&app).await;
+    app.clock.set(wit(2026, 12, 1, 8, 40));
+    let lab_finish = format!("/api/v1/staff/steps/{step}/finish");
+    assert_eq!(act(&app, &lab_finish, json!({"next": {"back": true}})).await.0, 200);
+    // The second consultation: called 8:45, started 8:50, done 9:05.
+    app.clock.set(wit(2026, 12, 1, 8, 45));
+    assert_eq!(call_next(&app, seed.today).await["id"], a);
+    app.clock.set(wit(2026, 12, 1, 8, 50));
+    assert_eq!(act(&app, &format!("/api/v1/staff/visits/{a}/start"), json!({})).await.0, 200);
+    app.clock.set(wit(2026, 12, 1, 9, 5));
+    let (status, out) = act(&app, &finish, json!({})).await;
+    assert_eq!(status, 200, "{out}");
+
+    // The visit's service time is the first consultation's.
+    type Times = (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>);
+    let times: Times = visits::table
+        .find(a)
+        .select((visits::started_at, visits::finished_at))
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(times, (Some(wit(2026, 12, 1, 8, 10)), Some(wit(2026, 12, 1, 8, 20))));
+    // The second consultation's moments are its own events.
+    let starts = events_of(&app, a, "start").len();
+    let finishes = events_of(&app, a, "finish").len();
+    assert_eq!((starts, finishes), (2, 2));
+
+    // The whole-visit moments: tasks 4/5 are the first consultation, the patient left at
+    // the second one's end.
+    let moments = sipoli::db::steps::day_moments(
+        &mut app.conn(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        None,
+    )
+    .unwrap();
+    let m = moments.iter().find(|m| m.t4.is_some()).expect("A's moments");
+    assert_eq!(m.task(4), Some(wit(2026, 12, 1, 8, 10)));
+    assert_eq!(m.task(5), Some(wit(2026, 12, 1, 8, 20)));
+    assert_eq!(m.left_at, Some(wit(2026, 12, 1, 9, 5)));
+    // BPJS: tasks 4 and 5 once, at the first consultation.
+    let rows = reports::of_visit(&mut app.conn(), a).unwrap();
+    let t: Vec<(Option<i16>, i64)> = rows
+        .iter()
+        .filter(|r| matches!(r.taskid, Some(4 | 5)))
+        .map(|r| (r.taskid, r.waktu))
+        .collect();
+    assert_eq!(
+        t,
+        [
+            (Some(4), wit(2026, 12, 1, 8, 10).timestamp_millis()),
+            (Some(5), wit(2026, 12, 1, 8, 20).timestamp_millis()),
+        ]
+    );
+}

@@ -15,6 +15,8 @@ mod console;
 mod console_words;
 mod counter;
 mod demo_history;
+mod counter_browser;
+mod counter_complete;
 mod escpos_printer;
 mod feedback;
 mod helpers;

@@ -9,12 +9,17 @@
 //! - [`standing`]: where a patient stands on their journey;
 //! - [`admin`] and [`report`]: editing stations, the journey figures of a day.
 mod admin;
+mod counter;
 mod desks;
 mod forward;
 mod report;
 mod standing;
 
 pub use admin::{StationInput, save_station};
+pub use counter::{
+    Completed, Completion, Decided, complete, decide_step_category, lookup, missing_label,
+    missing_of,
+};
 pub use desks::{CategoryDecision, act_on_step, boards, call_next, decide_category, station_queue};
 pub use forward::{finish_and_forward, finish_step_and_forward, forward};
 pub use report::{JourneyReport, StationFigures, journey_report};
@@ -254,6 +259,9 @@ pub struct EarlyEvent {
     pub staff_id: Option<i32>,
     pub at: DateTime<Utc>,
     pub detail: StepDetail,
+    /// More detail than the step's (a category decision's reason, the patient completed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<serde_json::Value>,
 }
 
 /// Keep a ticket's step change on the step until it has a visit.
@@ -265,12 +273,26 @@ pub fn remember_early(
     actor: &Actor,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
+    remember_early_with(conn, step_id, kind, detail, None, actor, at)
+}
+
+/// [`remember_early`] with more detail than the step's.
+pub fn remember_early_with(
+    conn: &mut PgConnection,
+    step_id: i64,
+    kind: &str,
+    detail: StepDetail,
+    extra: Option<serde_json::Value>,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
     let entry = EarlyEvent {
         kind: kind.to_string(),
         actor: actor.label.clone(),
         staff_id: actor.staff_id,
         at,
         detail,
+        extra,
     };
     let entry =
         serde_json::to_value(entry).map_err(|e| AppError::internal(format!("early event: {e}")))?;
@@ -289,8 +311,13 @@ pub fn replay_early(conn: &mut PgConnection, visit: &Visit, step_id: i64) -> App
             continue;
         }
         let actor = Actor { label: early.actor, staff_id: early.staff_id };
-        let detail = serde_json::to_value(&early.detail)
+        let mut detail = serde_json::to_value(&early.detail)
             .map_err(|e| AppError::internal(format!("step detail: {e}")))?;
+        if let (Some(serde_json::Value::Object(more)), Some(obj)) =
+            (early.extra, detail.as_object_mut())
+        {
+            obj.extend(more);
+        }
         crate::db::events::insert(conn, visit, &early.kind, None, &actor, detail, early.at)?;
     }
     Ok(())
@@ -313,4 +340,9 @@ pub fn station(conn: &mut PgConnection, code: &str) -> AppResult<Station> {
 /// Every active station (`GET /api/v1/stations`).
 pub async fn list_stations(st: &AppState) -> AppResult<Vec<Station>> {
     crate::db::run(&st.pool, stations::list).await
+}
+
+/// The station of a step.
+pub fn station_of(conn: &mut PgConnection, step: &Step) -> AppResult<Station> {
+    stations::get(conn, step.station_id)
 }

@@ -1,0 +1,157 @@
+//! The registration counter completing an existing patient's registration on the ticket
+//! it serves, and deciding a ticket's priority category before its visit exists.
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{idempotent, parse_json, parse_json_or_default, views};
+use crate::app::AppState;
+use crate::auth::Staff;
+use crate::error::AppResult;
+use crate::service::journey::{self, CategoryDecision, Decided};
+use crate::service::patients::Patient;
+use crate::service::queue;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/steps/{id}/patient/lookup", web::get().to(lookup_patient))
+        .route("/staff/steps/{id}/patient/complete", web::post().to(complete_patient))
+        .route(
+            "/staff/steps/{id}/priority-category/{decision}",
+            web::post().to(decide_step_category),
+        );
+}
+
+/// A patient as the counter sees it (staff only), with what its registration misses.
+fn patient(p: &Patient, missing: &[&str]) -> Value {
+    let labels: Vec<&str> = missing.iter().map(|m| journey::missing_label(m)).collect();
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "birth_date": p.birth_date,
+        "nik": p.nik,
+        "bpjs_no": p.bpjs_no,
+        "medical_record_no": p.medical_record_no,
+        "phone": p.phone,
+        "missing": missing,
+        "missing_labels": labels,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LookupQuery {
+    #[serde(default)]
+    pub q: String,
+}
+
+/// `GET /api/v1/staff/steps/{id}/patient/lookup?q=<NIK | BPJS no. | record no.>`
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/steps/{id}/patient/lookup",
+    tag = "stations",
+    description = "Patients found for the registration ticket being served, each with `missing` (fields its registration lacks: `medical_record_no`, `nik`, `phone`, `bpjs_no` for JKN).",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i64, Path, description = "step id of a registration ticket"), ("q" = String, Query, description = "NIK (16 digits), BPJS number (13 digits) or record number")),
+    responses(
+        (status = 200, description = "`{step, patients: [{id, name, birth_date, nik, bpjs_no, medical_record_no, phone, missing, missing_labels}]}`", body = serde_json::Value),
+        (status = 422, description = "Not a lookup text", body = crate::openapi::ErrorBody)
+    ),
+)]
+pub async fn lookup_patient(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    query: web::Query<LookupQuery>,
+) -> AppResult<HttpResponse> {
+    let (id, text, tz) = (path.into_inner(), query.into_inner().q, state.tz());
+    let (step, found) = crate::service::read(&state, move |c| {
+        let (step, found) = journey::lookup(c, &staff.0, id, &text)?;
+        let station = crate::service::journey::station_of(c, &step)?;
+        Ok(((step, station), found))
+    })
+    .await?;
+    let list: Vec<Value> = found.iter().map(|(p, m)| patient(p, m)).collect();
+    Ok(HttpResponse::Ok()
+        .json(json!({"step": views::step(&step.0, &step.1, tz), "patients": list})))
+}
+
+/// `POST /api/v1/staff/steps/{id}/patient/complete {"patient_id", "phone"?, "bpjs_no"?}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/steps/{id}/patient/complete",
+    tag = "stations",
+    description = "Completes an existing patient's registration on the ticket being served: a record number from the new-patient sequence when the patient has none (never a second), the phone and BPJS number filled. The ticket's `finish` then forwards this patient without a `patient` body.",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i64, Path, description = "step id of a registration ticket"), crate::openapi::Idempotency),
+    request_body(content = serde_json::Value, description = "`{patient_id, phone?, bpjs_no?}`"),
+    responses(
+        (status = 200, description = "`{step, patient, record_no_assigned}`", body = serde_json::Value),
+        (status = 409, description = "Ticket not served / already forwarded / BPJS number clash", body = crate::openapi::ErrorBody),
+        (status = 422, description = "Bad field", body = crate::openapi::ErrorBody)
+    ),
+)]
+pub async fn complete_patient(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let input: journey::Completion = parse_json(&body)?;
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::OK, move |c| {
+        let done = journey::complete(c, &st, &staff, id, &input)?;
+        let station = journey::station_of(c, &done.step)?;
+        Ok(json!({
+            "step": views::step(&done.step, &station, st.tz()),
+            "patient": patient(&done.patient, &done.missing),
+            "record_no_assigned": done.assigned_record_no,
+        }))
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryBody {
+    /// Required to remove a category.
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/staff/steps/{id}/priority-category/{confirm|remove} {"reason"?}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/steps/{id}/priority-category/{decision}",
+    tag = "stations",
+    description = "Confirm or remove the priority category claimed on a registration ticket before its visit exists (on a step with a visit: the visit's category). Removing needs a reason and moves the ticket out of the priority order at once; both are kept and become visit events on forward.",
+    security(("staff_bearer" = []), ("staff_cookie" = [])),
+    params(("id" = i64, Path, description = "step id"), ("decision" = String, Path, description = "confirm or remove"), crate::openapi::Idempotency),
+    request_body(content = serde_json::Value, description = "optional `{reason?}`"),
+    responses(
+        (status = 200, description = "The step (or visit) with its category decided", body = serde_json::Value),
+        (status = 409, description = "No category to decide", body = crate::openapi::ErrorBody)
+    ),
+)]
+pub async fn decide_step_category(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let (id, name) = path.into_inner();
+    let decision = CategoryDecision::from_url(&name).ok_or_else(queue::unknown_action)?;
+    let parsed: CategoryBody = parse_json_or_default(&body)?;
+    let reason = parsed.reason.unwrap_or_default();
+    let st = state.get_ref().clone();
+    idempotent(&state, &req, &body, StatusCode::OK, move |c| {
+        let confirmed = decision == CategoryDecision::Confirm;
+        let mut out = match journey::decide_step_category(c, &st, &staff, id, decision, &reason)? {
+            Decided::Ticket(t) => views::step(&t.0, &t.1, st.tz()),
+            Decided::Visit(v) => views::staff_visit(&v, None, st.tz()),
+        };
+        out["priority_confirmed"] = json!(confirmed);
+        Ok(out)
+    })
+    .await
+}
