@@ -22,7 +22,7 @@ use crate::service::{booking, kiosks, queue, registration};
     request_body = crate::service::intake::BookingBody,
     params(crate::openapi::Idempotency),
     responses(
-        (status = 201, description = "Booking code, ticket number, estimated time", body = serde_json::Value),
+        (status = 201, description = "Booking code, ticket number, estimated time", body = views::PlacedOut),
         (status = 409, description = "`quota_full`, `closed`, `duplicate_booking`...", body = crate::openapi::ErrorBody),
         (status = 422, description = "A field refused (`fields`)", body = crate::openapi::ErrorBody)
     ),
@@ -50,7 +50,7 @@ pub async fn book_visit(
     description = "Ticket, status, clinic, doctor, position, now serving, estimate; `step: {station, ticket, status, label, position, estimated_at, desk}` (the open step at a station, else null) and `journey: [...]` (every step). A registration-counter ticket's code follows the visit it became.",
     params(("code" = String, Path, description = "booking code (8 characters)")),
     responses(
-        (status = 200, description = "Status, position, estimate (no names)", body = serde_json::Value),
+        (status = 200, description = "Status, position, estimate (no names); a registration-counter ticket not yet in a polyclinic answers its step instead", body = views::BookingStatusOut),
         (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -60,10 +60,17 @@ pub async fn booking_status(
 ) -> AppResult<HttpResponse> {
     let code = parse_code(&path)?;
     // A registration-counter ticket's code follows the visit it became.
-    match registration::standing_by_code(&state, code.as_str().to_string()).await? {
-        Ok(standing) => Ok(HttpResponse::Ok().json(views::standing(&standing, state.tz()))),
-        Err(ticket) => Ok(HttpResponse::Ok().json(views::counter_ticket(&ticket, state.tz()))),
-    }
+    let tz = state.tz();
+    Ok(HttpResponse::Ok().json(
+        match registration::standing_by_code(&state, code.as_str().to_string()).await? {
+            Ok(standing) => {
+                views::BookingStatusOut::Visit(Box::new(views::standing(&standing, tz)))
+            }
+            Err(ticket) => {
+                views::BookingStatusOut::CounterTicket(Box::new(views::counter_ticket(&ticket, tz)))
+            }
+        },
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -80,7 +87,7 @@ pub struct CancelBody {
     params(("code" = String, Path, description = "booking code (8 characters)"), crate::openapi::Idempotency),
     request_body = crate::api::bookings::CancelBody,
     responses(
-        (status = 200, description = "Cancelled", body = serde_json::Value),
+        (status = 200, description = "Cancelled", body = crate::service::booking::Cancelled),
         (status = 403, description = "Wrong birth date", body = crate::openapi::ErrorBody),
         (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody),
         (status = 409, description = "Too late to cancel, or not waiting", body = crate::openapi::ErrorBody)
@@ -123,7 +130,7 @@ pub async fn cancel_booking(
     params(("code" = String, Path, description = "booking code (8 characters)"), crate::openapi::Idempotency),
     security(("kiosk_cookie" = []), ("kiosk_token" = []), ("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
-        (status = 200, description = "Checked in: the standing", body = serde_json::Value),
+        (status = 200, description = "Checked in: the standing", body = views::StandingOut),
         (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody),
         (status = 409, description = "Not today, or not waiting", body = crate::openapi::ErrorBody)
     ),

@@ -20,7 +20,7 @@ use crate::service::feedback::{self, FeedbackBody};
     request_body = crate::service::complaints::ComplaintBody,
     params(crate::openapi::Idempotency),
     responses(
-        (status = 201, description = "`{code, status, due_at}`", body = serde_json::Value)
+        (status = 201, description = "`{code, status, due_at}`", body = crate::service::complaints::Filed)
     ),
 )]
 pub async fn file_complaint(
@@ -56,7 +56,7 @@ pub async fn file_complaint(
     tag = "public",
     params(("code" = String, Path, description = "complaint code")),
     responses(
-        (status = 200, description = "`{code, status, due_at, overdue, responses[]}` (no contact, no text)", body = serde_json::Value),
+        (status = 200, description = "`{code, category, status, received_at, due_at, overdue, responses[]}` (no contact, no text)", body = crate::service::complaints::PublicComplaint),
         (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -279,7 +279,7 @@ pub async fn delete_holiday(
     request_body = crate::service::feedback::FeedbackBody,
     params(crate::openapi::Idempotency),
     responses(
-        (status = 201, description = "The rating recorded", body = serde_json::Value),
+        (status = 201, description = "The rating recorded", body = crate::service::feedback::Given),
         (status = 404, description = "Unknown booking code", body = crate::openapi::ErrorBody),
         (status = 409, description = "Not finished yet, or rated already", body = crate::openapi::ErrorBody)
     ),

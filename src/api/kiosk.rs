@@ -8,6 +8,14 @@ use crate::error::AppResult;
 use crate::service::intake::{self, TicketBody};
 use crate::service::{kiosks, registration};
 
+/// A walk-in ticket: a place in a polyclinic session, or a registration-counter ticket.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum KioskTicketOut {
+    Clinic(Box<views::PlacedOut>),
+    Counter(Box<views::CounterTicketOut>),
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/kiosk/tickets",
@@ -17,7 +25,7 @@ use crate::service::{kiosks, registration};
     request_body = crate::service::intake::TicketBody,
     params(crate::openapi::Idempotency),
     responses(
-        (status = 201, description = "Walk-in ticket", body = serde_json::Value),
+        (status = 201, description = "Walk-in ticket: a polyclinic place, or with `station` a registration-counter ticket", body = KioskTicketOut),
         (status = 403, description = "A clinic the kiosk does not offer", body = crate::openapi::ErrorBody),
         (status = 404, description = "No such session or station", body = crate::openapi::ErrorBody),
         (status = 409, description = "`quota_full`, closed, walk-in not open", body = crate::openapi::ErrorBody)
@@ -36,14 +44,14 @@ pub async fn take_ticket(
         let ticket = registration::validate(&parsed, station)?;
         return idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
             let standing = registration::take_ticket(conn, &st, &device, &ticket)?;
-            Ok(views::counter_ticket(&standing, st.tz()))
+            Ok(KioskTicketOut::Counter(Box::new(views::counter_ticket(&standing, st.tz()))))
         })
         .await;
     }
     let place = intake::validate_ticket(&parsed)?;
     idempotent(&state, &req, &body, StatusCode::CREATED, move |conn| {
         let placed = kiosks::take_ticket(conn, &st, &device, &place)?;
-        Ok(views::placed(&placed, st.tz()))
+        Ok(KioskTicketOut::Clinic(Box::new(views::placed(&placed, st.tz()))))
     })
     .await
 }

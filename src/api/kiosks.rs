@@ -121,6 +121,22 @@ pub async fn revoke_kiosk(
     Ok(HttpResponse::Ok().json(row))
 }
 
+/// The answer to a pairing: the device token and the kiosk.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Paired {
+    /// `Authorization: Kiosk <token>`; also set as the `sipoli_kiosk` cookie.
+    pub token: String,
+    pub kiosk: PairedKiosk,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PairedKiosk {
+    pub id: i32,
+    pub name: String,
+    /// Clinic codes it offers.
+    pub clinics: Vec<String>,
+}
+
 /// `POST /api/v1/kiosk/pair {pairing_code}` → `{token}` and the device cookie.
 #[utoipa::path(
     post,
@@ -128,15 +144,15 @@ pub async fn revoke_kiosk(
     tag = "kiosk",
     request_body = crate::api::kiosks::PairBody,
     responses(
-        (status = 200, description = "`{token, kiosk}` and the `sipoli_kiosk` cookie", body = serde_json::Value),
+        (status = 200, description = "`{token, kiosk}` and the `sipoli_kiosk` cookie", body = Paired),
         (status = 404, description = "Unknown or used pairing code", body = crate::openapi::ErrorBody)
     ),
 )]
 pub async fn pair_kiosk(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
     let PairBody { pairing_code } = parse_json(&body)?;
     let (token, device) = kiosks::pair(&state, pairing_code).await?;
-    Ok(HttpResponse::Ok().cookie(crate::auth::kiosk_cookie(&state, &token)).json(json!({
-        "token": token,
-        "kiosk": {"id": device.id, "name": device.name, "clinics": device.clinics},
-    })))
+    Ok(HttpResponse::Ok().cookie(crate::auth::kiosk_cookie(&state, &token)).json(Paired {
+        token,
+        kiosk: PairedKiosk { id: device.id, name: device.name, clinics: device.clinics },
+    }))
 }

@@ -44,6 +44,18 @@ fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>, max_age: u32) ->
     if matches { res.finish() } else { res.content_type(content_type.to_string()).body(body) }
 }
 
+/// The daily feed: the range, the field names in CSV order, and the rows.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DailyOut {
+    #[schema(value_type = String, format = Date)]
+    pub from: chrono::NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub to: chrono::NaiveDate,
+    #[schema(value_type = Vec<String>)]
+    pub fields: &'static [&'static str],
+    pub rows: Vec<DailyRow>,
+}
+
 /// `GET /api/v1/open/daily?from=&to=&clinic=`
 #[utoipa::path(
     get,
@@ -51,7 +63,7 @@ fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>, max_age: u32) ->
     tag = "open data",
     params(crate::api::open::DailyQuery),
     responses(
-        (status = 200, description = "Daily figures per clinic (cacheable, `ETag`)", body = serde_json::Value),
+        (status = 200, description = "Daily figures per clinic (cacheable, `ETag`)", body = DailyOut),
         (status = 404, description = "Unknown clinic", body = crate::openapi::ErrorBody),
         (status = 304, description = "Not modified (`If-None-Match`)")
     ),
@@ -62,13 +74,9 @@ pub async fn daily_json(
     q: web::Query<DailyQuery>,
 ) -> AppResult<HttpResponse> {
     let (range, rows) = rows(&state, &q).await?;
-    let body = serde_json::to_vec(&serde_json::json!({
-        "from": range.from,
-        "to": range.to,
-        "fields": FIELDS,
-        "rows": rows,
-    }))
-    .map_err(crate::error::AppError::internal)?;
+    let body =
+        serde_json::to_vec(&DailyOut { from: range.from, to: range.to, fields: &FIELDS, rows })
+            .map_err(crate::error::AppError::internal)?;
     Ok(cached(&req, "application/json", body, max_age(&state, range)))
 }
 
@@ -107,7 +115,7 @@ pub async fn daily_csv(
     path = "/api/v1/open/today",
     tag = "open data",
     responses(
-        (status = 200, description = "Waiting now per clinic and station, and the longest wait", body = serde_json::Value),
+        (status = 200, description = "Waiting now per clinic and station, and the longest wait", body = crate::service::open_data::Today),
         (status = 304, description = "Not modified (`If-None-Match`)")
     ),
 )]

@@ -47,7 +47,7 @@ impl IdentityBody {
     tag = "public",
     request_body = crate::api::self_service::IdentityBody,
     responses(
-        (status = 200, description = "The patient's current bookings (codes, sessions, status)", body = serde_json::Value),
+        (status = 200, description = "The patient's current bookings (codes, sessions, status)", body = Vec<crate::service::self_service::FoundBooking>),
         (status = 404, description = "Nothing found for this identity", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -74,7 +74,7 @@ pub struct RescheduleBody {
     params(("code" = String, Path, description = "booking code (8 characters)"), crate::openapi::Idempotency),
     request_body = crate::api::self_service::RescheduleBody,
     responses(
-        (status = 200, description = "Moved: the new booking", body = serde_json::Value),
+        (status = 200, description = "Moved: the new booking", body = crate::service::self_service::Moved),
         (status = 403, description = "Wrong birth date", body = crate::openapi::ErrorBody),
         (status = 404, description = "Unknown code or session", body = crate::openapi::ErrorBody),
         (status = 409, description = "Full, closed, too late, or not movable", body = crate::openapi::ErrorBody)
@@ -126,7 +126,7 @@ pub async fn reschedule_booking(
     security(("kiosk_cookie" = []), ("kiosk_token" = [])),
     request_body = crate::api::self_service::IdentityBody,
     responses(
-        (status = 200, description = "Today's bookings of the patient, checked in (standings)", body = serde_json::Value),
+        (status = 200, description = "Today's bookings of the patient, checked in (standings)", body = Vec<views::StandingOut>),
         (status = 404, description = "No booking today for this identity", body = crate::openapi::ErrorBody),
         (status = 409, description = "Not checkable now", body = crate::openapi::ErrorBody)
     ),
@@ -152,7 +152,7 @@ pub async fn kiosk_check_in(
     params(("id" = i32, Path, description = "session id"), crate::openapi::Idempotency),
     request_body = crate::service::intake::BookingBody,
     responses(
-        (status = 201, description = "`{waitlist_code, position}`", body = serde_json::Value),
+        (status = 201, description = "`{waitlist_code, position, session_id}`", body = crate::service::waitlist::Joined),
         (status = 404, description = "No such session", body = crate::openapi::ErrorBody),
         (status = 409, description = "Not full, closed, or already waiting", body = crate::openapi::ErrorBody)
     ),
@@ -178,7 +178,7 @@ pub async fn join_waitlist(
     tag = "public",
     params(("token" = String, Path, description = "the offer's token from the message"), crate::openapi::Idempotency),
     responses(
-        (status = 201, description = "The booking made from the offer", body = serde_json::Value),
+        (status = 201, description = "The booking made from the offer", body = crate::service::waitlist::Claimed),
         (status = 404, description = "Unknown offer", body = crate::openapi::ErrorBody),
         (status = 409, description = "Offer expired or taken", body = crate::openapi::ErrorBody)
     ),
@@ -201,7 +201,7 @@ pub struct LeaveBody {
 
 /// `POST /api/v1/waitlist/{code}/leave {birth_date}` — leave a session's waitlist; an
 /// offered place the entry held goes on to the next in line.
-#[utoipa::path(post, path = "/api/v1/waitlist/{code}/leave", tag = "public", params(("code" = String, Path, description = "Waitlist code (8 characters)")), request_body(content = serde_json::Value, description = "{birth_date: YYYY-MM-DD}"), responses((status = 200, description = "{waitlist_code, status: left, place_passed_on}", body = serde_json::Value), (status = 404, description = "waitlist_not_found (unknown code or wrong birth date)", body = crate::openapi::ErrorBody), (status = 409, description = "waitlist_not_in_line", body = crate::openapi::ErrorBody), (status = 422, description = "invalid_date", body = crate::openapi::ErrorBody), (status = 429, description = "too_many_attempts", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/waitlist/{code}/leave", tag = "public", params(("code" = String, Path, description = "Waitlist code (8 characters)")), request_body(content = serde_json::Value, description = "{birth_date: YYYY-MM-DD}"), responses((status = 200, description = "{waitlist_code, status: left, place_passed_on}", body = crate::service::waitlist_leave::Left), (status = 404, description = "waitlist_not_found (unknown code or wrong birth date)", body = crate::openapi::ErrorBody), (status = 409, description = "waitlist_not_in_line", body = crate::openapi::ErrorBody), (status = 422, description = "invalid_date", body = crate::openapi::ErrorBody), (status = 429, description = "too_many_attempts", body = crate::openapi::ErrorBody)))]
 pub async fn leave_waitlist(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -235,7 +235,7 @@ pub async fn leave_waitlist(
     security(("gateway_signature" = [])),
     request_body(content = serde_json::Value, description = "`{from, text}`: the sender's number and the message"),
     responses(
-        (status = 200, description = "What the reply did", body = serde_json::Value),
+        (status = 200, description = "What the reply did", body = crate::service::replies::Handled),
         (status = 401, description = "Missing or wrong signature", body = crate::openapi::ErrorBody),
         (status = 503, description = "No webhook secret configured", body = crate::openapi::ErrorBody)
     ),

@@ -2,7 +2,6 @@
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::views;
 use crate::app::AppState;
@@ -34,7 +33,7 @@ pub fn parse_date(s: &str) -> AppResult<NaiveDate> {
     tag = "public",
     params(crate::api::sessions::SessionQuery),
     responses(
-        (status = 200, description = "Sessions of the day with quota and places left", body = serde_json::Value)
+        (status = 200, description = "Sessions of the day with quota and places left", body = Vec<views::SessionOut>)
     ),
 )]
 pub async fn list_sessions(
@@ -52,13 +51,49 @@ pub async fn list_sessions(
 }
 
 /// The public queue of a session: tickets only.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PublicQueueOut {
+    pub session_id: i32,
+    pub clinic: QueueClinic,
+    pub doctor: QueueDoctor,
+    pub status: crate::domain::kinds::SessionStatus,
+    /// Called or in service now.
+    pub now_serving: Vec<ServingTicket>,
+    pub waiting_count: usize,
+    /// The next five waiting, in call order.
+    pub next: Vec<NextTicket>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct QueueClinic {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct QueueDoctor {
+    pub name: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ServingTicket {
+    pub ticket: String,
+    pub room: String,
+    pub status: crate::domain::visit_status::VisitStatus,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NextTicket {
+    pub ticket: String,
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/sessions/{id}/queue",
     tag = "public",
     params(("id" = i32, Path, description = "session id")),
     responses(
-        (status = 200, description = "Now serving and waiting, ticket numbers only", body = serde_json::Value),
+        (status = 200, description = "Now serving and waiting, ticket numbers only", body = PublicQueueOut),
         (status = 404, description = "No such session", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -69,13 +104,20 @@ pub async fn session_queue(
     let id = path.into_inner();
     let service::sessions::PublicQueue { session, serving, waiting } =
         service::sessions::public_queue(&state, id).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "session_id": session.session.id,
-        "clinic": {"code": session.clinic.code, "name": session.clinic.name},
-        "doctor": {"name": session.doctor.name},
-        "status": session.session.status,
-        "now_serving": serving.iter().map(|v| json!({"ticket": v.ticket, "room": v.room, "status": v.status})).collect::<Vec<_>>(),
-        "waiting_count": waiting.len(),
-        "next": waiting.iter().take(5).map(|v| json!({"ticket": v.ticket})).collect::<Vec<_>>(),
-    })))
+    Ok(HttpResponse::Ok().json(PublicQueueOut {
+        session_id: session.session.id,
+        clinic: QueueClinic { code: session.clinic.code, name: session.clinic.name },
+        doctor: QueueDoctor { name: session.doctor.name },
+        status: session.session.status,
+        now_serving: serving
+            .iter()
+            .map(|v| ServingTicket {
+                ticket: v.ticket.clone(),
+                room: v.room.clone(),
+                status: v.status,
+            })
+            .collect(),
+        waiting_count: waiting.len(),
+        next: waiting.iter().take(5).map(|v| NextTicket { ticket: v.ticket.clone() }).collect(),
+    }))
 }

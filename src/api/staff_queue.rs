@@ -44,7 +44,7 @@ pub async fn today_sessions(
     let out: Vec<_> = rows
         .iter()
         .map(|s| {
-            let mut v = views::session(&s.session, tz);
+            let mut v = json!(views::session(&s.session, tz));
             v["counts"] = s
                 .counts
                 .iter()
@@ -89,7 +89,7 @@ pub async fn session_list(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i32, Path, description = "session id"), crate::openapi::Idempotency),
     responses(
-        (status = 200, description = "The visit called", body = serde_json::Value),
+        (status = 200, description = "The visit called", body = views::StaffVisitOut),
         (status = 409, description = "Nobody waiting, or the session is closed", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -147,10 +147,10 @@ pub async fn visit_action(
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let Some(next) = next else {
             let visit = queue::act_on_visit(c, &st, &staff, id, action, &reason)?;
-            return Ok(views::staff_visit(&visit, None, st.tz()));
+            return Ok(json!(views::staff_visit(&visit, None, st.tz())));
         };
         let (visit, forwarded) = journey::finish_and_forward(c, &st, &staff, id, &reason, &next)?;
-        let mut out = views::staff_visit(&visit, None, st.tz());
+        let mut out = json!(views::staff_visit(&visit, None, st.tz()));
         let (key, value) = views::forwarded(&forwarded, st.tz());
         out[key] = value;
         Ok(out)
@@ -184,7 +184,7 @@ pub async fn register_walk_in(
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::CREATED, move |c| {
         let placed = booking::register_at_counter(c, &st, &staff, &place)?;
-        let mut out = views::placed(&placed, st.tz());
+        let mut out = json!(views::placed(&placed, st.tz()));
         out["id"] = json!(placed.visit.id);
         Ok(out)
     })

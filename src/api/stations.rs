@@ -18,7 +18,7 @@ use crate::service::{journey, queue, registration};
     tag = "public",
     description = "`kind` is one of `registration`, `clinic`, `pharmacy`, `cashier`, `lab`, `radiology`.",
     responses(
-        (status = 200, description = "Service stations: `[{code, name, kind, prefix, desks}]`", body = serde_json::Value)
+        (status = 200, description = "Service stations: `[{code, name, name_en, kind, prefix, desks}]`", body = Vec<views::StationOut>)
     ),
 )]
 pub async fn list_stations(state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -67,7 +67,7 @@ pub struct CallNextBody {
     params(("code" = String, Path, description = "station code"), crate::openapi::Idempotency),
     request_body(content = serde_json::Value, description = "`{desk, lane?: racikan | non_racikan}`"),
     responses(
-        (status = 200, description = "The step called", body = serde_json::Value),
+        (status = 200, description = "The step called", body = views::StepOut),
         (status = 409, description = "Nobody waiting", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -127,11 +127,11 @@ pub async fn step_action(
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let Some(next) = next else {
             let (step, station) = journey::act_on_step(c, &st, &staff, id, action)?;
-            return Ok(views::step(&step, &station, st.tz()));
+            return Ok(json!(views::step(&step, &station, st.tz())));
         };
         let ((step, station), forwarded) =
             journey::finish_step_and_forward(c, &st, &staff, id, &next, patient.as_ref())?;
-        let mut out = views::step(&step, &station, st.tz());
+        let mut out = json!(views::step(&step, &station, st.tz()));
         let (key, value) = views::forwarded(&forwarded, st.tz());
         out[key] = value;
         Ok(out)
@@ -174,7 +174,7 @@ pub async fn decide_category(
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let visit = journey::decide_category(c, &st, &staff, id, decision, &reason)?;
-        let mut out = views::staff_visit(&visit, None, st.tz());
+        let mut out = json!(views::staff_visit(&visit, None, st.tz()));
         out["priority_confirmed"] =
             serde_json::json!(decision == journey::CategoryDecision::Confirm);
         Ok(out)

@@ -1,6 +1,7 @@
 //! The HTTP plumbing every adapter shares: JSON bodies, the idempotent runner of a service
 //! command, and the JSON shapes several adapters answer with (`views`). No rules here.
 pub mod extract;
+pub mod schemas;
 pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};

@@ -1,12 +1,19 @@
-//! JSON shapes shared by several routes. Public shapes carry no personal data.
+//! JSON shapes shared by several routes, as typed answers: each derives `Serialize` (the
+//! body) and `utoipa::ToSchema` (its description in `/api/openapi.json`). Public shapes
+//! carry no personal data. Times are RFC 3339 strings with the hospital's offset.
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::db::models::Visit;
 use crate::db::sessions::SessionView;
 use crate::db::stations::Station;
 use crate::db::steps::Step;
+use crate::domain::journey::{Lane, StationKind, StepStatus};
+use crate::domain::kinds::{Channel, Payer, PriorityCategory, SessionStatus};
+use crate::domain::visit_status::VisitStatus;
 use crate::service::booking::Placed;
 use crate::service::journey::{CurrentStep, Journey};
 use crate::service::queue::Standing;
@@ -16,144 +23,369 @@ pub fn time(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-pub fn session(s: &SessionView, tz: Tz) -> Value {
-    json!({
-        "id": s.session.id,
-        "clinic": {"code": s.clinic.code, "name": s.clinic.name, "name_en": s.clinic.name_en,
-                   "bpjs_code": s.clinic.bpjs_code,
-                   "prefix": s.clinic.prefix, "room": s.clinic.room},
-        "doctor": {"code": s.doctor.code, "name": s.doctor.name, "bpjs_code": s.doctor.bpjs_code},
-        "date": s.session.service_date.to_string(),
-        "starts_at": time(s.starts(tz).with_timezone(&Utc), tz),
-        "ends_at": time(s.ends(tz).with_timezone(&Utc), tz),
-        "status": s.session.status,
-        "quota": {"jkn": s.session.quota_jkn, "non_jkn": s.session.quota_non_jkn,
-                  "online": s.session.online_limit},
-        "remaining": {"jkn": s.remaining_jkn(), "non_jkn": s.remaining_non_jkn(),
-                      "online": s.remaining_online()},
-        "service_minutes": s.session.service_minutes,
-    })
+/// A clinic inside a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionClinic {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    /// BPJS's polyclinic code, when mapped.
+    pub bpjs_code: Option<String>,
+    /// Ticket prefix, e.g. `A`.
+    pub prefix: String,
+    pub room: String,
+}
+
+/// A doctor inside a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDoctor {
+    pub code: String,
+    pub name: String,
+    /// BPJS's (HFIS) doctor code, when mapped.
+    pub bpjs_code: Option<i32>,
+}
+
+/// Places per payer: `jkn`, `non_jkn`, and the part of both bookable ahead (`online`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Places {
+    pub jkn: i32,
+    pub non_jkn: i32,
+    pub online: i32,
+}
+
+/// A clinic session of a day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionOut {
+    pub id: i32,
+    pub clinic: SessionClinic,
+    pub doctor: SessionDoctor,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// RFC 3339, e.g. `2026-12-01T08:00:00+09:00`
+    pub starts_at: String,
+    pub ends_at: String,
+    pub status: SessionStatus,
+    pub quota: Places,
+    pub remaining: Places,
+    /// Minutes per patient used for estimates.
+    pub service_minutes: i32,
+}
+
+pub fn session(s: &SessionView, tz: Tz) -> SessionOut {
+    SessionOut {
+        id: s.session.id,
+        clinic: SessionClinic {
+            code: s.clinic.code.clone(),
+            name: s.clinic.name.clone(),
+            name_en: s.clinic.name_en.clone(),
+            bpjs_code: s.clinic.bpjs_code.clone(),
+            prefix: s.clinic.prefix.clone(),
+            room: s.clinic.room.clone(),
+        },
+        doctor: SessionDoctor {
+            code: s.doctor.code.clone(),
+            name: s.doctor.name.clone(),
+            bpjs_code: s.doctor.bpjs_code,
+        },
+        date: s.session.service_date.to_string(),
+        starts_at: time(s.starts(tz).with_timezone(&Utc), tz),
+        ends_at: time(s.ends(tz).with_timezone(&Utc), tz),
+        status: s.session.status,
+        quota: Places {
+            jkn: s.session.quota_jkn,
+            non_jkn: s.session.quota_non_jkn,
+            online: s.session.online_limit,
+        },
+        remaining: Places {
+            jkn: s.remaining_jkn(),
+            non_jkn: s.remaining_non_jkn(),
+            online: s.remaining_online(),
+        },
+        service_minutes: s.session.service_minutes,
+    }
 }
 
 /// The answer to a booking or a ticket: what the patient must keep.
-pub fn placed(placed: &Placed, tz: Tz) -> Value {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacedOut {
+    pub booking_code: String,
+    pub ticket: String,
+    pub queue_number: i32,
+    pub status: VisitStatus,
+    pub payer: Payer,
+    pub priority: bool,
+    pub priority_category: Option<PriorityCategory>,
+    /// Patients ahead now.
+    pub position: i64,
+    pub estimated_at: String,
+    pub session: SessionOut,
+}
+
+pub fn placed(placed: &Placed, tz: Tz) -> PlacedOut {
     let (visit, s, position) = (&placed.visit, &placed.session, placed.position);
-    json!({
-        "booking_code": visit.booking_code,
-        "ticket": visit.ticket,
-        "queue_number": visit.queue_number,
-        "status": visit.status,
-        "payer": visit.payer,
-        "priority": visit.priority,
-        "priority_category": visit.priority_category,
-        "position": position,
-        "estimated_at": time(visit.estimated_at, tz),
-        "session": session(s, tz),
-    })
+    PlacedOut {
+        booking_code: visit.booking_code.clone(),
+        ticket: visit.ticket.clone(),
+        queue_number: visit.queue_number,
+        status: visit.status,
+        payer: visit.payer,
+        priority: visit.priority,
+        priority_category: visit.priority_category,
+        position,
+        estimated_at: time(visit.estimated_at, tz),
+        session: session(s, tz),
+    }
+}
+
+/// The clinic in a standing (no BPJS code, no prefix).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandingClinic {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub room: String,
+}
+
+/// The doctor in a standing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandingDoctor {
+    pub code: String,
+    pub name: String,
+}
+
+/// The session in a standing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandingSession {
+    pub id: i32,
+    pub status: SessionStatus,
+    pub starts_at: String,
+    pub ends_at: String,
+}
+
+/// The visit a referral created in another polyclinic.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferredTo {
+    pub booking_code: String,
+    pub ticket: String,
+    pub status: VisitStatus,
+    pub session_id: i32,
 }
 
 /// Status by booking code: ticket, clinic, doctor, position, estimate. No personal data.
-pub fn standing(st: &Standing, tz: Tz) -> Value {
-    json!({
-        "booking_code": st.visit.booking_code,
-        "ticket": st.visit.ticket,
-        "queue_number": st.visit.queue_number,
-        "status": st.visit.status,
-        "payer": st.visit.payer,
-        "date": st.session.session.service_date.to_string(),
-        "clinic": {"code": st.session.clinic.code, "name": st.session.clinic.name,
-                   "name_en": st.session.clinic.name_en, "room": st.session.clinic.room},
-        "doctor": {"code": st.session.doctor.code, "name": st.session.doctor.name},
-        "session": {"id": st.session.session.id, "status": st.session.session.status,
-                    "starts_at": time(st.session.starts(tz).with_timezone(&Utc), tz),
-                    "ends_at": time(st.session.ends(tz).with_timezone(&Utc), tz)},
-        "position": st.position,
-        "now_serving": st.now_serving,
-        "estimated_at": time(st.estimated_at, tz),
-        "call_count": st.visit.call_count,
-        "step": st.journey.current.as_ref().map(|c| current_step(c, tz)),
-        "journey": journey(&st.journey, tz),
-        "referred_to": st.journey.referred_to.as_ref().map(|v| json!({
-            "booking_code": v.booking_code, "ticket": v.ticket, "status": v.status,
-            "session_id": v.session_id})),
-    })
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandingOut {
+    pub booking_code: String,
+    pub ticket: String,
+    pub queue_number: i32,
+    pub status: VisitStatus,
+    pub payer: Payer,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    pub clinic: StandingClinic,
+    pub doctor: StandingDoctor,
+    pub session: StandingSession,
+    /// Patients ahead now.
+    pub position: i64,
+    /// The ticket being served now, if any.
+    pub now_serving: Option<String>,
+    pub estimated_at: String,
+    pub call_count: i32,
+    /// The open step at a station, else null.
+    pub step: Option<CurrentStepOut>,
+    /// Every step at the stations, oldest first.
+    pub journey: Vec<StepOut>,
+    pub referred_to: Option<ReferredTo>,
+}
+
+pub fn standing(st: &Standing, tz: Tz) -> StandingOut {
+    let s = &st.session;
+    StandingOut {
+        booking_code: st.visit.booking_code.clone(),
+        ticket: st.visit.ticket.clone(),
+        queue_number: st.visit.queue_number,
+        status: st.visit.status,
+        payer: st.visit.payer,
+        date: s.session.service_date.to_string(),
+        clinic: StandingClinic {
+            code: s.clinic.code.clone(),
+            name: s.clinic.name.clone(),
+            name_en: s.clinic.name_en.clone(),
+            room: s.clinic.room.clone(),
+        },
+        doctor: StandingDoctor { code: s.doctor.code.clone(), name: s.doctor.name.clone() },
+        session: StandingSession {
+            id: s.session.id,
+            status: s.session.status,
+            starts_at: time(s.starts(tz).with_timezone(&Utc), tz),
+            ends_at: time(s.ends(tz).with_timezone(&Utc), tz),
+        },
+        position: st.position,
+        now_serving: st.now_serving.clone(),
+        estimated_at: time(st.estimated_at, tz),
+        call_count: st.visit.call_count,
+        step: st.journey.current.as_ref().map(|c| current_step(c, tz)),
+        journey: journey(&st.journey, tz),
+        referred_to: st.journey.referred_to.as_ref().map(|v| ReferredTo {
+            booking_code: v.booking_code.clone(),
+            ticket: v.ticket.clone(),
+            status: v.status,
+            session_id: v.session_id,
+        }),
+    }
 }
 
 /// A station as everyone may see it.
-pub fn station(s: &Station) -> Value {
-    let desks: Vec<i32> = (1..=s.desks).collect();
-    json!({"code": s.code, "name": s.name, "name_en": s.name_en, "kind": s.kind,
-           "prefix": s.prefix, "desks": desks})
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StationOut {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub kind: StationKind,
+    pub prefix: String,
+    /// Desk numbers, `1..=desks`.
+    pub desks: Vec<i32>,
+}
+
+pub fn station(s: &Station) -> StationOut {
+    StationOut {
+        code: s.code.clone(),
+        name: s.name.clone(),
+        name_en: s.name_en.clone(),
+        kind: s.kind,
+        prefix: s.prefix.clone(),
+        desks: (1..=s.desks).collect(),
+    }
 }
 
 /// A step at a station (no personal data: ticket, times, desk).
-pub fn step(step: &Step, station: &Station, tz: Tz) -> Value {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepOut {
+    pub step_id: i64,
+    /// Null for a registration-counter ticket not yet forwarded into a polyclinic.
+    pub visit_id: Option<i64>,
+    /// Station code.
+    pub station: String,
+    pub kind: StationKind,
+    pub lane: Option<Lane>,
+    pub ticket: String,
+    pub number: i32,
+    pub status: StepStatus,
+    /// The status in Indonesian words for the screens.
+    pub label: String,
+    pub priority: bool,
+    pub priority_category: Option<PriorityCategory>,
+    pub desk: Option<i32>,
+    pub call_count: i32,
+    pub waiting_since: String,
+    pub called_at: Option<String>,
+    pub started_at: Option<String>,
+    pub ready_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+pub fn step(step: &Step, station: &Station, tz: Tz) -> StepOut {
     let t = |x: Option<DateTime<Utc>>| x.map(|x| time(x, tz));
-    json!({
-        "step_id": step.id,
-        "visit_id": step.visit_id,
-        "station": station.code,
-        "kind": station.kind,
-        "lane": step.lane,
-        "ticket": step.ticket,
-        "number": step.number,
-        "status": step.status,
-        "label": step.status.label_id(station.kind),
-        "priority": step.priority,
-        "priority_category": step.priority_category,
-        "desk": step.desk,
-        "call_count": step.call_count,
-        "waiting_since": time(step.created_at, tz),
-        "called_at": t(step.called_at),
-        "started_at": t(step.started_at),
-        "ready_at": t(step.ready_at),
-        "finished_at": t(step.finished_at),
-    })
+    StepOut {
+        step_id: step.id,
+        visit_id: step.visit_id,
+        station: station.code.clone(),
+        kind: station.kind,
+        lane: step.lane,
+        ticket: step.ticket.clone(),
+        number: step.number,
+        status: step.status,
+        label: step.status.label_id(station.kind).to_string(),
+        priority: step.priority,
+        priority_category: step.priority_category,
+        desk: step.desk,
+        call_count: step.call_count,
+        waiting_since: time(step.created_at, tz),
+        called_at: t(step.called_at),
+        started_at: t(step.started_at),
+        ready_at: t(step.ready_at),
+        finished_at: t(step.finished_at),
+    }
 }
 
 /// The patient's current step: station, ticket, status, place and estimate.
-pub fn current_step(c: &CurrentStep, tz: Tz) -> Value {
-    json!({
-        "station": c.station.code,
-        "station_name": c.station.name,
-        "lane": c.step.lane,
-        "ticket": c.step.ticket,
-        "status": c.step.status,
-        "label": c.step.status.label_id(c.station.kind),
-        "desk": c.step.desk,
-        "position": c.position,
-        "estimated_at": time(c.estimated_at, tz),
-    })
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CurrentStepOut {
+    /// Station code.
+    pub station: String,
+    pub station_name: String,
+    pub lane: Option<Lane>,
+    pub ticket: String,
+    pub status: StepStatus,
+    pub label: String,
+    pub desk: Option<i32>,
+    pub position: i64,
+    pub estimated_at: String,
+}
+
+pub fn current_step(c: &CurrentStep, tz: Tz) -> CurrentStepOut {
+    CurrentStepOut {
+        station: c.station.code.clone(),
+        station_name: c.station.name.clone(),
+        lane: c.step.lane,
+        ticket: c.step.ticket.clone(),
+        status: c.step.status,
+        label: c.step.status.label_id(c.station.kind).to_string(),
+        desk: c.step.desk,
+        position: c.position,
+        estimated_at: time(c.estimated_at, tz),
+    }
 }
 
 /// Every step of a journey, oldest first.
-pub fn journey(j: &Journey, tz: Tz) -> Vec<Value> {
+pub fn journey(j: &Journey, tz: Tz) -> Vec<StepOut> {
     j.steps.iter().map(|(s, station)| step(s, station, tz)).collect()
 }
 
 /// A visit as staff see it (personal data allowed: staff routes only).
-pub fn staff_visit(v: &Visit, patient_name: Option<&str>, tz: Tz) -> Value {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffVisitOut {
+    pub id: i64,
+    pub session_id: i32,
+    pub booking_code: String,
+    pub ticket: String,
+    pub queue_number: i32,
+    pub status: VisitStatus,
+    pub payer: Payer,
+    pub channel: Channel,
+    pub priority: bool,
+    pub priority_reason: String,
+    pub priority_category: Option<PriorityCategory>,
+    pub call_count: i32,
+    pub patient_name: Option<String>,
+    pub estimated_at: String,
+    pub checked_in_at: Option<String>,
+    pub called_at: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+pub fn staff_visit(v: &Visit, patient_name: Option<&str>, tz: Tz) -> StaffVisitOut {
     let t = |x: Option<DateTime<Utc>>| x.map(|x| time(x, tz));
-    json!({
-        "id": v.id,
-        "session_id": v.session_id,
-        "booking_code": v.booking_code,
-        "ticket": v.ticket,
-        "queue_number": v.queue_number,
-        "status": v.status,
-        "payer": v.payer,
-        "channel": v.channel,
-        "priority": v.priority,
-        "priority_reason": v.priority_reason,
-        "priority_category": v.priority_category,
-        "call_count": v.call_count,
-        "patient_name": patient_name,
-        "estimated_at": time(v.estimated_at, tz),
-        "checked_in_at": t(v.checked_in_at),
-        "called_at": t(v.called_at),
-        "started_at": t(v.started_at),
-        "finished_at": t(v.finished_at),
-    })
+    StaffVisitOut {
+        id: v.id,
+        session_id: v.session_id,
+        booking_code: v.booking_code.clone(),
+        ticket: v.ticket.clone(),
+        queue_number: v.queue_number,
+        status: v.status,
+        payer: v.payer,
+        channel: v.channel,
+        priority: v.priority,
+        priority_reason: v.priority_reason.clone(),
+        priority_category: v.priority_category,
+        call_count: v.call_count,
+        patient_name: patient_name.map(str::to_string),
+        estimated_at: time(v.estimated_at, tz),
+        checked_in_at: t(v.checked_in_at),
+        called_at: t(v.called_at),
+        started_at: t(v.started_at),
+        finished_at: t(v.finished_at),
+    }
 }
 
 /// What a finish with `next` created: `("next_step", step)` at a station,
@@ -162,19 +394,47 @@ pub fn staff_visit(v: &Visit, patient_name: Option<&str>, tz: Tz) -> Value {
 pub fn forwarded(f: &crate::service::journey::Forwarded, tz: Tz) -> (&'static str, Value) {
     use crate::service::journey::Forwarded;
     match f {
-        Forwarded::Step(s) => ("next_step", step(&s.0, &s.1, tz)),
-        Forwarded::Clinic(p) => ("next_visit", placed(p, tz)),
-        Forwarded::Back(v) => ("back_to_clinic", staff_visit(v, None, tz)),
+        Forwarded::Step(s) => ("next_step", json!(step(&s.0, &s.1, tz))),
+        Forwarded::Clinic(p) => ("next_visit", json!(placed(p, tz))),
+        Forwarded::Back(v) => ("back_to_clinic", json!(staff_visit(v, None, tz))),
     }
 }
 
-/// A registration-counter ticket and where it stands (public: ticket, code, place).
-pub fn counter_ticket(t: &crate::service::registration::TicketStanding, tz: Tz) -> Value {
-    let mut out = step(&t.step, &t.station, tz);
-    out["booking_code"] = json!(t.step.code);
-    out["payer"] = json!(t.step.payer);
-    out["step"] = json!(t.current.as_ref().map(|c| current_step(c, tz)));
-    out["position"] = json!(t.current.as_ref().map(|c| c.position));
-    out["estimated_at"] = json!(t.current.as_ref().map(|c| time(c.estimated_at, tz)));
-    out
+/// A registration-counter ticket and where it stands (public: ticket, code, place): the
+/// step's fields and these.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CounterTicketOut {
+    #[serde(flatten)]
+    pub step: StepOut,
+    /// The code to follow the ticket by (status by code).
+    pub booking_code: Option<String>,
+    pub payer: Option<Payer>,
+    /// Its place while it waits, else null.
+    #[serde(rename = "step")]
+    #[schema(rename = "step")]
+    pub current: Option<CurrentStepOut>,
+    pub position: Option<i64>,
+    pub estimated_at: Option<String>,
+}
+
+pub fn counter_ticket(
+    t: &crate::service::registration::TicketStanding,
+    tz: Tz,
+) -> CounterTicketOut {
+    CounterTicketOut {
+        step: step(&t.step, &t.station, tz),
+        booking_code: t.step.code.clone(),
+        payer: t.step.payer,
+        current: t.current.as_ref().map(|c| current_step(c, tz)),
+        position: t.current.as_ref().map(|c| c.position),
+        estimated_at: t.current.as_ref().map(|c| time(c.estimated_at, tz)),
+    }
+}
+
+/// `GET /bookings/{code}`: a booking's standing, or a registration-counter ticket's.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum BookingStatusOut {
+    Visit(Box<StandingOut>),
+    CounterTicket(Box<CounterTicketOut>),
 }

@@ -41,8 +41,8 @@ impl CallQuery {
     }
 }
 
-#[derive(Serialize)]
-struct WordsOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WordsOut {
     words: Vec<String>,
     clips: Vec<String>,
     audio: String,
@@ -126,7 +126,7 @@ pub fn join_clips(words: &[String]) -> AppResult<Vec<u8>> {
     tag = "displays",
     params(crate::screens::announce::CallQuery),
     responses(
-        (status = 200, description = "`{words, clips, audio}`: the clip sequence of a call", body = serde_json::Value)
+        (status = 200, description = "`{words, clips, audio}`: the clip sequence of a call", body = WordsOut)
     ),
 )]
 pub async fn call_words(

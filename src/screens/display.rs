@@ -2,7 +2,6 @@
 //! that staff set.
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::app::AppState;
 use crate::auth::Staff;
@@ -81,13 +80,55 @@ pub async fn display_page(state: web::Data<AppState>, req: HttpRequest) -> AppRe
 
 /// `GET /api/v1/displays/state?clinics=ANA,INT` — per clinic, today: the ticket called now,
 /// the last few called, the next few waiting; and the running text. Tickets only.
+/// `GET /api/v1/displays/state`: what the waiting-room boards show (tickets only).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BoardsOut {
+    pub now: String,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// The running text (empty: none).
+    pub message: String,
+    pub clinics: Vec<ClinicBoard>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ClinicBoard {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub room: String,
+    /// The ticket called or in service now, else null.
+    pub current: Option<BoardCurrent>,
+    /// Tickets called before, newest first.
+    pub recent: Vec<String>,
+    /// The next tickets waiting, in call order.
+    pub next: Vec<String>,
+    pub waiting_count: i64,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BoardCurrent {
+    pub ticket: String,
+    pub status: VisitStatus,
+    pub room: String,
+    pub call_count: i32,
+}
+
+/// The running text now shown on a clinic's boards (`clinic` is the scope).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct MessageOut {
+    pub clinic: String,
+    pub message: String,
+    pub updated_at: String,
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/displays/state",
     tag = "displays",
     params(crate::realtime::ClinicsQuery),
     responses(
-        (status = 200, description = "Per clinic: called now, called before, next waiting; the running text", body = serde_json::Value)
+        (status = 200, description = "Per clinic: called now, called before, next waiting; the running text", body = BoardsOut)
     ),
 )]
 pub async fn display_state(
@@ -104,27 +145,32 @@ pub async fn display_state(
             .called
             .first()
             .filter(|t| matches!(t.status, VisitStatus::Called | VisitStatus::Serving))
-            .map(|t| {
-                json!({"ticket": t.ticket, "status": t.status,
-                       "room": if t.room.is_empty() { &clinic.room } else { &t.room },
-                       "call_count": t.call_count})
+            .map(|t| BoardCurrent {
+                ticket: t.ticket.clone(),
+                status: t.status,
+                room: if t.room.is_empty() { &clinic.room } else { &t.room }.clone(),
+                call_count: t.call_count,
             });
         let skip = usize::from(current.is_some());
-        let recent: Vec<&String> =
-            rows.called.iter().skip(skip).take(RECENT as usize).map(|t| &t.ticket).collect();
-        let (next, waiting_count) = (&rows.next, rows.waiting_count);
-        boards.push(json!({
-            "code": clinic.code, "name": clinic.name, "name_en": clinic.name_en,
-            "room": clinic.room, "current": current, "recent": recent,
-            "next": next, "waiting_count": waiting_count,
-        }));
+        let recent: Vec<String> =
+            rows.called.iter().skip(skip).take(RECENT as usize).map(|t| t.ticket.clone()).collect();
+        boards.push(ClinicBoard {
+            code: clinic.code.clone(),
+            name: clinic.name.clone(),
+            name_en: clinic.name_en.clone(),
+            room: clinic.room.clone(),
+            current,
+            recent,
+            next: rows.next.clone(),
+            waiting_count: rows.waiting_count,
+        });
     }
-    Ok(HttpResponse::Ok().json(json!({
-        "now": views::time(now, tz),
-        "date": today.to_string(),
-        "message": message,
-        "clinics": boards,
-    })))
+    Ok(HttpResponse::Ok().json(BoardsOut {
+        now: views::time(now, tz),
+        date: today.to_string(),
+        message,
+        clinics: boards,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -144,7 +190,7 @@ pub struct MessageBody {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     request_body = crate::screens::display::MessageBody,
     responses(
-        (status = 200, description = "The running text now shown", body = serde_json::Value)
+        (status = 200, description = "The running text now shown", body = MessageOut)
     ),
 )]
 pub async fn set_message(
@@ -161,10 +207,11 @@ pub async fn set_message(
         state.now(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "clinic": saved.scope, "message": saved.message,
-        "updated_at": views::time(saved.updated_at, state.tz()),
-    })))
+    Ok(HttpResponse::Ok().json(MessageOut {
+        clinic: saved.scope,
+        updated_at: views::time(saved.updated_at, state.tz()),
+        message: saved.message,
+    }))
 }
 
 #[derive(askama::Template)]

@@ -1,7 +1,6 @@
 //! The hall kiosk: its page (or its pairing form), and the list of sessions it may offer.
 use actix_web::{Either, HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use serde_json::json;
 
 use crate::app::AppState;
 use crate::auth::Kiosk;
@@ -109,6 +108,47 @@ pub async fn service_worker() -> AppResult<HttpResponse> {
 
 /// `GET /api/v1/kiosk/sessions?clinics=ANA,INT` — today's sessions of those clinics, each
 /// saying whether it takes walk-in tickets now and how many places are left.
+/// `GET /api/v1/kiosk/sessions`: today's sessions per clinic, as the kiosk offers them.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct KioskOffer {
+    /// `YYYY-MM-DD`
+    pub date: String,
+    pub now: String,
+    pub clinics: Vec<KioskClinic>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct KioskClinic {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub prefix: String,
+    pub room: String,
+    /// Its open sessions today.
+    pub sessions: Vec<KioskSession>,
+}
+
+/// A session with what the kiosk needs: the session's fields and these.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct KioskSession {
+    #[serde(flatten)]
+    pub session: views::SessionOut,
+    /// `08:00-12:00`
+    pub hours: String,
+    pub takes_walk_ins: bool,
+    /// Why it takes no walk-ins now, else null.
+    pub closed_reason: Option<ClosedReason>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ClosedReason {
+    /// `kiosk_not_open_yet`, `quota_full`...
+    pub code: String,
+    /// In Indonesian.
+    pub id: String,
+    pub en: String,
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/kiosk/sessions",
@@ -116,7 +156,7 @@ pub async fn service_worker() -> AppResult<HttpResponse> {
     security(("kiosk_cookie" = []), ("kiosk_token" = [])),
     params(crate::realtime::ClinicsQuery),
     responses(
-        (status = 200, description = "Today's sessions, walk-in open or not, places left", body = serde_json::Value)
+        (status = 200, description = "Today's sessions, walk-in open or not, places left", body = KioskOffer)
     ),
 )]
 pub async fn kiosk_sessions(
@@ -140,26 +180,34 @@ pub async fn kiosk_sessions(
                 .map(|s| {
                     let window = rules.check_kiosk(now, s.starts(tz), s.ends(tz));
                     let left = s.remaining_jkn() + s.remaining_non_jkn();
-                    let mut v = views::session(s, tz);
-                    v["hours"] = json!(s.hours());
-                    v["takes_walk_ins"] = json!(window.is_ok() && left > 0);
-                    v["closed_reason"] = match (&window, left) {
-                        (Err(r), _) => json!({"code": r.0.code, "id": r.0.id, "en": r.0.en}),
-                        (Ok(()), 0) => json!({"code": "quota_full", "id": "Kuota habis", "en": "No places left"}),
-                        _ => json!(null),
+                    let reason = |code: &str, id: &str, en: &str| {
+                        Some(ClosedReason { code: code.into(), id: id.into(), en: en.into() })
                     };
-                    v
+                    KioskSession {
+                        session: views::session(s, tz),
+                        hours: s.hours(),
+                        takes_walk_ins: window.is_ok() && left > 0,
+                        closed_reason: match (&window, left) {
+                            (Err(r), _) => reason(r.0.code, r.0.id, r.0.en),
+                            (Ok(()), 0) => reason("quota_full", "Kuota habis", "No places left"),
+                            _ => None,
+                        },
+                    }
                 })
                 .collect();
-            json!({
-                "code": clinic.code, "name": clinic.name, "name_en": clinic.name_en,
-                "prefix": clinic.prefix, "room": clinic.room, "sessions": offered,
-            })
+            KioskClinic {
+                code: clinic.code.clone(),
+                name: clinic.name.clone(),
+                name_en: clinic.name_en.clone(),
+                prefix: clinic.prefix.clone(),
+                room: clinic.room.clone(),
+                sessions: offered,
+            }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "date": today.to_string(),
-        "now": views::time(now.with_timezone(&Utc), tz),
-        "clinics": body,
-    })))
+    Ok(HttpResponse::Ok().json(KioskOffer {
+        date: today.to_string(),
+        now: views::time(now.with_timezone(&Utc), tz),
+        clinics: body,
+    }))
 }

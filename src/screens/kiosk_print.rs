@@ -23,8 +23,8 @@ pub struct PrintBody {
     pub language: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Printed {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Printed {
     printed: bool,
     printer: String,
 }
@@ -46,7 +46,7 @@ fn no_printer() -> AppError {
     params(("code" = String, Path, description = "ticket code")),
     request_body(content = crate::screens::kiosk_print::PrintBody, description = "optional"),
     responses(
-        (status = 200, description = "`{printed, printer}`", body = serde_json::Value),
+        (status = 200, description = "`{printed, printer}`", body = Printed),
         (status = 403, description = "Not today's ticket of this kiosk's clinics", body = crate::openapi::ErrorBody),
         (status = 404, description = "Unknown code", body = crate::openapi::ErrorBody),
         (status = 409, description = "`no_printer`: the kiosk prints through the browser", body = crate::openapi::ErrorBody),
@@ -113,7 +113,7 @@ async fn send(
     params(("code" = String, Path, description = "complaint code")),
     request_body(content = crate::screens::kiosk_print::PrintBody, description = "optional"),
     responses(
-        (status = 200, description = "`{printed, printer}`", body = serde_json::Value),
+        (status = 200, description = "`{printed, printer}`", body = Printed),
         (status = 404, description = "Unknown complaint code", body = crate::openapi::ErrorBody),
         (status = 409, description = "`no_printer`: the kiosk prints through the browser", body = crate::openapi::ErrorBody),
         (status = 503, description = "`printer_unreachable` or `printer_paper_out`", body = crate::openapi::ErrorBody)

@@ -3,7 +3,6 @@
 //! prepared and what is ready, lane by lane. Tickets only, never names.
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::app::AppState;
 use crate::db::steps::Step;
@@ -38,10 +37,55 @@ fn tickets<'a>(steps: impl Iterator<Item = &'a Step>) -> Vec<&'a str> {
     steps.take(LIST).map(|s| s.ticket.as_str()).collect()
 }
 
-fn lane_lists(steps: &[Step], status: StepStatus) -> Value {
-    let of =
-        |lane: Lane| tickets(steps.iter().filter(|s| s.status == status && s.lane == Some(lane)));
-    json!({"racikan": of(Lane::Racikan), "non_racikan": of(Lane::NonRacikan)})
+/// Tickets of a pharmacy's two lanes (at most eight each).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LaneLists {
+    pub racikan: Vec<String>,
+    pub non_racikan: Vec<String>,
+}
+
+fn lane_lists(steps: &[Step], status: StepStatus) -> LaneLists {
+    let of = |lane: Lane| {
+        tickets(steps.iter().filter(|s| s.status == status && s.lane == Some(lane)))
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    };
+    LaneLists { racikan: of(Lane::Racikan), non_racikan: of(Lane::NonRacikan) }
+}
+
+/// `GET /api/v1/displays/stations`: what the station boards show (tickets only).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct StationBoardsOut {
+    pub now: String,
+    pub stations: Vec<StationBoard>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct StationBoard {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub kind: crate::domain::journey::StationKind,
+    /// Prepares before calling (pharmacy): show the lanes.
+    pub pharmacy: bool,
+    /// The latest calls, newest first (at most four).
+    pub calls: Vec<StationCall>,
+    pub preparing: LaneLists,
+    pub ready: LaneLists,
+    pub waiting: LaneLists,
+    /// The next tickets waiting, in call order (at most eight).
+    pub next: Vec<String>,
+    pub waiting_count: usize,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct StationCall {
+    pub ticket: String,
+    pub desk: Option<i32>,
+    pub lane: Option<Lane>,
+    pub call_count: i32,
+    pub called_at: Option<String>,
 }
 
 /// `GET /api/v1/displays/stations?stations=FARMASI,KASIR`
@@ -51,7 +95,7 @@ fn lane_lists(steps: &[Step], status: StepStatus) -> Value {
     tag = "displays",
     params(crate::screens::station_board::StationsQuery),
     responses(
-        (status = 200, description = "Per station: calls and lists, tickets only", body = serde_json::Value)
+        (status = 200, description = "Per station: calls and lists, tickets only", body = StationBoardsOut)
     ),
 )]
 pub async fn stations_state(
@@ -61,33 +105,39 @@ pub async fn stations_state(
     let codes = station_codes(&format!("stations={}", query.stations.as_deref().unwrap_or("")));
     let tz = state.tz();
     let boards = journey::boards(&state, codes).await?;
-    let list: Vec<Value> = boards
+    let list: Vec<StationBoard> = boards
         .iter()
         .map(|(station, steps)| {
             let mut called: Vec<&Step> =
                 steps.iter().filter(|s| s.status == StepStatus::Called).collect();
             called.sort_by(|a, b| b.called_at.cmp(&a.called_at).then(b.id.cmp(&a.id)));
-            let calls: Vec<Value> = called
+            let calls: Vec<StationCall> = called
                 .iter()
                 .take(CALLS)
-                .map(|s| {
-                    json!({"ticket": s.ticket, "desk": s.desk, "lane": s.lane,
-                           "call_count": s.call_count,
-                           "called_at": s.called_at.map(|t| views::time(t, tz))})
+                .map(|s| StationCall {
+                    ticket: s.ticket.clone(),
+                    desk: s.desk,
+                    lane: s.lane,
+                    call_count: s.call_count,
+                    called_at: s.called_at.map(|t| views::time(t, tz)),
                 })
                 .collect();
             let waiting = steps.iter().filter(|s| s.status == StepStatus::Waiting);
-            json!({
-                "code": station.code, "name": station.name, "name_en": station.name_en,
-                "kind": station.kind, "pharmacy": station.kind.prepares_first(),
-                "calls": calls,
-                "preparing": lane_lists(steps, StepStatus::Serving),
-                "ready": lane_lists(steps, StepStatus::Ready),
-                "waiting": lane_lists(steps, StepStatus::Waiting),
-                "next": tickets(waiting.clone()),
-                "waiting_count": waiting.count(),
-            })
+            StationBoard {
+                code: station.code.clone(),
+                name: station.name.clone(),
+                name_en: station.name_en.clone(),
+                kind: station.kind,
+                pharmacy: station.kind.prepares_first(),
+                calls,
+                preparing: lane_lists(steps, StepStatus::Serving),
+                ready: lane_lists(steps, StepStatus::Ready),
+                waiting: lane_lists(steps, StepStatus::Waiting),
+                next: tickets(waiting.clone()).into_iter().map(str::to_string).collect(),
+                waiting_count: waiting.count(),
+            }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"now": views::time(state.now(), tz), "stations": list})))
+    Ok(HttpResponse::Ok()
+        .json(StationBoardsOut { now: views::time(state.now(), tz), stations: list }))
 }

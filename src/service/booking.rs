@@ -479,7 +479,7 @@ fn counter_patient_without_identity(
 }
 
 /// A booking cancelled by its patient.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Cancelled {
     pub booking_code: String,
     pub ticket: String,

@@ -40,10 +40,11 @@ pub struct ComplaintBody {
 }
 
 /// The answer to a filed complaint.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Filed {
     pub code: String,
     pub status: ComplaintStatus,
+    #[schema(value_type = String, format = DateTime)]
     pub due_at: DateTime<FixedOffset>,
 }
 
@@ -188,20 +189,23 @@ pub fn parse_code(code: &str) -> AppResult<String> {
 }
 
 /// A response as the complainant sees it: no author name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicResponse {
+    #[schema(value_type = String, format = DateTime)]
     pub at: DateTime<FixedOffset>,
     pub status: String,
     pub message: String,
 }
 
 /// What anyone with the code sees: no text, contact, booking code or names.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicComplaint {
     pub code: String,
     pub category: ComplaintCategory,
     pub status: ComplaintStatus,
+    #[schema(value_type = String, format = DateTime)]
     pub received_at: DateTime<FixedOffset>,
+    #[schema(value_type = String, format = DateTime)]
     pub due_at: DateTime<FixedOffset>,
     pub overdue: bool,
     pub responses: Vec<PublicResponse>,

@@ -31,7 +31,7 @@ pub struct FeedbackBody {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Given {
     pub booking_code: String,
     pub rating: i16,

@@ -55,8 +55,9 @@ pub const FIELDS: [&str; 22] = [
 
 /// One row of the feed: a day and a clinic, or a day and a station (pharmacy per lane,
 /// `FARMASI/racikan`), or the day's complaints tied to no clinic (both empty).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct DailyRow {
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     pub clinic: Option<String>,
     pub station: Option<String>,
@@ -377,16 +378,18 @@ pub async fn daily(
 }
 
 /// Who waits now at one place, and for how long the longest (hidden under 5 waiting).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LivePlace {
     pub code: String,
     pub waiting: i64,
     pub longest_wait_min: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Today {
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
+    #[schema(value_type = String, format = DateTime)]
     pub at: DateTime<Utc>,
     pub clinics: Vec<LivePlace>,
     pub stations: Vec<LivePlace>,

@@ -31,7 +31,7 @@ pub fn verify(st: &AppState, body: &[u8], signature: &str) -> AppResult<()> {
 }
 
 /// What was done with a message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Handled {
     /// `batal`, `batal_refused`, `ya`, `ya_refused`, `status`, `unknown_code`, `help`.
     pub command: &'static str,

@@ -93,13 +93,14 @@ impl Identity {
 }
 
 /// One active booking as the look-up answers it (no NIK, no full name).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FoundBooking {
     pub booking_code: String,
     pub ticket: String,
     pub clinic: String,
     pub clinic_code: String,
     pub doctor: String,
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     pub hours: String,
     pub status: VisitStatus,
@@ -226,13 +227,14 @@ pub async fn check_in_by_identity(
 }
 
 /// The booking moved: same code, new ticket.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Moved {
     pub booking_code: String,
     pub ticket: String,
     pub queue_number: i32,
     pub status: VisitStatus,
     pub session_id: i32,
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     pub hours: String,
     pub estimated_at: String,

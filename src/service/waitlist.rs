@@ -26,7 +26,7 @@ use crate::domain::staff::Actor;
 use crate::error::{AppError, AppResult};
 
 /// `201 {waitlist_code, position}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Joined {
     pub waitlist_code: String,
     pub position: i64,
@@ -242,7 +242,7 @@ pub async fn offer(st: &AppState, token: String) -> AppResult<OfferView> {
 }
 
 /// The booking made from an offer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Claimed {
     pub booking_code: String,
     pub ticket: String,

@@ -28,7 +28,7 @@ pub struct InLineView {
 }
 
 /// `200 {waitlist_code, status: "left"}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Left {
     pub waitlist_code: String,
     pub status: String,
