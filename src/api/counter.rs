@@ -147,8 +147,8 @@ pub async fn decide_step_category(
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let confirmed = decision == CategoryDecision::Confirm;
         let mut out = match journey::decide_step_category(c, &st, &staff, id, decision, &reason)? {
-            Decided::Ticket(t) => views::step(&t.0, &t.1, st.tz()),
-            Decided::Visit(v) => views::staff_visit(&v, None, st.tz()),
+            Decided::Ticket(t) => json!(views::step(&t.0, &t.1, st.tz())),
+            Decided::Visit(v) => json!(views::staff_visit(&v, None, st.tz())),
         };
         out["priority_confirmed"] = json!(confirmed);
         Ok(out)
