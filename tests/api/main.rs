@@ -57,6 +57,7 @@ mod self_service_browser;
 mod shutdown;
 mod smtp_server;
 mod staff;
+mod status_projection;
 mod unconfirmed;
 mod voice_browser;
 mod waitlist_leave;
