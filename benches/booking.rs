@@ -158,6 +158,12 @@ fn main() {
     let codes_url = url.clone();
     let (elapsed, mut latencies, failures, reads) =
         actix_web::rt::System::new().block_on(async move {
+            // The node listens for visit events, as `sipoli serve` does: its status
+            // projection (`service::standing_cache`) is fed by them.
+            state.live.listen(codes_url.clone());
+            while !state.live.is_listening() {
+                actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            }
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
             let application = app::build(state, listener).expect("build");
             let root = format!("http://127.0.0.1:{}", application.port);

@@ -7,9 +7,12 @@
 //! ```
 //!
 //! It uses `DATABASE_URL` or the managed cluster under `var/pg`, in a database of its own
-//! (`sipoli_sse_bench`, dropped and made afresh each run). Server and clients run in this
-//! one process: the memory figure counts both sides. Each client is a plain TCP connection
-//! reading the stream, so the client side costs little. Needs `ulimit -n` above 2 × N + 100.
+//! (`sipoli_sse_bench`, dropped and made afresh each run). The clients run in a second
+//! process (this program started again with `--clients PORT SESSION N`), so the node's
+//! memory figure is the node's alone and each process stays under its open-file limit
+//! (`ulimit -n` above N + 100). `--same-process` keeps the clients in the node's process,
+//! as earlier versions did. Each client is a plain TCP connection reading the stream.
+//! Delivery times are taken on the system clock of both processes (same machine).
 #![expect(clippy::unwrap_used, reason = "a benchmark: any failure should stop it loudly")]
 
 use std::error::Error;
@@ -32,7 +35,15 @@ use tokio::sync::mpsc;
 const DB_NAME: &str = "sipoli_sse_bench";
 
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    rss_at("/proc/self/status")
+}
+
+fn rss_of(pid: u32) -> u64 {
+    rss_at(&format!("/proc/{pid}/status"))
+}
+
+fn rss_at(path: &str) -> u64 {
+    std::fs::read_to_string(path)
         .ok()
         .and_then(|s| {
             s.lines()
@@ -109,12 +120,17 @@ fn prepare(url: &str, calls: i32) -> Result<(String, i32), Box<dyn Error>> {
     Ok((bench_url, session))
 }
 
+/// Microseconds since the epoch: comparable between the node's and the clients' processes.
+fn unix_micros() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros()
+}
+
 /// One SSE client: connect, report when the stream is open, then report every call event.
 async fn client(
     port: u16,
     session: i32,
     ready: mpsc::UnboundedSender<Duration>,
-    calls: mpsc::UnboundedSender<(String, Instant)>,
+    calls: mpsc::UnboundedSender<(String, u128)>,
 ) {
     let started = Instant::now();
     let mut stream = match TcpStream::connect(("127.0.0.1", port)).await {
@@ -138,7 +154,7 @@ async fn client(
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
-        let at = Instant::now();
+        let at = unix_micros();
         text.push_str(&String::from_utf8_lossy(&buf[..n]));
         if !open && text.contains(": sipoli") {
             open = true;
@@ -148,10 +164,12 @@ async fn client(
             let Some(end) = text[i..].find('\n') else { break };
             let line = text[i + 6..i + end].to_string();
             text.drain(..i + end);
-            if let Ok(event) = serde_json::from_str::<Value>(&line)
-                && event["kind"] == "call"
+            // No JSON parsing: one thread reads every client's stream.
+            if line.contains("\"kind\":\"call\"")
+                && let Some(i) = line.find("\"ticket\":\"")
+                && let Some(len) = line[i + 10..].find('"')
             {
-                let _ = calls.send((event["ticket"].as_str().unwrap_or("").to_string(), at));
+                let _ = calls.send((line[i + 10..i + 10 + len].to_string(), at));
             }
         }
         if text.len() > 64 * 1024 {
@@ -160,9 +178,77 @@ async fn client(
     }
 }
 
+/// The clients' process: open `n` streams, say when they are open (`open COUNT TOTAL_MS P50_MS
+/// P99_MS`), then for each call ticket say when every client has it (`got TICKET COUNT`), and
+/// at the end every delivery time (`times TICKET MICROS…`, one line per ticket).
+async fn clients_process(port: u16, session: i32, n: usize, rounds: usize) {
+    use std::io::Write;
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
+    let (calls_tx, mut calls_rx) = mpsc::unbounded_channel();
+    let all = Instant::now();
+    for _ in 0..n {
+        tokio::spawn(client(port, session, ready_tx.clone(), calls_tx.clone()));
+    }
+    drop((ready_tx, calls_tx));
+    let mut connects = Vec::with_capacity(n);
+    while connects.len() < n {
+        match tokio::time::timeout(Duration::from_secs(30), ready_rx.recv()).await {
+            Ok(Some(d)) => connects.push(d),
+            _ => break,
+        }
+    }
+    let total = all.elapsed();
+    connects.sort();
+    let mut out = std::io::stdout();
+    writeln!(
+        out,
+        "open {} {:.1} {:.1} {:.1}",
+        connects.len(),
+        total.as_secs_f64() * 1000.0,
+        percentile(&connects, 0.5).as_secs_f64() * 1000.0,
+        percentile(&connects, 0.99).as_secs_f64() * 1000.0
+    )
+    .unwrap();
+    out.flush().unwrap();
+    let open = connects.len();
+    let mut times: Vec<(String, Vec<u128>)> = Vec::new();
+    while times.len() < rounds || times.last().is_some_and(|(_, t)| t.len() < open) {
+        match tokio::time::timeout(Duration::from_secs(15), calls_rx.recv()).await {
+            Ok(Some((ticket, at))) => {
+                let i = match times.iter().position(|(t, _)| *t == ticket) {
+                    Some(i) => i,
+                    None => {
+                        times.push((ticket.clone(), Vec::with_capacity(open)));
+                        times.len() - 1
+                    }
+                };
+                times[i].1.push(at);
+                if times[i].1.len() == open {
+                    writeln!(out, "got {ticket} {open}").unwrap();
+                    out.flush().unwrap();
+                }
+            }
+            _ => break,
+        }
+    }
+    for (ticket, at) in &times {
+        let list: Vec<String> = at.iter().map(|t| t.to_string()).collect();
+        writeln!(out, "times {ticket} {}", list.join(" ")).unwrap();
+    }
+    writeln!(out, "end").unwrap();
+    out.flush().unwrap();
+}
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("--clients") {
+        let mut n = args.skip(1).map(|a| a.parse::<usize>().unwrap());
+        let (port, session, clients, rounds) =
+            (n.next().unwrap(), n.next().unwrap(), n.next().unwrap(), n.next().unwrap());
+        clients_process(port as u16, session as i32, clients, rounds).await;
+        return Ok(());
+    }
     let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let rounds: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let settings = Settings::from_env()?;
@@ -224,29 +310,37 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let token = login["token"].as_str().unwrap().to_string();
 
     let rss_before = rss_kib();
-    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
-    let (calls_tx, mut calls_rx) = mpsc::unbounded_channel();
-    let connect_all = Instant::now();
-    for _ in 0..clients {
-        tokio::spawn(client(port, session, ready_tx.clone(), calls_tx.clone()));
-    }
-    drop((ready_tx, calls_tx));
-    let mut connects = Vec::with_capacity(clients);
-    while connects.len() < clients {
-        match tokio::time::timeout(Duration::from_secs(30), ready_rx.recv()).await {
-            Ok(Some(d)) => connects.push(d),
-            _ => break,
+    // The clients: this program again, as a second process.
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .args(["--clients", &port.to_string(), &session.to_string()])
+        .args([clients.to_string(), rounds.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let child_pid = child.id();
+    let (lines_tx, mut lines) = mpsc::unbounded_channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.send(line).is_err() {
+                break;
+            }
         }
-    }
-    let connect_total = connect_all.elapsed();
+    });
+    let next_line = async |lines: &mut mpsc::UnboundedReceiver<String>, secs: u64| {
+        tokio::time::timeout(Duration::from_secs(secs), lines.recv()).await.ok().flatten()
+    };
+    let open_line = next_line(&mut lines, 120).await.unwrap_or_default();
+    let open: Vec<f64> = open_line.split_whitespace().skip(1).map(|x| x.parse().unwrap()).collect();
+    let connected = open.first().copied().unwrap_or(0.0) as usize;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss_connected = rss_kib();
-    connects.sort();
+    let clients_rss = rss_of(child_pid);
 
-    let mut latencies = Vec::with_capacity(clients * rounds as usize);
-    let mut missing = 0usize;
+    let mut called_at: Vec<(String, u128)> = Vec::new();
     for _ in 0..rounds {
-        let t0 = Instant::now();
+        let t0 = unix_micros();
         let called: Value = http
             .post(format!("{base}/api/v1/staff/sessions/{session}/call-next"))
             .bearer_auth(&token)
@@ -256,31 +350,50 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .json()
             .await?;
         let ticket = called["ticket"].as_str().unwrap_or_default().to_string();
-        let mut got = 0;
-        while got < connects.len() {
-            match tokio::time::timeout(Duration::from_secs(10), calls_rx.recv()).await {
-                Ok(Some((t, at))) if t == ticket => {
-                    latencies.push(at.saturating_duration_since(t0));
-                    got += 1;
-                }
-                Ok(Some(_)) => {}
-                _ => break,
+        called_at.push((ticket.clone(), t0));
+        // The next call once every client has this one (or after 10 s).
+        while let Some(line) = next_line(&mut lines, 10).await {
+            if line.starts_with(&format!("got {ticket} ")) {
+                break;
             }
         }
-        missing += connects.len() - got;
     }
+    let mut latencies: Vec<Duration> = Vec::with_capacity(clients * rounds as usize);
+    let mut missing = 0usize;
+    while let Some(line) = next_line(&mut lines, 60).await {
+        if line == "end" {
+            break;
+        }
+        let mut parts = line.split_whitespace();
+        if parts.next() != Some("times") {
+            continue;
+        }
+        let ticket = parts.next().unwrap_or_default();
+        let Some((_, t0)) = called_at.iter().find(|(t, _)| t == ticket) else { continue };
+        let before = latencies.len();
+        latencies.extend(
+            parts
+                .map(|at| at.parse::<u128>().unwrap())
+                .map(|at| Duration::from_micros(at.saturating_sub(*t0) as u64)),
+        );
+        missing += connected.saturating_sub(latencies.len() - before);
+    }
+    let _ = child.wait();
+    let connects_total = Duration::from_secs_f64(open.get(1).copied().unwrap_or(0.0) / 1000.0);
+    let connect_p50 = Duration::from_secs_f64(open.get(2).copied().unwrap_or(0.0) / 1000.0);
+    let connect_p99 = Duration::from_secs_f64(open.get(3).copied().unwrap_or(0.0) / 1000.0);
     latencies.sort();
 
     println!(
         "SSE fan-out on one node ({} build)",
         if cfg!(debug_assertions) { "debug" } else { "release" }
     );
-    println!("clients connected      {} of {clients}", connects.len());
+    println!("clients connected      {connected} of {clients} (in a second process)");
     println!(
         "connect                all in {}, per client p50 {} p99 {}",
-        ms(connect_total),
-        ms(percentile(&connects, 0.5)),
-        ms(percentile(&connects, 0.99))
+        ms(connects_total),
+        ms(connect_p50),
+        ms(connect_p99)
     );
     println!(
         "call → delivery        {} deliveries over {rounds} calls: p50 {} p99 {} max {}{}",
@@ -292,12 +405,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     let grown = rss_connected.saturating_sub(rss_before);
     println!(
-        "memory (RSS)           {} MiB before clients, {} MiB with them: +{} KiB, {:.1} KiB per client (server and client side)",
+        "node memory (RSS)      {} MiB before clients, {} MiB with them: +{} KiB, {:.1} KiB per client (the node alone)",
         rss_before / 1024,
         rss_connected / 1024,
         grown,
-        grown as f64 / clients.max(1) as f64
+        grown as f64 / connected.max(1) as f64
     );
+    println!("clients' process RSS   {} MiB", clients_rss / 1024);
     server.stop(false).await;
     let mut admin = PgConnection::establish(&url)?;
     diesel::sql_query(format!("DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"))

@@ -27,6 +27,7 @@ use crate::app::AppState;
 use crate::db::{self, PgConnection, events};
 use crate::error::{AppError, AppResult};
 use crate::service::queue;
+use crate::service::standing_cache::StandingCache;
 
 /// How many events a slow client may fall behind before its stream is closed (it then
 /// reconnects with `Last-Event-ID` and catches up from the database).
@@ -49,8 +50,10 @@ pub use crate::db::events::{EVENT_SELECT, LiveEvent};
 /// The node's fan-out point. Cheap to clone.
 #[derive(Clone)]
 pub struct Hub {
-    sender: broadcast::Sender<Arc<LiveEvent>>,
+    sender: broadcast::Sender<Arc<Published>>,
     listening: Arc<AtomicBool>,
+    /// The node's status projection, kept fresh by this hub's events.
+    standing: Arc<StandingCache>,
 }
 
 impl Default for Hub {
@@ -62,17 +65,28 @@ impl Default for Hub {
 impl Hub {
     pub fn new() -> Hub {
         let (sender, _) = broadcast::channel(HUB_CAPACITY);
-        Hub { sender, listening: Arc::new(AtomicBool::new(false)) }
+        Hub {
+            sender,
+            listening: Arc::new(AtomicBool::new(false)),
+            standing: Arc::new(StandingCache::new()),
+        }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.sender.subscribe()
     }
 
     /// Hand an event to every client of this node.
     pub fn publish(&self, event: LiveEvent) {
-        // No receivers is not an error: nobody is watching.
-        let _ = self.sender.send(Arc::new(event));
+        self.standing.touch(event.session_id);
+        // Serialised once for every client; no receivers is not an error: nobody watches.
+        let frame = frame(&event);
+        let _ = self.sender.send(Arc::new(Published { event, frame }));
+    }
+
+    /// The node's status projection (`GET /api/v1/bookings/{code}`).
+    pub fn standing(&self) -> &Arc<StandingCache> {
+        &self.standing
     }
 
     /// SSE clients connected to this node now.
@@ -101,6 +115,7 @@ impl Hub {
                 Err(e) => tracing::warn!(error = %e, "LISTEN connection failed"),
             }
             self.listening.store(false, Ordering::Relaxed);
+            self.standing.set_live(false);
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(LISTEN_RETRY_MAX);
         }
@@ -137,6 +152,7 @@ impl Hub {
         let relay = async {
             client.batch_execute("LISTEN sipoli_events").await?;
             self.listening.store(true, Ordering::Relaxed);
+            self.standing.set_live(true);
             tracing::info!("listening for visit events");
             match *last_seen {
                 Some(last) => {
@@ -177,6 +193,14 @@ impl Hub {
         driver.abort();
         result
     }
+}
+
+/// An event as handed to the node's clients: the event and its SSE frame, serialised once
+/// (every client's stream sends the same shared bytes).
+#[derive(Debug)]
+pub struct Published {
+    pub event: LiveEvent,
+    pub frame: Bytes,
 }
 
 /// The last few event ids handed out, so that none goes out twice.
@@ -334,25 +358,30 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
     let head =
         futures_util::stream::once(async move { Ok::<_, actix_web::Error>(Bytes::from(first)) });
     let filter = Arc::new(filter);
+    // One shutdown watcher per client for the stream's whole life (not one per event).
+    let stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> =
+        Box::pin(crate::shutdown::stopped());
+    let beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let tail = futures_util::stream::unfold(
-        (live, tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT)),
-        move |(mut live, mut beat)| {
+        (live, beat, stop, false),
+        move |(mut live, mut beat, mut stop, stopping)| {
             let filter = filter.clone();
             async move {
-                if crate::shutdown::is_stopping() {
+                if stopping || crate::shutdown::is_stopping() {
                     return None;
                 }
                 loop {
                     tokio::select! {
                         // The node is stopping: reconnect soon (to another node, through the
                         // proxy) with Last-Event-ID; the stream ends after this frame.
-                        () = crate::shutdown::stopped() => {
+                        () = &mut stop => {
                             let hint = format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS);
-                            return Some((Ok(Bytes::from(hint)), (live, beat)));
+                            return Some((Ok(Bytes::from(hint)), (live, beat, stop, true)));
                         }
                         received = live.recv() => match received {
-                            Ok(e) if e.id > sent_up_to && filter.accepts(&e) => {
-                                return Some((Ok::<_, actix_web::Error>(frame(&e)), (live, beat)));
+                            Ok(p) if p.event.id > sent_up_to && filter.accepts(&p.event) => {
+                                let frame = p.frame.clone();
+                                return Some((Ok::<_, actix_web::Error>(frame), (live, beat, stop, false)));
                             }
                             Ok(_) => continue,
                             // Too far behind or the node is stopping: end the stream; the
@@ -360,7 +389,8 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
                             Err(_) => return None,
                         },
                         _ = beat.tick() => {
-                            return Some((Ok(Bytes::from_static(b": ping\n\n")), (live, beat)));
+                            let ping = Bytes::from_static(b": ping\n\n");
+                            return Some((Ok(ping), (live, beat, stop, false)));
                         }
                     }
                 }

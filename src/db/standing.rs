@@ -103,3 +103,74 @@ pub fn by_code(conn: &mut PgConnection, code: &str) -> AppResult<Option<Read>> {
         has_journey: row.has_journey,
     }))
 }
+
+/// One clinic session as a node's status projection holds it: the session with its clinic
+/// and doctor, who is being served, the doctor's recent services, and every visit of the
+/// session with whether it has a journey beyond the polyclinic.
+#[derive(Debug, Clone)]
+pub struct SessionRead {
+    pub session: SessionView,
+    pub now_serving: Option<String>,
+    pub service_seconds: Vec<i64>,
+    pub visits: Vec<(Visit, bool)>,
+}
+
+#[derive(QueryableByName)]
+struct SessionRow {
+    #[diesel(sql_type = Jsonb)]
+    session: Value,
+    #[diesel(sql_type = Jsonb)]
+    clinic: Value,
+    #[diesel(sql_type = Jsonb)]
+    doctor: Value,
+    #[diesel(sql_type = Nullable<Text>)]
+    now_serving: Option<String>,
+    #[diesel(sql_type = Array<BigInt>)]
+    service_seconds: Vec<i64>,
+    #[diesel(sql_type = Jsonb)]
+    visits: Value,
+}
+
+#[derive(serde::Deserialize)]
+struct VisitWithJourney {
+    visit: Visit,
+    journey: bool,
+}
+
+/// A whole session for the status projection, in one indexed statement (the visits by
+/// `session_id`); `None` when there is no such session.
+pub fn session(conn: &mut PgConnection, session_id: i32) -> AppResult<Option<SessionRead>> {
+    let row: Option<SessionRow> = diesel::sql_query(format!(
+        "SELECT to_jsonb(s) AS session, to_jsonb(c) AS clinic, to_jsonb(d) AS doctor,
+             (SELECT w.ticket FROM visits w
+              WHERE w.session_id = s.id AND w.status IN ($2, $3)
+              ORDER BY w.called_at DESC LIMIT 1) AS now_serving,
+             {} AS service_seconds,
+             coalesce((SELECT jsonb_agg(jsonb_build_object('visit', to_jsonb(v), 'journey',
+                     EXISTS (SELECT 1 FROM visit_steps st WHERE st.visit_id = v.id)
+                     OR EXISTS (SELECT 1 FROM visits r WHERE r.referred_from = v.id)))
+                 FROM visits v WHERE v.session_id = s.id), '[]'::jsonb) AS visits
+         FROM clinic_sessions s
+         JOIN clinics c ON c.id = s.clinic_id
+         JOIN doctors d ON d.id = s.doctor_id
+         WHERE s.id = $1",
+        recent_seconds_array("s.doctor_id", "s.service_date")
+    ))
+    .bind::<diesel::sql_types::Integer, _>(session_id)
+    .bind::<Text, _>(VisitStatus::Called)
+    .bind::<Text, _>(VisitStatus::Serving)
+    .get_result(conn)
+    .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let visits: Vec<VisitWithJourney> = read(row.visits, "visits")?;
+    Ok(Some(SessionRead {
+        session: SessionView {
+            session: read::<ClinicSession>(row.session, "session")?,
+            clinic: read::<Clinic>(row.clinic, "clinic")?,
+            doctor: read::<Doctor>(row.doctor, "doctor")?,
+        },
+        now_serving: row.now_serving,
+        service_seconds: row.service_seconds,
+        visits: visits.into_iter().map(|v| (v.visit, v.journey)).collect(),
+    }))
+}

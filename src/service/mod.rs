@@ -96,3 +96,4 @@ impl Access for StaffIdentity {
 }
 pub mod bpjs_link;
 pub mod hfis_push;
+pub mod standing_cache;

@@ -144,8 +144,13 @@ pub async fn standing_by_code(
     code: String,
 ) -> AppResult<Result<super::queue::Standing, TicketStanding>> {
     let (tz, now, state) = (st.tz(), st.now(), st.clone());
+    let cache = st.live.standing().clone();
+    if let Some(standing) = cache.lookup(&code, tz, now) {
+        return Ok(Ok(standing));
+    }
     db::run(&st.pool, move |c| {
-        if let Some(standing) = super::queue::standing_of_code(c, tz, now, &code)? {
+        if let Some(standing) = super::standing_cache::standing_of_code(c, &cache, tz, now, &code)?
+        {
             return Ok(Ok(standing));
         }
         match ticket_by_code(c, &state, &code)? {
