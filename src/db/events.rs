@@ -14,6 +14,23 @@ use crate::error::AppResult;
 
 pub use crate::domain::staff::Actor;
 
+thread_local! {
+    /// Sessions whose visit events this thread wrote since [`take_written`] last ran.
+    static WRITTEN: std::cell::RefCell<Vec<i32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Note that this thread's transaction wrote a visit event of `session_id`, so the node can
+/// drop what it keeps in memory of that session as soon as the transaction commits (the
+/// LISTEN stream tells every node too, a moment later).
+pub fn note_written(session_id: i32) {
+    WRITTEN.with(|w| w.borrow_mut().push(session_id));
+}
+
+/// The sessions noted on this thread since the last call.
+pub fn take_written() -> Vec<i32> {
+    WRITTEN.with(|w| std::mem::take(&mut *w.borrow_mut()))
+}
+
 /// Insert the event row of a visit change.
 pub fn insert(
     conn: &mut PgConnection,
@@ -24,6 +41,7 @@ pub fn insert(
     detail: Value,
     at: DateTime<Utc>,
 ) -> AppResult<VisitEvent> {
+    note_written(visit.session_id);
     Ok(diesel::insert_into(visit_events::table)
         .values(NewVisitEvent {
             visit_id: visit.id,

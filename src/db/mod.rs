@@ -146,6 +146,21 @@ where
     run(pool, move |conn| conn.transaction(work)).await
 }
 
+/// [`transaction`], answering also the sessions whose visit events it committed
+/// ([`events::note_written`]).
+pub async fn transaction_noting<T, F>(pool: &PgPool, work: F) -> AppResult<(T, Vec<i32>)>
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| {
+        events::take_written();
+        let out = conn.transaction(work)?;
+        Ok((out, events::take_written()))
+    })
+    .await
+}
+
 /// Apply pending migrations, holding an advisory lock so that nodes starting together
 /// do not race.
 pub fn migrate(conn: &mut PgConnection) -> Result<(), AppError> {

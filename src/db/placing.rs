@@ -201,6 +201,7 @@ pub fn insert(
     event: &NewVisitEvent,
     outbox: &OutboxRows,
 ) -> AppResult<Result<(Visit, VisitEvent), Clash>> {
+    super::events::note_written(event.session_id);
     let mut sql = String::from(
         "WITH v AS (
              INSERT INTO visits (id, session_id, clinic_id, service_date, patient_id, payer,

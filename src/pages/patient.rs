@@ -418,7 +418,7 @@ async fn submit_booking(
     let st = state.get_ref().clone();
     let key = form_key(&form.form_key);
     let place = valid.place(Channel::Online);
-    let placed = crate::service::idempotency::run(&state.pool, key, 303, move |conn| {
+    let placed = crate::service::idempotency::run(&state, key, 303, move |conn| {
         let placed = booking::take_place(conn, &st, &place, &Actor::patient())?;
         Ok(Booked { booking_code: placed.visit.booking_code })
     })

@@ -534,7 +534,7 @@ pub async fn cancel_by_patient(
     })
     .await?;
     let st = st.clone();
-    idempotency::run(&st.pool.clone(), key, 200, move |conn| {
+    idempotency::run(&st.clone(), key, 200, move |conn| {
         let visit = queue::find_by_code(conn, code.as_str())?;
         if patient_birth_date(conn, &visit)? != Some(birth_date) {
             return Err(birth_date_mismatch());

@@ -5,9 +5,10 @@ use crate::db::PgConnection;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::db;
 use crate::db::idempotency::{self, IdemKey};
-use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// A command's answer: the status to give, the stored body, and whether it is a replay.
 #[derive(Debug, Clone)]
@@ -19,7 +20,7 @@ pub struct Answer {
 
 /// Run `work` in one transaction under `key`.
 pub async fn run<T, F>(
-    pool: &PgPool,
+    st: &AppState,
     key: Option<IdemKey>,
     status: u16,
     work: F,
@@ -28,7 +29,7 @@ where
     F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
     T: Serialize + Send + 'static,
 {
-    db::transaction(pool, move |conn| {
+    let (answer, sessions) = db::transaction_noting(&st.pool, move |conn| {
         if let Some(key) = &key
             && let Some(stored) = idempotency::claim(conn, key)?
         {
@@ -40,5 +41,7 @@ where
         }
         Ok(Answer { status, body, replayed: false })
     })
-    .await
+    .await?;
+    st.live.standing().touch_written(&sessions);
+    Ok(answer)
 }

@@ -57,7 +57,9 @@ where
     F: FnOnce(&mut Conn) -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    crate::db::transaction(&st.pool, work).await
+    let (out, sessions) = crate::db::transaction_noting(&st.pool, work).await?;
+    st.live.standing().touch_written(&sessions);
+    Ok(out)
 }
 
 /// Run a read on a pooled connection, outside a transaction.

@@ -314,7 +314,7 @@ pub async fn reschedule(
 ) -> AppResult<Answer> {
     prove_owner(st, &code, birth).await?;
     let st = st.clone();
-    idempotency::run(&st.pool.clone(), key, 200, move |conn| {
+    idempotency::run(&st.clone(), key, 200, move |conn| {
         let now = st.now();
         let old = queue::find_by_code(conn, code.as_str())?;
         if old.channel == Channel::Jkn || old.payer == Payer::Jkn {

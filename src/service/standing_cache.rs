@@ -86,6 +86,14 @@ impl StandingCache {
         inner.sessions.remove(&session_id);
     }
 
+    /// This node committed visit events of these sessions: they are stale now, before the
+    /// LISTEN stream says so, so the writer's next read already sees its own change.
+    pub fn touch_written(&self, sessions: &[i32]) {
+        for &id in sessions {
+            self.touch(id);
+        }
+    }
+
     /// The LISTEN connection came up (`true`) or went down (`false`): either way, every
     /// projection read so far is dropped.
     pub fn set_live(&self, live: bool) {

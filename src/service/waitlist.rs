@@ -40,7 +40,7 @@ pub async fn join(
     key: Option<crate::db::idempotency::IdemKey>,
 ) -> AppResult<Answer> {
     let st = st.clone();
-    idempotency::run(&st.pool.clone(), key, 201, move |conn| {
+    idempotency::run(&st.clone(), key, 201, move |conn| {
         let now = st.now();
         let session = sessions::get(conn, valid.session_id)?;
         if session.session.status != SessionStatus::Open {
@@ -258,7 +258,7 @@ pub async fn claim(
     key: Option<crate::db::idempotency::IdemKey>,
 ) -> AppResult<Answer> {
     let st = st.clone();
-    idempotency::run(&st.pool.clone(), key, 201, move |conn| {
+    idempotency::run(&st.clone(), key, 201, move |conn| {
         let now = st.now();
         let Some(entry) = waitlist::take_offer(conn, &token, now)? else {
             waitlist::by_token(conn, &token)?.ok_or_else(unknown_offer)?;
