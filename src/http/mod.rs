@@ -104,7 +104,7 @@ where
     T: Serialize + Send + 'static,
 {
     let key = idempotency_key(req, body)?;
-    let answer = service::idempotency::run(&state, key, status.as_u16(), work).await?;
+    let answer = service::idempotency::run(state, key, status.as_u16(), work).await?;
     Ok(respond(answer, status))
 }
 
