@@ -111,13 +111,6 @@ pub async fn complete_patient(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CategoryBody {
-    /// Required to remove a category.
-    pub reason: Option<String>,
-}
-
 /// `POST /api/v1/staff/steps/{id}/priority-category/{confirm|remove} {"reason"?}`
 #[utoipa::path(
     post,
@@ -141,7 +134,7 @@ pub async fn decide_step_category(
 ) -> AppResult<HttpResponse> {
     let (id, name) = path.into_inner();
     let decision = CategoryDecision::from_url(&name).ok_or_else(queue::unknown_action)?;
-    let parsed: CategoryBody = parse_json_or_default(&body)?;
+    let parsed: super::stations::CategoryBody = parse_json_or_default(&body)?;
     let reason = parsed.reason.unwrap_or_default();
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
