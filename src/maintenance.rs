@@ -10,7 +10,7 @@ pub async fn tick(state: &AppState) -> crate::error::AppResult<()> {
     let (tz, now, today) = (state.tz(), state.now(), state.today());
     let days = state.settings.rules.online_days_ahead;
     state.limits.forget_idle();
-    db::transaction(&state.pool, move |c| {
+    crate::service::in_transaction(state, move |c| {
         sessions::materialize(c, today, today + chrono::Duration::days(days))?;
         db::guesses::forget_old(c, now - chrono::Duration::days(1))?;
         let gone = queue::sweep_no_shows(c, tz, now)?;
