@@ -75,6 +75,9 @@ async fn the_desk_completes_an_existing_patient_and_confirms_the_category_in_the
     // Called, started; the existing patient found by NIK with what is missing.
     click(&desk, "#call-next").await;
     click(&desk, &format!("#start-{step}")).await;
+    // The lookup box is on the called row too: wait for the served row, or the NIK would be
+    // typed into the page the click is leaving.
+    desk.wait_css(&format!("#finish-{step}")).await;
     type_into(&desk, &format!("#cari-{step}"), &nik(51)).await;
     click(&desk, &format!("#lookup-{step}")).await;
     let text = wait_text(&desk, "Pasien Lama Uji").await;
