@@ -87,7 +87,7 @@ pub(super) async fn in_transaction<F>(state: &AppState, work: F) -> Outcome
 where
     F: FnOnce(&mut PgConnection) -> AppResult<Outcome> + Send + 'static,
 {
-    db::transaction(&state.pool, work).await.unwrap_or_else(|e| Err(refusal_of(&e)))
+    crate::service::in_transaction(state, work).await.unwrap_or_else(|e| Err(refusal_of(&e)))
 }
 
 fn not_past(state: &AppState, date: NaiveDate) -> Result<(), Refused> {

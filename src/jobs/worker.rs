@@ -223,13 +223,13 @@ impl Worker {
     /// Lapse waitlist offers whose time ran out and offer free places (issue 14).
     pub async fn sweep_waitlists(&self) -> AppResult<usize> {
         let state = self.state.clone();
-        db::transaction(&self.state.pool, move |c| crate::service::waitlist::sweep(c, &state)).await
+        crate::service::in_transaction(&self.state, move |c| crate::service::waitlist::sweep(c, &state)).await
     }
 
     /// Cancel bookings not confirmed after the reminder, when the setting says so.
     pub async fn cancel_unconfirmed(&self) -> AppResult<usize> {
         let state = self.state.clone();
-        db::transaction(&self.state.pool, move |c| {
+        crate::service::in_transaction(&self.state, move |c| {
             crate::service::unconfirmed::cancel_due(c, &state)
         })
         .await
