@@ -12,23 +12,7 @@ pub enum Answer {
     Done,
 }
 
-/// A refusal: the message says exactly what is wrong (Indonesian, as Mobile JKN shows it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused {
-    pub code: u16,
-    pub message: String,
-}
-
-impl Refused {
-    /// A failure (201).
-    pub fn new(message: impl Into<String>) -> Refused {
-        Refused { code: 201, message: message.into() }
-    }
-    /// The patient is not known yet (202): Mobile JKN then calls `pasienbaru`.
-    pub fn new_patient(message: impl Into<String>) -> Refused {
-        Refused { code: 202, message: message.into() }
-    }
-}
+pub use crate::service::mobile_jkn::Refused;
 
 fn reply(code: u16, message: &str, response: Option<Value>) -> HttpResponse {
     let metadata = json!({"message": message, "code": code});

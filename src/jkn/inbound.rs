@@ -1,26 +1,19 @@
 //! The services Mobile JKN calls (reference.md, "WS RS"), under `/jkn/`. Every answer is
-//! the Antrean Online envelope; a booking made here goes through the same
-//! [`booking::take_place`] as every other booking.
+//! the Antrean Online envelope. Each service reads its body, calls one command of
+//! [`mobile_jkn`] (a booking made here goes through the same place-taking path as every
+//! other booking) and writes the answer.
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::NaiveDate;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::envelope::{Answer, Refused, render};
-use super::mapping::{self, BAD_CARD, BAD_NIK, BAD_PHONE, PAST_DATE, refusal_of, required, text};
+use super::mapping::{self, BAD_CARD, BAD_NIK, BAD_PHONE, required, text};
 use super::token;
 use crate::app::AppState;
-use crate::db::models::{NewPatient, Patient, Visit};
-use crate::db::{self, PgConnection, jkn};
-use crate::domain::booking_code::BookingCode;
 use crate::domain::identity::{BpjsNo, Nik, PersonName, Phone};
-use crate::domain::kinds::{Channel, Payer, SessionStatus};
-use crate::domain::staff::Actor;
+use crate::domain::kinds::SessionStatus;
 use crate::domain::visit_status::VisitStatus;
-use crate::error::{AppError, AppResult};
-use crate::service::booking::{self, PatientInput, PlaceInput};
-use crate::service::intake;
-use crate::service::queue::{self, CheckInRefused};
+use crate::service::mobile_jkn;
 
 type Outcome = Result<Answer, Refused>;
 
@@ -82,18 +75,6 @@ pub(super) fn admit(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<
     }
 }
 
-/// Run database work whose own refusals are `Ok(Err(_))` and whose errors are mapped.
-pub(super) async fn in_transaction<F>(state: &AppState, work: F) -> Outcome
-where
-    F: FnOnce(&mut PgConnection) -> AppResult<Outcome> + Send + 'static,
-{
-    crate::service::in_transaction(state, work).await.unwrap_or_else(|e| Err(refusal_of(&e)))
-}
-
-fn not_past(state: &AppState, date: NaiveDate) -> Result<(), Refused> {
-    if date < state.today() { Err(Refused::new(PAST_DATE)) } else { Ok(()) }
-}
-
 fn ms(at: chrono::DateTime<chrono::Utc>) -> i64 {
     at.timestamp_millis()
 }
@@ -109,41 +90,25 @@ pub async fn status_antrean(
 
 async fn status(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
     let b = admit(state, req, body)?;
-    let kodepoli = required(&b["kodepoli"], "Kode poli")?;
-    let date = mapping::date(&b["tanggalperiksa"], "Tanggal periksa")?;
-    not_past(state, date)?;
-    let hours = mapping::hours(&b["jampraktek"])?;
-    let kodedokter = b["kodedokter"].clone();
-    in_transaction(state, move |c| {
-        let s = match mapping::find_session(c, &kodepoli, &kodedokter, date, hours) {
-            Ok(s) => s,
-            Err(r) => return Ok(Err(r)),
-        };
-        let counts = db::visits::status_counts(c, s.session.id)?;
-        let count_of = |keep: fn(VisitStatus) -> bool| -> i64 {
-            counts.iter().filter(|(status, _)| keep(*status)).map(|(_, n)| n).sum()
-        };
-        let total = count_of(|status| status != VisitStatus::Cancelled);
-        let left = count_of(|status| matches!(status, VisitStatus::Booked | VisitStatus::Waiting));
-        let calling = db::visits::now_serving(c, s.session.id)?.first().map(|v| v.ticket.clone());
-        Ok(Ok(Answer::Data(json!({
-            "namapoli": s.clinic.name,
-            "namadokter": s.doctor.name,
-            "totalantrean": total,
-            "sisaantrean": left,
-            "antreanpanggil": calling.unwrap_or_else(|| "-".into()),
-            "sisakuotajkn": s.remaining_jkn(),
-            "kuotajkn": s.session.quota_jkn,
-            "sisakuotanonjkn": s.remaining_non_jkn(),
-            "kuotanonjkn": s.session.quota_non_jkn,
-            "keterangan": if s.session.status == SessionStatus::Cancelled {
-                "Jadwal dokter dibatalkan (dokter cuti atau poli tutup)"
-            } else {
-                ""
-            },
-        }))))
-    })
-    .await
+    let key = mapping::session_key(&b, state.today())?;
+    let q = mobile_jkn::session_queue(state, key).await?;
+    let s = &q.session;
+    Ok(Answer::Data(json!({
+        "namapoli": s.clinic.name,
+        "namadokter": s.doctor.name,
+        "totalantrean": q.total,
+        "sisaantrean": q.left,
+        "antreanpanggil": q.calling.clone().unwrap_or_else(|| "-".into()),
+        "sisakuotajkn": s.remaining_jkn(),
+        "kuotajkn": s.session.quota_jkn,
+        "sisakuotanonjkn": s.remaining_non_jkn(),
+        "kuotanonjkn": s.session.quota_non_jkn,
+        "keterangan": if s.session.status == SessionStatus::Cancelled {
+            "Jadwal dokter dibatalkan (dokter cuti atau poli tutup)"
+        } else {
+            ""
+        },
+    })))
 }
 
 /// `POST /jkn/ambilantrean` — 202 when the patient is not registered here yet.
@@ -157,107 +122,47 @@ pub async fn ambil_antrean(
 
 async fn take_number(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
     let b = admit(state, req, body)?;
-    let card = text(&b["nomorkartu"]);
-    if let Some(card) = &card {
-        BpjsNo::parse(card).map_err(|_| Refused::new(BAD_CARD))?;
-    }
+    let card = text(&b["nomorkartu"])
+        .map(|card| BpjsNo::parse(&card).map_err(|_| Refused::new(BAD_CARD)))
+        .transpose()?;
     let nik = Nik::parse(&required(&b["nik"], "NIK")?).map_err(|_| Refused::new(BAD_NIK))?;
-    let phone = required(&b["nohp"], "Nomor HP")?;
-    Phone::parse(&phone).map_err(|_| Refused::new(BAD_PHONE))?;
-    let kodepoli = required(&b["kodepoli"], "Kode poli")?;
-    let date = mapping::date(&b["tanggalperiksa"], "Tanggal periksa")?;
-    not_past(state, date)?;
-    let hours = mapping::hours(&b["jampraktek"])?;
+    let phone =
+        Phone::parse(&required(&b["nohp"], "Nomor HP")?).map_err(|_| Refused::new(BAD_PHONE))?;
+    let session = mapping::session_key(&b, state.today())?;
     let visit_type: i16 = text(&b["jeniskunjungan"])
         .and_then(|s| s.parse().ok())
         .filter(|t| (1..=4).contains(t))
         .ok_or_else(|| Refused::new("Jenis kunjungan tidak sesuai (1, 2, 3 atau 4)"))?;
-    let referral = text(&b["nomorreferensi"]);
-    let norm = text(&b["norm"]);
-    let kodedokter = b["kodedokter"].clone();
-    let st = state.clone();
-    in_transaction(state, move |c| {
-        let s = match mapping::find_session(c, &kodepoli, &kodedokter, date, hours) {
-            Ok(s) => s,
-            Err(r) => return Ok(Err(r)),
-        };
-        let found: Vec<Patient> = booking::known_patients(c, Some(nik.as_str()), card.as_deref())?;
-        let patient = match found.as_slice() {
-            [] => {
-                return Ok(Err(Refused::new_patient(
-                    "Data pasien ini tidak ditemukan, silakan melakukan registrasi pasien baru",
-                )));
-            }
-            [p] => p.clone(),
-            _ => {
-                return Ok(Err(Refused::new(
-                    "NIK dan nomor kartu tercatat atas nama pasien yang berbeda",
-                )));
-            }
-        };
-        if let Err(e) = nik.check_birth_date(patient.birth_date) {
-            return Ok(Err(Refused::new(e.id)));
-        }
-        if let (Some(given), Some(ours)) = (&norm, &patient.medical_record_no)
-            && given != ours
-        {
-            return Ok(Err(Refused::new("Nomor rekam medis tidak sesuai dengan data pasien")));
-        }
-        // The same place-taking path as every other channel.
-        let referral = match referral.map(|r| intake::check_referral(&r).map(|()| r)).transpose() {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(Refused::new(e.id))),
-        };
-        let place = PlaceInput {
-            session_id: s.session.id,
-            payer: if card.is_some() { Payer::Jkn } else { Payer::NonJkn },
-            channel: Channel::Jkn,
-            patient: Some(PatientInput {
-                nik: Some(nik),
-                bpjs_no: card.as_deref().map(BpjsNo::parse).transpose().map_err(AppError::from)?,
-                medical_record_no: None,
-                name: patient.name.clone(),
-                birth_date: patient.birth_date,
-                sex: None,
-                phone: Some(phone.clone()),
-                email: None,
-                language: patient.language.clone(),
-            }),
-            visit_type: Some(visit_type),
-            referral_number: referral,
-            contact_phone: Some(phone),
-            contact_email: None,
-            language: patient.language.clone(),
-            priority_category: None,
-        };
-        let placed = booking::take_place(c, &st, &place, &Actor::jkn())?;
-        let (v, s) = (&placed.visit, &placed.session);
-        Ok(Ok(Answer::Data(json!({
-            "nomorantrean": v.ticket,
-            "angkaantrean": v.queue_number,
-            "kodebooking": v.booking_code,
-            "norm": patient.medical_record_no.clone().unwrap_or_default(),
-            "namapoli": s.clinic.name,
-            "namadokter": s.doctor.name,
-            "estimasidilayani": ms(v.estimated_at),
-            "sisakuotajkn": s.remaining_jkn(),
-            "kuotajkn": s.session.quota_jkn,
-            "sisakuotanonjkn": s.remaining_non_jkn(),
-            "kuotanonjkn": s.session.quota_non_jkn,
-            "keterangan": "Peserta harap 30 menit lebih awal guna pencatatan administrasi.",
-        }))))
-    })
-    .await
+    let ask = mobile_jkn::TakeNumber {
+        session,
+        nik,
+        card,
+        phone,
+        visit_type,
+        referral: text(&b["nomorreferensi"]),
+        norm: text(&b["norm"]),
+    };
+    let taken = mobile_jkn::take_number(state, ask).await?;
+    let (v, s) = (&taken.placed.visit, &taken.placed.session);
+    Ok(Answer::Data(json!({
+        "nomorantrean": v.ticket,
+        "angkaantrean": v.queue_number,
+        "kodebooking": v.booking_code,
+        "norm": taken.norm.clone().unwrap_or_default(),
+        "namapoli": s.clinic.name,
+        "namadokter": s.doctor.name,
+        "estimasidilayani": ms(v.estimated_at),
+        "sisakuotajkn": s.remaining_jkn(),
+        "kuotajkn": s.session.quota_jkn,
+        "sisakuotanonjkn": s.remaining_non_jkn(),
+        "kuotanonjkn": s.session.quota_non_jkn,
+        "keterangan": "Peserta harap 30 menit lebih awal guna pencatatan administrasi.",
+    })))
 }
 
-pub(super) fn visit_by_code(c: &mut PgConnection, b: &Value) -> AppResult<Result<Visit, Refused>> {
-    let Some(code) = text(&b["kodebooking"]) else {
-        return Ok(Err(Refused::new("Kode booking belum diisi")));
-    };
-    let Ok(code) = BookingCode::parse(&code) else {
-        return Ok(Err(Refused::new("Antrean tidak ditemukan")));
-    };
-    Ok(queue::lookup_code(c, code.as_str())?.ok_or(Refused::new("Antrean tidak ditemukan")))
+/// The body's `kodebooking`.
+pub(super) fn booking_code(b: &Value) -> Option<String> {
+    text(&b["kodebooking"])
 }
 
 /// `POST /jkn/sisaantrean`
@@ -271,37 +176,25 @@ pub async fn sisa_antrean(
 
 async fn remaining(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
     let b = admit(state, req, body)?;
-    let (tz, now) = (state.tz(), state.now());
-    in_transaction(state, move |c| {
-        let visit = match visit_by_code(c, &b)? {
-            Ok(v) => v,
-            Err(r) => return Ok(Err(r)),
-        };
-        if visit.status == VisitStatus::Cancelled {
-            return Ok(Err(Refused::new("Antrean sudah dibatalkan")));
-        }
-        let st = queue::standing(c, tz, now, visit)?;
-        let waiting = matches!(st.visit.status, VisitStatus::Booked | VisitStatus::Waiting);
-        let wait_secs = if waiting { (st.estimated_at - now).num_seconds().max(0) } else { 0 };
-        let keterangan = match st.visit.status {
-            VisitStatus::Called | VisitStatus::Serving => {
-                "Giliran Anda, silakan menuju ruang periksa"
-            }
-            VisitStatus::Done => "Pelayanan sudah selesai",
-            VisitStatus::NoShow => "Antrean terlewat (tidak hadir)",
-            _ => "",
-        };
-        Ok(Ok(Answer::Data(json!({
-            "nomorantrean": st.visit.ticket,
-            "namapoli": st.session.clinic.name,
-            "namadokter": st.session.doctor.name,
-            "sisaantrean": st.position,
-            "antreanpanggil": st.now_serving.clone().unwrap_or_else(|| "-".into()),
-            "waktutunggu": wait_secs,
-            "keterangan": keterangan,
-        }))))
-    })
-    .await
+    let now = state.now();
+    let st = mobile_jkn::standing(state, booking_code(&b)).await?;
+    let waiting = matches!(st.visit.status, VisitStatus::Booked | VisitStatus::Waiting);
+    let wait_secs = if waiting { (st.estimated_at - now).num_seconds().max(0) } else { 0 };
+    let keterangan = match st.visit.status {
+        VisitStatus::Called | VisitStatus::Serving => "Giliran Anda, silakan menuju ruang periksa",
+        VisitStatus::Done => "Pelayanan sudah selesai",
+        VisitStatus::NoShow => "Antrean terlewat (tidak hadir)",
+        _ => "",
+    };
+    Ok(Answer::Data(json!({
+        "nomorantrean": st.visit.ticket,
+        "namapoli": st.session.clinic.name,
+        "namadokter": st.session.doctor.name,
+        "sisaantrean": st.position,
+        "antreanpanggil": st.now_serving.clone().unwrap_or_else(|| "-".into()),
+        "waktutunggu": wait_secs,
+        "keterangan": keterangan,
+    })))
 }
 
 /// `POST /jkn/batalantrean`
@@ -315,32 +208,8 @@ pub async fn batal_antrean(
 
 async fn cancel(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
     let b = admit(state, req, body)?;
-    let (today, now) = (state.today(), state.now());
-    in_transaction(state, move |c| {
-        let visit = match visit_by_code(c, &b)? {
-            Ok(v) => v,
-            Err(r) => return Ok(Err(r)),
-        };
-        let refusal = match visit.status {
-            VisitStatus::Cancelled => Some("Antrean sudah dibatalkan sebelumnya"),
-            _ if visit.service_date < today => {
-                Some("Antrean untuk tanggal yang sudah lewat tidak dapat dibatalkan")
-            }
-            VisitStatus::Booked => None,
-            VisitStatus::NoShow => Some("Antrean sudah terlewat, tidak dapat dibatalkan"),
-            _ => Some("Pasien sudah check in, antrean tidak dapat dibatalkan"),
-        };
-        if let Some(message) = refusal {
-            return Ok(Err(Refused::new(message)));
-        }
-        let reason = text(&b["keterangan"]).unwrap_or_default();
-        // The state machine refuses a cancel after a check-in that raced this one.
-        match queue::cancel_booked(c, visit.id, &Actor::jkn(), now, &reason)? {
-            Some(_) => Ok(Ok(Answer::Done)),
-            None => Ok(Err(Refused::new("Pasien sudah check in, antrean tidak dapat dibatalkan"))),
-        }
-    })
-    .await
+    let reason = text(&b["keterangan"]).unwrap_or_default();
+    mobile_jkn::cancel(state, booking_code(&b), reason).await.map(|()| Answer::Done)
 }
 
 /// `POST /jkn/checkinantrean`
@@ -357,36 +226,7 @@ async fn check_in(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcome {
     if !b["waktu"].is_i64() && text(&b["waktu"]).and_then(|s| s.parse::<i64>().ok()).is_none() {
         return Err(Refused::new("Waktu check in tidak sesuai (epoch milidetik)"));
     }
-    let st = state.clone();
-    in_transaction(state, move |c| {
-        let visit = match visit_by_code(c, &b)? {
-            Ok(v) => v,
-            Err(r) => return Ok(Err(r)),
-        };
-        let refusal = match visit.status {
-            VisitStatus::Booked => None,
-            VisitStatus::Cancelled => Some("Antrean sudah dibatalkan"),
-            VisitStatus::NoShow => Some("Antrean sudah terlewat (tidak hadir)"),
-            _ => Some("Antrean sudah check in sebelumnya"),
-        };
-        if let Some(message) = refusal {
-            return Ok(Err(Refused::new(message)));
-        }
-        let (tz, now) = (st.tz(), st.now());
-        let message =
-            match queue::try_check_in(c, tz, &st.settings.rules, &visit, &Actor::jkn(), now)? {
-                Ok(_) => return Ok(Ok(Answer::Done)),
-                Err(CheckInRefused::NotToday) => {
-                    "Check in hanya dapat dilakukan pada tanggal periksa"
-                }
-                Err(CheckInRefused::SessionOver) => {
-                    "Check in tidak dapat dilakukan, jam praktek sudah selesai"
-                }
-                Err(CheckInRefused::NotBooked(_)) => "Antrean sudah check in sebelumnya",
-            };
-        Ok(Err(Refused::new(message)))
-    })
-    .await
+    mobile_jkn::check_in(state, booking_code(&b)).await.map(|()| Answer::Done)
 }
 
 /// `POST /jkn/pasienbaru` — registers the patient and gives the medical record number.
@@ -437,30 +277,9 @@ async fn new_patient(state: &AppState, req: &HttpRequest, body: &[u8]) -> Outcom
     for (field, label) in PASIEN_BARU_FIELDS {
         required(&b[field], label)?;
     }
-    let now = state.now();
-    in_transaction(state, move |c| {
-        if !jkn::patients_with_identity(c, nik.as_str(), card.as_str())?.is_empty() {
-            return Ok(Err(Refused::new("Data peserta sudah pernah dientrikan")));
-        }
-        // The address stays with BPJS and the civil registry: SIPOLI keeps what a queue needs.
-        let mut patient = NewPatient {
-            nik: Some(nik.as_str().to_string()),
-            bpjs_no: Some(card.as_str().to_string()),
-            medical_record_no: None,
-            name: name.as_str().to_string(),
-            birth_date: birth,
-            sex: Some(sex),
-            phone: Some(phone.as_str().to_string()),
-            email: None,
-            language: "id".into(),
-            created_at: now,
-        };
-        Ok(match jkn::register_patient(c, &mut patient)? {
-            Some(norm) => Ok(Answer::Data(json!({"norm": norm}))),
-            None => Err(Refused::new("Data peserta sudah pernah dientrikan")),
-        })
-    })
-    .await
+    let member = mobile_jkn::NewMember { nik, card, name, sex, birth_date: birth, phone };
+    let norm = mobile_jkn::register(state, member).await?;
+    Ok(Answer::Data(json!({"norm": norm})))
 }
 
 /// `POST /jkn/jadwaloperasirs` — no surgery scheduling in SIPOLI yet: an empty list.

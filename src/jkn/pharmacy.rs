@@ -4,14 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 use super::envelope::{Answer, Refused, render};
-use super::inbound::{admit, in_transaction, visit_by_code};
+use super::inbound::{admit, booking_code};
 use crate::app::AppState;
 use crate::domain::journey::StationKind;
-use crate::service::journey::{self, PharmacyStanding};
-
-type Outcome = Result<Answer, Refused>;
-
-const NO_PRESCRIPTION: &str = "Belum ada resep untuk kode booking ini";
+use crate::service::journey::PharmacyStanding;
+use crate::service::mobile_jkn;
 
 /// Answer with `shape` of the pharmacy standing of the body's `kodebooking`.
 async fn answer(
@@ -20,20 +17,10 @@ async fn answer(
     body: &[u8],
     shape: fn(&PharmacyStanding) -> Value,
 ) -> HttpResponse {
-    let outcome: Outcome = match admit(state, req, body) {
+    let outcome: Result<Answer, Refused> = match admit(state, req, body) {
         Err(r) => Err(r),
         Ok(b) => {
-            in_transaction(state, move |c| {
-                let visit = match visit_by_code(c, &b)? {
-                    Ok(v) => v,
-                    Err(r) => return Ok(Err(r)),
-                };
-                Ok(match journey::pharmacy_standing(c, &visit)? {
-                    Some(p) => Ok(Answer::Data(shape(&p))),
-                    None => Err(Refused::new(NO_PRESCRIPTION)),
-                })
-            })
-            .await
+            mobile_jkn::pharmacy(state, booking_code(&b)).await.map(|p| Answer::Data(shape(&p)))
         }
     };
     render(outcome)

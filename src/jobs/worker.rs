@@ -223,7 +223,10 @@ impl Worker {
     /// Lapse waitlist offers whose time ran out and offer free places (issue 14).
     pub async fn sweep_waitlists(&self) -> AppResult<usize> {
         let state = self.state.clone();
-        crate::service::in_transaction(&self.state, move |c| crate::service::waitlist::sweep(c, &state)).await
+        crate::service::in_transaction(&self.state, move |c| {
+            crate::service::waitlist::sweep(c, &state)
+        })
+        .await
     }
 
     /// Cancel bookings not confirmed after the reminder, when the setting says so.

@@ -20,6 +20,7 @@ pub mod intake;
 pub mod journey;
 pub mod kinerja;
 pub mod kiosks;
+pub mod mobile_jkn;
 pub mod notifications;
 pub mod open_data;
 pub mod outbox;
