@@ -1,7 +1,6 @@
 //! Staff login and logout.
 use actix_web::{HttpRequest, HttpResponse, cookie::Cookie, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::parse_json;
 use crate::app::AppState;
@@ -16,8 +15,46 @@ pub struct LoginBody {
     pub password: String,
 }
 
-pub fn identity_json(s: &StaffIdentity) -> serde_json::Value {
-    json!({"username": s.username, "full_name": s.full_name, "role": s.role, "clinic_ids": s.clinic_ids})
+/// The logged-in account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserOut {
+    pub username: String,
+    pub full_name: String,
+    pub role: crate::domain::staff::Role,
+    /// Clinic ids a `clinic` account is assigned to (empty for the other roles).
+    pub clinic_ids: Vec<i32>,
+}
+
+pub fn identity_json(s: &StaffIdentity) -> UserOut {
+    UserOut {
+        username: s.username.clone(),
+        full_name: s.full_name.clone(),
+        role: s.role,
+        clinic_ids: s.clinic_ids.clone(),
+    }
+}
+
+/// A login: the session token, the CSRF token for cookie requests, the account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoginOut {
+    /// For `Authorization: Bearer`; also set as the `sipoli_session` cookie.
+    pub token: String,
+    /// Send as `X-CSRF-Token` with cookie-authenticated writes.
+    pub csrf_token: String,
+    pub user: UserOut,
+}
+
+/// A logout: always `{logged_out: true}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoggedOut {
+    pub logged_out: bool,
+}
+
+/// The account behind this token or cookie.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeOut {
+    pub user: UserOut,
+    pub csrf_token: String,
 }
 
 /// `POST /api/v1/auth/login` → token (for `Authorization: Bearer`), CSRF token, cookie.
@@ -27,7 +64,7 @@ pub fn identity_json(s: &StaffIdentity) -> serde_json::Value {
     tag = "staff auth",
     request_body = crate::api::auth::LoginBody,
     responses(
-        (status = 200, description = "`{token, csrf_token, user}` and the `sipoli_session` cookie", body = serde_json::Value),
+        (status = 200, description = "`{token, csrf_token, user}` and the `sipoli_session` cookie", body = LoginOut),
         (status = 401, description = "Wrong username or password", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -39,11 +76,12 @@ pub async fn login(
     let LoginBody { username, password } = parse_json(&body)?;
     let client = crate::limits::address_of(&req);
     let (token, identity) = service::staff::login(&state, username, password, client).await?;
-    Ok(HttpResponse::Ok().cookie(session_cookie(&state, &token)).json(json!({
-        "token": token,
-        "csrf_token": identity.csrf_token,
-        "user": identity_json(&identity),
-    })))
+    let user = identity_json(&identity);
+    Ok(HttpResponse::Ok().cookie(session_cookie(&state, &token)).json(LoginOut {
+        token,
+        csrf_token: identity.csrf_token,
+        user,
+    }))
 }
 
 /// `POST /api/v1/auth/logout`
@@ -53,7 +91,7 @@ pub async fn login(
     tag = "staff auth",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
-        (status = 200, description = "`{logged_out: true}`; the cookie removed", body = serde_json::Value)
+        (status = 200, description = "`{logged_out: true}`; the cookie removed", body = LoggedOut)
     ),
 )]
 pub async fn logout(
@@ -66,7 +104,7 @@ pub async fn logout(
     }
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();
-    Ok(HttpResponse::Ok().cookie(gone).json(json!({"logged_out": true})))
+    Ok(HttpResponse::Ok().cookie(gone).json(LoggedOut { logged_out: true }))
 }
 
 /// `GET /api/v1/auth/me`
@@ -76,9 +114,10 @@ pub async fn logout(
     tag = "staff auth",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
-        (status = 200, description = "`{user, csrf_token}`", body = serde_json::Value)
+        (status = 200, description = "`{user, csrf_token}`", body = MeOut)
     ),
 )]
 pub async fn me(staff: Staff) -> HttpResponse {
-    HttpResponse::Ok().json(json!({"user": identity_json(&staff), "csrf_token": staff.csrf_token}))
+    HttpResponse::Ok()
+        .json(MeOut { user: identity_json(&staff), csrf_token: staff.csrf_token.clone() })
 }

@@ -76,7 +76,7 @@ pub async fn complaint_status(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::service::complaints::ListQuery),
     responses(
-        (status = 200, description = "Complaints, newest first", body = serde_json::Value)
+        (status = 200, description = "Complaints, newest first", body = Vec<crate::service::complaints::StaffComplaint>)
     ),
 )]
 pub async fn list_complaints(
@@ -96,7 +96,7 @@ pub async fn list_complaints(
     request_body = crate::service::complaints::ComplaintBody,
     params(crate::openapi::Idempotency),
     responses(
-        (status = 201, description = "`{code, status, due_at}`", body = serde_json::Value)
+        (status = 201, description = "`{code, status, due_at}`", body = crate::service::complaints::Filed)
     ),
 )]
 pub async fn enter_complaint(
@@ -121,7 +121,7 @@ pub async fn enter_complaint(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("code" = String, Path, description = "complaint code")),
     responses(
-        (status = 200, description = "With text, contact and responses", body = serde_json::Value)
+        (status = 200, description = "With text, contact and responses", body = crate::service::complaints::StaffDetail)
     ),
 )]
 pub async fn complaint_detail(
@@ -142,7 +142,7 @@ pub async fn complaint_detail(
     params(("code" = String, Path, description = "complaint code"), crate::openapi::Idempotency),
     request_body = crate::service::complaints::ResponseBody,
     responses(
-        (status = 200, description = "The complaint with the response", body = serde_json::Value),
+        (status = 200, description = "The complaint with the response", body = crate::service::complaints::StaffDetail),
         (status = 409, description = "Closed already", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -176,7 +176,7 @@ pub struct MonthQuery {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::api::complaints::MonthQuery),
     responses(
-        (status = 200, description = "Counts of the month by category, status and clinic", body = serde_json::Value)
+        (status = 200, description = "Counts of the month by category: `{month, lines, total}`", body = crate::service::complaints::MonthlySummary)
     ),
 )]
 pub async fn complaint_summary(
@@ -220,7 +220,7 @@ fn holiday_date(s: Option<&str>) -> AppResult<NaiveDate> {
     tag = "complaints",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
-        (status = 200, description = "Holidays from a year ago on", body = serde_json::Value)
+        (status = 200, description = "Holidays from a year ago on", body = Vec<crate::service::complaints::Holiday>)
     ),
 )]
 pub async fn list_holidays(state: web::Data<AppState>, _staff: Staff) -> AppResult<HttpResponse> {
@@ -236,7 +236,7 @@ pub async fn list_holidays(state: web::Data<AppState>, _staff: Staff) -> AppResu
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     request_body = crate::api::complaints::HolidayBody,
     responses(
-        (status = 201, description = "The holiday", body = serde_json::Value)
+        (status = 201, description = "The holiday", body = crate::service::complaints::Holiday)
     ),
 )]
 pub async fn put_holiday(
@@ -250,6 +250,12 @@ pub async fn put_holiday(
     Ok(HttpResponse::Created().json(complaints::put_holiday(&state, &staff, date, name).await?))
 }
 
+/// The answer to a holiday removal.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct HolidaysDeleted {
+    pub deleted: usize,
+}
+
 /// `DELETE /api/v1/staff/holidays/{date}` (admin).
 #[utoipa::path(
     delete,
@@ -258,7 +264,7 @@ pub async fn put_holiday(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("date" = String, Path, description = "YYYY-MM-DD")),
     responses(
-        (status = 200, description = "`{deleted}`", body = serde_json::Value)
+        (status = 200, description = "`{deleted}`: how many holidays were removed (0 or 1)", body = HolidaysDeleted)
     ),
 )]
 pub async fn delete_holiday(
@@ -268,7 +274,7 @@ pub async fn delete_holiday(
 ) -> AppResult<HttpResponse> {
     let date = holiday_date(Some(&path))?;
     let n = complaints::delete_holiday(&state, &staff, date).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "deleted": n })))
+    Ok(HttpResponse::Ok().json(HolidaysDeleted { deleted: n }))
 }
 
 /// `POST /api/v1/feedback` `{booking_code, rating, categories?, comment?}` → 201.
@@ -314,7 +320,7 @@ pub struct FeedbackQuery {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::api::complaints::FeedbackQuery),
     responses(
-        (status = 200, description = "Ratings with comments", body = serde_json::Value)
+        (status = 200, description = "Ratings with comments", body = Vec<crate::service::feedback::StaffFeedback>)
     ),
 )]
 pub async fn clinic_feedback(

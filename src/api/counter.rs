@@ -1,8 +1,7 @@
 //! The registration counter completing an existing patient's registration on the ticket
 //! it serves, and deciding a ticket's priority category before its visit exists.
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::{idempotent, parse_json, parse_json_or_default, views};
 use crate::app::AppState;
@@ -22,19 +21,50 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// A patient as the counter sees it (staff only), with what its registration misses.
-fn patient(p: &Patient, missing: &[&str]) -> Value {
-    let labels: Vec<&str> = missing.iter().map(|m| journey::missing_label(m)).collect();
-    json!({
-        "id": p.id,
-        "name": p.name,
-        "birth_date": p.birth_date,
-        "nik": p.nik,
-        "bpjs_no": p.bpjs_no,
-        "medical_record_no": p.medical_record_no,
-        "phone": p.phone,
-        "missing": missing,
-        "missing_labels": labels,
-    })
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CounterPatient {
+    pub id: i64,
+    pub name: String,
+    #[schema(value_type = String, format = Date)]
+    pub birth_date: chrono::NaiveDate,
+    pub nik: Option<String>,
+    pub bpjs_no: Option<String>,
+    pub medical_record_no: Option<String>,
+    pub phone: Option<String>,
+    /// Fields its registration lacks: `medical_record_no`, `nik`, `phone`, `bpjs_no`.
+    pub missing: Vec<String>,
+    /// The same in Indonesian words.
+    pub missing_labels: Vec<String>,
+}
+
+fn patient(p: &Patient, missing: &[&str]) -> CounterPatient {
+    CounterPatient {
+        id: p.id,
+        name: p.name.clone(),
+        birth_date: p.birth_date,
+        nik: p.nik.clone(),
+        bpjs_no: p.bpjs_no.clone(),
+        medical_record_no: p.medical_record_no.clone(),
+        phone: p.phone.clone(),
+        missing: missing.iter().map(|m| m.to_string()).collect(),
+        missing_labels: missing.iter().map(|m| journey::missing_label(m).to_string()).collect(),
+    }
+}
+
+/// The ticket being served and the patients found for it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LookupOut {
+    pub step: views::StepOut,
+    pub patients: Vec<CounterPatient>,
+}
+
+/// A completed registration: the ticket, the patient now, the record number given here.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CompletedOut {
+    pub step: views::StepOut,
+    pub patient: CounterPatient,
+    /// The record number given here (null: the patient had one).
+    pub record_no_assigned: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,7 +82,7 @@ pub struct LookupQuery {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i64, Path, description = "step id of a registration ticket"), ("q" = String, Query, description = "NIK (16 digits), BPJS number (13 digits) or record number")),
     responses(
-        (status = 200, description = "`{step, patients: [{id, name, birth_date, nik, bpjs_no, medical_record_no, phone, missing, missing_labels}]}`", body = serde_json::Value),
+        (status = 200, description = "`{step, patients: [{id, name, birth_date, nik, bpjs_no, medical_record_no, phone, missing, missing_labels}]}`", body = LookupOut),
         (status = 422, description = "Not a lookup text", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -69,9 +99,9 @@ pub async fn lookup_patient(
         Ok(((step, station), found))
     })
     .await?;
-    let list: Vec<Value> = found.iter().map(|(p, m)| patient(p, m)).collect();
+    let list: Vec<_> = found.iter().map(|(p, m)| patient(p, m)).collect();
     Ok(HttpResponse::Ok()
-        .json(json!({"step": views::step(&step.0, &step.1, tz), "patients": list})))
+        .json(LookupOut { step: views::step(&step.0, &step.1, tz), patients: list }))
 }
 
 /// `POST /api/v1/staff/steps/{id}/patient/complete {"patient_id", "phone"?, "bpjs_no"?}`
@@ -84,7 +114,7 @@ pub async fn lookup_patient(
     params(("id" = i64, Path, description = "step id of a registration ticket"), crate::openapi::Idempotency),
     request_body(content = serde_json::Value, description = "`{patient_id, phone?, bpjs_no?}`"),
     responses(
-        (status = 200, description = "`{step, patient, record_no_assigned}`", body = serde_json::Value),
+        (status = 200, description = "`{step, patient, record_no_assigned}`", body = CompletedOut),
         (status = 409, description = "Ticket not served / already forwarded / BPJS number clash", body = crate::openapi::ErrorBody),
         (status = 422, description = "Bad field", body = crate::openapi::ErrorBody)
     ),
@@ -102,11 +132,11 @@ pub async fn complete_patient(
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let done = journey::complete(c, &st, &staff, id, &input)?;
         let station = journey::station_of(c, &done.step)?;
-        Ok(json!({
-            "step": views::step(&done.step, &station, st.tz()),
-            "patient": patient(&done.patient, &done.missing),
-            "record_no_assigned": done.assigned_record_no,
-        }))
+        Ok(CompletedOut {
+            step: views::step(&done.step, &station, st.tz()),
+            patient: patient(&done.patient, &done.missing),
+            record_no_assigned: done.assigned_record_no,
+        })
     })
     .await
 }
@@ -121,7 +151,7 @@ pub async fn complete_patient(
     params(("id" = i64, Path, description = "step id"), ("decision" = String, Path, description = "confirm or remove"), crate::openapi::Idempotency),
     request_body(content = serde_json::Value, description = "optional `{reason?}`"),
     responses(
-        (status = 200, description = "The step (or visit) with its category decided", body = serde_json::Value),
+        (status = 200, description = "The step (or visit) with its category decided and `priority_confirmed`", body = views::CategoryDecidedOut),
         (status = 409, description = "No category to decide", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -139,12 +169,20 @@ pub async fn decide_step_category(
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let confirmed = decision == CategoryDecision::Confirm;
-        let mut out = match journey::decide_step_category(c, &st, &staff, id, decision, &reason)? {
-            Decided::Ticket(t) => json!(views::step(&t.0, &t.1, st.tz())),
-            Decided::Visit(v) => json!(views::staff_visit(&v, None, st.tz())),
-        };
-        out["priority_confirmed"] = json!(confirmed);
-        Ok(out)
+        Ok(match journey::decide_step_category(c, &st, &staff, id, decision, &reason)? {
+            Decided::Ticket(t) => {
+                views::CategoryDecidedOut::Ticket(Box::new(views::StepCategoryOut {
+                    step: views::step(&t.0, &t.1, st.tz()),
+                    priority_confirmed: confirmed,
+                }))
+            }
+            Decided::Visit(v) => {
+                views::CategoryDecidedOut::Visit(Box::new(views::VisitCategoryOut {
+                    visit: views::staff_visit(&v, None, st.tz()),
+                    priority_confirmed: confirmed,
+                }))
+            }
+        })
     })
     .await
 }

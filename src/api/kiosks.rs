@@ -1,7 +1,6 @@
 //! Kiosk devices: registration and revocation by admins, pairing by the kiosk itself.
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::parse_json;
 use crate::app::AppState;
@@ -39,7 +38,7 @@ pub struct PairBody {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     request_body = crate::api::kiosks::RegisterBody,
     responses(
-        (status = 201, description = "`{id, pairing_code}`", body = serde_json::Value)
+        (status = 201, description = "`{id, name, pairing_code, pairing_expires_at}`", body = kiosks::Registered)
     ),
 )]
 pub async fn register_kiosk(
@@ -64,12 +63,19 @@ pub async fn register_kiosk(
     description = "Each with `printer`, `printer_problem` (`unreachable`, `paper_out`) and `printer_checked_at` of its last print.",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
-        (status = 200, description = "Kiosk devices", body = serde_json::Value)
+        (status = 200, description = "Kiosk devices", body = Vec<kiosks::KioskRow>)
     ),
 )]
 pub async fn list_kiosks(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     let rows = crate::service::read(&state, move |c| kiosks::list(c, &staff)).await?;
     Ok(HttpResponse::Ok().json(rows))
+}
+
+/// A kiosk's printer after a change: its address, or null (browser printing).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PrinterSet {
+    pub id: i32,
+    pub printer: Option<String>,
 }
 
 /// `PUT /api/v1/staff/kiosks/{id}/printer {printer}` (admin): set or clear (empty) the
@@ -82,7 +88,7 @@ pub async fn list_kiosks(state: web::Data<AppState>, staff: Staff) -> AppResult<
     params(("id" = i32, Path, description = "kiosk id")),
     request_body = crate::api::kiosks::PrinterBody,
     responses(
-        (status = 200, description = "`{id, printer}`", body = serde_json::Value)
+        (status = 200, description = "`{id, printer}`", body = PrinterSet)
     ),
 )]
 pub async fn set_kiosk_printer(
@@ -97,7 +103,7 @@ pub async fn set_kiosk_printer(
         crate::service::printers::set_kiosk_printer(c, &staff, id, &printer)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({"id": id, "printer": addr.map(|a| a.to_string())})))
+    Ok(HttpResponse::Ok().json(PrinterSet { id, printer: addr.map(|a| a.to_string()) }))
 }
 
 /// `DELETE /api/v1/staff/kiosks/{id}` (admin): the kiosk's token stops working.
@@ -108,7 +114,7 @@ pub async fn set_kiosk_printer(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i32, Path, description = "kiosk id")),
     responses(
-        (status = 200, description = "Revoked: its token stops working", body = serde_json::Value)
+        (status = 200, description = "Revoked: its token stops working", body = kiosks::KioskRow)
     ),
 )]
 pub async fn revoke_kiosk(

@@ -23,7 +23,7 @@ pub struct ScheduleQuery {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::api::schedules::ScheduleQuery),
     responses(
-        (status = 200, description = "Weekly schedules", body = serde_json::Value)
+        (status = 200, description = "Weekly schedules", body = Vec<crate::service::schedules::ScheduleOut>)
     ),
 )]
 pub async fn list_schedules(
@@ -61,7 +61,7 @@ async fn save(
     request_body = crate::service::schedules::ScheduleBody,
     params(crate::openapi::Idempotency),
     responses(
-        (status = 201, description = "The schedule", body = serde_json::Value),
+        (status = 201, description = "The schedule", body = crate::service::schedules::ScheduleOut),
         (status = 409, description = "Overlaps another schedule of the doctor", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -83,7 +83,7 @@ pub async fn create_schedule(
     params(("id" = i32, Path, description = "schedule id"), crate::openapi::Idempotency),
     request_body = crate::service::schedules::ScheduleBody,
     responses(
-        (status = 200, description = "The schedule; future sessions follow", body = serde_json::Value),
+        (status = 200, description = "The schedule; future sessions follow", body = crate::service::schedules::ScheduleOut),
         (status = 409, description = "Overlaps, or below bookings already made", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -105,7 +105,7 @@ pub async fn update_schedule(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i32, Path, description = "schedule id"), crate::openapi::Idempotency),
     responses(
-        (status = 200, description = "Ended from today", body = serde_json::Value)
+        (status = 200, description = "Ended from today: `{id, valid_until, removed_sessions, kept_sessions}`", body = crate::service::schedules::EndedSchedule)
     ),
 )]
 pub async fn end_schedule(
@@ -136,7 +136,7 @@ pub struct ExceptionQuery {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::api::schedules::ExceptionQuery),
     responses(
-        (status = 200, description = "Leaves, closures and extra sessions in the range", body = serde_json::Value)
+        (status = 200, description = "Leaves, closures and extra sessions in the range", body = Vec<crate::service::schedules::ExceptionOut>)
     ),
 )]
 pub async fn list_exceptions(
@@ -166,8 +166,8 @@ pub async fn list_exceptions(
     request_body = crate::service::schedules::ExceptionBody,
     params(crate::openapi::Idempotency),
     responses(
-        (status = 200, description = "`dry_run`: how many patients it would affect", body = serde_json::Value),
-        (status = 201, description = "Applied: sessions cancelled or added, patients told", body = serde_json::Value),
+        (status = 200, description = "`dry_run`: `{dry_run: true, sessions, visits}`, how many sessions and patients it would affect", body = crate::service::schedules::ExceptionOutcome),
+        (status = 201, description = "Applied: the exception with `cancelled_sessions` and `cancelled_visits`; patients told", body = crate::service::schedules::ExceptionOut),
         (status = 409, description = "Conflicts with an existing session", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -196,7 +196,7 @@ pub async fn create_exception(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i32, Path, description = "exception id"), crate::openapi::Idempotency),
     responses(
-        (status = 200, description = "Removed", body = serde_json::Value)
+        (status = 200, description = "Removed: `{deleted}` (the exception id)", body = crate::service::schedules::Deleted)
     ),
 )]
 pub async fn delete_exception(

@@ -1,8 +1,7 @@
 //! Staff queue routes: today's sessions, the queue of a session, call next, visit actions,
 //! counter registration of walk-ins.
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::{idempotent, parse_json, parse_json_or_default, views};
 use crate::app::AppState;
@@ -19,6 +18,34 @@ pub struct DateQuery {
     pub date: Option<String>,
 }
 
+/// A session of the day as staff see it: the session's fields, visits per status, and the
+/// ticket being served.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StaffSessionOut {
+    #[serde(flatten)]
+    pub session: views::SessionOut,
+    /// Visits per status (`waiting`, `called`...); statuses without visits are left out.
+    pub counts: std::collections::BTreeMap<String, i64>,
+    /// The ticket being served now, if any.
+    pub now_serving: Option<String>,
+}
+
+/// Every visit of a session (staff: names shown).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionQueueOut {
+    pub session: views::SessionOut,
+    pub visits: Vec<views::StaffVisitOut>,
+}
+
+/// A walk-in registered at the counter: the place and the visit's id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegisteredOut {
+    #[serde(flatten)]
+    pub placed: views::PlacedOut,
+    /// The visit's id (for the staff actions).
+    pub id: i64,
+}
+
 /// Sessions of a day with their counts, for the clinics this account may see.
 #[utoipa::path(
     get,
@@ -27,7 +54,7 @@ pub struct DateQuery {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::api::staff_queue::DateQuery),
     responses(
-        (status = 200, description = "Sessions of the day with their counts, for the clinics this account may see", body = serde_json::Value)
+        (status = 200, description = "Sessions of the day with their counts, for the clinics this account may see", body = Vec<StaffSessionOut>)
     ),
 )]
 pub async fn today_sessions(
@@ -43,16 +70,10 @@ pub async fn today_sessions(
     let (rows, _) = visits::today(&state.pool, &staff, date).await?;
     let out: Vec<_> = rows
         .iter()
-        .map(|s| {
-            let mut v = json!(views::session(&s.session, tz));
-            v["counts"] = s
-                .counts
-                .iter()
-                .map(|(k, n)| (k.as_str().to_string(), json!(n)))
-                .collect::<serde_json::Map<_, _>>()
-                .into();
-            v["now_serving"] = json!(s.current);
-            v
+        .map(|s| StaffSessionOut {
+            session: views::session(&s.session, tz),
+            counts: s.counts.iter().map(|(k, n)| (k.as_str().to_string(), *n)).collect(),
+            now_serving: s.current.clone(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))
@@ -66,7 +87,7 @@ pub async fn today_sessions(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i32, Path, description = "session id")),
     responses(
-        (status = 200, description = "`{session, visits}`: every visit, waiting ones in call order (names shown)", body = serde_json::Value)
+        (status = 200, description = "`{session, visits}`: every visit, waiting ones in call order (names shown)", body = SessionQueueOut)
     ),
 )]
 pub async fn session_list(
@@ -78,7 +99,8 @@ pub async fn session_list(
     let q = visits::session_queue(&state.pool, &staff, path.into_inner()).await?;
     let list: Vec<_> =
         q.visits.iter().map(|(v, name)| views::staff_visit(v, name.as_deref(), tz)).collect();
-    Ok(HttpResponse::Ok().json(json!({"session": views::session(&q.session, tz), "visits": list})))
+    Ok(HttpResponse::Ok()
+        .json(SessionQueueOut { session: views::session(&q.session, tz), visits: list }))
 }
 
 /// `POST /api/v1/staff/sessions/{id}/call-next`
@@ -127,7 +149,7 @@ pub struct ActionBody {
     params(("id" = i64, Path, description = "visit id"), ("action" = String, Path, description = "recall, skip, return, start, finish, cancel, priority or check-in"), crate::openapi::Idempotency),
     request_body(content = serde_json::Value, description = "optional `{priority?, reason?, next?: {station, prescription?}}`"),
     responses(
-        (status = 200, description = "The visit after the action", body = serde_json::Value),
+        (status = 200, description = "The visit after the action; after `finish` with `next` also `next_step`, `next_visit` or `back_to_clinic`", body = views::VisitActedOut),
         (status = 409, description = "Not allowed from the visit's status", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -147,13 +169,14 @@ pub async fn visit_action(
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let Some(next) = next else {
             let visit = queue::act_on_visit(c, &st, &staff, id, action, &reason)?;
-            return Ok(json!(views::staff_visit(&visit, None, st.tz())));
+            let visit = views::staff_visit(&visit, None, st.tz());
+            return Ok(views::VisitActedOut { visit, forwarded: Default::default() });
         };
         let (visit, forwarded) = journey::finish_and_forward(c, &st, &staff, id, &reason, &next)?;
-        let mut out = json!(views::staff_visit(&visit, None, st.tz()));
-        let (key, value) = views::forwarded(&forwarded, st.tz());
-        out[key] = value;
-        Ok(out)
+        Ok(views::VisitActedOut {
+            visit: views::staff_visit(&visit, None, st.tz()),
+            forwarded: views::forwarded(&forwarded, st.tz()),
+        })
     })
     .await
 }
@@ -168,7 +191,7 @@ pub async fn visit_action(
     request_body = crate::service::intake::RegistrationBody,
     params(crate::openapi::Idempotency),
     responses(
-        (status = 201, description = "The visit, waiting", body = serde_json::Value),
+        (status = 201, description = "The visit, waiting: the place and the visit's `id`", body = RegisteredOut),
         (status = 409, description = "`quota_full`, closed, duplicate", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -184,9 +207,7 @@ pub async fn register_walk_in(
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::CREATED, move |c| {
         let placed = booking::register_at_counter(c, &st, &staff, &place)?;
-        let mut out = json!(views::placed(&placed, st.tz()));
-        out["id"] = json!(placed.visit.id);
-        Ok(out)
+        Ok(RegisteredOut { placed: views::placed(&placed, st.tz()), id: placed.visit.id })
     })
     .await
 }

@@ -1,7 +1,6 @@
 //! Stations and their desks: the list, a station's day, call next, and the step actions.
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::{idempotent, parse_json, parse_json_or_default, views};
 use crate::app::AppState;
@@ -26,6 +25,13 @@ pub async fn list_stations(state: web::Data<AppState>) -> AppResult<HttpResponse
     Ok(HttpResponse::Ok().json(list.iter().map(views::station).collect::<Vec<_>>()))
 }
 
+/// A station and today's steps there, in call order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StationQueueOut {
+    pub station: views::StationOut,
+    pub steps: Vec<views::StepOut>,
+}
+
 /// `GET /api/v1/staff/stations/{code}/queue` — today's steps of a station, in call order.
 #[utoipa::path(
     get,
@@ -34,7 +40,7 @@ pub async fn list_stations(state: web::Data<AppState>) -> AppResult<HttpResponse
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("code" = String, Path, description = "station code, e.g. FARMASI")),
     responses(
-        (status = 200, description = "`{station, steps}`: today's steps in call order", body = serde_json::Value)
+        (status = 200, description = "`{station, steps}`: today's steps in call order", body = StationQueueOut)
     ),
 )]
 pub async fn station_queue(
@@ -46,7 +52,7 @@ pub async fn station_queue(
     let tz = state.tz();
     let (station, steps) = journey::station_queue(&state, staff.0, code).await?;
     let list: Vec<_> = steps.iter().map(|s| views::step(s, &station, tz)).collect();
-    Ok(HttpResponse::Ok().json(json!({"station": views::station(&station), "steps": list})))
+    Ok(HttpResponse::Ok().json(StationQueueOut { station: views::station(&station), steps: list }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,7 +113,7 @@ pub struct StepBody {
     params(("id" = i64, Path, description = "step id"), ("action" = String, Path, description = "recall, skip, return, start, ready or finish"), crate::openapi::Idempotency),
     request_body(content = serde_json::Value, description = "optional; `finish` may carry `{next: {station, prescription?}}`, registration `{patient}`"),
     responses(
-        (status = 200, description = "The step after the action", body = serde_json::Value),
+        (status = 200, description = "The step after the action; after `finish` with `next` also `next_step`, `next_visit` or `back_to_clinic`", body = views::StepActedOut),
         (status = 409, description = "Not allowed from the step's status", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -127,14 +133,15 @@ pub async fn step_action(
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let Some(next) = next else {
             let (step, station) = journey::act_on_step(c, &st, &staff, id, action)?;
-            return Ok(json!(views::step(&step, &station, st.tz())));
+            let step = views::step(&step, &station, st.tz());
+            return Ok(views::StepActedOut { step, forwarded: Default::default() });
         };
         let ((step, station), forwarded) =
             journey::finish_step_and_forward(c, &st, &staff, id, &next, patient.as_ref())?;
-        let mut out = json!(views::step(&step, &station, st.tz()));
-        let (key, value) = views::forwarded(&forwarded, st.tz());
-        out[key] = value;
-        Ok(out)
+        Ok(views::StepActedOut {
+            step: views::step(&step, &station, st.tz()),
+            forwarded: views::forwarded(&forwarded, st.tz()),
+        })
     })
     .await
 }
@@ -156,7 +163,7 @@ pub struct CategoryBody {
     params(("id" = i64, Path, description = "visit id"), ("decision" = String, Path, description = "confirm or remove"), crate::openapi::Idempotency),
     request_body(content = serde_json::Value, description = "optional `{reason?}`"),
     responses(
-        (status = 200, description = "The visit with its category decided", body = serde_json::Value),
+        (status = 200, description = "The visit with its category decided and `priority_confirmed`", body = views::VisitCategoryOut),
         (status = 409, description = "No category to decide", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -174,10 +181,10 @@ pub async fn decide_category(
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let visit = journey::decide_category(c, &st, &staff, id, decision, &reason)?;
-        let mut out = json!(views::staff_visit(&visit, None, st.tz()));
-        out["priority_confirmed"] =
-            serde_json::json!(decision == journey::CategoryDecision::Confirm);
-        Ok(out)
+        Ok(views::VisitCategoryOut {
+            visit: views::staff_visit(&visit, None, st.tz()),
+            priority_confirmed: decision == journey::CategoryDecision::Confirm,
+        })
     })
     .await
 }

@@ -10,7 +10,7 @@ use super::schema::{complaint_responses, complaints, holidays};
 use crate::domain::complaints::{ComplaintCategory, ComplaintChannel, ComplaintStatus};
 use crate::error::AppResult;
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = complaints)]
 pub struct Complaint {
     pub id: i64,
@@ -23,12 +23,18 @@ pub struct Complaint {
     pub contact: Option<String>,
     pub language: String,
     pub status: ComplaintStatus,
+    #[schema(value_type = String, format = DateTime)]
     pub received_at: DateTime<Utc>,
+    #[schema(value_type = String, format = DateTime)]
     pub due_at: DateTime<Utc>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub resolved_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub escalated_at: Option<DateTime<Utc>>,
     pub created_by: Option<i32>,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -56,7 +62,7 @@ pub struct NewComplaint {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = complaint_responses)]
 pub struct Response {
     pub id: i64,
@@ -66,6 +72,7 @@ pub struct Response {
     pub body: String,
     pub from_status: String,
     pub to_status: String,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
 }
 
@@ -81,12 +88,14 @@ pub struct NewResponse<'a> {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = holidays)]
 pub struct Holiday {
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     pub name: String,
     pub created_by: Option<i32>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
 }
 

@@ -8,17 +8,19 @@ use super::schema::{feedback, visits};
 use crate::domain::visit_status::VisitStatus;
 use crate::error::AppResult;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = feedback)]
 pub struct Feedback {
     pub id: i64,
     pub visit_id: i64,
     pub clinic_id: i32,
+    #[schema(value_type = String, format = Date)]
     pub service_date: NaiveDate,
     pub rating: i16,
     pub categories: Vec<String>,
     pub comment: Option<String>,
     pub wait_minutes: Option<f64>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
 }
 

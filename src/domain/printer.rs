@@ -90,6 +90,8 @@ pub enum PrinterProblem {
 }
 
 impl PrinterProblem {
+    pub const ALL: [PrinterProblem; 2] = [PrinterProblem::Unreachable, PrinterProblem::PaperOut];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PrinterProblem::Unreachable => "unreachable",

@@ -43,4 +43,6 @@ enum_schemas! {
     crate::domain::complaints::ComplaintStatus => "ComplaintStatus",
     crate::domain::complaints::ComplaintChannel => "ComplaintChannel",
     crate::domain::complaints::FeedbackCategory => "FeedbackCategory",
+    crate::domain::staff::Role => "Role",
+    crate::domain::printer::PrinterProblem => "PrinterProblem",
 }

@@ -4,7 +4,6 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::db::models::Visit;
@@ -388,16 +387,81 @@ pub fn staff_visit(v: &Visit, patient_name: Option<&str>, tz: Tz) -> StaffVisitO
     }
 }
 
-/// What a finish with `next` created: `("next_step", step)` at a station,
-/// `("next_visit", place)` in a polyclinic, or `("back_to_clinic", visit)`: the same visit
-/// waiting again in its own polyclinic.
-pub fn forwarded(f: &crate::service::journey::Forwarded, tz: Tz) -> (&'static str, Value) {
+/// What a finish with `next` created, as one extra key next to the step or visit: `next_step`
+/// (a step at a station), `next_visit` (a place in another polyclinic) or `back_to_clinic`
+/// (the same visit waiting again in its own polyclinic). Absent without `next`.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ForwardedOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub next_step: Option<StepOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub next_visit: Option<PlacedOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub back_to_clinic: Option<StaffVisitOut>,
+}
+
+pub fn forwarded(f: &crate::service::journey::Forwarded, tz: Tz) -> ForwardedOut {
     use crate::service::journey::Forwarded;
     match f {
-        Forwarded::Step(s) => ("next_step", json!(step(&s.0, &s.1, tz))),
-        Forwarded::Clinic(p) => ("next_visit", json!(placed(p, tz))),
-        Forwarded::Back(v) => ("back_to_clinic", json!(staff_visit(v, None, tz))),
+        Forwarded::Step(s) => {
+            ForwardedOut { next_step: Some(step(&s.0, &s.1, tz)), ..Default::default() }
+        }
+        Forwarded::Clinic(p) => {
+            ForwardedOut { next_visit: Some(placed(p, tz)), ..Default::default() }
+        }
+        Forwarded::Back(v) => {
+            ForwardedOut { back_to_clinic: Some(staff_visit(v, None, tz)), ..Default::default() }
+        }
     }
+}
+
+/// A visit after a staff action: the visit's fields, and after a `finish` with `next`
+/// where it went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitActedOut {
+    #[serde(flatten)]
+    pub visit: StaffVisitOut,
+    #[serde(flatten)]
+    pub forwarded: ForwardedOut,
+}
+
+/// A step after a staff action: the step's fields, and after a `finish` with `next` where
+/// it went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepActedOut {
+    #[serde(flatten)]
+    pub step: StepOut,
+    #[serde(flatten)]
+    pub forwarded: ForwardedOut,
+}
+
+/// A visit whose kiosk priority category staff decided: the visit's fields and whether
+/// the category was confirmed (`false`: removed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitCategoryOut {
+    #[serde(flatten)]
+    pub visit: StaffVisitOut,
+    pub priority_confirmed: bool,
+}
+
+/// A registration ticket (no visit yet) whose priority category staff decided.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepCategoryOut {
+    #[serde(flatten)]
+    pub step: StepOut,
+    pub priority_confirmed: bool,
+}
+
+/// A category decision on a step: the ticket's fields while it has no visit, else the
+/// visit's, each with `priority_confirmed`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CategoryDecidedOut {
+    Ticket(Box<StepCategoryOut>),
+    Visit(Box<VisitCategoryOut>),
 }
 
 /// A registration-counter ticket and where it stands (public: ticket, code, place): the

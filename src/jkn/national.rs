@@ -8,8 +8,8 @@ use std::time::Duration as StdDuration;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use futures_util::future::BoxFuture;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::client::{BpjsAnswer, BpjsClient};
 use crate::app::AppState;
@@ -80,6 +80,66 @@ pub struct DateQuery {
     pub date: Option<String>,
 }
 
+/// A day's HFIS comparison: the date, its HFIS weekday and each clinic on both sides.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HfisDayOut {
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// 1 = Monday ... 7 = Sunday.
+    pub hari: u32,
+    pub clinics: Vec<hfis::ClinicComparison>,
+}
+
+/// What applying HFIS's side changed, and each clinic after it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HfisApplied {
+    /// How many weekly schedules changed.
+    pub changed: usize,
+    pub clinics: Vec<hfis::ClinicComparison>,
+}
+
+/// A schedule change sent (or to be sent) to HFIS.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HfisUpdateOut {
+    pub id: i64,
+    /// Clinic code.
+    pub clinic: String,
+    /// Doctor code.
+    pub doctor: String,
+    /// The `updatejadwaldokter` body as sent.
+    pub payload: Value,
+    pub status: crate::domain::kinds::HfisStatus,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    /// The date BPJS decided on (`YYYY-MM-DD`), if it has.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+/// `GET /api/v1/staff/hfis/updates`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HfisUpdatesOut {
+    pub updates: Vec<HfisUpdateOut>,
+}
+
+/// BPJS's reference lists as kept: `poli` (`[{kdpoli, nmpoli, ...}]`) and `dokter`
+/// (`[{kodedokter, namadokter}]`) exactly as BPJS answered them (null before the first
+/// fetch), and when they were fetched.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReferencesOut {
+    pub poli: Value,
+    pub dokter: Value,
+    pub fetched_at: Option<String>,
+}
+
+/// How many reports went back in the queue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Requeued {
+    pub requeued: usize,
+}
+
 /// `GET /api/v1/staff/hfis/schedules?date=YYYY-MM-DD` (admins) → per clinic BPJS's
 /// schedule, SIPOLI's, and `differences[]` (a dry run: nothing changes).
 #[utoipa::path(
@@ -89,7 +149,7 @@ pub struct DateQuery {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::jkn::national::DateQuery),
     responses(
-        (status = 200, description = "Per clinic BPJS's schedule, SIPOLI's, and `differences[]` (a dry run)", body = serde_json::Value),
+        (status = 200, description = "Per clinic BPJS's schedule, SIPOLI's, and `differences[]` (a dry run)", body = HfisDayOut),
         (status = 502, description = "BPJS did not answer", body = crate::openapi::ErrorBody),
         (status = 503, description = "BPJS not configured", body = crate::openapi::ErrorBody)
     ),
@@ -102,8 +162,11 @@ pub async fn hfis_schedules(
     crate::service::reconcile::require_admin(&staff)?;
     let date = hfis::parse_date(query.date.as_deref())?;
     let clinics = bpjs_link::compare(&state, &staff, date).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"date": date.to_string(), "hari": hfis::hari(date), "clinics": clinics})))
+    Ok(HttpResponse::Ok().json(HfisDayOut {
+        date: date.to_string(),
+        hari: hfis::hari(date),
+        clinics,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -123,7 +186,7 @@ pub struct ApplyBody {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     request_body = crate::jkn::national::ApplyBody,
     responses(
-        (status = 200, description = "`{changed, clinics}`", body = serde_json::Value),
+        (status = 200, description = "`{changed, clinics}`", body = HfisApplied),
         (status = 502, description = "BPJS did not answer", body = crate::openapi::ErrorBody),
         (status = 503, description = "BPJS not configured", body = crate::openapi::ErrorBody)
     ),
@@ -137,7 +200,7 @@ pub async fn hfis_apply(
     crate::service::reconcile::require_admin(&staff)?;
     let date = hfis::parse_date(Some(&parsed.date))?;
     let (changed, after) = bpjs_link::apply(&state, &staff, date, parsed.confirm).await?;
-    Ok(HttpResponse::Ok().json(json!({"changed": changed, "clinics": after})))
+    Ok(HttpResponse::Ok().json(HfisApplied { changed, clinics: after }))
 }
 
 /// `GET /api/v1/staff/hfis/updates` → the changes sent to HFIS and their state
@@ -148,26 +211,29 @@ pub async fn hfis_apply(
     tag = "national",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
-        (status = 200, description = "`{updates}`: changes sent to HFIS and their state", body = serde_json::Value)
+        (status = 200, description = "`{updates}`: changes sent to HFIS and their state", body = HfisUpdatesOut)
     ),
 )]
 pub async fn hfis_updates(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     let tz = state.tz();
     let list = hfis::updates(&state, &staff).await?;
-    let out: Vec<Value> = list
+    let updates: Vec<HfisUpdateOut> = list
         .into_iter()
-        .map(|(u, clinic, doctor)| {
-            json!({
-                "id": u.id, "clinic": clinic, "doctor": doctor, "payload": u.payload,
-                "status": u.status, "attempts": u.attempts, "last_error": u.last_error,
-                "created_at": views::time(u.created_at, tz),
-                "sent_at": u.sent_at.map(|t| views::time(t, tz)),
-                "decided_by": u.decided_by.map(|d| d.to_string()),
-                "decided_at": u.decided_at.map(|t| views::time(t, tz)),
-            })
+        .map(|(u, clinic, doctor)| HfisUpdateOut {
+            id: u.id,
+            clinic,
+            doctor,
+            payload: u.payload,
+            status: u.status,
+            attempts: u.attempts,
+            last_error: u.last_error,
+            created_at: views::time(u.created_at, tz),
+            sent_at: u.sent_at.map(|t| views::time(t, tz)),
+            decided_by: u.decided_by.map(|d| d.to_string()),
+            decided_at: u.decided_at.map(|t| views::time(t, tz)),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"updates": out})))
+    Ok(HttpResponse::Ok().json(HfisUpdatesOut { updates }))
 }
 
 /// `GET /api/v1/staff/hfis/references` → `{poli: [{kdpoli, nmpoli, …}], dokter:
@@ -180,7 +246,7 @@ pub async fn hfis_updates(state: web::Data<AppState>, staff: Staff) -> AppResult
     tag = "national",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
-        (status = 200, description = "`{poli, dokter, fetched_at}`: the lists as kept (BPJS is not asked)", body = serde_json::Value),
+        (status = 200, description = "`{poli, dokter, fetched_at}`: the lists as kept (BPJS is not asked)", body = ReferencesOut),
         (status = 409, description = "bpjs_not_configured", body = crate::openapi::ErrorBody)
     ),
 )]
@@ -189,9 +255,12 @@ pub async fn hfis_references(state: web::Data<AppState>, staff: Staff) -> AppRes
     Ok(HttpResponse::Ok().json(references_out(&state, refs)))
 }
 
-fn references_out(state: &AppState, refs: bpjs_link::References) -> Value {
-    json!({"poli": refs.poli, "dokter": refs.dokter,
-           "fetched_at": refs.fetched_at.map(|t| views::time(t, state.tz()))})
+fn references_out(state: &AppState, refs: bpjs_link::References) -> ReferencesOut {
+    ReferencesOut {
+        poli: refs.poli,
+        dokter: refs.dokter,
+        fetched_at: refs.fetched_at.map(|t| views::time(t, state.tz())),
+    }
 }
 
 /// `POST /api/v1/staff/hfis/references/refresh` (admins) → ask BPJS for `/ref/poli` and
@@ -199,7 +268,7 @@ fn references_out(state: &AppState, refs: bpjs_link::References) -> Value {
 #[utoipa::path(post, path = "/api/v1/staff/hfis/references/refresh", tag = "national",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
-        (status = 200, description = "The BPJS reference lists as now kept: {poli, dokter, fetched_at}", body = serde_json::Value),
+        (status = 200, description = "The BPJS reference lists as now kept: {poli, dokter, fetched_at}", body = ReferencesOut),
         (status = 403, description = "Admins only", body = crate::openapi::ErrorBody),
         (status = 409, description = "bpjs_not_configured", body = crate::openapi::ErrorBody),
         (status = 502, description = "bpjs_unavailable: BPJS could not be asked; the kept lists stay", body = crate::openapi::ErrorBody)))]
@@ -219,7 +288,7 @@ pub async fn refresh_references(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::jkn::national::DateQuery),
     responses(
-        (status = 200, description = "The stored reconciliation of that day", body = serde_json::Value)
+        (status = 200, description = "The stored reconciliation of that day (the JSON kept when it was computed)", body = reconcile::Reconciliation)
     ),
 )]
 pub async fn reconciliation(
@@ -246,7 +315,7 @@ pub async fn reconciliation(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     request_body = crate::jkn::national::DateBody,
     responses(
-        (status = 200, description = "The reconciliation, done now", body = serde_json::Value),
+        (status = 200, description = "The reconciliation, done now (and kept)", body = reconcile::Reconciliation),
         (status = 502, description = "BPJS did not answer", body = crate::openapi::ErrorBody),
         (status = 503, description = "BPJS not configured", body = crate::openapi::ErrorBody)
     ),
@@ -277,7 +346,7 @@ pub struct DateBody {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     request_body = crate::jkn::national::DateBody,
     responses(
-        (status = 200, description = "`{requeued}`", body = serde_json::Value)
+        (status = 200, description = "`{requeued}`", body = Requeued)
     ),
 )]
 pub async fn requeue(
@@ -288,7 +357,7 @@ pub async fn requeue(
     let parsed: DateBody = crate::http::parse_json(&body)?;
     let date = hfis::parse_date(Some(&parsed.date))?;
     let n = reconcile::requeue_missing(&state, &staff, date).await?;
-    Ok(HttpResponse::Ok().json(json!({"requeued": n})))
+    Ok(HttpResponse::Ok().json(Requeued { requeued: n }))
 }
 
 // ---------------------------------------------------------------------------- worker

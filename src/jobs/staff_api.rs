@@ -1,8 +1,8 @@
 //! Staff view of the outbox: recent jobs with their status, attempts and last error, and a
 //! retry for dead ones (`service::notifications` decides who sees what).
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::auth::Staff;
@@ -26,23 +26,54 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
-fn job_json(job: &Job, ticket: Option<&str>, booking_code: Option<&str>) -> Value {
-    json!({
-        "id": job.id,
-        "kind": job.kind,
-        "channel": job.channel,
-        "recipient": job.recipient,
-        "status": job.status,
-        "attempts": job.attempts,
-        "max_attempts": job.max_attempts,
-        "last_error": job.last_error,
-        "run_at": job.run_at,
-        "sent_at": job.sent_at,
-        "created_at": job.created_at,
-        "visit_id": job.visit_id,
-        "ticket": ticket,
-        "booking_code": booking_code,
-    })
+/// A patient message in the outbox. Its times are UTC (`...Z`, chrono's RFC 3339), unlike
+/// the other staff answers, which carry the hospital's offset; kept as sent.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JobOut {
+    pub id: i64,
+    pub kind: String,
+    /// `email` or `sms`.
+    pub channel: String,
+    pub recipient: String,
+    pub status: JobStatus,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub run_at: DateTime<Utc>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub sent_at: Option<DateTime<Utc>>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: DateTime<Utc>,
+    pub visit_id: Option<i64>,
+    /// The visit's ticket and booking code (null in the answer to a retry).
+    pub ticket: Option<String>,
+    pub booking_code: Option<String>,
+}
+
+/// `GET /api/v1/staff/notifications`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JobsOut {
+    pub jobs: Vec<JobOut>,
+}
+
+fn job_json(job: &Job, ticket: Option<&str>, booking_code: Option<&str>) -> JobOut {
+    JobOut {
+        id: job.id,
+        kind: job.kind.clone(),
+        channel: job.channel.clone(),
+        recipient: job.recipient.clone(),
+        status: job.status,
+        attempts: job.attempts,
+        max_attempts: job.max_attempts,
+        last_error: job.last_error.clone(),
+        run_at: job.run_at,
+        sent_at: job.sent_at,
+        created_at: job.created_at,
+        visit_id: job.visit_id,
+        ticket: ticket.map(str::to_string),
+        booking_code: booking_code.map(str::to_string),
+    }
 }
 
 /// `GET /api/v1/staff/notifications?status=dead&limit=100`: newest first.
@@ -54,7 +85,7 @@ fn job_json(job: &Job, ticket: Option<&str>, booking_code: Option<&str>) -> Valu
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::jobs::staff_api::ListQuery),
     responses(
-        (status = 200, description = "`{jobs}`: newest first, with status, attempts, last error", body = serde_json::Value)
+        (status = 200, description = "`{jobs}`: newest first, with status, attempts, last error", body = JobsOut)
     ),
 )]
 pub async fn list_notifications(
@@ -66,8 +97,8 @@ pub async fn list_notifications(
     let status = notifications::parse_status(query.status.as_deref(), JobStatus::ALL)?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     let rows = notifications::recent(&state, &staff, status, limit).await?;
-    let jobs: Vec<Value> = rows.iter().map(|(j, t, b)| job_json(j, Some(t), Some(b))).collect();
-    Ok(HttpResponse::Ok().json(json!({ "jobs": jobs })))
+    let jobs: Vec<JobOut> = rows.iter().map(|(j, t, b)| job_json(j, Some(t), Some(b))).collect();
+    Ok(HttpResponse::Ok().json(JobsOut { jobs }))
 }
 
 /// `POST /api/v1/staff/notifications/{id}/retry`: a dead job gets a fresh set of attempts.
@@ -79,7 +110,7 @@ pub async fn list_notifications(
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i64, Path, description = "job id"), crate::openapi::Idempotency),
     responses(
-        (status = 200, description = "The job with a fresh set of attempts", body = serde_json::Value),
+        (status = 200, description = "The job with a fresh set of attempts (`ticket`, `booking_code` null)", body = JobOut),
         (status = 409, description = "Not a dead job", body = crate::openapi::ErrorBody)
     ),
 )]

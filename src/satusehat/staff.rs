@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
 
 use crate::app::AppState;
 use crate::auth::Staff;
@@ -24,8 +23,9 @@ pub struct JobQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
-struct JobOut {
+/// An Encounter update for SATUSEHAT and where it stands.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JobOut {
     id: i64,
     visit_id: i64,
     booking_code: String,
@@ -35,11 +35,69 @@ struct JobOut {
     at: String,
     status: JobStatus,
     attempts: i32,
+    /// When a pending update is tried next; null otherwise.
     next_attempt_at: Option<String>,
     last_error: Option<String>,
+    /// Why it waits for staff (e.g. a missing mapping), if it does.
     reason: Option<String>,
     encounter_id: Option<String>,
     sent_at: Option<String>,
+}
+
+/// A stuck update: the update's fields and its reason in words.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StuckOut {
+    #[serde(flatten)]
+    pub job: JobOut,
+    pub reason_text: Words,
+}
+
+/// A text in Indonesian (`id`) and English (`en`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Words {
+    pub id: String,
+    pub en: String,
+}
+
+/// A doctor and its SATUSEHAT Practitioner.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DoctorMapOut {
+    pub code: String,
+    pub name: String,
+    pub nik: Option<String>,
+    pub practitioner_id: Option<String>,
+}
+
+/// A polyclinic and its SATUSEHAT Location.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClinicMapOut {
+    pub code: String,
+    pub name: String,
+    pub location_id: Option<String>,
+}
+
+/// What went to SATUSEHAT, what is stuck and why, and the mappings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OverviewOut {
+    pub configured: bool,
+    /// Updates per status (`pending`, `sent`, `failed`).
+    pub counts: std::collections::BTreeMap<String, i64>,
+    pub jobs: Vec<JobOut>,
+    pub stuck: Vec<StuckOut>,
+    pub doctors: Vec<DoctorMapOut>,
+    pub clinics: Vec<ClinicMapOut>,
+}
+
+/// `{ok: true}`: the mapping was saved.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Saved {
+    pub ok: bool,
+}
+
+/// How many stuck updates went back in the queue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Requeued {
+    pub requeued: usize,
 }
 
 fn job_out(row: JobRow, tz: chrono_tz::Tz) -> JobOut {
@@ -71,7 +129,7 @@ fn job_out(row: JobRow, tz: chrono_tz::Tz) -> JobOut {
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(crate::satusehat::staff::JobQuery),
     responses(
-        (status = 200, description = "`{configured, counts, jobs, stuck, doctors, clinics}`", body = serde_json::Value)
+        (status = 200, description = "`{configured, counts, jobs, stuck, doctors, clinics}`", body = OverviewOut)
     ),
 )]
 pub async fn overview(
@@ -83,39 +141,34 @@ pub async fn overview(
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     let tz = state.tz();
     let o = satusehat::overview(&state, &staff, status, limit).await?;
-    let counts: Map<String, Value> =
-        o.counts.into_iter().map(|(k, n)| (k.as_str().to_string(), json!(n))).collect();
-    let doctors: Vec<Value> = o
+    let doctors = o
         .doctors
         .into_iter()
-        .map(|(code, name, nik, ihs)| {
-            json!({"code": code, "name": name, "nik": nik, "practitioner_id": ihs})
-        })
+        .map(|(code, name, nik, practitioner_id)| DoctorMapOut { code, name, nik, practitioner_id })
         .collect();
-    let clinics: Vec<Value> = o
+    let clinics = o
         .clinics
         .into_iter()
-        .map(|(code, name, location)| json!({"code": code, "name": name, "location_id": location}))
+        .map(|(code, name, location_id)| ClinicMapOut { code, name, location_id })
         .collect();
-    let stuck: Vec<Value> = o
+    let stuck = o
         .stuck
         .into_iter()
         .map(|row| {
             let reason = row.job.reason.clone().unwrap_or_default();
             let (id, en) = satusehat::reason_text(&reason);
-            let mut v = json!(job_out(row, tz));
-            v["reason_text"] = json!({"id": id, "en": en});
-            v
+            let reason_text = Words { id: id.to_string(), en: en.to_string() };
+            StuckOut { job: job_out(row, tz), reason_text }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "configured": state.settings.satusehat.is_some(),
-        "counts": counts,
-        "jobs": o.jobs.into_iter().map(|r| job_out(r, tz)).collect::<Vec<_>>(),
-        "stuck": stuck,
-        "doctors": doctors,
-        "clinics": clinics,
-    })))
+    Ok(HttpResponse::Ok().json(OverviewOut {
+        configured: state.settings.satusehat.is_some(),
+        counts: o.counts.into_iter().map(|(k, n)| (k.as_str().to_string(), n)).collect(),
+        jobs: o.jobs.into_iter().map(|r| job_out(r, tz)).collect(),
+        stuck,
+        doctors,
+        clinics,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -133,7 +186,7 @@ pub struct DoctorNikBody {
     params(("code" = String, Path, description = "doctor code")),
     request_body = crate::satusehat::staff::DoctorNikBody,
     responses(
-        (status = 200, description = "`{ok: true}`", body = serde_json::Value)
+        (status = 200, description = "`{ok: true}`", body = Saved)
     ),
 )]
 pub async fn set_doctor_nik(
@@ -144,7 +197,7 @@ pub async fn set_doctor_nik(
 ) -> AppResult<HttpResponse> {
     let parsed: DoctorNikBody = parse_json(&body)?;
     satusehat::set_doctor_nik(&state, &staff, path.into_inner(), &parsed.nik).await?;
-    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+    Ok(HttpResponse::Ok().json(Saved { ok: true }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -162,7 +215,7 @@ pub struct LocationBody {
     params(("code" = String, Path, description = "clinic code")),
     request_body = crate::satusehat::staff::LocationBody,
     responses(
-        (status = 200, description = "`{ok: true}`", body = serde_json::Value)
+        (status = 200, description = "`{ok: true}`", body = Saved)
     ),
 )]
 pub async fn set_location(
@@ -173,7 +226,7 @@ pub async fn set_location(
 ) -> AppResult<HttpResponse> {
     let parsed: LocationBody = parse_json(&body)?;
     satusehat::set_location(&state, &staff, path.into_inner(), &parsed.location_id).await?;
-    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+    Ok(HttpResponse::Ok().json(Saved { ok: true }))
 }
 
 /// `POST /api/v1/staff/satusehat/retry` → `{"requeued": n}`: the rows that waited for staff.
@@ -183,10 +236,10 @@ pub async fn set_location(
     tag = "satusehat",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     responses(
-        (status = 200, description = "`{requeued}`", body = serde_json::Value)
+        (status = 200, description = "`{requeued}`", body = Requeued)
     ),
 )]
 pub async fn retry(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     let n = satusehat::retry_failed(&state, &staff).await?;
-    Ok(HttpResponse::Ok().json(json!({"requeued": n})))
+    Ok(HttpResponse::Ok().json(Requeued { requeued: n }))
 }

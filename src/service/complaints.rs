@@ -12,6 +12,8 @@ use serde_json::json;
 
 use super::{Access, AppState};
 use crate::db::PgConnection;
+/// A holiday as the staff routes answer it.
+pub use crate::db::complaints::Holiday;
 use crate::db::complaints::{self as rows, Complaint, Filter, NewComplaint, NewResponse};
 use crate::db::models::Clinic;
 use crate::db::notifications::{self, NewJob};
@@ -257,7 +259,7 @@ fn may_handle(staff: &Staff, c: &Complaint) -> bool {
 }
 
 /// A complaint as staff see it in the list and on its page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StaffComplaint {
     #[serde(flatten)]
     pub complaint: Complaint,
@@ -266,7 +268,7 @@ pub struct StaffComplaint {
     pub may_handle: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StaffDetail {
     #[serde(flatten)]
     pub item: StaffComplaint,
@@ -492,7 +494,7 @@ pub fn escalate_overdue(
 }
 
 /// One category's line of the monthly summary.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct SummaryLine {
     pub category: String,
     pub received: usize,
@@ -502,7 +504,7 @@ pub struct SummaryLine {
     pub median_days_to_resolve: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonthlySummary {
     pub month: String,
     pub lines: Vec<SummaryLine>,

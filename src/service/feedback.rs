@@ -163,7 +163,7 @@ pub async fn rateable(st: &AppState, code: String) -> AppResult<Rateable> {
 }
 
 /// A rating as staff read it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StaffFeedback {
     #[serde(flatten)]
     pub feedback: Feedback,

@@ -18,7 +18,7 @@ use crate::domain::staff::{Role, StaffIdentity};
 use crate::error::{AppError, AppResult};
 
 /// One doctor's day at a clinic, in HFIS's terms (either side).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DaySchedule {
     pub kodedokter: i32,
     pub namadokter: String,
@@ -31,18 +31,19 @@ pub struct DaySchedule {
 }
 
 /// One way the two sides differ.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Difference {
     pub kodedokter: i32,
     pub namadokter: String,
     /// `jadwal`, `kapasitaspasien`, `libur`, `only_bpjs` or `only_sipoli`.
+    #[schema(value_type = String)]
     pub field: &'static str,
     pub bpjs: Value,
     pub sipoli: Value,
 }
 
 /// A clinic's day on both sides.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClinicComparison {
     pub clinic: String,
     pub kodepoli: String,

@@ -39,26 +39,29 @@ fn bad_pairing_code() -> AppError {
 }
 
 /// A kiosk just registered: its id and its one-time pairing code.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Registered {
     pub id: i32,
     pub name: String,
     pub pairing_code: String,
+    #[schema(value_type = String, format = DateTime)]
     pub pairing_expires_at: DateTime<Utc>,
 }
 
 /// A kiosk as the console lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KioskRow {
     pub id: i32,
     pub name: String,
     pub clinics: Vec<String>,
     pub paired: bool,
     pub revoked: bool,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub pairing_expires_at: Option<DateTime<Utc>>,
     /// Its thermal printer, and what went wrong at its last print (if anything).
     pub printer: Option<String>,
     pub printer_problem: Option<crate::domain::printer::PrinterProblem>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub printer_checked_at: Option<DateTime<Utc>>,
 }
 

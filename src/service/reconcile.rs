@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 pub type BpjsTaskTimes = Vec<(i16, i64)>;
 
 /// One mismatch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Mismatch {
     /// `missing_at_bpjs`, `unknown_here`, `task_missing`, `time_differs`.
     pub kind: String,
@@ -30,6 +30,39 @@ pub struct Mismatch {
     /// Our time (ms) and BPJS's.
     pub ours: Option<i64>,
     pub bpjs: Option<i64>,
+}
+
+/// A day's reconciliation with BPJS, as computed and kept (the stored JSON).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Reconciliation {
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// RFC 3339 with the hospital's offset.
+    pub checked_at: String,
+    pub jkn_visits: usize,
+    pub bpjs_registrations: usize,
+    pub mismatches: Vec<Mismatch>,
+    pub in_order: InOrder,
+    pub waiting_times: WaitingTimes,
+    /// BPJS calls that failed, `kodebooking: error`.
+    pub errors: Vec<String>,
+}
+
+/// How many known JKN visits have their task times complete and in order at BPJS.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InOrder {
+    pub visits: usize,
+    pub complete: usize,
+    /// `complete / visits`; null without visits.
+    pub share: Option<f64>,
+}
+
+/// Average waits per task: BPJS's dashboard as it answered (null when it could not be
+/// asked), and SIPOLI's per BPJS poli code (`{avg_waktu_task1: seconds, ...}`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WaitingTimes {
+    pub bpjs: Option<Value>,
+    pub sipoli: BTreeMap<String, Value>,
 }
 
 /// What BPJS said about the day.
@@ -222,17 +255,19 @@ pub async fn reconcile(st: &AppState, date: NaiveDate, bpjs: BpjsDay) -> AppResu
             .chain(bpjs.dashboard.as_ref().err().cloned())
             .collect();
         let bpjs_waits = bpjs.dashboard.as_ref().ok().map(|d| d.get("list").unwrap_or(d).clone());
-        let result = json!({
-            "date": date.to_string(),
-            "checked_at": crate::http::views::time(now, tz),
-            "jkn_visits": known.len(),
-            "bpjs_registrations": registered.len(),
-            "mismatches": list,
-            "in_order": {"visits": known.len(), "complete": good,
-                         "share": if known.is_empty() { Value::Null } else {
-                             json!((good as f64) / (known.len() as f64)) }},
-            "waiting_times": {"bpjs": bpjs_waits, "sipoli": our_waits(&ours)},
-            "errors": errors,
+        let result = json!(Reconciliation {
+            date: date.to_string(),
+            checked_at: crate::http::views::time(now, tz),
+            jkn_visits: known.len(),
+            bpjs_registrations: registered.len(),
+            mismatches: list,
+            in_order: InOrder {
+                visits: known.len(),
+                complete: good,
+                share: (!known.is_empty()).then(|| (good as f64) / (known.len() as f64)),
+            },
+            waiting_times: WaitingTimes { bpjs: bpjs_waits, sipoli: our_waits(&ours) },
+            errors,
         });
         hfis::save_reconciliation(c, date, &result, now)?;
         Ok(result)

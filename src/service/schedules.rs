@@ -35,14 +35,14 @@ pub struct ScheduleBody {
 /// The checked fields of a schedule, as [`validate`] returns them.
 pub type ScheduleTimes = (NaiveTime, NaiveTime, NaiveDate, Option<NaiveDate>);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Named {
     pub code: String,
     pub name: String,
 }
 
 /// A schedule as staff see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScheduleOut {
     pub id: i32,
     pub clinic: Named,
@@ -54,7 +54,9 @@ pub struct ScheduleOut {
     pub quota_non_jkn: i32,
     pub online_limit: i32,
     pub service_minutes: i32,
+    #[schema(value_type = String, format = Date)]
     pub valid_from: NaiveDate,
+    #[schema(value_type = Option<String>, format = Date)]
     pub valid_until: Option<NaiveDate>,
 }
 
@@ -78,21 +80,23 @@ impl ScheduleOut {
 }
 
 /// A schedule ended from a date on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EndedSchedule {
     pub id: i32,
+    #[schema(value_type = String, format = Date)]
     pub valid_until: NaiveDate,
     pub removed_sessions: usize,
     pub kept_sessions: i64,
 }
 
 /// An exception as staff see it; after creation with what it cancelled.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ExceptionOut {
     pub id: i32,
     pub kind: ExceptionKind,
     pub doctor_id: Option<i32>,
     pub clinic_id: Option<i32>,
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
@@ -127,14 +131,14 @@ impl ExceptionOut {
 }
 
 /// What creating an exception did, or (dry run) would do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum ExceptionOutcome {
     DryRun { dry_run: bool, sessions: usize, visits: usize },
     Created(ExceptionOut),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Deleted {
     pub deleted: i32,
 }
