@@ -246,7 +246,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         let (port, session, clients, rounds) =
             (n.next().unwrap(), n.next().unwrap(), n.next().unwrap(), n.next().unwrap());
         // One thread per core reads the streams, so the clients are not the bottleneck.
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // (`SSE_BENCH_CLIENT_THREADS=1`: one thread, as before, for comparison.)
+        let threads = std::env::var("SSE_BENCH_CLIENT_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .enable_all()

@@ -50,8 +50,15 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<Q> {
     /// `sql_query` says "never cache" because its text could be anything; these texts are
     /// fixed.
     fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
-        Ok(true)
+        Ok(!unprepared())
     }
+}
+
+/// `SIPOLI_UNPREPARED_BOOKING=1` sends the booking's statements unprepared, as before:
+/// only for comparing the two in `cargo bench --bench booking` on the same build.
+fn unprepared() -> bool {
+    static UNPREPARED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *UNPREPARED.get_or_init(|| std::env::var_os("SIPOLI_UNPREPARED_BOOKING").is_some())
 }
 
 impl<Q> QueryId for Prepared<Q> {
