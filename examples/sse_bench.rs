@@ -10,9 +10,9 @@
 //! (`sipoli_sse_bench`, dropped and made afresh each run). The clients run in a second
 //! process (this program started again with `--clients PORT SESSION N`), so the node's
 //! memory figure is the node's alone and each process stays under its open-file limit
-//! (`ulimit -n` above N + 100). `--same-process` keeps the clients in the node's process,
-//! as earlier versions did. Each client is a plain TCP connection reading the stream.
-//! Delivery times are taken on the system clock of both processes (same machine).
+//! (`ulimit -n` above N + 100). Each client is a plain TCP connection reading the stream.
+//! Delivery times are taken on the system clock of both processes (same machine). The
+//! clients' process reads the streams on a multi-threaded runtime (one thread per core).
 #![expect(clippy::unwrap_used, reason = "a benchmark: any failure should stop it loudly")]
 
 use std::error::Error;
@@ -239,16 +239,32 @@ async fn clients_process(port: u16, session: i32, n: usize, rounds: usize) {
     out.flush().unwrap();
 }
 
-#[actix_web::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("--clients") {
         let mut n = args.skip(1).map(|a| a.parse::<usize>().unwrap());
         let (port, session, clients, rounds) =
             (n.next().unwrap(), n.next().unwrap(), n.next().unwrap(), n.next().unwrap());
-        clients_process(port as u16, session as i32, clients, rounds).await;
+        // One thread per core reads the streams, so the clients are not the bottleneck.
+        // (`SSE_BENCH_CLIENT_THREADS=1`: one thread, as before, for comparison.)
+        let threads = std::env::var("SSE_BENCH_CLIENT_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()?
+            .block_on(clients_process(port as u16, session as i32, clients, rounds));
         return Ok(());
     }
+    actix_web::rt::System::new().block_on(node(args))
+}
+
+/// The node: the server, the database, the calls; the clients run in a second process.
+async fn node(
+    mut args: std::iter::Peekable<impl Iterator<Item = String>>,
+) -> Result<(), Box<dyn Error>> {
     let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let rounds: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let settings = Settings::from_env()?;

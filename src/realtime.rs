@@ -1,11 +1,12 @@
 //! Live updates: PostgreSQL `LISTEN sipoli_events` → an in-process broadcast hub → Server-Sent
 //! Events.
 //!
-//! Every visit transition inserts a `visit_events` row, and a trigger announces its id with
+//! Every visit transition inserts a `visit_events` row, and a trigger announces it with
 //! `pg_notify` in the same transaction. Each node keeps ONE listening connection
-//! (tokio-postgres, reconnecting with backoff); for each notice it reads the event's public
-//! facts (ticket, clinic, kind, status — never a name) and hands them to every SSE client of
-//! the node through a `tokio::sync::broadcast` channel. A client reconnecting with
+//! (tokio-postgres, reconnecting with backoff); each notice carries the event's public facts
+//! (ticket, clinic, kind, status — never a name; a notice too long for that carries the id
+//! only and the facts are read back), which go to every SSE client of the node through a
+//! `tokio::sync::broadcast` channel. A client reconnecting with
 //! `Last-Event-ID` is first sent what it missed, read from `visit_events`.
 //!
 //! Streams: `/api/v1/sessions/{id}/events` (one clinic session),
@@ -173,19 +174,25 @@ impl Hub {
             }
             let sql = format!("{EVENT_SELECT} WHERE e.id = $1");
             while let Some(payload) = incoming.recv().await {
-                let Some(id) = notice_id(&payload) else {
+                let Some(notice) = Notice::read(&payload) else {
                     tracing::warn!(payload, "unreadable visit event notice");
                     continue;
                 };
                 // A notice that came in during the catch-up may repeat what it sent.
-                if !recent.insert(id) {
+                if !recent.insert(notice.id) {
                     continue;
                 }
-                if let Some(row) = client.query_opt(&sql, &[&id]).await? {
-                    let event = event_from_row(&row)?;
-                    *last_seen = Some(last_seen.map_or(event.id, |l| l.max(event.id)));
-                    self.publish(event);
-                }
+                // The notice carries the event's public facts (no read back); a notice
+                // with the ids only (a long clinic name, say) is read as before.
+                let event = match notice.into_event() {
+                    Ok(event) => event,
+                    Err(id) => match client.query_opt(&sql, &[&id]).await? {
+                        Some(row) => event_from_row(&row)?,
+                        None => continue,
+                    },
+                };
+                *last_seen = Some(last_seen.map_or(event.id, |l| l.max(event.id)));
+                self.publish(event);
             }
             Ok(())
         };
@@ -240,6 +247,55 @@ fn event_from_row(row: &tokio_postgres::Row) -> Result<LiveEvent, tokio_postgres
         room: row.try_get("room")?,
         call_count: row.try_get("call_count")?,
     })
+}
+
+/// A `sipoli_events` notice: the event's ids, and (since migration
+/// `2026-11-24-000016_event_facts_in_notice`) its public facts, as `EVENT_SELECT` reads them.
+#[derive(Debug, serde::Deserialize)]
+struct Notice {
+    id: i64,
+    session_id: Option<i32>,
+    kind: Option<String>,
+    status: Option<String>,
+    ticket: Option<String>,
+    clinic: Option<String>,
+    clinic_name: Option<String>,
+    room: Option<String>,
+    call_count: Option<i32>,
+}
+
+impl Notice {
+    fn read(payload: &str) -> Option<Notice> {
+        serde_json::from_str(payload).ok()
+    }
+
+    /// The event, when the notice carries all of it; else its id, to read it back.
+    fn into_event(self) -> Result<LiveEvent, i64> {
+        match self {
+            Notice {
+                id,
+                session_id: Some(session_id),
+                kind: Some(kind),
+                status: Some(status),
+                ticket: Some(ticket),
+                clinic: Some(clinic),
+                clinic_name: Some(clinic_name),
+                room: Some(room),
+                call_count: Some(call_count),
+            } => Ok(LiveEvent {
+                id,
+                kind,
+                status,
+                session_id,
+                ticket,
+                clinic,
+                clinic_name,
+                room,
+                call_count,
+            }),
+            Notice { id, .. } => Err(id),
+        }
+    }
 }
 
 /// The event id in a `sipoli_events` notice (`{"id": 1, "session_id": …}`).
@@ -490,6 +546,19 @@ mod tests {
             Some(42)
         );
         assert_eq!(notice_id("not json"), None);
+    }
+
+    #[test]
+    fn a_notice_with_the_facts_needs_no_read_back() {
+        let full = r#"{"id": 9, "session_id": 2, "visit_id": 5, "kind": "call", "status": "called",
+            "ticket": "A-003", "clinic": "ANA", "clinic_name": "Poli Anak", "room": "Ruang 2",
+            "call_count": 1}"#;
+        let event = Notice::read(full).unwrap().into_event().unwrap();
+        assert_eq!((event.id, event.session_id, event.call_count), (9, 2, 1));
+        assert_eq!((event.ticket.as_str(), event.room.as_str()), ("A-003", "Ruang 2"));
+        let ids_only = r#"{"id": 10, "session_id": 2, "visit_id": 5, "kind": "call"}"#;
+        assert_eq!(Notice::read(ids_only).unwrap().into_event().unwrap_err(), 10);
+        assert!(Notice::read("not json").is_none());
     }
 
     #[test]

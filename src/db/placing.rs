@@ -12,7 +12,13 @@
 //!
 //! Rows come back as `to_jsonb` of the table rows and are read with serde: one statement
 //! returns rows of several tables without a column list per table.
+//!
+//! The three statements are [`Prepared`]: each connection keeps them as prepared statements,
+//! so PostgreSQL parses and plans these long statements once per connection, not once per
+//! booking (diesel's `sql_query` would send them unprepared every time).
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Double, Int4, Jsonb, Nullable, Text};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -28,6 +34,43 @@ use super::visits::{Clash, clash_of, recent_seconds_array};
 use crate::domain::kinds::{Payer, SessionStatus};
 use crate::domain::visit_status::VisitStatus;
 use crate::error::{AppError, AppResult};
+
+/// A raw SQL query (`diesel::sql_query` with its binds) that the connection keeps as a
+/// prepared statement, keyed by its SQL text and bind types. Only for SQL whose text is one
+/// of a few fixed strings: values go in binds, never formatted into the text (each distinct
+/// text is a statement kept for the connection's life).
+#[derive(Debug, Clone, Copy)]
+pub struct Prepared<Q>(pub Q);
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    /// `sql_query` says "never cache" because its text could be anything; these texts are
+    /// fixed.
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
+        Ok(!unprepared())
+    }
+}
+
+/// `SIPOLI_UNPREPARED_BOOKING=1` sends the booking's statements unprepared, as before:
+/// only for comparing the two in `cargo bench --bench booking` on the same build.
+fn unprepared() -> bool {
+    static UNPREPARED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *UNPREPARED.get_or_init(|| std::env::var_os("SIPOLI_UNPREPARED_BOOKING").is_some())
+}
+
+impl<Q> QueryId for Prepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> Query for Prepared<Q> {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<Q, Conn> RunQueryDsl<Conn> for Prepared<Q> {}
 
 fn read<T: DeserializeOwned>(value: Value, what: &str) -> AppResult<T> {
     serde_json::from_value(value).map_err(|e| AppError::internal(format!("{what}: {e}")))
@@ -76,8 +119,9 @@ pub fn claim(
     patient: Option<&NewPatient>,
 ) -> AppResult<Option<Claimed>> {
     let jkn = payer == Payer::Jkn;
-    let row: Option<ClaimRow> = diesel::sql_query(format!(
-        "WITH claim AS (
+    let row: Option<ClaimRow> = Prepared(
+        diesel::sql_query(format!(
+            "WITH claim AS (
              UPDATE clinic_sessions
              SET taken_jkn = taken_jkn + CASE WHEN $2 THEN 1 ELSE 0 END,
                  taken_non_jkn = taken_non_jkn + CASE WHEN $2 THEN 0 ELSE 1 END,
@@ -112,16 +156,17 @@ pub fn claim(
          JOIN clinics c ON c.id = claim.clinic_id
          JOIN doctors d ON d.id = claim.doctor_id
          CROSS JOIN number",
-        recent_seconds_array("claim.doctor_id", "claim.service_date")
-    ))
-    .bind::<Int4, _>(session_id)
-    .bind::<Bool, _>(jkn)
-    .bind::<Bool, _>(ahead)
-    .bind::<Text, _>(SessionStatus::Open)
-    .bind::<Bool, _>(patient.is_some())
-    .bind::<Nullable<Text>, _>(patient.and_then(|p| p.nik.clone()))
-    .bind::<Nullable<Text>, _>(patient.and_then(|p| p.bpjs_no.clone()))
-    .bind::<Jsonb, _>(patient.map(|p| json!(p)).unwrap_or_else(|| json!({})))
+            recent_seconds_array("claim.doctor_id", "claim.service_date")
+        ))
+        .bind::<Int4, _>(session_id)
+        .bind::<Bool, _>(jkn)
+        .bind::<Bool, _>(ahead)
+        .bind::<Text, _>(SessionStatus::Open)
+        .bind::<Bool, _>(patient.is_some())
+        .bind::<Nullable<Text>, _>(patient.and_then(|p| p.nik.clone()))
+        .bind::<Nullable<Text>, _>(patient.and_then(|p| p.bpjs_no.clone()))
+        .bind::<Jsonb, _>(patient.map(|p| json!(p)).unwrap_or_else(|| json!({}))),
+    )
     .get_result(conn)
     .optional()?;
     let Some(row) = row else { return Ok(None) };
@@ -160,18 +205,20 @@ pub fn queue_ahead(
     priority: bool,
     sort_key: f64,
 ) -> AppResult<Ahead> {
-    Ok(diesel::sql_query(
-        "SELECT q.to_be_seen, q.waiting_ahead, nextval('visits_id_seq') AS visit_id
+    Ok(Prepared(
+        diesel::sql_query(
+            "SELECT q.to_be_seen, q.waiting_ahead, nextval('visits_id_seq') AS visit_id
          FROM (SELECT count(*) AS to_be_seen,
                       count(*) FILTER (WHERE status = $3 AND (priority > $4
                           OR (priority = $4 AND sort_key <= $5))) AS waiting_ahead
                FROM visits WHERE session_id = $1 AND status IN ($2, $3)) q",
+        )
+        .bind::<Int4, _>(session_id)
+        .bind::<Text, _>(VisitStatus::Booked)
+        .bind::<Text, _>(VisitStatus::Waiting)
+        .bind::<Bool, _>(priority)
+        .bind::<Double, _>(sort_key),
     )
-    .bind::<Int4, _>(session_id)
-    .bind::<Text, _>(VisitStatus::Booked)
-    .bind::<Text, _>(VisitStatus::Waiting)
-    .bind::<Bool, _>(priority)
-    .bind::<Double, _>(sort_key)
     .get_result(conn)?)
 }
 
@@ -295,18 +342,21 @@ pub fn insert(
             })
         })
         .collect();
-    let inserted = diesel::sql_query(sql)
-        .bind::<Jsonb, _>(row)
-        .bind::<Jsonb, _>(json!({
-            "kind": event.kind, "from_status": event.from_status, "to_status": event.to_status,
-            "actor": event.actor, "staff_id": event.staff_id, "detail": event.detail,
-            "created_at": event.created_at,
-        }))
-        .bind::<Jsonb, _>(Value::from(jobs))
-        .bind::<Jsonb, _>(Value::from(bpjs))
-        .bind::<Jsonb, _>(Value::from(satusehat))
-        .get_result::<Inserted>(conn)
-        .optional();
+    // One of eight texts (which outbox tables have rows).
+    let inserted = Prepared(
+        diesel::sql_query(sql)
+            .bind::<Jsonb, _>(row)
+            .bind::<Jsonb, _>(json!({
+                "kind": event.kind, "from_status": event.from_status, "to_status": event.to_status,
+                "actor": event.actor, "staff_id": event.staff_id, "detail": event.detail,
+                "created_at": event.created_at,
+            }))
+            .bind::<Jsonb, _>(Value::from(jobs))
+            .bind::<Jsonb, _>(Value::from(bpjs))
+            .bind::<Jsonb, _>(Value::from(satusehat)),
+    )
+    .get_result::<Inserted>(conn)
+    .optional();
     match inserted {
         Ok(Some(row)) => Ok(Ok((read(row.visit, "visit")?, read(row.event, "visit event")?))),
         Ok(None) => Ok(Err(Clash::BookingCode)),
