@@ -602,3 +602,29 @@ pub enum Taken {
     BpjsNo,
     Nik,
 }
+
+/// A visit's moments at its polyclinic, oldest first: the kind and time of its
+/// `back_to_clinic`, `call`, `recall`, `start` and `finish` events (a consultation after a
+/// lab return has its times here only; the visit keeps the first's).
+pub fn clinic_moments(
+    conn: &mut PgConnection,
+    visit_id: i64,
+) -> AppResult<Vec<(String, DateTime<Utc>)>> {
+    use super::schema::visit_events as e;
+    Ok(e::table
+        .filter(e::visit_id.eq(visit_id))
+        .filter(e::kind.eq_any(["back_to_clinic", "call", "recall", "start", "finish"]))
+        .order(e::id)
+        .select((e::kind, e::created_at))
+        .load(conn)?)
+}
+
+/// A visit's ticket, queue number and clinic code.
+pub fn visit_ticket(conn: &mut PgConnection, visit_id: i64) -> AppResult<(String, i32, String)> {
+    use super::schema::{clinics, visits};
+    Ok(visits::table
+        .inner_join(clinics::table.on(clinics::id.eq(visits::clinic_id)))
+        .filter(visits::id.eq(visit_id))
+        .select((visits::ticket, visits::queue_number, clinics::code))
+        .first(conn)?)
+}

@@ -111,6 +111,19 @@ async fn the_desk_completes_an_existing_patient_and_confirms_the_category_in_the
         .await
         .unwrap();
     click(&desk, ".finish-form button[type=submit]").await;
+    // The page being left says "Tersimpan" too (the completion's notice): wait until the
+    // ticket's finish form is gone, which only the page after the forward shows.
+    for _ in 0..200 {
+        let gone = desk
+            .client
+            .execute(&format!("return !document.getElementById('finish-{step}');"), vec![])
+            .await
+            .unwrap();
+        if gone == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     wait_text(&desk, "Tersimpan").await;
     let (patient, category, confirmed): (Option<i64>, Option<String>, bool) = visits::table
         .order(visits::id.desc())
