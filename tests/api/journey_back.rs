@@ -262,6 +262,14 @@ async fn after_the_lab_the_visit_keeps_its_first_consultations_times() {
     assert_eq!(second["started_at"], "2026-12-01T08:50:00+09:00");
     assert_eq!(second["finished_at"], "2026-12-01T09:05:00+09:00");
     assert_eq!(journey[0]["finished_at"], "2026-12-01T08:40:00+09:00");
+    // The status page lists the journey: the lab, then the consultation after it.
+    let html = app.get(&format!("/antrean/{code}")).await.text().await.unwrap();
+    let lab = html.find("data-kind=\"step\"").expect("the lab on the status page");
+    let back = html.find("data-kind=\"back\"").expect("the second consultation");
+    assert!(lab < back, "in time order");
+    let line = &html[back..back + html[back..].find("</li>").unwrap()];
+    assert!(line.contains("kembali dari pemeriksaan"), "{line}");
+    assert!(line.contains("dipanggil 08:45 · dilayani 08:50–09:05 WIT"), "{line}");
     // The second consultation's moments are its own events.
     let starts = events_of(&app, a, "start").len();
     let finishes = events_of(&app, a, "finish").len();
