@@ -1,8 +1,10 @@
 /* SIPOLI station boards: the calls of stations (registration counter, pharmacy, cashier,
  * lab) with the desk number, and at the pharmacy what is being prepared and what is ready
- * in each lane. Polls /api/v1/displays/stations every 2 s (a registration ticket has no
- * visit event yet); a new call or recall is announced like a clinic call: "Nomor antrean
- * R nol nol dua, silakan ke loket Farmasi 2". Tickets only — never names.
+ * in each lane. Live: /api/v1/displays/stations/events says when a shown station changed
+ * (any node, through PostgreSQL NOTIFY) and the board refetches /api/v1/displays/stations;
+ * it polls (every 30 s) only while that stream is broken. A new call or recall is
+ * announced once, like a clinic call: "Nomor antrean R nol nol dua, silakan ke loket
+ * Farmasi 2". Tickets only — never names.
  */
 (function () {
   "use strict";
@@ -100,6 +102,7 @@
     banner.className = "announce on";
     banner.setAttribute("data-ticket", c.ticket);
     queue.push(words(s, c));
+    info.announced.push(words(s, c));
     next();
     setTimeout(function () { banner.className = "announce"; card.classList.remove("flash"); }, 8000);
   }
@@ -121,21 +124,74 @@
   window.SIPOLI_STATION_WORDS = words;
 
   /* ---------- clock (when no clinic board runs one) ---------- */
-  function tick(nowIso) {
+  var skew = 0; // server clock minus this screen's clock, from the last state
+  function tick() {
     if (!onlyStations) return;
-    var d = nowIso ? new Date(nowIso) : new Date();
+    var d = new Date(Date.now() + skew);
     try {
       document.getElementById("time").textContent = new Intl.DateTimeFormat("id-ID", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "Asia/Jayapura" }).format(d).replace(".", ":");
       document.getElementById("date").textContent = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "id-ID", { weekday: "long", day: "numeric", month: "long", timeZone: "Asia/Jayapura" }).format(d);
     } catch (e) { /* keep the old text */ }
   }
 
+  /* ---------- state: fetched when the stream says so ---------- */
+  var POLL_MS = 30000; // only while the stream is broken
+  // What the board does, for the people (and tests) looking at it.
+  var info = window.SIPOLI_STATION_BOARD = { fetches: 0, events: 0, live: false, polling: false, pollMs: null, announced: [] };
+  var inFlight = false, again = false, soon = null, pollTimer = null, source = null;
+
   function refresh() {
+    // One fetch at a time, so an older state never overwrites (and re-announces) a newer one.
+    if (inFlight) { again = true; return; }
+    inFlight = true;
+    info.fetches++;
     fetch("/api/v1/displays/stations?stations=" + encodeURIComponent(codes), { cache: "no-store" })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-      .then(function (state) { render(state); tick(state.now); linkState.hidden = true; })
-      .catch(function () { linkState.hidden = false; });
+      .then(function (state) {
+        render(state);
+        var server = Date.parse(state.now);
+        if (!isNaN(server)) skew = server - Date.now();
+        tick();
+        if (info.live || info.polling) linkState.hidden = info.live;
+      })
+      .catch(function () { linkState.hidden = false; })
+      .then(function () {
+        inFlight = false;
+        if (again) { again = false; refresh(); }
+      });
   }
+  /** A burst of changes (a call is several row changes) → one fetch. */
+  function refreshSoon() {
+    if (!soon) soon = setTimeout(function () { soon = null; refresh(); }, 150);
+  }
+  function polling(on) {
+    if (on && !pollTimer) pollTimer = setInterval(refresh, POLL_MS);
+    if (!on && pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+    info.polling = on;
+    info.pollMs = on ? POLL_MS : null;
+  }
+
+  function connect() {
+    if (source) source.close();
+    source = new EventSource("/api/v1/displays/stations/events?stations=" + encodeURIComponent(codes));
+    source.onopen = function () {
+      info.live = true;
+      polling(false);
+      linkState.hidden = true;
+      refresh(); // what changed while the stream was down
+    };
+    source.onmessage = function () { info.events++; refreshSoon(); };
+    source.onerror = function () {
+      info.live = false;
+      linkState.hidden = false;
+      polling(true);
+      // The browser retries by itself unless the server refused outright.
+      if (source.readyState === 2) setTimeout(connect, 5000);
+    };
+  }
+
+  tick();
+  setInterval(tick, 1000);
   refresh();
-  setInterval(refresh, 2000);
+  if (window.EventSource) connect(); else polling(true);
 })();

@@ -202,6 +202,7 @@ fn conventions(doc: &mut Value) {
         crate::screens::kiosk_print::print_complaint,
         crate::screens::display::display_state,
         crate::screens::station_board::stations_state,
+        crate::screens::station_board::stations_events,
         crate::screens::announce::call_words,
         crate::screens::announce::call_audio,
         crate::realtime::session_events,

@@ -104,18 +104,18 @@ pub async fn lookup_patient(
         .json(LookupOut { step: views::step(&step.0, &step.1, tz), patients: list }))
 }
 
-/// `POST /api/v1/staff/steps/{id}/patient/complete {"patient_id", "phone"?, "bpjs_no"?}`
+/// `POST /api/v1/staff/steps/{id}/patient/complete {"patient_id", "phone"?, "bpjs_no"?, "nik"?}`
 #[utoipa::path(
     post,
     path = "/api/v1/staff/steps/{id}/patient/complete",
     tag = "stations",
-    description = "Completes an existing patient's registration on the ticket being served: a record number from the new-patient sequence when the patient has none (never a second), the phone and BPJS number filled. The ticket's `finish` then forwards this patient without a `patient` body.",
+    description = "Completes an existing patient's registration on the ticket being served: a record number from the new-patient sequence when the patient has none (never a second), the phone, BPJS number and (when missing) NIK filled. The ticket's `finish` then forwards this patient without a `patient` body.",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i64, Path, description = "step id of a registration ticket"), crate::openapi::Idempotency),
-    request_body(content = serde_json::Value, description = "`{patient_id, phone?, bpjs_no?}`"),
+    request_body(content = serde_json::Value, description = "`{patient_id, phone?, bpjs_no?, nik?}` (`nik` only when the patient has none: 16 digits agreeing with the birth date)"),
     responses(
         (status = 200, description = "`{step, patient, record_no_assigned}`", body = CompletedOut),
-        (status = 409, description = "Ticket not served / already forwarded / BPJS number clash", body = crate::openapi::ErrorBody),
+        (status = 409, description = "Ticket not served / already forwarded / BPJS number or NIK clash (`bpjs_no_taken`, `bpjs_no_differs`, `nik_taken`, `nik_differs`)", body = crate::openapi::ErrorBody),
         (status = 422, description = "Bad field", body = crate::openapi::ErrorBody)
     ),
 )]

@@ -543,16 +543,15 @@ pub fn assign_record_no(conn: &mut PgConnection, patient_id: i64) -> AppResult<O
     }
 }
 
-/// Fill an existing patient's missing phone and BPJS number at the counter, in one
-/// statement: the phone given replaces the old one, a BPJS number only fills an empty
-/// one (or repeats the same). `Ok(None)` when the patient has another BPJS number;
-/// `Err(Clash)` when another patient has this one.
+/// Fill an existing patient's missing phone, BPJS number and NIK at the counter, in one
+/// statement (in a savepoint): the phone given replaces the old one, a BPJS number or NIK
+/// only fills an empty one (or repeats the same). `Ok(None)` when the patient has another
+/// BPJS number or NIK; `Err(Taken)` when another patient holds it (unique constraint).
 pub fn complete_patient(
     conn: &mut PgConnection,
     patient_id: i64,
-    phone: Option<&str>,
-    bpjs_no: Option<&str>,
-) -> AppResult<Result<Option<super::models::Patient>, BpjsTaken>> {
+    fill: &Fill<'_>,
+) -> AppResult<Result<Option<super::models::Patient>, Taken>> {
     use diesel::result::{DatabaseErrorKind, Error as DieselError};
     #[derive(QueryableByName)]
     struct Id {
@@ -561,26 +560,71 @@ pub fn complete_patient(
     }
     let updated = conn.transaction(|c| {
         diesel::sql_query(
-            "UPDATE patients SET phone = coalesce($2, phone), bpjs_no = coalesce(bpjs_no, $3)
+            "UPDATE patients SET phone = coalesce($2, phone), bpjs_no = coalesce(bpjs_no, $3),
+                    nik = coalesce(nik, $4)
              WHERE id = $1 AND ($3::text IS NULL OR bpjs_no IS NULL OR bpjs_no = $3)
+               AND ($4::text IS NULL OR nik IS NULL OR nik = $4)
              RETURNING id",
         )
         .bind::<BigInt, _>(patient_id)
-        .bind::<Nullable<Text>, _>(phone)
-        .bind::<Nullable<Text>, _>(bpjs_no)
+        .bind::<Nullable<Text>, _>(fill.phone)
+        .bind::<Nullable<Text>, _>(fill.bpjs_no)
+        .bind::<Nullable<Text>, _>(fill.nik)
         .get_result::<Id>(c)
         .optional()
     });
     match updated {
         Ok(Some(row)) => Ok(Ok(super::patients::find(conn, row.id)?)),
         Ok(None) => Ok(Ok(None)),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            Ok(Err(BpjsTaken))
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+            Ok(Err(if info.constraint_name() == Some("patients_nik_key") {
+                Taken::Nik
+            } else {
+                Taken::BpjsNo
+            }))
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Another patient has that BPJS number.
-#[derive(Debug, Clone, Copy)]
-pub struct BpjsTaken;
+/// What the counter fills on an existing patient (each only where it is missing; the
+/// phone replaces the old one).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fill<'a> {
+    pub phone: Option<&'a str>,
+    pub bpjs_no: Option<&'a str>,
+    pub nik: Option<&'a str>,
+}
+
+/// Another patient holds that number (the unique constraint said so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    BpjsNo,
+    Nik,
+}
+
+/// A visit's moments at its polyclinic, oldest first: the kind and time of its
+/// `back_to_clinic`, `call`, `recall`, `start` and `finish` events (a consultation after a
+/// lab return has its times here only; the visit keeps the first's).
+pub fn clinic_moments(
+    conn: &mut PgConnection,
+    visit_id: i64,
+) -> AppResult<Vec<(String, DateTime<Utc>)>> {
+    use super::schema::visit_events as e;
+    Ok(e::table
+        .filter(e::visit_id.eq(visit_id))
+        .filter(e::kind.eq_any(["back_to_clinic", "call", "recall", "start", "finish"]))
+        .order(e::id)
+        .select((e::kind, e::created_at))
+        .load(conn)?)
+}
+
+/// A visit's ticket, queue number and clinic code.
+pub fn visit_ticket(conn: &mut PgConnection, visit_id: i64) -> AppResult<(String, i32, String)> {
+    use super::schema::{clinics, visits};
+    Ok(visits::table
+        .inner_join(clinics::table.on(clinics::id.eq(visits::clinic_id)))
+        .filter(visits::id.eq(visit_id))
+        .select((visits::ticket, visits::queue_number, clinics::code))
+        .first(conn)?)
+}

@@ -69,8 +69,18 @@ pub fn set_status(
             .set((base, visits::checked_in_at.eq(now)))
             .returning(Visit::as_returning())
             .get_result(conn)?,
+        // Once the consultation has started, `called_at` stays the first call's: the call
+        // after a lab return is the second consultation's, kept as its own visit event.
         Action::Call | Action::Recall => query
-            .set((base, visits::called_at.eq(now), visits::call_count.eq(visits::call_count + 1)))
+            .set((
+                base,
+                visits::called_at.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<Timestamptz>>(
+                    "CASE WHEN started_at IS NULL THEN ",
+                )
+                .bind::<Timestamptz, _>(now)
+                .sql(" ELSE called_at END")),
+                visits::call_count.eq(visits::call_count + 1),
+            ))
             .returning(Visit::as_returning())
             .get_result(conn)?,
         // After a return from the lab (`Back`) the second consultation keeps the first's
@@ -150,7 +160,9 @@ pub fn call_first_waiting(
     now: DateTime<Utc>,
 ) -> AppResult<Option<Visit>> {
     let next: Option<Id> = diesel::sql_query(
-        "UPDATE visits SET status = $3, called_at = $2, call_count = call_count + 1,
+        "UPDATE visits SET status = $3,
+             called_at = CASE WHEN started_at IS NULL THEN $2 ELSE called_at END,
+             call_count = call_count + 1,
              updated_at = $2
          WHERE id = (SELECT id FROM visits WHERE session_id = $1 AND status = $4
                      ORDER BY priority DESC, sort_key, id LIMIT 1 FOR UPDATE SKIP LOCKED)

@@ -259,7 +259,9 @@ pub fn station(s: &Station) -> StationOut {
 /// A step at a station (no personal data: ticket, times, desk).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepOut {
-    pub step_id: i64,
+    /// Null for a consultation at the polyclinic after lab/radiology (`kind: clinic`, its
+    /// times from the visit's events).
+    pub step_id: Option<i64>,
     /// Null for a registration-counter ticket not yet forwarded into a polyclinic.
     pub visit_id: Option<i64>,
     /// Station code.
@@ -285,7 +287,7 @@ pub struct StepOut {
 pub fn step(step: &Step, station: &Station, tz: Tz) -> StepOut {
     let t = |x: Option<DateTime<Utc>>| x.map(|x| time(x, tz));
     StepOut {
-        step_id: step.id,
+        step_id: Some(step.id),
         visit_id: step.visit_id,
         station: station.code.clone(),
         kind: station.kind,
@@ -336,8 +338,40 @@ pub fn current_step(c: &CurrentStep, tz: Tz) -> CurrentStepOut {
 }
 
 /// Every step of a journey, oldest first.
+/// A consultation after a lab/radiology return is an entry of its own, in time order.
 pub fn journey(j: &Journey, tz: Tz) -> Vec<StepOut> {
-    j.steps.iter().map(|(s, station)| step(s, station, tz)).collect()
+    let mut entries: Vec<(DateTime<Utc>, StepOut)> =
+        j.steps.iter().map(|(s, station)| (s.created_at, step(s, station, tz))).collect();
+    entries.extend(j.returns.iter().map(|r| (r.back_at, clinic_return(r, tz))));
+    // Stable: steps keep their order among themselves.
+    entries.sort_by_key(|(at, _)| *at);
+    entries.into_iter().map(|(_, out)| out).collect()
+}
+
+/// A consultation after a lab/radiology return, as a journey entry.
+fn clinic_return(r: &crate::service::journey::ClinicReturn, tz: Tz) -> StepOut {
+    let t = |x: Option<DateTime<Utc>>| x.map(|x| time(x, tz));
+    let status = r.status();
+    StepOut {
+        step_id: None,
+        visit_id: Some(r.visit_id),
+        station: r.clinic.clone(),
+        kind: StationKind::Clinic,
+        lane: None,
+        ticket: r.ticket.clone(),
+        number: r.number,
+        status,
+        label: status.label_id(StationKind::Clinic).to_string(),
+        priority: false,
+        priority_category: None,
+        desk: None,
+        call_count: r.call_count,
+        waiting_since: time(r.back_at, tz),
+        called_at: t(r.called_at),
+        started_at: t(r.started_at),
+        ready_at: None,
+        finished_at: t(r.finished_at),
+    }
 }
 
 /// A visit as staff see it (personal data allowed: staff routes only).

@@ -318,11 +318,13 @@ pub struct CompleteForm {
     pub phone: String,
     #[serde(default)]
     pub bpjs_no: String,
+    #[serde(default)]
+    pub nik: String,
 }
 csrf_field!(CompleteForm);
 
 /// `POST /staff/langkah/{id}/pasien/lengkapi` — complete the existing patient found for the
-/// registration ticket being served (record number if none, phone, BPJS number).
+/// registration ticket being served (record number if none, phone, BPJS number, NIK if none).
 pub async fn complete_on_step(
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -336,6 +338,7 @@ pub async fn complete_on_step(
         patient_id: form.patient_id,
         phone: some(&form.phone),
         bpjs_no: some(&form.bpjs_no),
+        nik: some(&form.nik),
     };
     let (st, who) = (state.get_ref().clone(), staff.clone());
     let done = crate::service::in_transaction(&state, move |conn| {

@@ -50,6 +50,76 @@ pub struct StatusView {
     pub called: bool,
     /// The current step after the polyclinic (pharmacy, cashier, …), if any.
     pub step: Option<StepLine>,
+    /// The journey so far: station steps and consultations after a lab return, in order.
+    pub journey: Vec<JourneyLine>,
+}
+
+/// One entry of the journey on the status page: "Laboratorium · L-001 · Selesai ·
+/// dipanggil 08.30 · 08.32–08.40" (tickets and times only).
+#[derive(Debug, Clone)]
+pub struct JourneyLine {
+    pub place: String,
+    /// A consultation at the polyclinic after lab/radiology.
+    pub back: bool,
+    pub ticket: String,
+    pub label: String,
+    pub called: String,
+    pub started: String,
+    pub finished: String,
+    /// "WIT"
+    pub zone: String,
+}
+
+/// The journey lines of a standing (station names as the screen's language has them).
+fn journey_lines(
+    c: &Ctx,
+    st: &crate::service::queue::Standing,
+    tz: chrono_tz::Tz,
+) -> Vec<JourneyLine> {
+    let t = |x: Option<chrono::DateTime<chrono::Utc>>| {
+        x.map(|x| x.with_timezone(&tz).format("%H:%M").to_string()).unwrap_or_default()
+    };
+    let name = |id: &str, en: &str| {
+        if c.lang.is_en() && !en.is_empty() { en.to_string() } else { id.to_string() }
+    };
+    let mut lines: Vec<(chrono::DateTime<chrono::Utc>, JourneyLine)> = st
+        .journey
+        .steps
+        .iter()
+        .map(|(s, station)| {
+            (
+                s.created_at,
+                JourneyLine {
+                    place: name(&station.name, &station.name_en),
+                    back: false,
+                    ticket: s.ticket.clone(),
+                    label: s.status.label_id(station.kind).to_string(),
+                    called: t(s.called_at),
+                    started: t(s.started_at),
+                    finished: t(s.finished_at),
+                    zone: super::text::zone_label(tz).to_string(),
+                },
+            )
+        })
+        .collect();
+    let clinic = name(&st.session.clinic.name, &st.session.clinic.name_en);
+    lines.extend(st.journey.returns.iter().map(|r| {
+        (
+            r.back_at,
+            JourneyLine {
+                place: clinic.clone(),
+                back: true,
+                ticket: r.ticket.clone(),
+                label: r.status().label_id(crate::domain::journey::StationKind::Clinic).to_string(),
+                called: t(r.called_at),
+                started: t(r.started_at),
+                finished: t(r.finished_at),
+                zone: super::text::zone_label(tz).to_string(),
+            },
+        )
+    }));
+    lines.sort_by_key(|(at, _)| *at);
+    lines.into_iter().map(|(_, l)| l).collect()
 }
 
 fn step_line(s: &CurrentStep, station: String, tz: chrono_tz::Tz) -> StepLine {
@@ -110,6 +180,7 @@ pub(super) async fn load_status(
         called: status == VisitStatus::Called,
         status: status.as_str().to_string(),
         step: st.journey.current.as_ref().map(|s| step_line(s, s.station.name.clone(), tz)),
+        journey: journey_lines(c, &st, tz),
     })
 }
 
@@ -147,6 +218,7 @@ fn counter_status(
         cancellable: false,
         called: t.step.status == StepStatus::Called,
         step,
+        journey: Vec::new(),
     }
 }
 

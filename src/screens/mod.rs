@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/v1/displays/state", web::get().to(display::display_state))
         .route("/api/v1/displays/stations", web::get().to(station_board::stations_state))
+        .route("/api/v1/displays/stations/events", web::get().to(station_board::stations_events))
         .route("/api/v1/staff/display-message", web::put().to(display::set_message))
         .route("/api/v1/announcements/words", web::get().to(announce::call_words))
         .route("/api/v1/announcements/audio.wav", web::get().to(announce::call_audio));

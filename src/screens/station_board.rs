@@ -141,3 +141,26 @@ pub async fn stations_state(
     Ok(HttpResponse::Ok()
         .json(StationBoardsOut { now: views::time(state.now(), tz), stations: list }))
 }
+
+/// `GET /api/v1/displays/stations/events?stations=FARMASI,KASIR` — the live stream of
+/// station boards: "this station changed", the board then refetches
+/// `/api/v1/displays/stations`. Station codes only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/displays/stations/events",
+    tag = "displays",
+    params(crate::screens::station_board::StationsQuery),
+    responses(
+        (status = 200, description = "Server-sent events (`text/event-stream`): `{\"kind\":\"changed\",\"station\":\"FARMASI\"}` when a shown station changed, `{\"kind\":\"resync\"}` when the board should refetch everything; a `retry:` hint and a comment heartbeat every 15 s", content_type = "text/event-stream", body = String),
+        (status = 400, description = "Malformed station list", body = crate::openapi::ErrorBody),
+        (status = 404, description = "Unknown station", body = crate::openapi::ErrorBody)
+    ),
+)]
+pub async fn stations_events(
+    state: web::Data<AppState>,
+    query: web::Query<StationsQuery>,
+) -> AppResult<HttpResponse> {
+    let codes = station_codes(&format!("stations={}", query.stations.as_deref().unwrap_or("")));
+    let stations = journey::board_stations(&state, codes).await?;
+    Ok(crate::realtime::station_stream(&state.live, stations))
+}

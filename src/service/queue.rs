@@ -408,7 +408,7 @@ pub fn standing_of_code(
     let journey = if read.has_journey {
         super::journey::journey_of(conn, tz, now, visit.id)?
     } else {
-        super::journey::Journey { steps: Vec::new(), current: None, referred_to: None }
+        super::journey::Journey::default()
     };
     Ok(Some(Standing { visit, session, position, now_serving, estimated_at, journey }))
 }

@@ -235,7 +235,7 @@ fn standing_in(p: &Projection, code: &str, tz: Tz, now: DateTime<Utc>) -> Option
         position,
         now_serving: p.read.now_serving.clone(),
         estimated_at,
-        journey: super::journey::Journey { steps: Vec::new(), current: None, referred_to: None },
+        journey: super::journey::Journey::default(),
     })
 }
 

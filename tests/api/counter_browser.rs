@@ -1,7 +1,8 @@
 //! In real headless Chromium at the registration desk (`/staff/stasiun`): staff confirm a
 //! ticket's priority category, find an existing patient by NIK, see what their
 //! registration misses, complete it (a record number is given, phone and BPJS number
-//! filled) and forward them into Poli Anak without retyping. Screenshot:
+//! filled) and forward them into Poli Anak without retyping; a patient without a NIK gets
+//! one typed at the desk (a NIK another patient holds is refused). Screenshot:
 //! target/screenshots/counter-complete-*.png.
 use std::time::Duration;
 
@@ -110,6 +111,19 @@ async fn the_desk_completes_an_existing_patient_and_confirms_the_category_in_the
         .await
         .unwrap();
     click(&desk, ".finish-form button[type=submit]").await;
+    // The page being left says "Tersimpan" too (the completion's notice): wait until the
+    // ticket's finish form is gone, which only the page after the forward shows.
+    for _ in 0..200 {
+        let gone = desk
+            .client
+            .execute(&format!("return !document.getElementById('finish-{step}');"), vec![])
+            .await
+            .unwrap();
+        if gone == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     wait_text(&desk, "Tersimpan").await;
     let (patient, category, confirmed): (Option<i64>, Option<String>, bool) = visits::table
         .order(visits::id.desc())
@@ -121,5 +135,55 @@ async fn the_desk_completes_an_existing_patient_and_confirms_the_category_in_the
         .first(&mut app.conn())
         .unwrap();
     assert_eq!((patient, category.as_deref(), confirmed), (Some(old), Some("lansia"), true));
+
+    // A patient known only by their BPJS card: the desk offers the NIK field and fills it;
+    // a NIK another patient holds is refused in Indonesian and nothing changes.
+    let lone: i64 = diesel::insert_into(patients::table)
+        .values((
+            patients::bpjs_no.eq(card(52)),
+            patients::name.eq("Pasien Tanpa NIK"),
+            patients::birth_date.eq(chrono::NaiveDate::from_ymd_opt(1990, 5, 17).unwrap()),
+            patients::language.eq("id"),
+            patients::created_at.eq(wit(2025, 1, 2, 9, 0)),
+        ))
+        .returning(patients::id)
+        .get_result(&mut app.conn())
+        .unwrap();
+    let (status, t) = app
+        .post_json("/api/v1/kiosk/tickets", &json!({"station": "PENDAFTARAN", "payer": "jkn"}))
+        .await;
+    assert_eq!(status, 201, "{t}");
+    let ticket = t["ticket"].as_str().unwrap().to_string();
+    let (_, queue) = app.get_json("/api/v1/staff/stations/PENDAFTARAN/queue").await;
+    let second = queue["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["ticket"] == ticket.as_str())
+        .and_then(|s| s["step_id"].as_i64())
+        .expect("the new ticket in the queue");
+    click(&desk, "#call-next").await;
+    click(&desk, &format!("#start-{second}")).await;
+    desk.wait_css(&format!("#finish-{second}")).await;
+    type_into(&desk, &format!("#cari-{second}"), &card(52)).await;
+    click(&desk, &format!("#lookup-{second}")).await;
+    let text = wait_text(&desk, "Pasien Tanpa NIK").await;
+    assert!(text.contains("Belum lengkap: Nomor rekam medis, NIK, Nomor HP"), "{text}");
+    type_into(&desk, ".complete-form [name=nik]", &nik(51)).await;
+    click(&desk, &format!("#complete-patient-{lone}")).await;
+    wait_text(&desk, "NIK ini sudah terdaftar untuk pasien lain").await;
+    let lone_nik = |app: &TestApp| -> Option<String> {
+        patients::table.find(lone).select(patients::nik).first(&mut app.conn()).unwrap()
+    };
+    assert_eq!(lone_nik(&app), None, "nothing changed");
+    // Found again (the refusal page has no hits: wait for the lookup's form before typing).
+    type_into(&desk, &format!("#cari-{second}"), &card(52)).await;
+    click(&desk, &format!("#lookup-{second}")).await;
+    desk.wait_css(&format!("#complete-patient-{lone}")).await;
+    type_into(&desk, ".complete-form [name=nik]", &nik(52)).await;
+    desk.screenshot("counter-complete-03-nik").await;
+    click(&desk, &format!("#complete-patient-{lone}")).await;
+    wait_text(&desk, &format!("{ticket} · RM")).await;
+    assert_eq!(lone_nik(&app), Some(nik(52)));
     desk.close().await;
 }

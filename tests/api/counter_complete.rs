@@ -27,6 +27,25 @@ fn existing_patient(app: &TestApp, n: u32, bpjs: Option<String>) -> i64 {
         .unwrap()
 }
 
+/// An existing patient known only by their BPJS number (no NIK yet): their id.
+fn patient_without_nik(app: &TestApp, n: u32) -> i64 {
+    diesel::insert_into(patients::table)
+        .values((
+            patients::bpjs_no.eq(card(n)),
+            patients::name.eq(format!("Pasien Tanpa NIK {n}")),
+            patients::birth_date.eq(chrono::NaiveDate::from_ymd_opt(1990, 5, 17).unwrap()),
+            patients::language.eq("id"),
+            patients::created_at.eq(wit(2025, 1, 2, 9, 0)),
+        ))
+        .returning(patients::id)
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+fn nik_of(app: &TestApp, id: i64) -> Option<String> {
+    patients::table.find(id).select(patients::nik).first(&mut app.conn()).unwrap()
+}
+
 fn patient_row(app: &TestApp, id: i64) -> (Option<String>, Option<String>, Option<String>) {
     patients::table
         .find(id)
@@ -233,6 +252,86 @@ async fn the_counter_completes_an_existing_patient_and_forwards_them_with_one_re
     if let Some(new_rm) = new_rm {
         assert!(new_rm > rm, "{new_rm} after {rm}");
     }
+
+    // A patient without a NIK: the counter fills it (16 digits agreeing with the birth
+    // date), never over another one, never one another patient holds.
+    let (lone_a, lone_b) = (patient_without_nik(&app, 31), patient_without_nik(&app, 32));
+    let s4 = call_at(&app, &tokens[1], 2).await["step_id"].as_i64().unwrap();
+    let s5 = call_at(&app, &tokens[2], 3).await["step_id"].as_i64().unwrap();
+    let (status, found) =
+        app.get_json(&format!("/api/v1/staff/steps/{s4}/patient/lookup?q={}", card(31))).await;
+    assert_eq!(status, 200, "{found}");
+    assert!(found["patients"][0]["missing"].as_array().unwrap().contains(&json!("nik")));
+    let at = |s: i64| format!("/api/v1/staff/steps/{s}/patient/complete");
+    let before_early = early_len(&app, s4);
+    for (body, want, code) in [
+        (json!({"patient_id": lone_a, "nik": "12345"}), 422, "invalid_nik"),
+        // A real-looking NIK of someone born 15-05-1980, not 17-05-1990.
+        (json!({"patient_id": lone_a, "nik": "9109011505800001"}), 422, "nik_birth_date_mismatch"),
+        (json!({"patient_id": lone_a, "nik": nik(21)}), 409, "nik_taken"),
+        (json!({"patient_id": old, "nik": nik(33)}), 409, "nik_differs"),
+        (json!({"patient_id": lone_a, "phone": "081299990000", "nik": nik(21)}), 409, "nik_taken"),
+    ] {
+        let (status, err) =
+            app.send_as(reqwest::Method::POST, &at(s4), Some(&tokens[1]), Some(&body)).await;
+        assert_eq!(status.as_u16(), want, "{body} → {err}");
+        if want == 422 {
+            assert_eq!(err["error"]["fields"]["nik"]["code"], code, "{err}");
+        } else {
+            assert_eq!(err["error"]["code"], code, "{err}");
+        }
+        assert!(err["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{err}");
+    }
+    assert_eq!((nik_of(&app, lone_a), nik_of(&app, old)), (None, Some(nik(21))), "nothing changed");
+    assert_eq!(patient_row(&app, lone_a), (None, None, Some(card(31))), "no phone, no record no.");
+    assert_eq!(early_len(&app, s4), before_early);
+    // Two desks give the same NIK to two patients at the same moment: the unique constraint
+    // lets one through; the other is told plainly.
+    let tries = [(s4, &tokens[1], lone_a), (s5, &tokens[2], lone_b)].map(|(s, token, p)| {
+        let app = &app;
+        let path = at(s);
+        async move {
+            let body = json!({"patient_id": p, "nik": nik(34)});
+            app.send_as(reqwest::Method::POST, &path, Some(token), Some(&body)).await
+        }
+    });
+    let answers = futures_util::future::join_all(tries).await;
+    let won: Vec<usize> = (0..2).filter(|&i| answers[i].0 == 200).collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    let lost = 1 - won[0];
+    assert_eq!(answers[lost].0, 409, "{answers:?}");
+    assert_eq!(answers[lost].1["error"]["code"], "nik_taken");
+    let (winner, loser) = if won[0] == 0 { (lone_a, lone_b) } else { (lone_b, lone_a) };
+    assert_eq!((nik_of(&app, winner), nik_of(&app, loser)), (Some(nik(34)), None));
+    let out = &answers[won[0]].1;
+    assert_eq!(out["patient"]["nik"], nik(34));
+    assert!(!out["patient"]["missing"].as_array().unwrap().contains(&json!("nik")), "{out}");
+    // The loser's desk fills another NIK; the ticket's history says the NIK was filled.
+    let (s, token) = if won[0] == 0 { (s5, &tokens[2]) } else { (s4, &tokens[1]) };
+    let (status, out) = app
+        .send_as(
+            reqwest::Method::POST,
+            &at(s),
+            Some(token),
+            Some(&json!({"patient_id": loser, "nik": nik(35)})),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(nik_of(&app, loser), Some(nik(35)));
+    use sipoli::db::schema::visit_steps as vs;
+    let early: Value = vs::table.find(s).select(vs::early_events).first(&mut app.conn()).unwrap();
+    let last = early.as_array().unwrap().last().unwrap().to_string();
+    assert!(last.contains("registration_completed") && last.contains("\"nik\""), "{last}");
+    // Completing again with the NIK it now has is no clash.
+    let (status, out) = app
+        .send_as(
+            reqwest::Method::POST,
+            &at(s),
+            Some(token),
+            Some(&json!({"patient_id": loser, "nik": nik(35)})),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
 }
 
 #[actix_web::test]

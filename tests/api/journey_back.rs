@@ -200,7 +200,7 @@ async fn after_the_lab_the_visit_keeps_its_first_consultations_times() {
     let seed = seed(&app);
     sipoli::demo::seed_stations(&mut app.conn()).unwrap();
     app.login_as("admin", Role::Admin, &[]).await;
-    let (a, _) = walk_in(&app, seed.today, 1, true).await;
+    let (a, code) = walk_in(&app, seed.today, 1, true).await;
     app.clock.set(wit(2026, 12, 1, 8, 10));
     assert_eq!(call_next(&app, seed.today).await["id"], a);
     act(&app, &format!("/api/v1/staff/visits/{a}/start"), json!({})).await;
@@ -215,6 +215,14 @@ async fn after_the_lab_the_visit_keeps_its_first_consultations_times() {
     // The second consultation: called 8:45, started 8:50, done 9:05.
     app.clock.set(wit(2026, 12, 1, 8, 45));
     assert_eq!(call_next(&app, seed.today).await["id"], a);
+    // Called again: the journey shows the second consultation as an entry of its own.
+    let (status, standing) = app.get_json(&format!("/api/v1/bookings/{code}")).await;
+    assert_eq!(status, 200, "{standing}");
+    let back = standing["journey"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(back["kind"], "clinic", "{standing}");
+    assert_eq!(back["status"], "called", "{back}");
+    assert_eq!(back["called_at"], "2026-12-01T08:45:00+09:00", "{back}");
+    assert_eq!(back["started_at"], Value::Null);
     app.clock.set(wit(2026, 12, 1, 8, 50));
     assert_eq!(act(&app, &format!("/api/v1/staff/visits/{a}/start"), json!({})).await.0, 200);
     app.clock.set(wit(2026, 12, 1, 9, 5));
@@ -229,6 +237,39 @@ async fn after_the_lab_the_visit_keeps_its_first_consultations_times() {
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(times, (Some(wit(2026, 12, 1, 8, 10)), Some(wit(2026, 12, 1, 8, 20))));
+    // …and its call time too: the second call (8:45) did not overwrite the first (8:10).
+    let called: Option<chrono::DateTime<chrono::Utc>> =
+        visits::table.find(a).select(visits::called_at).first(&mut app.conn()).unwrap();
+    assert_eq!(called, Some(wit(2026, 12, 1, 8, 10)));
+    // The journey (status by code): the lab, then the second consultation with its own
+    // called/start/finish times from the visit's events; public, tickets only.
+    let (status, standing) = app.get_json(&format!("/api/v1/bookings/{code}")).await;
+    assert_eq!(status, 200, "{standing}");
+    let journey = standing["journey"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = journey
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["station"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("lab", "LAB"), ("clinic", "ANA")], "{standing}");
+    let second = &journey[1];
+    assert_eq!(second["step_id"], Value::Null);
+    assert_eq!(second["ticket"], standing["ticket"]);
+    assert_eq!(second["status"], "done");
+    assert_eq!(second["label"], "Selesai");
+    assert_eq!(second["call_count"], 1);
+    assert_eq!(second["waiting_since"], "2026-12-01T08:40:00+09:00");
+    assert_eq!(second["called_at"], "2026-12-01T08:45:00+09:00");
+    assert_eq!(second["started_at"], "2026-12-01T08:50:00+09:00");
+    assert_eq!(second["finished_at"], "2026-12-01T09:05:00+09:00");
+    assert_eq!(journey[0]["finished_at"], "2026-12-01T08:40:00+09:00");
+    // The status page lists the journey: the lab, then the consultation after it.
+    let html = app.get(&format!("/antrean/{code}")).await.text().await.unwrap();
+    let lab = html.find("data-kind=\"step\"").expect("the lab on the status page");
+    let back = html.find("data-kind=\"back\"").expect("the second consultation");
+    assert!(lab < back, "in time order");
+    let line = &html[back..back + html[back..].find("</li>").unwrap()];
+    assert!(line.contains("kembali dari pemeriksaan"), "{line}");
+    assert!(line.contains("dipanggil 08:45 · dilayani 08:50–09:05 WIT"), "{line}");
     // The second consultation's moments are its own events.
     let starts = events_of(&app, a, "start").len();
     let finishes = events_of(&app, a, "finish").len();

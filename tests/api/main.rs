@@ -63,6 +63,7 @@ mod shutdown_inflight;
 mod smtp_server;
 mod staff;
 mod standins_demo;
+mod station_live;
 mod status_projection;
 mod unconfirmed;
 mod voice_browser;

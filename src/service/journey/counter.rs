@@ -12,7 +12,7 @@ use crate::db::models::{Patient, Visit};
 use crate::db::stations::Station;
 use crate::db::steps::{self, Step};
 use crate::domain::Invalid;
-use crate::domain::identity::{BpjsNo, Phone};
+use crate::domain::identity::{BpjsNo, Nik, Phone};
 use crate::domain::journey::{StationKind, StepStatus};
 use crate::domain::kinds::Payer;
 use crate::domain::staff::StaffIdentity;
@@ -106,6 +106,8 @@ pub struct Completion {
     pub patient_id: Option<i64>,
     pub phone: Option<String>,
     pub bpjs_no: Option<String>,
+    /// Only when the patient has none (16 digits, agreeing with the birth date).
+    pub nik: Option<String>,
 }
 
 /// A completed registration: the patient now, the record number given here (if any), and
@@ -146,6 +148,12 @@ pub fn complete(
         .map_err(|e| problems.push(("bpjs_no", e)))
         .ok()
         .flatten();
+    let nik = blank(&input.nik)
+        .map(Nik::parse)
+        .transpose()
+        .map_err(|e| problems.push(("nik", e)))
+        .ok()
+        .flatten();
     if input.patient_id.is_none() {
         problems.push((
             "patient_id",
@@ -175,22 +183,44 @@ pub fn complete(
             "Patient not found.",
         ));
     };
+    if let Some(nik) = &nik {
+        nik.check_birth_date(before.birth_date).map_err(|e| AppError::fields(vec![("nik", e)]))?;
+    }
     let phone = phone.as_ref().map(|p| p.as_str());
     let bpjs = bpjs.as_ref().map(|b| b.as_str());
-    let patient = match steps::complete_patient(conn, patient_id, phone, bpjs)? {
+    let nik = nik.as_ref().map(|n| n.as_str());
+    let fill = steps::Fill { phone, bpjs_no: bpjs, nik };
+    let patient = match steps::complete_patient(conn, patient_id, &fill)? {
         Ok(Some(p)) => p,
         Ok(None) => {
+            // The conditional update refused: the patient holds another number. Which one
+            // is read back only to say so.
+            let now = crate::db::patients::find(conn, patient_id)?.unwrap_or(before.clone());
+            if nik.is_some() && now.nik.is_some() && now.nik.as_deref() != nik {
+                return Err(AppError::conflict(
+                    "nik_differs",
+                    "Pasien ini sudah memiliki NIK lain; periksa kembali KTP/KK-nya.",
+                    "This patient has another NIK already; check the identity card again.",
+                ));
+            }
             return Err(AppError::conflict(
                 "bpjs_no_differs",
                 "Pasien ini sudah memiliki nomor BPJS lain; periksa kembali kartunya.",
                 "This patient has another BPJS number already; check the card again.",
             ));
         }
-        Err(steps::BpjsTaken) => {
+        Err(steps::Taken::BpjsNo) => {
             return Err(AppError::conflict(
                 "bpjs_no_taken",
                 "Nomor BPJS ini sudah terdaftar untuk pasien lain.",
                 "This BPJS number is registered to another patient.",
+            ));
+        }
+        Err(steps::Taken::Nik) => {
+            return Err(AppError::conflict(
+                "nik_taken",
+                "NIK ini sudah terdaftar untuk pasien lain.",
+                "This NIK is registered to another patient.",
             ));
         }
     };
@@ -209,6 +239,7 @@ pub fn complete(
     let filled: Vec<&str> = [
         (phone.is_some() && before.phone.as_deref() != phone).then_some("phone"),
         (bpjs.is_some() && before.bpjs_no.is_none()).then_some("bpjs_no"),
+        (nik.is_some() && before.nik.is_none()).then_some("nik"),
         assigned.is_some().then_some("medical_record_no"),
     ]
     .into_iter()

@@ -93,6 +93,31 @@ pub async fn station_queue(
 /// Today's steps of the stations a board shows (`?stations=FARMASI,KASIR`), by code; 404
 /// for an unknown station, 400 for a malformed list.
 pub async fn boards(st: &AppState, codes: Vec<String>) -> AppResult<Vec<(Station, Vec<Step>)>> {
+    check_board_codes(&codes)?;
+    let today = st.today();
+    crate::db::run(&st.pool, move |conn| {
+        let mut out = Vec::with_capacity(codes.len());
+        for code in &codes {
+            let station = station(conn, code)?;
+            let list = steps::of_station_day(conn, station.id, today)?;
+            out.push((station, list));
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// The stations a board's live stream follows (`?stations=FARMASI,KASIR`): their ids and
+/// codes; 404 for an unknown station, 400 for a malformed list (as [`boards`]).
+pub async fn board_stations(st: &AppState, codes: Vec<String>) -> AppResult<Vec<(i32, String)>> {
+    check_board_codes(&codes)?;
+    crate::db::run(&st.pool, move |conn| {
+        codes.iter().map(|code| station(conn, code).map(|s| (s.id, s.code))).collect()
+    })
+    .await
+}
+
+fn check_board_codes(codes: &[String]) -> AppResult<()> {
     if codes.is_empty()
         || codes.len() > 8
         || codes.iter().any(|c| {
@@ -106,17 +131,7 @@ pub async fn boards(st: &AppState, codes: Vec<String>) -> AppResult<Vec<(Station
             "Invalid station list (e.g. ?stations=FARMASI,KASIR).",
         ));
     }
-    let today = st.today();
-    crate::db::run(&st.pool, move |conn| {
-        let mut out = Vec::with_capacity(codes.len());
-        for code in &codes {
-            let station = station(conn, code)?;
-            let list = steps::of_station_day(conn, station.id, today)?;
-            out.push((station, list));
-        }
-        Ok(out)
-    })
-    .await
+    Ok(())
 }
 
 /// What staff decide about a priority category chosen at the kiosk.

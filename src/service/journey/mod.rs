@@ -20,9 +20,11 @@ pub use counter::{
     Completed, Completion, Decided, complete, decide_step_category, lookup, missing_label,
     missing_of,
 };
+pub use desks::board_stations;
 pub use desks::{CategoryDecision, act_on_step, boards, call_next, decide_category, station_queue};
 pub use forward::{finish_and_forward, finish_step_and_forward, forward};
 pub use report::{JourneyReport, StationFigures, journey_report};
+pub use standing::{ClinicReturn, clinic_returns};
 pub use standing::{
     CurrentStep, Journey, PharmacyStanding, current_of, journey_of, pharmacy_standing,
 };

@@ -30,6 +30,66 @@ pub struct Journey {
     pub current: Option<CurrentStep>,
     /// The visit this one was referred to (another polyclinic), if any.
     pub referred_to: Option<Visit>,
+    /// The consultations after a lab/radiology return, each with its own times.
+    pub returns: Vec<ClinicReturn>,
+}
+
+/// A consultation at the visit's own polyclinic after lab or radiology ("back to the same
+/// doctor"): its times come from the visit's events (the visit keeps the first
+/// consultation's `called_at`/`started_at`/`finished_at`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClinicReturn {
+    pub visit_id: i64,
+    pub ticket: String,
+    pub number: i32,
+    /// The polyclinic's code.
+    pub clinic: String,
+    /// Back in the polyclinic's queue since.
+    pub back_at: DateTime<Utc>,
+    pub called_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub call_count: i32,
+}
+
+impl ClinicReturn {
+    pub fn status(&self) -> StepStatus {
+        match (self.called_at, self.started_at, self.finished_at) {
+            (_, _, Some(_)) => StepStatus::Done,
+            (_, Some(_), None) => StepStatus::Serving,
+            (Some(_), None, None) => StepStatus::Called,
+            _ => StepStatus::Waiting,
+        }
+    }
+}
+
+/// A return's moments: back in the queue at, [first call, first start, first finish], and
+/// how many calls.
+pub type ReturnTimes = (DateTime<Utc>, [Option<DateTime<Utc>>; 3], i32);
+
+/// The consultations after each `back_to_clinic` among a visit's polyclinic moments
+/// (oldest first): the first call, the first start and the first finish after it, and how
+/// many calls. The moments before the first return are the first consultation's.
+pub fn clinic_returns(moments: &[(String, DateTime<Utc>)]) -> Vec<ReturnTimes> {
+    let mut out: Vec<ReturnTimes> = Vec::new();
+    for (kind, at) in moments {
+        if kind == "back_to_clinic" {
+            out.push((*at, [None; 3], 0));
+            continue;
+        }
+        let Some((_, times, calls)) = out.last_mut() else { continue };
+        let slot = match kind.as_str() {
+            "call" | "recall" => {
+                *calls += 1;
+                0
+            }
+            "start" => 1,
+            "finish" => 2,
+            _ => continue,
+        };
+        times[slot].get_or_insert(*at);
+    }
+    out
 }
 
 /// Minutes per step in a step's lane: the median of its last 20 measured services.
@@ -51,7 +111,28 @@ pub fn journey_of(
         None => None,
     };
     let referred_to = steps::referred_to(conn, visit_id)?;
-    Ok(Journey { steps, current, referred_to })
+    let moments = steps::clinic_moments(conn, visit_id)?;
+    let found = clinic_returns(&moments);
+    let returns = if found.is_empty() {
+        Vec::new()
+    } else {
+        let (ticket, number, clinic) = steps::visit_ticket(conn, visit_id)?;
+        found
+            .into_iter()
+            .map(|(back_at, [called_at, started_at, finished_at], call_count)| ClinicReturn {
+                visit_id,
+                ticket: ticket.clone(),
+                number,
+                clinic: clinic.clone(),
+                back_at,
+                called_at,
+                started_at,
+                finished_at,
+                call_count,
+            })
+            .collect()
+    };
+    Ok(Journey { steps, current, referred_to, returns })
 }
 
 /// Where an open step stands: its place in its queue and an estimate.
