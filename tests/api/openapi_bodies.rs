@@ -9,10 +9,11 @@ use crate::helpers::*;
 
 /// The only 2xx bodies that are not JSON, each a stream or a file rather than a shape:
 /// `METHOD path code content-type`.
-const NOT_JSON: [&str; 5] = [
+const NOT_JSON: [&str; 6] = [
     "GET /api/v1/announcements/audio.wav 200 audio/wav",
     "GET /api/v1/bookings/{code}/events 200 text/event-stream",
     "GET /api/v1/displays/events 200 text/event-stream",
+    "GET /api/v1/displays/stations/events 200 text/event-stream",
     "GET /api/v1/open/daily.csv 200 text/csv",
     "GET /api/v1/sessions/{id}/events 200 text/event-stream",
 ];
