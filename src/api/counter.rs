@@ -112,7 +112,7 @@ pub async fn lookup_patient(
     description = "Completes an existing patient's registration on the ticket being served: a record number from the new-patient sequence when the patient has none (never a second), the phone, BPJS number and (when missing) NIK filled. The ticket's `finish` then forwards this patient without a `patient` body.",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i64, Path, description = "step id of a registration ticket"), crate::openapi::Idempotency),
-    request_body(content = serde_json::Value, description = "`{patient_id, phone?, bpjs_no?, nik?}` (`nik` only when the patient has none: 16 digits agreeing with the birth date)"),
+    request_body(content = journey::Completion, description = "`{patient_id, phone?, bpjs_no?, nik?}` (`nik` only when the patient has none: 16 digits agreeing with the birth date)"),
     responses(
         (status = 200, description = "`{step, patient, record_no_assigned}`", body = CompletedOut),
         (status = 409, description = "Ticket not served / already forwarded / BPJS number or NIK clash (`bpjs_no_taken`, `bpjs_no_differs`, `nik_taken`, `nik_differs`)", body = crate::openapi::ErrorBody),
@@ -149,7 +149,7 @@ pub async fn complete_patient(
     description = "Confirm or remove the priority category claimed on a registration ticket before its visit exists (on a step with a visit: the visit's category). Removing needs a reason and moves the ticket out of the priority order at once; both are kept and become visit events on forward.",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i64, Path, description = "step id"), ("decision" = String, Path, description = "confirm or remove"), crate::openapi::Idempotency),
-    request_body(content = serde_json::Value, description = "optional `{reason?}`"),
+    request_body(content = super::stations::CategoryBody, description = "optional `{reason?}`"),
     responses(
         (status = 200, description = "The step (or visit) with its category decided and `priority_confirmed`", body = views::CategoryDecidedOut),
         (status = 409, description = "No category to decide", body = crate::openapi::ErrorBody)

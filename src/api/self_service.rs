@@ -194,14 +194,14 @@ pub async fn claim_offer(
     Ok(respond(answer, StatusCode::CREATED))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LeaveBody {
     pub birth_date: Option<String>,
 }
 
 /// `POST /api/v1/waitlist/{code}/leave {birth_date}` — leave a session's waitlist; an
 /// offered place the entry held goes on to the next in line.
-#[utoipa::path(post, path = "/api/v1/waitlist/{code}/leave", tag = "public", params(("code" = String, Path, description = "Waitlist code (8 characters)")), request_body(content = serde_json::Value, description = "{birth_date: YYYY-MM-DD}"), responses((status = 200, description = "{waitlist_code, status: left, place_passed_on}", body = crate::service::waitlist_leave::Left), (status = 404, description = "waitlist_not_found (unknown code or wrong birth date)", body = crate::openapi::ErrorBody), (status = 409, description = "waitlist_not_in_line", body = crate::openapi::ErrorBody), (status = 422, description = "invalid_date", body = crate::openapi::ErrorBody), (status = 429, description = "too_many_attempts", body = crate::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/waitlist/{code}/leave", tag = "public", params(("code" = String, Path, description = "Waitlist code (8 characters)")), request_body(content = LeaveBody, description = "{birth_date: YYYY-MM-DD}"), responses((status = 200, description = "{waitlist_code, status: left, place_passed_on}", body = crate::service::waitlist_leave::Left), (status = 404, description = "waitlist_not_found (unknown code or wrong birth date)", body = crate::openapi::ErrorBody), (status = 409, description = "waitlist_not_in_line", body = crate::openapi::ErrorBody), (status = 422, description = "invalid_date", body = crate::openapi::ErrorBody), (status = 429, description = "too_many_attempts", body = crate::openapi::ErrorBody)))]
 pub async fn leave_waitlist(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -226,6 +226,15 @@ pub async fn leave_waitlist(
     Ok(HttpResponse::Ok().json(waitlist_leave::leave(&state, code, birth).await?))
 }
 
+/// A message the SMS/WhatsApp gateway received.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct InboundBody {
+    /// The sender's number.
+    pub from: Option<String>,
+    /// The message.
+    pub text: Option<String>,
+}
+
 /// `POST /api/v1/gateway/inbound {from, text}`, signed `X-Sipoli-Signature` (hex
 /// HMAC-SHA256 of the body with `SIPOLI_WEBHOOK_SECRET`, as the outgoing webhooks).
 #[utoipa::path(
@@ -233,7 +242,7 @@ pub async fn leave_waitlist(
     path = "/api/v1/gateway/inbound",
     tag = "gateway",
     security(("gateway_signature" = [])),
-    request_body(content = serde_json::Value, description = "`{from, text}`: the sender's number and the message"),
+    request_body(content = InboundBody, description = "`{from, text}`: the sender's number and the message"),
     responses(
         (status = 200, description = "What the reply did", body = crate::service::replies::Handled),
         (status = 401, description = "Missing or wrong signature", body = crate::openapi::ErrorBody),
@@ -248,12 +257,7 @@ pub async fn gateway_inbound(
     let signature =
         req.headers().get("X-Sipoli-Signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     replies::verify(&state, &body, signature)?;
-    #[derive(Deserialize)]
-    struct Inbound {
-        from: Option<String>,
-        text: Option<String>,
-    }
-    let parsed: Inbound = parse_json(&body)?;
+    let parsed: InboundBody = parse_json(&body)?;
     let handled =
         replies::handle(&state, parsed.from.unwrap_or_default(), parsed.text.unwrap_or_default())
             .await?;

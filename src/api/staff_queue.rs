@@ -131,7 +131,7 @@ pub async fn call_next(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ActionBody {
     pub priority: Option<bool>,
     pub reason: Option<String>,
@@ -147,7 +147,7 @@ pub struct ActionBody {
     description = "`priority` takes `{priority, reason}`; `cancel` requires `{reason}` (1-200 characters, else 422 `reason_required` / `invalid_reason`); `finish` may carry `{next: {station: FARMASI, prescription: racikan | non_racikan}}` or `{next: {station: KASIR}}`, and the answer carries `next_step`. check-in: registration staff too.",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i64, Path, description = "visit id"), ("action" = String, Path, description = "recall, skip, return, start, finish, cancel, priority or check-in"), crate::openapi::Idempotency),
-    request_body(content = serde_json::Value, description = "optional `{priority?, reason?, next?: {station, prescription?}}`"),
+    request_body(content = ActionBody, description = "optional `{priority?, reason?, next?: {station, prescription?}}`"),
     responses(
         (status = 200, description = "The visit after the action; after `finish` with `next` also `next_step`, `next_visit` or `back_to_clinic`", body = views::VisitActedOut),
         (status = 409, description = "Not allowed from the visit's status", body = crate::openapi::ErrorBody)

@@ -55,7 +55,7 @@ pub async fn station_queue(
     Ok(HttpResponse::Ok().json(StationQueueOut { station: views::station(&station), steps: list }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallNextBody {
     pub desk: i32,
@@ -71,7 +71,7 @@ pub struct CallNextBody {
     description = "The called step (`step_id`, `ticket`, `desk`...) or 409 `queue_empty`; the pharmacy calls only *ready* tickets.",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("code" = String, Path, description = "station code"), crate::openapi::Idempotency),
-    request_body(content = serde_json::Value, description = "`{desk, lane?: racikan | non_racikan}`"),
+    request_body(content = CallNextBody, description = "`{desk, lane?: racikan | non_racikan}`"),
     responses(
         (status = 200, description = "The step called", body = views::StepOut),
         (status = 409, description = "Nobody waiting", body = crate::openapi::ErrorBody)
@@ -94,7 +94,7 @@ pub async fn call_next(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepBody {
     /// `finish` only: where the visit goes next.
@@ -111,7 +111,7 @@ pub struct StepBody {
     tag = "stations",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i64, Path, description = "step id"), ("action" = String, Path, description = "recall, skip, return, start, ready or finish"), crate::openapi::Idempotency),
-    request_body(content = serde_json::Value, description = "optional; `finish` may carry `{next: {station, prescription?}}`, registration `{patient}`"),
+    request_body(content = StepBody, description = "optional; `finish` may carry `{next: {station, prescription?}}`, registration `{patient}`"),
     responses(
         (status = 200, description = "The step after the action; after `finish` with `next` also `next_step`, `next_visit` or `back_to_clinic`", body = views::StepActedOut),
         (status = 409, description = "Not allowed from the step's status", body = crate::openapi::ErrorBody)
@@ -146,7 +146,7 @@ pub async fn step_action(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryBody {
     /// Required to remove a category.
@@ -161,7 +161,7 @@ pub struct CategoryBody {
     tag = "stations",
     security(("staff_bearer" = []), ("staff_cookie" = [])),
     params(("id" = i64, Path, description = "visit id"), ("decision" = String, Path, description = "confirm or remove"), crate::openapi::Idempotency),
-    request_body(content = serde_json::Value, description = "optional `{reason?}`"),
+    request_body(content = CategoryBody, description = "optional `{reason?}`"),
     responses(
         (status = 200, description = "The visit with its category decided and `priority_confirmed`", body = views::VisitCategoryOut),
         (status = 409, description = "No category to decide", body = crate::openapi::ErrorBody)

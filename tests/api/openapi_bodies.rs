@@ -103,6 +103,36 @@ async fn every_success_answer_is_typed_json_or_a_documented_stream_or_file() {
     assert!(!serde_json::to_string(&fwd["properties"]["next_step"]).unwrap().contains("null"));
 }
 
+/// Every JSON request body is described by its shape, never as free-form JSON.
+#[actix_web::test]
+async fn every_json_request_body_is_typed() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = app.get_json("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    let (mut free, mut typed) = (Vec::new(), 0);
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(content) = op["requestBody"]["content"].as_object() else { continue };
+            for (kind, body) in content {
+                let name = format!("{} {path} {kind}", method.to_uppercase());
+                if kind == "application/json" && free_form(&doc, &body["schema"]) {
+                    free.push(name);
+                } else {
+                    typed += 1;
+                }
+            }
+        }
+    }
+    assert!(free.is_empty(), "free-form request bodies: {free:#?}");
+    assert!(typed >= 35, "{typed}");
+    // The forward a finish may carry is described down to the pharmacy lane.
+    let step = resolve(&doc, &doc["components"]["schemas"]["StepBody"]);
+    let next = serde_json::to_string(&step["properties"]["next"]).unwrap();
+    assert!(next.contains("Next"), "{next}");
+    let fwd = resolve(&doc, &doc["components"]["schemas"]["Next"]);
+    assert!(fwd["properties"]["prescription"].is_object(), "{fwd}");
+}
+
 /// `free_form` itself: what `serde_json::Value` gives is free-form, a typed shape is not.
 #[test]
 fn free_form_tells_a_value_from_a_shape() {

@@ -100,7 +100,7 @@ pub fn lookup(
 }
 
 /// What the counter fills in for an existing patient.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Completion {
     pub patient_id: Option<i64>,

@@ -46,7 +46,7 @@ use crate::domain::staff::{Actor, Role, StaffIdentity};
 use crate::error::{AppError, AppResult};
 
 /// Where a finished step sends the visit next.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Next {
     /// A station code (`FARMASI`, `KASIR`, …).
