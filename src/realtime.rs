@@ -47,6 +47,14 @@ const RETRY_MS: u32 = 3000;
 pub const LISTEN_RETRY_MAX: Duration = Duration::from_secs(2);
 
 pub use crate::db::events::{EVENT_SELECT, LiveEvent};
+pub use stations::{STEPS_CHANNEL, StepHub, StepNotice, station_stream};
+
+mod stations;
+
+/// The first bytes of every stream: how long the browser waits before reconnecting.
+fn opening() -> Bytes {
+    Bytes::from(format!("retry: {RETRY_MS}\n: sipoli\n\n"))
+}
 
 /// The node's fan-out point. Cheap to clone.
 #[derive(Clone)]
@@ -160,7 +168,7 @@ impl Hub {
         let mut recent = RecentIds::default();
         let relay = async {
             client.batch_execute("LISTEN sipoli_events").await?;
-            client.batch_execute(STEPS_LISTEN).await?;
+            client.batch_execute(stations::STEPS_LISTEN).await?;
             // Boards refetch: what changed while this node was not listening is shown now.
             self.steps.resync();
             self.listening.store(true, Ordering::Relaxed);
@@ -418,13 +426,36 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
     // The client has everything up to its Last-Event-ID: a late NOTIFY of an older event
     // is not sent again.
     let sent_up_to = backlog.last().map(|e| e.id).or(after).unwrap_or(0);
-    let mut first = format!("retry: {RETRY_MS}\n: sipoli\n\n").into_bytes();
+    let mut first = opening().to_vec();
     for e in &backlog {
         first.extend_from_slice(&frame(e));
     }
-    let head =
-        futures_util::stream::once(async move { Ok::<_, actix_web::Error>(Bytes::from(first)) });
-    let filter = Arc::new(filter);
+    Ok(sse(Bytes::from(first), live, move |received| match received {
+        Ok(p) if p.event.id > sent_up_to && filter.accepts(&p.event) => Next::Send(p.frame.clone()),
+        Ok(_) => Next::Skip,
+        // Too far behind or the node is stopping: end the stream; the browser reconnects
+        // with Last-Event-ID and catches up.
+        Err(_) => Next::End,
+    }))
+}
+
+/// What a stream makes of one message of its broadcast.
+enum Next {
+    Send(Bytes),
+    Skip,
+    End,
+}
+
+/// An SSE response: `first` (the `retry:` hint and any replay), then a frame for each
+/// broadcast message as `next` decides, a heartbeat comment every 15 s, and a `retry:` hint
+/// when the node stops (reconnect soon, to another node through the proxy).
+fn sse<T, F>(first: Bytes, live: broadcast::Receiver<T>, next: F) -> HttpResponse
+where
+    T: Clone + 'static,
+    F: Fn(Result<T, broadcast::error::RecvError>) -> Next + 'static,
+{
+    let head = futures_util::stream::once(async move { Ok::<_, actix_web::Error>(first) });
+    let next = std::rc::Rc::new(next);
     // One shutdown watcher per client for the stream's whole life (not one per event).
     let stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> =
         Box::pin(crate::shutdown::stopped());
@@ -432,28 +463,23 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
     let tail = futures_util::stream::unfold(
         (live, beat, stop, false),
         move |(mut live, mut beat, mut stop, stopping)| {
-            let filter = filter.clone();
+            let next = next.clone();
             async move {
                 if stopping || crate::shutdown::is_stopping() {
                     return None;
                 }
                 loop {
                     tokio::select! {
-                        // The node is stopping: reconnect soon (to another node, through the
-                        // proxy) with Last-Event-ID; the stream ends after this frame.
                         () = &mut stop => {
                             let hint = format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS);
                             return Some((Ok(Bytes::from(hint)), (live, beat, stop, true)));
                         }
-                        received = live.recv() => match received {
-                            Ok(p) if p.event.id > sent_up_to && filter.accepts(&p.event) => {
-                                let frame = p.frame.clone();
+                        received = live.recv() => match next(received) {
+                            Next::Send(frame) => {
                                 return Some((Ok::<_, actix_web::Error>(frame), (live, beat, stop, false)));
                             }
-                            Ok(_) => continue,
-                            // Too far behind or the node is stopping: end the stream; the
-                            // browser reconnects with Last-Event-ID and catches up.
-                            Err(_) => return None,
+                            Next::Skip => continue,
+                            Next::End => return None,
                         },
                         _ = beat.tick() => {
                             let ping = Bytes::from_static(b": ping\n\n");
@@ -464,13 +490,13 @@ async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResul
             }
         },
     );
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         // Compression would hold frames back; say there is none so the middleware leaves it.
         .insert_header(ContentEncoding::Identity)
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(head.chain(tail)))
+        .streaming(head.chain(tail))
 }
 
 /// `GET /api/v1/sessions/{id}/events`
@@ -546,146 +572,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/bookings/{code}/events", web::get().to(booking_events));
 }
 
-// ---------------------------------------------------------------------------------------
-// Station boards: `LISTEN sipoli_steps` → a per-node broadcast of station ids → SSE.
-//
-// A trigger on `visit_steps` announces the station of every visible change (a ticket taken,
-// called, recalled, started, ready, finished…), registration tickets included (they have no
-// visit, so no visit event). A station board's stream carries only "this station changed"
-// (`{"kind":"changed","station":"FARMASI"}`) and the board refetches its public state.
-
-/// The channel of the station notices (payload: the station's id).
-pub const STEPS_CHANNEL: &str = "sipoli_steps";
-const STEPS_LISTEN: &str = "LISTEN sipoli_steps";
-
-/// What a station board hears.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepNotice {
-    /// Something changed at this station (its id).
-    Station(i32),
-    /// Notices may have been missed (the node listens again): every board refetches.
-    All,
-}
-
-/// The node's fan-out of station notices. Cheap to clone.
-#[derive(Clone)]
-pub struct StepHub {
-    sender: broadcast::Sender<StepNotice>,
-}
-
-impl Default for StepHub {
-    fn default() -> Self {
-        StepHub::new()
-    }
-}
-
-impl StepHub {
-    pub fn new() -> StepHub {
-        let (sender, _) = broadcast::channel(HUB_CAPACITY);
-        StepHub { sender }
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<StepNotice> {
-        self.sender.subscribe()
-    }
-
-    /// Station-board streams open on this node now.
-    pub fn clients(&self) -> usize {
-        self.sender.receiver_count()
-    }
-
-    /// A `sipoli_steps` notice (the station id as text).
-    pub fn notice(&self, payload: &str) {
-        match payload.trim().parse::<i32>() {
-            Ok(id) => {
-                let _ = self.sender.send(StepNotice::Station(id));
-            }
-            Err(_) => tracing::warn!(payload, "unreadable station notice"),
-        }
-    }
-
-    /// Tell every board to refetch.
-    pub fn resync(&self) {
-        let _ = self.sender.send(StepNotice::All);
-    }
-}
-
-impl Hub {
-    /// The station boards' notices of this node.
-    pub fn steps(&self) -> &StepHub {
-        &self.steps
-    }
-}
-
-/// The SSE frame telling a board that `station` changed (`None`: refetch everything).
-fn station_frame(station: Option<&str>) -> Bytes {
-    let data = match station {
-        Some(code) => serde_json::json!({"kind": "changed", "station": code}),
-        None => serde_json::json!({"kind": "resync"}),
-    };
-    Bytes::from(format!("data: {data}\n\n"))
-}
-
-/// The stream of a station board: `stations` are the (id, code) pairs it shows. Opens with
-/// a `retry:` hint, sends a heartbeat comment every 15 s, and a `changed` frame whenever one
-/// of its stations changed (a `resync` one when notices may have been missed: a lagging
-/// client or a node that listens again). Public: station codes only, never a ticket's owner.
-pub fn station_stream(hub: &Hub, stations: Vec<(i32, String)>) -> HttpResponse {
-    let live = hub.steps().subscribe();
-    let head = futures_util::stream::once(async move {
-        Ok::<_, actix_web::Error>(Bytes::from(format!("retry: {RETRY_MS}\n: sipoli\n\n")))
-    });
-    let stations = Arc::new(stations);
-    let stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> =
-        Box::pin(crate::shutdown::stopped());
-    let beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
-    let tail = futures_util::stream::unfold(
-        (live, beat, stop, false),
-        move |(mut live, mut beat, mut stop, stopping)| {
-            let stations = stations.clone();
-            async move {
-                if stopping || crate::shutdown::is_stopping() {
-                    return None;
-                }
-                loop {
-                    tokio::select! {
-                        () = &mut stop => {
-                            let hint = format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS);
-                            return Some((Ok(Bytes::from(hint)), (live, beat, stop, true)));
-                        }
-                        received = live.recv() => {
-                            let frame = match received {
-                                Ok(StepNotice::Station(id)) => {
-                                    match stations.iter().find(|(sid, _)| *sid == id) {
-                                        Some((_, code)) => station_frame(Some(code)),
-                                        None => continue,
-                                    }
-                                }
-                                // Fell behind: some notices are lost, refetch all.
-                                Ok(StepNotice::All) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                                    station_frame(None)
-                                }
-                                Err(broadcast::error::RecvError::Closed) => return None,
-                            };
-                            return Some((Ok::<_, actix_web::Error>(frame), (live, beat, stop, false)));
-                        }
-                        _ = beat.tick() => {
-                            let ping = Bytes::from_static(b": ping\n\n");
-                            return Some((Ok(ping), (live, beat, stop, false)));
-                        }
-                    }
-                }
-            }
-        },
-    );
-    HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header(ContentEncoding::Identity)
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(head.chain(tail))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -731,21 +617,5 @@ mod tests {
         assert!(parse_clinics(Some(" , ")).is_err());
         assert!(parse_clinics(None).is_err());
         assert!(parse_clinics(Some("A;DROP")).is_err());
-    }
-
-    #[test]
-    fn a_station_notice_reaches_the_boards_as_its_id() {
-        let hub = StepHub::new();
-        let mut rx = hub.subscribe();
-        hub.notice(" 7 ");
-        hub.notice("not a number");
-        hub.resync();
-        assert_eq!(rx.try_recv().unwrap(), StepNotice::Station(7));
-        assert_eq!(rx.try_recv().unwrap(), StepNotice::All);
-        assert!(rx.try_recv().is_err());
-        assert_eq!(
-            &station_frame(Some("FARMASI"))[..],
-            b"data: {\"kind\":\"changed\",\"station\":\"FARMASI\"}\n\n"
-        );
     }
 }
