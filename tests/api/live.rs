@@ -30,9 +30,20 @@ impl Sse {
         Sse { res, buf: String::new(), raw: String::new() }
     }
 
-    /// The next event's id and data (comments and `retry:` lines are skipped). Gives up
-    /// after 10 s so that a broken stream fails the test instead of hanging it.
+    /// The next event's id and data (frames without an id, comments and `retry:` lines
+    /// are skipped). Gives up after 10 s so that a broken stream fails the test instead of
+    /// hanging it.
     pub async fn next(&mut self) -> (i64, Value) {
+        loop {
+            if let (Some(id), data) = self.next_frame().await {
+                return (id, data);
+            }
+        }
+    }
+
+    /// The next `data:` frame with its id if it has one (comments and `retry:` lines are
+    /// skipped). Gives up after 10 s.
+    pub async fn next_frame(&mut self) -> (Option<i64>, Value) {
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 if let Some(end) = self.buf.find("\n\n") {
@@ -46,7 +57,7 @@ impl Sse {
                             data = Some(serde_json::from_str(v).expect("json data"));
                         }
                     }
-                    if let (Some(id), Some(data)) = (id, data) {
+                    if let Some(data) = data {
                         return (id, data);
                     }
                     continue;
@@ -58,7 +69,7 @@ impl Sse {
             }
         })
         .await
-        .expect("an event arrives")
+        .expect("a frame arrives")
     }
 
     /// Events until one of `kind` arrives (inclusive).

@@ -9,62 +9,18 @@ use sipoli::auth::Role;
 
 use crate::browser::Browser;
 use crate::helpers::{TestApp, seed, wit};
-use crate::live::listening;
+use crate::live::{Sse, listening};
 
-/// A station-board stream read as raw text (its frames carry no `id:`).
-struct Frames {
-    res: reqwest::Response,
-    buf: String,
-    raw: String,
-}
-
-impl Frames {
-    async fn open(app: &TestApp, path: &str) -> Frames {
-        let res = app
-            .client
-            .get(app.url(path))
-            .header("Accept", "text/event-stream")
-            .send()
-            .await
-            .expect("stream opens");
-        assert_eq!(res.status(), 200, "{path}");
-        let kind = res.headers()["content-type"].to_str().unwrap().to_string();
-        assert!(kind.starts_with("text/event-stream"), "{kind}");
-        Frames { res, buf: String::new(), raw: String::new() }
-    }
-
-    /// The next `data:` frame (comments and `retry:` lines skipped). Gives up after 10 s so
-    /// a broken stream fails the test instead of hanging it.
-    async fn next(&mut self) -> Value {
-        tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                if let Some(end) = self.buf.find("\n\n") {
-                    let block: String = self.buf.drain(..end + 2).collect();
-                    if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) {
-                        return serde_json::from_str(data).expect("json data");
-                    }
-                    continue;
-                }
-                let chunk = self.res.chunk().await.expect("read").expect("stream still open");
-                let text = String::from_utf8_lossy(&chunk).to_string();
-                self.raw.push_str(&text);
-                self.buf.push_str(&text);
-            }
-        })
-        .await
-        .expect("a frame arrives")
-    }
-
-    /// Frames until one says `station` changed (inclusive).
-    async fn until_changed(&mut self, station: &str) -> Vec<Value> {
-        let mut seen = Vec::new();
-        loop {
-            let frame = self.next().await;
-            let done = frame["kind"] == "changed" && frame["station"] == station;
-            seen.push(frame);
-            if done {
-                return seen;
-            }
+/// Frames of a station-board stream (they carry no `id:`) until one says `station`
+/// changed (inclusive).
+async fn until_changed(stream: &mut Sse, station: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let (_, frame) = stream.next_frame().await;
+        let done = frame["kind"] == "changed" && frame["station"] == station;
+        seen.push(frame);
+        if done {
+            return seen;
         }
     }
 }
@@ -88,19 +44,19 @@ async fn a_counter_call_through_one_node_reaches_a_station_board_stream_on_anoth
     listening(&two).await;
 
     let mut counter =
-        Frames::open(&two, "/api/v1/displays/stations/events?stations=PENDAFTARAN").await;
+        Sse::open(&two, "/api/v1/displays/stations/events?stations=PENDAFTARAN", None).await;
     let mut mixed =
-        Frames::open(&two, "/api/v1/displays/stations/events?stations=kasir,FARMASI").await;
+        Sse::open(&two, "/api/v1/displays/stations/events?stations=kasir,FARMASI", None).await;
     assert!(two.state.live.steps().clients() >= 2);
 
     // A registration ticket (no visit yet, so no visit event) and its call, on node one.
     let ticket = counter_ticket(&one).await;
     assert_eq!(ticket["ticket"], "P-001");
-    counter.until_changed("PENDAFTARAN").await;
+    until_changed(&mut counter, "PENDAFTARAN").await;
     let (status, called) =
         one.post_json("/api/v1/staff/stations/PENDAFTARAN/call-next", &json!({"desk": 2})).await;
     assert_eq!(status, 200, "{called}");
-    counter.until_changed("PENDAFTARAN").await;
+    until_changed(&mut counter, "PENDAFTARAN").await;
     // The board refetches and sees the call with its desk.
     let (status, state) = two.get_json("/api/v1/displays/stations?stations=PENDAFTARAN").await;
     assert_eq!(status, 200);
@@ -111,7 +67,7 @@ async fn a_counter_call_through_one_node_reaches_a_station_board_stream_on_anoth
     let (status, _) =
         one.post_json(&format!("/api/v1/staff/steps/{step}/recall"), &json!({})).await;
     assert_eq!(status, 200);
-    counter.until_changed("PENDAFTARAN").await;
+    until_changed(&mut counter, "PENDAFTARAN").await;
 
     // The pharmacy/cashier board heard none of the counter's changes: the first frame it
     // gets is the pharmacy's, when a doctor forwards a visit there (through node one).
@@ -132,7 +88,7 @@ async fn a_counter_call_through_one_node_reaches_a_station_board_stream_on_anoth
     let (status, done) =
         one.post_json(&format!("/api/v1/staff/visits/{visit}/finish"), &next).await;
     assert_eq!(status, 200, "{done}");
-    let first = mixed.next().await;
+    let (_, first) = mixed.next_frame().await;
     assert_eq!(first, json!({"kind": "changed", "station": "FARMASI"}), "{}", mixed.raw);
     assert!(!mixed.raw.contains("PENDAFTARAN"), "{}", mixed.raw);
     let code = ticket["booking_code"].as_str().unwrap();
