@@ -143,11 +143,12 @@ pub async fn standing_by_code(
     st: &AppState,
     code: String,
 ) -> AppResult<Result<super::queue::Standing, TicketStanding>> {
-    let (tz, now, state) = (st.tz(), st.now(), st.clone());
-    let cache = st.live.standing().clone();
-    if let Some(standing) = cache.lookup(&code, tz, now) {
+    let (tz, now) = (st.tz(), st.now());
+    if let Some(standing) = st.live.standing().lookup(&code, tz, now) {
         return Ok(Ok(standing));
     }
+    // A miss: the database, with what the closure needs of the state.
+    let (state, cache) = (st.clone(), st.live.standing().clone());
     db::run(&st.pool, move |c| {
         if let Some(standing) = super::standing_cache::standing_of_code(c, &cache, tz, now, &code)?
         {
