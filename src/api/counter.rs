@@ -3,13 +3,12 @@
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use serde::{Deserialize, Serialize};
 
-use super::{idempotent, parse_json, parse_json_or_default, views};
+use super::{idempotent, parse_json, views};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::error::AppResult;
 use crate::service::journey::{self, CategoryDecision, Decided};
 use crate::service::patients::Patient;
-use crate::service::queue;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/steps/{id}/patient/lookup", web::get().to(lookup_patient))
@@ -162,10 +161,7 @@ pub async fn decide_step_category(
     path: web::Path<(i64, String)>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let (id, name) = path.into_inner();
-    let decision = CategoryDecision::from_url(&name).ok_or_else(queue::unknown_action)?;
-    let parsed: super::stations::CategoryBody = parse_json_or_default(&body)?;
-    let reason = parsed.reason.unwrap_or_default();
+    let (id, decision, reason) = super::stations::category_request(path, &body)?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let confirmed = decision == CategoryDecision::Confirm;

@@ -153,6 +153,18 @@ pub struct CategoryBody {
     pub reason: Option<String>,
 }
 
+/// The id, the decision (`confirm` or `remove` in the URL) and the reason of a category
+/// decision, on a visit or on a registration ticket.
+pub(super) fn category_request(
+    path: web::Path<(i64, String)>,
+    body: &[u8],
+) -> AppResult<(i64, journey::CategoryDecision, String)> {
+    let (id, name) = path.into_inner();
+    let decision = journey::CategoryDecision::from_url(&name).ok_or_else(queue::unknown_action)?;
+    let parsed: CategoryBody = parse_json_or_default(body)?;
+    Ok((id, decision, parsed.reason.unwrap_or_default()))
+}
+
 /// `POST /api/v1/staff/visits/{id}/priority-category/{confirm|remove} {"reason"?}` — staff
 /// confirm or remove the priority category chosen at the kiosk (audited).
 #[utoipa::path(
@@ -174,10 +186,7 @@ pub async fn decide_category(
     path: web::Path<(i64, String)>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let (id, name) = path.into_inner();
-    let decision = journey::CategoryDecision::from_url(&name).ok_or_else(queue::unknown_action)?;
-    let parsed: CategoryBody = parse_json_or_default(&body)?;
-    let reason = parsed.reason.unwrap_or_default();
+    let (id, decision, reason) = category_request(path, &body)?;
     let st = state.get_ref().clone();
     idempotent(&state, &req, &body, StatusCode::OK, move |c| {
         let visit = journey::decide_category(c, &st, &staff, id, decision, &reason)?;
