@@ -6,7 +6,8 @@
 //! (tokio-postgres, reconnecting with backoff); each notice carries the event's public facts
 //! (ticket, clinic, kind, status — never a name; a notice too long for that carries the id
 //! only and the facts are read back), which go to every SSE client of the node through a
-//! `tokio::sync::broadcast` channel. A client reconnecting with
+//! `tokio::sync::broadcast` channel, relayed by one task per worker thread to that thread's
+//! clients ([`fanout`]). A client reconnecting with
 //! `Last-Event-ID` is first sent what it missed, read from `visit_events`.
 //!
 //! Streams: `/api/v1/sessions/{id}/events` (one clinic session),
@@ -15,6 +16,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use actix_web::http::header::{self, ContentEncoding};
@@ -29,6 +31,7 @@ use crate::db::{self, PgConnection, events};
 use crate::error::{AppError, AppResult};
 use crate::service::queue;
 use crate::service::standing_cache::StandingCache;
+use fanout::{Fanout, Heard, Member};
 
 /// How many events a slow client may fall behind before its stream is closed (it then
 /// reconnects with `Last-Event-ID` and catches up from the database).
@@ -49,6 +52,7 @@ pub const LISTEN_RETRY_MAX: Duration = Duration::from_secs(2);
 pub use crate::db::events::{EVENT_SELECT, LiveEvent};
 pub use stations::{STEPS_CHANNEL, StepHub, StepNotice, station_stream};
 
+pub mod fanout;
 mod stations;
 
 /// The first bytes of every stream: how long the browser waits before reconnecting.
@@ -59,7 +63,7 @@ fn opening() -> Bytes {
 /// The node's fan-out point. Cheap to clone.
 #[derive(Clone)]
 pub struct Hub {
-    sender: broadcast::Sender<Arc<Published>>,
+    events: Fanout<Arc<Published>>,
     listening: Arc<AtomicBool>,
     /// The node's status projection, kept fresh by this hub's events.
     standing: Arc<StandingCache>,
@@ -75,9 +79,8 @@ impl Default for Hub {
 
 impl Hub {
     pub fn new() -> Hub {
-        let (sender, _) = broadcast::channel(HUB_CAPACITY);
         Hub {
-            sender,
+            events: Fanout::new(HUB_CAPACITY, HEARTBEAT),
             listening: Arc::new(AtomicBool::new(false)),
             standing: Arc::new(StandingCache::new()),
             steps: StepHub::new(),
@@ -85,7 +88,7 @@ impl Hub {
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
-        self.sender.subscribe()
+        self.events.subscribe()
     }
 
     /// Hand an event to every client of this node.
@@ -93,7 +96,7 @@ impl Hub {
         self.standing.touch(event.session_id);
         // Serialised once for every client; no receivers is not an error: nobody watches.
         let frame = frame(&event);
-        let _ = self.sender.send(Arc::new(Published { event, frame }));
+        self.events.send(Arc::new(Published { event, frame }));
     }
 
     /// The node's status projection (`GET /api/v1/bookings/{code}`).
@@ -103,7 +106,7 @@ impl Hub {
 
     /// SSE clients connected to this node now.
     pub fn clients(&self) -> usize {
-        self.sender.receiver_count()
+        self.events.clients()
     }
 
     /// Is the LISTEN connection up?
@@ -398,7 +401,7 @@ struct LastQuery {
 /// Build the SSE response: missed events first, then live ones, with heartbeats.
 async fn stream(state: &AppState, req: &HttpRequest, filter: Filter) -> AppResult<HttpResponse> {
     // Subscribe before reading the backlog, so nothing falls between the two.
-    let live = state.live.subscribe();
+    let live = state.live.events.join();
     let after = last_event_id(req);
     let backlog = match after {
         Some(after) => {
@@ -447,49 +450,35 @@ enum Next {
 }
 
 /// An SSE response: `first` (the `retry:` hint and any replay), then a frame for each
-/// broadcast message as `next` decides, a heartbeat comment every 15 s, and a `retry:` hint
-/// when the node stops (reconnect soon, to another node through the proxy).
-fn sse<T, F>(first: Bytes, live: broadcast::Receiver<T>, next: F) -> HttpResponse
+/// message the client hears as `next` decides, a heartbeat comment every 15 s, and a `retry:`
+/// hint when the node stops (reconnect soon, to another node through the proxy).
+fn sse<T, F>(first: Bytes, mut live: Member<T>, next: F) -> HttpResponse
 where
     T: Clone + 'static,
     F: Fn(Result<T, broadcast::error::RecvError>) -> Next + 'static,
 {
     let head = futures_util::stream::once(async move { Ok::<_, actix_web::Error>(first) });
-    let next = std::rc::Rc::new(next);
-    // One shutdown watcher per client for the stream's whole life (not one per event).
-    let stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> =
-        Box::pin(crate::shutdown::stopped());
-    let beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
-    let tail = futures_util::stream::unfold(
-        (live, beat, stop, false),
-        move |(mut live, mut beat, mut stop, stopping)| {
-            let next = next.clone();
-            async move {
-                if stopping || crate::shutdown::is_stopping() {
-                    return None;
+    let mut ended = false;
+    let tail = futures_util::stream::poll_fn(move |cx| {
+        while !ended {
+            let frame = match std::task::ready!(live.poll_heard(cx)) {
+                Some(Heard::Message(received)) => match next(received) {
+                    Next::Send(frame) => frame,
+                    Next::Skip => continue,
+                    Next::End => break,
+                },
+                Some(Heard::Beat) => Bytes::from_static(b": ping\n\n"),
+                Some(Heard::Stop) => {
+                    ended = true;
+                    Bytes::from(format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS))
                 }
-                loop {
-                    tokio::select! {
-                        () = &mut stop => {
-                            let hint = format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS);
-                            return Some((Ok(Bytes::from(hint)), (live, beat, stop, true)));
-                        }
-                        received = live.recv() => match next(received) {
-                            Next::Send(frame) => {
-                                return Some((Ok::<_, actix_web::Error>(frame), (live, beat, stop, false)));
-                            }
-                            Next::Skip => continue,
-                            Next::End => return None,
-                        },
-                        _ = beat.tick() => {
-                            let ping = Bytes::from_static(b": ping\n\n");
-                            return Some((Ok(ping), (live, beat, stop, false)));
-                        }
-                    }
-                }
-            }
-        },
-    );
+                None => break,
+            };
+            return Poll::Ready(Some(Ok::<_, actix_web::Error>(frame)));
+        }
+        ended = true;
+        Poll::Ready(None)
+    });
     HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))

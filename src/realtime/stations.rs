@@ -9,7 +9,8 @@ use actix_web::HttpResponse;
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
-use super::{HUB_CAPACITY, Hub, Next, opening, sse};
+use super::fanout::Fanout;
+use super::{HEARTBEAT, HUB_CAPACITY, Hub, Next, opening, sse};
 
 /// The channel of the station notices (payload: the station's id).
 pub const STEPS_CHANNEL: &str = "sipoli_steps";
@@ -27,7 +28,7 @@ pub enum StepNotice {
 /// The node's fan-out of station notices. Cheap to clone.
 #[derive(Clone)]
 pub struct StepHub {
-    sender: broadcast::Sender<StepNotice>,
+    notices: Fanout<StepNotice>,
 }
 
 impl Default for StepHub {
@@ -38,24 +39,23 @@ impl Default for StepHub {
 
 impl StepHub {
     pub fn new() -> StepHub {
-        let (sender, _) = broadcast::channel(HUB_CAPACITY);
-        StepHub { sender }
+        StepHub { notices: Fanout::new(HUB_CAPACITY, HEARTBEAT) }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<StepNotice> {
-        self.sender.subscribe()
+        self.notices.subscribe()
     }
 
     /// Station-board streams open on this node now.
     pub fn clients(&self) -> usize {
-        self.sender.receiver_count()
+        self.notices.clients()
     }
 
     /// A `sipoli_steps` notice (the station id as text).
     pub fn notice(&self, payload: &str) {
         match payload.trim().parse::<i32>() {
             Ok(id) => {
-                let _ = self.sender.send(StepNotice::Station(id));
+                self.notices.send(StepNotice::Station(id));
             }
             Err(_) => tracing::warn!(payload, "unreadable station notice"),
         }
@@ -63,7 +63,7 @@ impl StepHub {
 
     /// Tell every board to refetch.
     pub fn resync(&self) {
-        let _ = self.sender.send(StepNotice::All);
+        self.notices.send(StepNotice::All);
     }
 }
 
@@ -88,7 +88,7 @@ fn station_frame(station: Option<&str>) -> Bytes {
 /// of its stations changed (a `resync` one when notices may have been missed: a lagging
 /// client or a node that listens again). Public: station codes only, never a ticket's owner.
 pub fn station_stream(hub: &Hub, stations: Vec<(i32, String)>) -> HttpResponse {
-    sse(opening(), hub.steps().subscribe(), move |received| match received {
+    sse(opening(), hub.steps().notices.join(), move |received| match received {
         Ok(StepNotice::Station(id)) => match stations.iter().find(|(sid, _)| *sid == id) {
             Some((_, code)) => Next::Send(station_frame(Some(code))),
             None => Next::Skip,
