@@ -18,17 +18,21 @@
 use std::error::Error;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use diesel::prelude::*;
+use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
 use serde_json::{Value, json};
 use sipoli::app::{self, AppState};
 use sipoli::auth::Role;
 use sipoli::clock::FixedClock;
 use sipoli::config::Settings;
 use sipoli::db::{self, schema::*};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::io::IoSliceMut;
+use std::os::fd::AsRawFd;
+use tokio::io::{AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
@@ -125,12 +129,47 @@ fn unix_micros() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros()
 }
 
-/// One SSE client: connect, report when the stream is open, then report every call event.
+/// What the clients have seen: when each client got each call (microseconds since the
+/// epoch, 0: not yet), and how many clients have each call. Written without locks, so that the
+/// clients' own bookkeeping costs as little as it can on the cores they share with the node.
+struct Seen {
+    /// `at[round][client]`, when the client read the call; round = the ticket's number − 1.
+    at: Vec<Vec<AtomicU64>>,
+    /// The same, when the frame reached the client's socket (the kernel's receive time).
+    arrived: Vec<Vec<AtomicU64>>,
+    count: Vec<AtomicUsize>,
+    /// Clients whose stream is open: a call is complete when this many have it.
+    open: AtomicUsize,
+    /// The rounds every open client has (sent once each).
+    complete: mpsc::UnboundedSender<usize>,
+}
+
+impl Seen {
+    fn record(&self, round: usize, client: usize, at: u64, arrived: u64) {
+        let (Some(times), Some(count)) = (self.at.get(round), self.count.get(round)) else {
+            return;
+        };
+        self.arrived[round][client].store(arrived, Ordering::Relaxed);
+        if times[client].swap(at, Ordering::Relaxed) == 0
+            && count.fetch_add(1, Ordering::AcqRel) + 1 == self.open.load(Ordering::Acquire)
+        {
+            let _ = self.complete.send(round);
+        }
+    }
+}
+
+/// The position of `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// One SSE client: connect, report when the stream is open, then record every call event.
 async fn client(
     port: u16,
     session: i32,
+    index: usize,
     ready: mpsc::UnboundedSender<Duration>,
-    calls: mpsc::UnboundedSender<(String, u128)>,
+    seen: Arc<Seen>,
 ) {
     let started = Instant::now();
     let mut stream = match TcpStream::connect(("127.0.0.1", port)).await {
@@ -146,50 +185,88 @@ async fn client(
     if stream.write_all(request.as_bytes()).await.is_err() {
         return;
     }
-    let mut buf = vec![0u8; 4096];
-    let mut text = String::new();
+    // The kernel stamps each segment when it reaches this socket (on loopback: while the
+    // node's send runs), so the time in the socket is read apart from when this process got
+    // round to reading it.
+    setsockopt(&stream, sockopt::ReceiveTimestampns, &true).unwrap();
+    let mut cmsg = nix::cmsg_space!(nix::sys::time::TimeSpec);
+    // Bytes of frames not yet complete; a read usually holds one whole frame.
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut open = false;
     loop {
-        let n = match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
+        let from = buf.len();
+        buf.resize(from + 2048, 0);
+        if stream.readable().await.is_err() {
+            return;
+        }
+        let read = stream.try_io(Interest::READABLE, || {
+            let mut iov = [IoSliceMut::new(&mut buf[from..])];
+            let fd = stream.as_raw_fd();
+            let msg = recvmsg::<()>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT)?;
+            let stamp = msg.cmsgs()?.find_map(|m| match m {
+                ControlMessageOwned::ScmTimestampns(t) => {
+                    Some(t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1000)
+                }
+                _ => None,
+            });
+            Ok((msg.bytes, stamp))
+        });
+        let (n, stamp) = match read {
+            Ok((0, _)) => return,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                buf.truncate(from);
+                continue;
+            }
+            Err(_) => return,
         };
-        let at = unix_micros();
-        text.push_str(&String::from_utf8_lossy(&buf[..n]));
-        if !open && text.contains(": sipoli") {
+        let at = unix_micros() as u64;
+        let arrived = stamp.unwrap_or(at);
+        buf.truncate(from + n);
+        if !open && find(&buf, b": sipoli").is_some() {
             open = true;
             let _ = ready.send(started.elapsed());
         }
-        while let Some(i) = text.find("data: ") {
-            let Some(end) = text[i..].find('\n') else { break };
-            let line = text[i + 6..i + end].to_string();
-            text.drain(..i + end);
-            // No JSON parsing: one thread reads every client's stream.
-            if line.contains("\"kind\":\"call\"")
-                && let Some(i) = line.find("\"ticket\":\"")
-                && let Some(len) = line[i + 10..].find('"')
+        // Whole frames end with a blank line; what follows the last one waits for more.
+        let Some(end) = buf.windows(2).rposition(|w| w == b"\n\n") else { continue };
+        let mut rest = &buf[..end];
+        // No JSON parsing: only the calls' tickets ("Z-007" → round 6) are looked for.
+        while let Some(i) = find(rest, b"data: ") {
+            rest = &rest[i + 6..];
+            let line = &rest[..rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())];
+            if find(line, b"\"kind\":\"call\"").is_some()
+                && let Some(t) = find(line, b"\"ticket\":\"Z-")
             {
-                let _ = calls.send((line[i + 10..i + 10 + len].to_string(), at));
+                let digits = line[t + 12..].iter().take_while(|b| b.is_ascii_digit());
+                let number = digits.fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+                if number > 0 {
+                    seen.record(number - 1, index, at, arrived);
+                }
             }
         }
-        if text.len() > 64 * 1024 {
-            text.clear();
-        }
+        buf.drain(..end + 2);
     }
 }
 
 /// The clients' process: open `n` streams, say when they are open (`open COUNT TOTAL_MS P50_MS
-/// P99_MS`), then for each call ticket say when every client has it (`got TICKET COUNT`), and
-/// at the end every delivery time (`times TICKET MICROS…`, one line per ticket).
+/// P99_MS`), then for each call say when every client has it (`got TICKET COUNT`), and at the
+/// end every delivery time (`times TICKET MICROS…`, one line per call).
 async fn clients_process(port: u16, session: i32, n: usize, rounds: usize) {
     use std::io::Write;
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
-    let (calls_tx, mut calls_rx) = mpsc::unbounded_channel();
+    let (complete, mut completed) = mpsc::unbounded_channel();
+    let seen = Arc::new(Seen {
+        at: (0..rounds).map(|_| (0..n).map(|_| AtomicU64::new(0)).collect()).collect(),
+        arrived: (0..rounds).map(|_| (0..n).map(|_| AtomicU64::new(0)).collect()).collect(),
+        count: (0..rounds).map(|_| AtomicUsize::new(0)).collect(),
+        open: AtomicUsize::new(usize::MAX),
+        complete,
+    });
     let all = Instant::now();
-    for _ in 0..n {
-        tokio::spawn(client(port, session, ready_tx.clone(), calls_tx.clone()));
+    for index in 0..n {
+        tokio::spawn(client(port, session, index, ready_tx.clone(), seen.clone()));
     }
-    drop((ready_tx, calls_tx));
+    drop(ready_tx);
     let mut connects = Vec::with_capacity(n);
     while connects.len() < n {
         match tokio::time::timeout(Duration::from_secs(30), ready_rx.recv()).await {
@@ -199,41 +276,39 @@ async fn clients_process(port: u16, session: i32, n: usize, rounds: usize) {
     }
     let total = all.elapsed();
     connects.sort();
+    let open = connects.len();
+    seen.open.store(open, Ordering::Release);
     let mut out = std::io::stdout();
     writeln!(
         out,
         "open {} {:.1} {:.1} {:.1}",
-        connects.len(),
+        open,
         total.as_secs_f64() * 1000.0,
         percentile(&connects, 0.5).as_secs_f64() * 1000.0,
         percentile(&connects, 0.99).as_secs_f64() * 1000.0
     )
     .unwrap();
     out.flush().unwrap();
-    let open = connects.len();
-    let mut times: Vec<(String, Vec<u128>)> = Vec::new();
-    while times.len() < rounds || times.last().is_some_and(|(_, t)| t.len() < open) {
-        match tokio::time::timeout(Duration::from_secs(15), calls_rx.recv()).await {
-            Ok(Some((ticket, at))) => {
-                let i = match times.iter().position(|(t, _)| *t == ticket) {
-                    Some(i) => i,
-                    None => {
-                        times.push((ticket.clone(), Vec::with_capacity(open)));
-                        times.len() - 1
-                    }
-                };
-                times[i].1.push(at);
-                if times[i].1.len() == open {
-                    writeln!(out, "got {ticket} {open}").unwrap();
-                    out.flush().unwrap();
-                }
+    let ticket = |round: usize| format!("Z-{:03}", round + 1);
+    for _ in 0..rounds {
+        match tokio::time::timeout(Duration::from_secs(15), completed.recv()).await {
+            Ok(Some(round)) => {
+                writeln!(out, "got {} {open}", ticket(round)).unwrap();
+                out.flush().unwrap();
             }
             _ => break,
         }
     }
-    for (ticket, at) in &times {
-        let list: Vec<String> = at.iter().map(|t| t.to_string()).collect();
-        writeln!(out, "times {ticket} {}", list.join(" ")).unwrap();
+    for (label, table) in [("times", &seen.at), ("arrived", &seen.arrived)] {
+        for (round, times) in table.iter().enumerate() {
+            let list: Vec<String> = times
+                .iter()
+                .map(|t| t.load(Ordering::Relaxed))
+                .filter(|&t| t > 0)
+                .map(|t| t.to_string())
+                .collect();
+            writeln!(out, "{label} {} {}", ticket(round), list.join(" ")).unwrap();
+        }
     }
     writeln!(out, "end").unwrap();
     out.flush().unwrap();
@@ -267,7 +342,9 @@ async fn node(
 ) -> Result<(), Box<dyn Error>> {
     let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let rounds: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
-    let settings = Settings::from_env()?;
+    let mut settings = Settings::from_env()?;
+    // One kiosk takes every walk-in ticket of the run at once.
+    settings.limits.kiosk = sipoli::limits::Rate::OFF;
     let url = settings.resolve_database_url()?;
     let (bench_url, session) = prepare(&url, rounds)?;
 
@@ -374,31 +451,38 @@ async fn node(
             }
         }
     }
+    // Read by the client, and in the client's socket (the kernel's receive time).
     let mut latencies: Vec<Duration> = Vec::with_capacity(clients * rounds as usize);
+    let mut arrivals: Vec<Duration> = Vec::with_capacity(clients * rounds as usize);
     let mut missing = 0usize;
     while let Some(line) = next_line(&mut lines, 60).await {
         if line == "end" {
             break;
         }
         let mut parts = line.split_whitespace();
-        if parts.next() != Some("times") {
-            continue;
-        }
+        let into = match parts.next() {
+            Some("times") => &mut latencies,
+            Some("arrived") => &mut arrivals,
+            _ => continue,
+        };
         let ticket = parts.next().unwrap_or_default();
         let Some((_, t0)) = called_at.iter().find(|(t, _)| t == ticket) else { continue };
-        let before = latencies.len();
-        latencies.extend(
+        let before = into.len();
+        into.extend(
             parts
                 .map(|at| at.parse::<u128>().unwrap())
                 .map(|at| Duration::from_micros(at.saturating_sub(*t0) as u64)),
         );
-        missing += connected.saturating_sub(latencies.len() - before);
+        if line.starts_with("times") {
+            missing += connected.saturating_sub(into.len() - before);
+        }
     }
     let _ = child.wait();
     let connects_total = Duration::from_secs_f64(open.get(1).copied().unwrap_or(0.0) / 1000.0);
     let connect_p50 = Duration::from_secs_f64(open.get(2).copied().unwrap_or(0.0) / 1000.0);
     let connect_p99 = Duration::from_secs_f64(open.get(3).copied().unwrap_or(0.0) / 1000.0);
     latencies.sort();
+    arrivals.sort();
 
     println!(
         "SSE fan-out on one node ({} build)",
@@ -418,6 +502,12 @@ async fn node(
         ms(percentile(&latencies, 0.99)),
         ms(latencies.last().copied().unwrap_or_default()),
         if missing > 0 { format!(" ({missing} not delivered)") } else { String::new() }
+    );
+    println!(
+        "  of which in socket   p50 {} p99 {} max {} (the kernel's receive time: sent by the node, not yet read by the client)",
+        ms(percentile(&arrivals, 0.5)),
+        ms(percentile(&arrivals, 0.99)),
+        ms(arrivals.last().copied().unwrap_or_default()),
     );
     let grown = rss_connected.saturating_sub(rss_before);
     println!(

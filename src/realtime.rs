@@ -36,8 +36,9 @@ use fanout::{Fanout, Heard, Member};
 /// How many events a slow client may fall behind before its stream is closed (it then
 /// reconnects with `Last-Event-ID` and catches up from the database).
 const HUB_CAPACITY: usize = 1024;
-/// Comment lines keep proxies from closing idle streams.
-const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Comment lines keep proxies from closing idle streams: a stream sent nothing for this long
+/// gets one within the next interval ([`fanout`] spreads them), so none stays silent for 20 s.
+const HEARTBEAT: Duration = Duration::from_secs(10);
 /// Missed events are read back in pages of this size, at most this many pages.
 const REPLAY_LIMIT: i64 = 500;
 const REPLAY_PAGES: usize = 10;
@@ -80,7 +81,7 @@ impl Default for Hub {
 impl Hub {
     pub fn new() -> Hub {
         Hub {
-            events: Fanout::new(HUB_CAPACITY, HEARTBEAT),
+            events: Fanout::new(HUB_CAPACITY, HEARTBEAT, Published::local_copy),
             listening: Arc::new(AtomicBool::new(false)),
             standing: Arc::new(StandingCache::new()),
             steps: StepHub::new(),
@@ -230,6 +231,16 @@ impl Hub {
 pub struct Published {
     pub event: LiveEvent,
     pub frame: Bytes,
+}
+
+impl Published {
+    /// A worker's own copy (see [`Fanout::new`]): the frame is a few hundred bytes.
+    fn local_copy(shared: &Arc<Published>) -> Arc<Published> {
+        Arc::new(Published {
+            event: shared.event.clone(),
+            frame: Bytes::copy_from_slice(&shared.frame),
+        })
+    }
 }
 
 /// The last few event ids handed out, so that none goes out twice.
@@ -450,7 +461,7 @@ enum Next {
 }
 
 /// An SSE response: `first` (the `retry:` hint and any replay), then a frame for each
-/// message the client hears as `next` decides, a heartbeat comment every 15 s, and a `retry:`
+/// message the client hears as `next` decides, a heartbeat comment after 10 s of silence, and a `retry:`
 /// hint when the node stops (reconnect soon, to another node through the proxy).
 fn sse<T, F>(first: Bytes, mut live: Member<T>, next: F) -> HttpResponse
 where

@@ -7,7 +7,7 @@
 //! - Workers finish the batch they are sending, release jobs they claimed but did not start,
 //!   claim nothing more; `main` waits for them ([`drained`]) before the process exits.
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
@@ -21,6 +21,8 @@ fn flag() -> &'static watch::Sender<bool> {
 }
 
 static BUSY: AtomicUsize = AtomicUsize::new(0);
+/// The flag's value, for the hot paths that only ask (every SSE client's poll).
+static STOPPING: AtomicBool = AtomicBool::new(false);
 
 fn idle() -> &'static Notify {
     static IDLE: OnceLock<Notify> = OnceLock::new();
@@ -29,13 +31,14 @@ fn idle() -> &'static Notify {
 
 /// Start stopping this process (idempotent).
 pub fn trigger() {
+    STOPPING.store(true, Ordering::SeqCst);
     if !flag().send_replace(true) {
         tracing::info!("stopping: no new work; finishing what is in flight");
     }
 }
 
 pub fn is_stopping() -> bool {
-    *flag().borrow()
+    STOPPING.load(Ordering::Relaxed)
 }
 
 /// Resolves once the process is stopping.

@@ -39,7 +39,7 @@ impl Default for StepHub {
 
 impl StepHub {
     pub fn new() -> StepHub {
-        StepHub { notices: Fanout::new(HUB_CAPACITY, HEARTBEAT) }
+        StepHub { notices: Fanout::new(HUB_CAPACITY, HEARTBEAT, StepNotice::clone) }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<StepNotice> {
@@ -84,7 +84,7 @@ fn station_frame(station: Option<&str>) -> Bytes {
 }
 
 /// The stream of a station board: `stations` are the (id, code) pairs it shows. Opens with
-/// a `retry:` hint, sends a heartbeat comment every 15 s, and a `changed` frame whenever one
+/// a `retry:` hint, sends a heartbeat comment when it has been quiet, and a `changed` frame whenever one
 /// of its stations changed (a `resync` one when notices may have been missed: a lagging
 /// client or a node that listens again). Public: station codes only, never a ticket's owner.
 pub fn station_stream(hub: &Hub, stations: Vec<(i32, String)>) -> HttpResponse {
