@@ -13,6 +13,14 @@
 //! (`ulimit -n` above N + 100). Each client is a plain TCP connection reading the stream.
 //! Delivery times are taken on the system clock of both processes (same machine). The
 //! clients' process reads the streams on a multi-threaded runtime (one thread per core).
+//!
+//! Two delivery times are printed for each frame: when the client read it, and when it
+//! reached the client's socket (the kernel's receive timestamp, `SO_TIMESTAMPNS`; on loopback
+//! that is during the node's own send). The node and the clients share this machine's cores;
+//! a hospital's phones and TV boards have their own. `SSE_BENCH_CLIENT_NICE=19` runs the
+//! clients' process at the lowest CPU priority, standing in for that: the node then gets the
+//! cores first, and the in-socket time is the node's fan-out (the read time grows, since the
+//! clients read only after it).
 #![expect(clippy::unwrap_used, reason = "a benchmark: any failure should stop it loudly")]
 
 use std::error::Error;
@@ -404,7 +412,10 @@ async fn node(
 
     let rss_before = rss_kib();
     // The clients: this program again, as a second process.
-    let mut child = std::process::Command::new(std::env::current_exe()?)
+    let nice = std::env::var("SSE_BENCH_CLIENT_NICE").unwrap_or_else(|_| "0".into());
+    let mut child = std::process::Command::new("nice")
+        .args(["-n", &nice])
+        .arg(std::env::current_exe()?)
         .args(["--clients", &port.to_string(), &session.to_string()])
         .args([clients.to_string(), rounds.to_string()])
         .stdout(std::process::Stdio::piped())
@@ -488,7 +499,7 @@ async fn node(
         "SSE fan-out on one node ({} build)",
         if cfg!(debug_assertions) { "debug" } else { "release" }
     );
-    println!("clients connected      {connected} of {clients} (in a second process)");
+    println!("clients connected      {connected} of {clients} (in a second process, nice {nice})");
     println!(
         "connect                all in {}, per client p50 {} p99 {}",
         ms(connects_total),
