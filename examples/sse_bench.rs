@@ -207,6 +207,8 @@ async fn client(
         if stream.readable().await.is_err() {
             return;
         }
+        let room = buf.len() - from;
+        let mut got = None;
         let read = stream.try_io(Interest::READABLE, || {
             let mut iov = [IoSliceMut::new(&mut buf[from..])];
             let fd = stream.as_raw_fd();
@@ -217,16 +219,20 @@ async fn client(
                 }
                 _ => None,
             });
-            Ok((msg.bytes, stamp))
+            got = Some((msg.bytes, stamp));
+            // A read that did not fill the buffer emptied the socket: saying "would block"
+            // makes tokio wait for the next readiness instead of reading again only to
+            // hear it (one system call per frame, as tokio's own `read` does).
+            if msg.bytes < room { Err(std::io::ErrorKind::WouldBlock.into()) } else { Ok(()) }
         });
-        let (n, stamp) = match read {
-            Ok((0, _)) => return,
-            Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+        let (n, stamp) = match (got, read) {
+            (Some((0, _)), _) => return,
+            (Some(got), _) => got,
+            (None, Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 buf.truncate(from);
                 continue;
             }
-            Err(_) => return,
+            (None, _) => return,
         };
         let at = unix_micros() as u64;
         let arrived = stamp.unwrap_or(at);
