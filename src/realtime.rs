@@ -36,8 +36,9 @@ use fanout::{Fanout, Heard, Member};
 /// How many events a slow client may fall behind before its stream is closed (it then
 /// reconnects with `Last-Event-ID` and catches up from the database).
 const HUB_CAPACITY: usize = 1024;
-/// Comment lines keep proxies from closing idle streams: a stream sent nothing for this long
-/// gets one within the next interval ([`fanout`] spreads them), so none stays silent for 20 s.
+/// Comment lines keep proxies from closing idle streams: each stream is looked at once this
+/// interval ([`fanout`] spreads them) and pinged when it was sent nothing for half of it, so
+/// none stays silent for 15 s.
 const HEARTBEAT: Duration = Duration::from_secs(10);
 /// Missed events are read back in pages of this size, at most this many pages.
 const REPLAY_LIMIT: i64 = 500;
@@ -461,7 +462,7 @@ enum Next {
 }
 
 /// An SSE response: `first` (the `retry:` hint and any replay), then a frame for each
-/// message the client hears as `next` decides, a heartbeat comment after 10 s of silence, and a `retry:`
+/// message the client hears as `next` decides, a heartbeat comment when it is quiet, and a `retry:`
 /// hint when the node stops (reconnect soon, to another node through the proxy).
 fn sse<T, F>(first: Bytes, mut live: Member<T>, next: F) -> HttpResponse
 where
@@ -474,8 +475,16 @@ where
         while !ended {
             let frame = match std::task::ready!(live.poll_heard(cx)) {
                 Some(Heard::Message(received)) => match next(received) {
-                    Next::Send(frame) => frame,
+                    Next::Send(frame) => {
+                        live.sent();
+                        frame
+                    }
                     Next::Skip => continue,
+                    // Lagging as the node stops: the short retry hint all the same.
+                    Next::End if crate::shutdown::is_stopping() => {
+                        ended = true;
+                        Bytes::from(format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS))
+                    }
                     Next::End => break,
                 },
                 Some(Heard::Beat) => Bytes::from_static(b": ping\n\n"),

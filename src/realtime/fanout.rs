@@ -10,8 +10,11 @@
 //!
 //! Heartbeats are spread over the interval: the timer ticks [`BEAT_PARTS`] times per interval
 //! and each tick looks at one part of the clients, so that 10,000 pings do not leave in one
-//! burst (and hold back a call going out at that moment). A client that has been sent
-//! something within the interval needs no ping, so no stream stays silent for two intervals.
+//! burst (and hold back a call going out at that moment). A client sent a frame within half
+//! an interval needs no ping, and neither does one with frames still queued (it is not
+//! draining); each part is looked at once an interval, so no stream that drains stays silent
+//! for 1.5 intervals. An event a stream skips (another clinic's, say) is not a frame sent:
+//! the stream calls [`Member::sent`] for what it writes.
 //!
 //! A client that falls [`CLIENT_BACKLOG`] messages behind (its socket does not drain) has its
 //! queue dropped and hears "lagged", as a broadcast receiver would.
@@ -137,6 +140,8 @@ struct Group<T> {
     finished: Cell<bool>,
     /// Heartbeat ticks so far (a coarse clock: [`BEAT_PARTS`] ticks per interval).
     tick: Cell<u32>,
+    /// Clients in `slots` now.
+    live: Cell<usize>,
 }
 
 impl<T> Default for Group<T> {
@@ -146,6 +151,7 @@ impl<T> Default for Group<T> {
             free: RefCell::new(Vec::new()),
             finished: Cell::new(false),
             tick: Cell::new(0),
+            live: Cell::new(0),
         }
     }
 }
@@ -160,6 +166,7 @@ struct Slot<T> {
 impl<T: Clone> Group<T> {
     fn insert(&self) -> usize {
         let slot = Slot { queue: VecDeque::new(), waker: None, last: self.tick.get() };
+        self.live.set(self.live.get() + 1);
         let mut slots = self.slots.borrow_mut();
         match self.free.borrow_mut().pop() {
             Some(i) => {
@@ -174,21 +181,27 @@ impl<T: Clone> Group<T> {
     }
 
     fn remove(&self, index: usize) {
-        if let Some(slot) = self.slots.borrow_mut().get_mut(index) {
-            *slot = None;
+        if let Some(slot) = self.slots.borrow_mut().get_mut(index)
+            && slot.take().is_some()
+        {
             self.free.borrow_mut().push(index);
+            self.live.set(self.live.get() - 1);
         }
     }
 
-    /// One heartbeat tick: ping this tick's part of the clients, those sent nothing for a
-    /// whole interval.
+    /// One heartbeat tick: ping this tick's part of the clients, those sent nothing for half
+    /// an interval and with nothing queued (a client not draining needs no more). Each part
+    /// is looked at once an interval, so no stream is silent for 1.5 intervals.
     fn beat(&self) {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
+        if self.live.get() == 0 {
+            return;
+        }
         let part = (tick % BEAT_PARTS) as usize;
         let mut slots = self.slots.borrow_mut();
         for slot in slots.iter_mut().skip(part).step_by(BEAT_PARTS as usize).flatten() {
-            if tick.wrapping_sub(slot.last) >= BEAT_PARTS {
+            if tick.wrapping_sub(slot.last) >= BEAT_PARTS / 2 && slot.queue.is_empty() {
                 slot.last = tick;
                 slot.queue.push_back(Heard::Beat);
                 if let Some(waker) = &slot.waker {
@@ -225,7 +238,8 @@ impl<T: Clone + 'static> Relay<T> {
     async fn run(self, mut live: broadcast::Receiver<T>, heartbeat: Duration, local: fn(&T) -> T) {
         let tick = heartbeat / BEAT_PARTS;
         let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
-        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // A stalled worker catches up on the ticks it missed: they are the pings' clock.
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let stop = crate::shutdown::stopped();
         tokio::pin!(stop);
         loop {
@@ -236,7 +250,10 @@ impl<T: Clone + 'static> Relay<T> {
                 }
                 received = live.recv() => {
                     let closed = matches!(received, Err(RecvError::Closed));
-                    self.group.tell_all(&Heard::Message(received.map(|m| local(&m))));
+                    // No clients on this thread now: no copy to make, nobody to tell.
+                    if self.group.live.get() > 0 || closed {
+                        self.group.tell_all(&Heard::Message(received.map(|m| local(&m))));
+                    }
                     if closed {
                         return;
                     }
@@ -286,8 +303,7 @@ impl<T: Clone> Member<T> {
             Some(heard) => {
                 match heard {
                     Heard::Stop | Heard::Message(Err(RecvError::Closed)) => self.done = true,
-                    Heard::Message(_) => slot.last = self.group.tick.get(),
-                    Heard::Beat => {}
+                    Heard::Message(_) | Heard::Beat => {}
                 }
                 Poll::Ready(Some(heard))
             }
@@ -308,6 +324,16 @@ impl<T: Clone> Member<T> {
                 }
                 Poll::Pending
             }
+        }
+    }
+}
+
+impl<T: Clone> Member<T> {
+    /// The client was sent a frame now: it needs no ping for a while. (A message it skips,
+    /// another clinic's event say, does not count: the stream stayed silent.)
+    pub fn sent(&mut self) {
+        if let Some(Some(slot)) = self.group.slots.borrow_mut().get_mut(self.index) {
+            slot.last = self.group.tick.get();
         }
     }
 }
@@ -389,10 +415,12 @@ mod tests {
     #[test]
     fn a_client_sent_an_event_within_the_interval_needs_no_ping() {
         let group = Rc::new(Group::<u32>::default());
-        let clients = Arc::new(AtomicUsize::new(2));
+        let clients = Arc::new(AtomicUsize::new(3));
         let member =
             |index| Member { group: group.clone(), index, clients: clients.clone(), done: false };
         let (mut busy, mut idle) = (member(group.insert()), member(group.insert()));
+        let mut skipper = member(group.insert());
+        let mut skipped_beats = 0;
         let waker = futures_util::task::noop_waker();
         let mut cx = Context::from_waker(&waker);
         // Three intervals of ticks; the busy client reads an event at every tick, the idle
@@ -401,6 +429,11 @@ mod tests {
             group.tell_all(&Heard::Message(Ok(i)));
             let heard = busy.poll_heard(&mut cx);
             assert!(matches!(heard, Poll::Ready(Some(Heard::Message(Ok(n)))) if n == i));
+            busy.sent();
+            // The skipper reads everything too but sends no event (another clinic's, say).
+            while let Poll::Ready(Some(heard)) = skipper.poll_heard(&mut cx) {
+                skipped_beats += usize::from(matches!(heard, Heard::Beat));
+            }
             group.beat();
         }
         assert!(busy.poll_heard(&mut cx).is_pending(), "nothing but events for the busy one");
@@ -408,8 +441,14 @@ mod tests {
         while let Poll::Ready(Some(heard)) = idle.poll_heard(&mut cx) {
             beats += usize::from(matches!(heard, Heard::Beat));
         }
-        // Its part is looked at on ticks 1, 16 and 31: silent for a whole interval on the
-        // last two.
-        assert_eq!(beats, 2, "the idle client is pinged once per interval");
+        // It has not read the events queued for it: they are what it will be sent, so no
+        // ping is added behind them (nothing piles up for a client that does not drain).
+        assert_eq!(beats, 0, "no ping behind queued events");
+        // The skipper (part 2: ticks 2, 17, 32) drained its queue and heard pings: the
+        // events it skipped were not sent to it.
+        while let Poll::Ready(Some(heard)) = skipper.poll_heard(&mut cx) {
+            skipped_beats += usize::from(matches!(heard, Heard::Beat));
+        }
+        assert_eq!(skipped_beats, 2, "a stream that skips every event is still pinged");
     }
 }
