@@ -57,6 +57,8 @@ pub fn board(
         .filter(visits::status.ne(VisitStatus::Cancelled))
         .order((
             visits::status.eq_any([VisitStatus::Called, VisitStatus::Serving]).desc(),
+            // The latest call: a patient called again after the lab is the newest.
+            super::visits::last_call().desc().nulls_last(),
             visits::called_at.desc(),
             visits::id.desc(),
         ))

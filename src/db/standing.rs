@@ -53,6 +53,11 @@ fn read<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> AppResult<T
     serde_json::from_value(value).map_err(|e| AppError::internal(format!("{what}: {e}")))
 }
 
+/// [`super::visits::last_call`] of the visit aliased `alias`.
+fn last_call_of(alias: &str) -> String {
+    super::visits::LAST_CALL.replace("visits.id", &format!("{alias}.id"))
+}
+
 /// The standing of the visit with this booking code; `None` when no visit has it.
 pub fn by_code(conn: &mut PgConnection, code: &str) -> AppResult<Option<Read>> {
     let row: Option<Row> = diesel::sql_query(format!(
@@ -70,7 +75,7 @@ pub fn by_code(conn: &mut PgConnection, code: &str) -> AppResult<Option<Read>> {
                  ELSE 0 END AS position,
              (SELECT w.ticket FROM visits w
               WHERE w.session_id = v.session_id AND w.status IN ($4, $5)
-              ORDER BY w.called_at DESC LIMIT 1) AS now_serving,
+              ORDER BY {last_call} DESC NULLS LAST, w.called_at DESC, w.id DESC LIMIT 1) AS now_serving,
              CASE WHEN v.status IN ($2, $3) THEN {}
                   ELSE ARRAY[]::bigint[] END AS service_seconds,
              EXISTS (SELECT 1 FROM visit_steps st WHERE st.visit_id = v.id)
@@ -80,7 +85,8 @@ pub fn by_code(conn: &mut PgConnection, code: &str) -> AppResult<Option<Read>> {
          JOIN clinics c ON c.id = s.clinic_id
          JOIN doctors d ON d.id = s.doctor_id
          WHERE v.booking_code = $1",
-        recent_seconds_array("s.doctor_id", "s.service_date")
+        recent_seconds_array("s.doctor_id", "s.service_date"),
+        last_call = last_call_of("w"),
     ))
     .bind::<Text, _>(code)
     .bind::<Text, _>(VisitStatus::Booked)
@@ -144,7 +150,7 @@ pub fn session(conn: &mut PgConnection, session_id: i32) -> AppResult<Option<Ses
         "SELECT to_jsonb(s) AS session, to_jsonb(c) AS clinic, to_jsonb(d) AS doctor,
              (SELECT w.ticket FROM visits w
               WHERE w.session_id = s.id AND w.status IN ($2, $3)
-              ORDER BY w.called_at DESC LIMIT 1) AS now_serving,
+              ORDER BY {last_call} DESC NULLS LAST, w.called_at DESC, w.id DESC LIMIT 1) AS now_serving,
              {} AS service_seconds,
              coalesce((SELECT jsonb_agg(jsonb_build_object('visit', to_jsonb(v), 'journey',
                      EXISTS (SELECT 1 FROM visit_steps st WHERE st.visit_id = v.id)
@@ -154,7 +160,8 @@ pub fn session(conn: &mut PgConnection, session_id: i32) -> AppResult<Option<Ses
          JOIN clinics c ON c.id = s.clinic_id
          JOIN doctors d ON d.id = s.doctor_id
          WHERE s.id = $1",
-        recent_seconds_array("s.doctor_id", "s.service_date")
+        recent_seconds_array("s.doctor_id", "s.service_date"),
+        last_call = last_call_of("w"),
     ))
     .bind::<diesel::sql_types::Integer, _>(session_id)
     .bind::<Text, _>(VisitStatus::Called)

@@ -104,6 +104,17 @@ pub fn set_status(
     Ok(visit)
 }
 
+/// A visit's latest call, as the id of its last `call` or `recall` event (through
+/// `visit_events_visit_idx`). `called_at` keeps the first consultation's call; a patient
+/// called again after the lab is the newest call all the same, on boards and as "now serving".
+pub fn last_call() -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<BigInt>> {
+    diesel::dsl::sql(LAST_CALL)
+}
+
+/// [`last_call`] of the visit `visits` (or, with the alias replaced, any alias).
+pub const LAST_CALL: &str = "(SELECT max(e.id) FROM visit_events e \
+     WHERE e.visit_id = visits.id AND e.kind IN ('call', 'recall'))";
+
 diesel::define_sql_function! {
     /// `coalesce(time, now)`: a time stamped once, kept when the action comes again.
     fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, y: diesel::sql_types::Timestamptz) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>;
@@ -311,12 +322,13 @@ pub fn status_counts(
         .load(conn)?)
 }
 
-/// Called or in service now, most recent call first.
+/// Called or in service now, most recent call first (a patient called again after the lab
+/// counts from that call).
 pub fn now_serving(conn: &mut PgConnection, session_id: i32) -> AppResult<Vec<Visit>> {
     Ok(visits::table
         .filter(visits::session_id.eq(session_id))
         .filter(visits::status.eq_any([VisitStatus::Called, VisitStatus::Serving]))
-        .order(visits::called_at.desc())
+        .order((last_call().desc().nulls_last(), visits::called_at.desc(), visits::id.desc()))
         .select(Visit::as_select())
         .load(conn)?)
 }

@@ -302,3 +302,50 @@ async fn after_the_lab_the_visit_keeps_its_first_consultations_times() {
         ]
     );
 }
+
+#[actix_web::test]
+async fn a_patient_called_again_after_the_lab_is_the_newest_call_on_the_board() {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
+    let seed = seed(&app);
+    sipoli::demo::seed_stations(&mut app.conn()).unwrap();
+    app.login_as("admin", Role::Admin, &[]).await;
+    let (a, _) = walk_in(&app, seed.today, 1, false).await;
+    let (b, _) = walk_in(&app, seed.today, 2, false).await;
+    let (_, waiting) = walk_in(&app, seed.today, 3, false).await;
+    // A: called 8:10, seen, sent to the lab. B: called 8:15 and in service.
+    app.clock.set(wit(2026, 12, 1, 8, 10));
+    let first = call_next(&app, seed.today).await;
+    assert_eq!(first["id"], a);
+    act(&app, &format!("/api/v1/staff/visits/{a}/start"), json!({})).await;
+    let finish = format!("/api/v1/staff/visits/{a}/finish");
+    assert_eq!(act(&app, &finish, json!({"next": {"station": "LAB"}})).await.0, 200);
+    app.clock.set(wit(2026, 12, 1, 8, 15));
+    let second = call_next(&app, seed.today).await;
+    assert_eq!(second["id"], b);
+    assert_eq!(act(&app, &format!("/api/v1/staff/visits/{b}/start"), json!({})).await.0, 200);
+    // A comes back from the lab and is called again at 8:45, while B is still in service.
+    app.clock.set(wit(2026, 12, 1, 8, 30));
+    let step = lab_takes_next(&app).await;
+    app.clock.set(wit(2026, 12, 1, 8, 40));
+    let lab_finish = format!("/api/v1/staff/steps/{step}/finish");
+    assert_eq!(act(&app, &lab_finish, json!({"next": {"back": true}})).await.0, 200);
+    app.clock.set(wit(2026, 12, 1, 8, 45));
+    assert_eq!(call_next(&app, seed.today).await["id"], a);
+
+    // The board shows A as the call now, B among the recent ones…
+    let (status, state) = app.get_json("/api/v1/displays/state?clinics=ANA").await;
+    assert_eq!(status, 200, "{state}");
+    let ana = &state["clinics"][0];
+    assert_eq!(ana["current"]["ticket"], first["ticket"], "{ana}");
+    assert_eq!(ana["recent"], json!([second["ticket"]]), "{ana}");
+    // …a waiting patient's status names A as now serving (the node's projection and the
+    // database agree)…
+    let (status, standing) = app.get_json(&format!("/api/v1/bookings/{waiting}")).await;
+    assert_eq!(status, 200, "{standing}");
+    assert_eq!(standing["now_serving"], first["ticket"], "{standing}");
+    // …and so does the session's public queue.
+    let (status, queue) = app.get_json(&format!("/api/v1/sessions/{}/queue", seed.today)).await;
+    assert_eq!(status, 200, "{queue}");
+    assert_eq!(queue["now_serving"][0]["ticket"], first["ticket"], "{queue}");
+    assert_eq!(queue["now_serving"][1]["ticket"], second["ticket"], "{queue}");
+}
