@@ -461,6 +461,11 @@ enum Next {
     End,
 }
 
+/// The last frame when the node stops: reconnect soon (through the proxy, to another node).
+fn goodbye() -> Bytes {
+    Bytes::from(format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS))
+}
+
 /// An SSE response: `first` (the `retry:` hint and any replay), then a frame for each
 /// message the client hears as `next` decides, a heartbeat comment when it is quiet, and a `retry:`
 /// hint when the node stops (reconnect soon, to another node through the proxy).
@@ -483,14 +488,14 @@ where
                     // Lagging as the node stops: the short retry hint all the same.
                     Next::End if crate::shutdown::is_stopping() => {
                         ended = true;
-                        Bytes::from(format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS))
+                        goodbye()
                     }
                     Next::End => break,
                 },
                 Some(Heard::Beat) => Bytes::from_static(b": ping\n\n"),
                 Some(Heard::Stop) => {
                     ended = true;
-                    Bytes::from(format!("retry: {}\n\n", crate::shutdown::RECONNECT_MS))
+                    goodbye()
                 }
                 None => break,
             };

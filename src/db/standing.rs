@@ -53,11 +53,6 @@ fn read<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> AppResult<T
     serde_json::from_value(value).map_err(|e| AppError::internal(format!("{what}: {e}")))
 }
 
-/// [`super::visits::last_call`] of the visit aliased `alias`.
-fn last_call_of(alias: &str) -> String {
-    super::visits::LAST_CALL.replace("visits.id", &format!("{alias}.id"))
-}
-
 /// The standing of the visit with this booking code; `None` when no visit has it.
 pub fn by_code(conn: &mut PgConnection, code: &str) -> AppResult<Option<Read>> {
     let row: Option<Row> = diesel::sql_query(format!(
@@ -86,7 +81,7 @@ pub fn by_code(conn: &mut PgConnection, code: &str) -> AppResult<Option<Read>> {
          JOIN doctors d ON d.id = s.doctor_id
          WHERE v.booking_code = $1",
         recent_seconds_array("s.doctor_id", "s.service_date"),
-        last_call = last_call_of("w"),
+        last_call = super::visits::last_call_of("w"),
     ))
     .bind::<Text, _>(code)
     .bind::<Text, _>(VisitStatus::Booked)
@@ -161,7 +156,7 @@ pub fn session(conn: &mut PgConnection, session_id: i32) -> AppResult<Option<Ses
          JOIN doctors d ON d.id = s.doctor_id
          WHERE s.id = $1",
         recent_seconds_array("s.doctor_id", "s.service_date"),
-        last_call = last_call_of("w"),
+        last_call = super::visits::last_call_of("w"),
     ))
     .bind::<diesel::sql_types::Integer, _>(session_id)
     .bind::<Text, _>(VisitStatus::Called)

@@ -108,12 +108,16 @@ pub fn set_status(
 /// `visit_events_visit_idx`). `called_at` keeps the first consultation's call; a patient
 /// called again after the lab is the newest call all the same, on boards and as "now serving".
 pub fn last_call() -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<BigInt>> {
-    diesel::dsl::sql(LAST_CALL)
+    diesel::dsl::sql(&last_call_of("visits"))
 }
 
-/// [`last_call`] of the visit `visits` (or, with the alias replaced, any alias).
-pub const LAST_CALL: &str = "(SELECT max(e.id) FROM visit_events e \
-     WHERE e.visit_id = visits.id AND e.kind IN ('call', 'recall'))";
+/// [`last_call`] as SQL, of the visit row named `visit` in the query.
+pub fn last_call_of(visit: &str) -> String {
+    format!(
+        "(SELECT max(e.id) FROM visit_events e \
+         WHERE e.visit_id = {visit}.id AND e.kind IN ('call', 'recall'))"
+    )
+}
 
 diesel::define_sql_function! {
     /// `coalesce(time, now)`: a time stamped once, kept when the action comes again.

@@ -8,6 +8,15 @@ use sipoli::jkn::reports;
 use crate::helpers::*;
 use crate::jkn::card;
 
+/// The clinic day at 8:05 with the demo stations (the lab among them), an admin logged in.
+async fn clinic_day_with_stations() -> (TestApp, Seed) {
+    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
+    let seed = seed(&app);
+    sipoli::demo::seed_stations(&mut app.conn()).unwrap();
+    app.login_as("admin", Role::Admin, &[]).await;
+    (app, seed)
+}
+
 /// A walk-in registered at the counter (JKN with a card, or non-JKN): its visit id and code.
 async fn walk_in(app: &TestApp, session: i32, n: u32, jkn: bool) -> (i64, String) {
     let mut patient =
@@ -61,10 +70,7 @@ fn events_of(app: &TestApp, visit: i64, kind: &str) -> Vec<Value> {
 
 #[actix_web::test]
 async fn a_patient_back_from_the_lab_waits_again_in_the_same_visit_before_newcomers() {
-    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
-    let seed = seed(&app);
-    sipoli::demo::seed_stations(&mut app.conn()).unwrap();
-    app.login_as("admin", Role::Admin, &[]).await;
+    let (app, seed) = clinic_day_with_stations().await;
     let (a, code) = walk_in(&app, seed.today, 1, true).await;
     let (b, _) = walk_in(&app, seed.today, 2, false).await;
     let (c, _) = walk_in(&app, seed.today, 3, false).await;
@@ -151,10 +157,7 @@ async fn a_patient_back_from_the_lab_waits_again_in_the_same_visit_before_newcom
 
 #[actix_web::test]
 async fn a_station_that_names_the_visits_own_clinic_sends_it_back_too() {
-    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
-    let seed = seed(&app);
-    sipoli::demo::seed_stations(&mut app.conn()).unwrap();
-    app.login_as("admin", Role::Admin, &[]).await;
+    let (app, seed) = clinic_day_with_stations().await;
     let (a, _) = walk_in(&app, seed.today, 1, false).await;
     let (b, _) = walk_in(&app, seed.today, 2, false).await;
     call_next(&app, seed.today).await;
@@ -196,10 +199,7 @@ async fn a_station_that_names_the_visits_own_clinic_sends_it_back_too() {
 async fn after_the_lab_the_visit_keeps_its_first_consultations_times() {
     use diesel::prelude::*;
     use sipoli::db::schema::visits;
-    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
-    let seed = seed(&app);
-    sipoli::demo::seed_stations(&mut app.conn()).unwrap();
-    app.login_as("admin", Role::Admin, &[]).await;
+    let (app, seed) = clinic_day_with_stations().await;
     let (a, code) = walk_in(&app, seed.today, 1, true).await;
     app.clock.set(wit(2026, 12, 1, 8, 10));
     assert_eq!(call_next(&app, seed.today).await["id"], a);
@@ -305,10 +305,7 @@ async fn after_the_lab_the_visit_keeps_its_first_consultations_times() {
 
 #[actix_web::test]
 async fn a_patient_called_again_after_the_lab_is_the_newest_call_on_the_board() {
-    let mut app = TestApp::spawn_at(wit(2026, 12, 1, 8, 5)).await;
-    let seed = seed(&app);
-    sipoli::demo::seed_stations(&mut app.conn()).unwrap();
-    app.login_as("admin", Role::Admin, &[]).await;
+    let (app, seed) = clinic_day_with_stations().await;
     let (a, _) = walk_in(&app, seed.today, 1, false).await;
     let (b, _) = walk_in(&app, seed.today, 2, false).await;
     let (_, waiting) = walk_in(&app, seed.today, 3, false).await;
