@@ -11,8 +11,15 @@
 //! process (this program started again with `--clients PORT SESSION N`), so the node's
 //! memory figure is the node's alone and each process stays under its open-file limit
 //! (`ulimit -n` above N + 100). Each client is a plain TCP connection reading the stream.
-//! Delivery times are taken on the system clock of both processes (same machine). The
-//! clients' process reads the streams on a multi-threaded runtime (one thread per core).
+//! Delivery times are taken on the system clock of both processes (same machine).
+//!
+//! The clients' process reads the streams on one thread per core, each with one epoll set for
+//! its share of the clients. By default a thread that finds nothing to read sleeps 500 µs
+//! and looks again (`SSE_BENCH_CLIENT_PAUSE_US`), so a frame reaching an idle client wakes
+//! nobody: a phone or TV board is woken by its own network card, on its own CPU. With
+//! `SSE_BENCH_CLIENT_PAUSE_US=0` each thread instead blocks in `epoll_wait`, and the node's
+//! send wakes it, a cost of this one-machine set-up that lands in the node's fan-out.
+//! `SSE_BENCH_CLIENT_THREADS` sets the number of reader threads.
 //!
 //! Two delivery times are printed for each frame: when the client read it, and when it
 //! reached the client's socket (the kernel's receive timestamp, `SO_TIMESTAMPNS`; on loopback
@@ -26,11 +33,12 @@
 use std::error::Error;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use diesel::prelude::*;
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg, setsockopt, sockopt};
 use serde_json::{Value, json};
 use sipoli::app::{self, AppState};
@@ -38,11 +46,9 @@ use sipoli::auth::Role;
 use sipoli::clock::FixedClock;
 use sipoli::config::Settings;
 use sipoli::db::{self, schema::*};
-use std::io::IoSliceMut;
+use std::io::{IoSliceMut, Write};
 use std::os::fd::AsRawFd;
-use tokio::io::{AsyncWriteExt, Interest};
-use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use std::sync::mpsc;
 
 const DB_NAME: &str = "sipoli_sse_bench";
 
@@ -149,7 +155,9 @@ struct Seen {
     /// Clients whose stream is open: a call is complete when this many have it.
     open: AtomicUsize,
     /// The rounds every open client has (sent once each).
-    complete: mpsc::UnboundedSender<usize>,
+    complete: mpsc::Sender<usize>,
+    /// Set when the run is over: the readers stop.
+    stop: AtomicBool,
 }
 
 impl Seen {
@@ -171,79 +179,77 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// One SSE client: connect, report when the stream is open, then record every call event.
-async fn client(
-    port: u16,
-    session: i32,
+/// One client's stream.
+struct Stream {
+    socket: std::net::TcpStream,
+    /// This client's place in [`Seen`]'s tables.
     index: usize,
-    ready: mpsc::UnboundedSender<Duration>,
-    seen: Arc<Seen>,
-) {
-    let started = Instant::now();
-    let mut stream = match TcpStream::connect(("127.0.0.1", port)).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("connect: {e}");
-            return;
-        }
-    };
-    let request = format!(
-        "GET /api/v1/sessions/{session}/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
-    );
-    if stream.write_all(request.as_bytes()).await.is_err() {
-        return;
+    started: Instant,
+    /// Bytes of frames not yet complete; a read usually holds one whole frame.
+    buf: Vec<u8>,
+    open: bool,
+}
+
+impl Stream {
+    /// Connect and ask for the session's event stream; the answer is read later.
+    fn connect(port: u16, session: i32, index: usize) -> std::io::Result<Self> {
+        let started = Instant::now();
+        let mut socket = std::net::TcpStream::connect(("127.0.0.1", port))?;
+        let request = format!(
+            "GET /api/v1/sessions/{session}/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
+        );
+        socket.write_all(request.as_bytes())?;
+        socket.set_nonblocking(true)?;
+        // The kernel stamps each segment when it reaches this socket (on loopback: while the
+        // node's send runs), so the time in the socket is read apart from when this process
+        // got round to reading it.
+        setsockopt(&socket, sockopt::ReceiveTimestampns, &true)?;
+        Ok(Self { socket, index, started, buf: Vec::with_capacity(4096), open: false })
     }
-    // The kernel stamps each segment when it reaches this socket (on loopback: while the
-    // node's send runs), so the time in the socket is read apart from when this process got
-    // round to reading it.
-    setsockopt(&stream, sockopt::ReceiveTimestampns, &true).unwrap();
-    let mut cmsg = nix::cmsg_space!(nix::sys::time::TimeSpec);
-    // Bytes of frames not yet complete; a read usually holds one whole frame.
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut open = false;
-    loop {
-        let from = buf.len();
-        buf.resize(from + 2048, 0);
-        if stream.readable().await.is_err() {
-            return;
-        }
-        let room = buf.len() - from;
-        let mut got = None;
-        let read = stream.try_io(Interest::READABLE, || {
-            let mut iov = [IoSliceMut::new(&mut buf[from..])];
-            let fd = stream.as_raw_fd();
-            let msg = recvmsg::<()>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT)?;
-            let stamp = msg.cmsgs()?.find_map(|m| match m {
-                ControlMessageOwned::ScmTimestampns(t) => {
-                    Some(t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1000)
-                }
-                _ => None,
+
+    /// One read (one system call): note the calls in the frames it completes. `false` once
+    /// the stream has ended.
+    fn read(&mut self, ready: &mpsc::Sender<Duration>, seen: &Seen) -> bool {
+        let from = self.buf.len();
+        self.buf.resize(from + 2048, 0);
+        let mut cmsg = nix::cmsg_space!(nix::sys::time::TimeSpec);
+        let mut iov = [IoSliceMut::new(&mut self.buf[from..])];
+        let got = recvmsg::<()>(
+            self.socket.as_raw_fd(),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::MSG_DONTWAIT,
+        )
+        .map(|msg| {
+            let stamp = msg.cmsgs().ok().and_then(|mut all| {
+                all.find_map(|m| match m {
+                    ControlMessageOwned::ScmTimestampns(t) => {
+                        Some(t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1000)
+                    }
+                    _ => None,
+                })
             });
-            got = Some((msg.bytes, stamp));
-            // A read that did not fill the buffer emptied the socket: saying "would block"
-            // makes tokio wait for the next readiness instead of reading again only to
-            // hear it (one system call per frame, as tokio's own `read` does).
-            if msg.bytes < room { Err(std::io::ErrorKind::WouldBlock.into()) } else { Ok(()) }
+            (msg.bytes, stamp)
         });
-        let (n, stamp) = match (got, read) {
-            (Some((0, _)), _) => return,
-            (Some(got), _) => got,
-            (None, Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                buf.truncate(from);
-                continue;
+        let (n, stamp) = match got {
+            Ok((0, _)) => return false,
+            Ok(got) => got,
+            Err(nix::errno::Errno::EAGAIN) => {
+                self.buf.truncate(from);
+                return true;
             }
-            (None, _) => return,
+            Err(_) => return false,
         };
         let at = unix_micros() as u64;
         let arrived = stamp.unwrap_or(at);
-        buf.truncate(from + n);
-        if !open && find(&buf, b": sipoli").is_some() {
-            open = true;
-            let _ = ready.send(started.elapsed());
+        self.buf.truncate(from + n);
+        if !self.open && find(&self.buf, b": sipoli").is_some() {
+            self.open = true;
+            let _ = ready.send(self.started.elapsed());
         }
         // Whole frames end with a blank line; what follows the last one waits for more.
-        let Some(end) = buf.windows(2).rposition(|w| w == b"\n\n") else { continue };
-        let mut rest = &buf[..end];
+        let Some(end) = self.buf.windows(2).rposition(|w| w == b"\n\n") else { return true };
+        let mut rest = &self.buf[..end];
         // No JSON parsing: only the calls' tickets ("Z-007" → round 6) are looked for.
         while let Some(i) = find(rest, b"data: ") {
             rest = &rest[i + 6..];
@@ -254,38 +260,117 @@ async fn client(
                 let digits = line[t + 12..].iter().take_while(|b| b.is_ascii_digit());
                 let number = digits.fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
                 if number > 0 {
-                    seen.record(number - 1, index, at, arrived);
+                    seen.record(number - 1, self.index, at, arrived);
                 }
             }
         }
-        buf.drain(..end + 2);
+        self.buf.drain(..end + 2);
+        true
+    }
+}
+
+/// Connects a reader thread may have waiting for the node's answer (two threads stay well
+/// under the node's accept queue of 2,048).
+const CONNECTS_IN_FLIGHT: usize = 256;
+
+/// How a reader thread waits for its streams.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// Block in `epoll_wait`: each frame sent to an idle reader wakes its thread, from within
+    /// the node's send.
+    Woken,
+    /// Look every so often, sleeping in between: a frame sent meanwhile waits in the socket
+    /// (with its kernel receive time) and wakes nobody, as on a phone with its own CPU.
+    Every(Duration),
+}
+
+/// One reader thread: connect its share of the clients (`index`es), then read them all from
+/// one epoll set until the run is over.
+fn reader(
+    port: u16,
+    session: i32,
+    indices: Vec<usize>,
+    wait: Wait,
+    ready: mpsc::Sender<Duration>,
+    seen: Arc<Seen>,
+) {
+    let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).unwrap();
+    let mut streams: Vec<Option<Stream>> = Vec::with_capacity(indices.len());
+    let mut events = vec![EpollEvent::empty(); 1024];
+    // Reads whatever is ready now; `timeout` 0 never waits.
+    let mut pass = |streams: &mut Vec<Option<Stream>>, timeout: EpollTimeout| -> usize {
+        let n = epoll.wait(&mut events, timeout).unwrap_or(0);
+        for event in &events[..n] {
+            let slot = event.data() as usize;
+            let Some(stream) = streams[slot].as_mut() else { continue };
+            if !stream.read(&ready, &seen) {
+                let _ = epoll.delete(&stream.socket);
+                streams[slot] = None;
+            }
+        }
+        n
+    };
+    for index in indices {
+        match Stream::connect(port, session, index) {
+            Ok(stream) => {
+                let slot = streams.len() as u64;
+                epoll.add(&stream.socket, EpollEvent::new(EpollFlags::EPOLLIN, slot)).unwrap();
+                streams.push(Some(stream));
+            }
+            Err(e) => eprintln!("connect: {e}"),
+        }
+        // Answers are read as they come, so each client's connect time is its own. The kernel
+        // completes a connect before the node accepts it: with too many waiting, the node's
+        // accept queue overflows and the kernel retries after a second or more. Those
+        // seconds would be the kernel's, not the node's.
+        pass(&mut streams, EpollTimeout::ZERO);
+        while streams.iter().flatten().filter(|s| !s.open).count() > CONNECTS_IN_FLIGHT {
+            pass(&mut streams, EpollTimeout::try_from(Duration::from_millis(1)).unwrap());
+        }
+    }
+    while !seen.stop.load(Ordering::Acquire) {
+        match wait {
+            Wait::Woken => {
+                pass(&mut streams, EpollTimeout::try_from(Duration::from_millis(50)).unwrap());
+            }
+            Wait::Every(pause) => {
+                if pass(&mut streams, EpollTimeout::ZERO) == 0 {
+                    std::thread::sleep(pause);
+                }
+            }
+        }
     }
 }
 
 /// The clients' process: open `n` streams, say when they are open (`open COUNT TOTAL_MS P50_MS
 /// P99_MS`), then for each call say when every client has it (`got TICKET COUNT`), and at the
 /// end every delivery time (`times TICKET MICROS…`, one line per call).
-async fn clients_process(port: u16, session: i32, n: usize, rounds: usize) {
+fn clients_process(port: u16, session: i32, n: usize, rounds: usize, threads: usize, wait: Wait) {
     use std::io::Write;
-    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
-    let (complete, mut completed) = mpsc::unbounded_channel();
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (complete, completed) = mpsc::channel();
     let seen = Arc::new(Seen {
         at: (0..rounds).map(|_| (0..n).map(|_| AtomicU64::new(0)).collect()).collect(),
         arrived: (0..rounds).map(|_| (0..n).map(|_| AtomicU64::new(0)).collect()).collect(),
         count: (0..rounds).map(|_| AtomicUsize::new(0)).collect(),
         open: AtomicUsize::new(usize::MAX),
         complete,
+        stop: AtomicBool::new(false),
     });
     let all = Instant::now();
-    for index in 0..n {
-        tokio::spawn(client(port, session, index, ready_tx.clone(), seen.clone()));
-    }
+    let readers: Vec<_> = (0..threads)
+        .map(|t| {
+            let indices = (t..n).step_by(threads).collect();
+            let (ready, seen) = (ready_tx.clone(), seen.clone());
+            std::thread::spawn(move || reader(port, session, indices, wait, ready, seen))
+        })
+        .collect();
     drop(ready_tx);
     let mut connects = Vec::with_capacity(n);
     while connects.len() < n {
-        match tokio::time::timeout(Duration::from_secs(30), ready_rx.recv()).await {
-            Ok(Some(d)) => connects.push(d),
-            _ => break,
+        match ready_rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(d) => connects.push(d),
+            Err(_) => break,
         }
     }
     let total = all.elapsed();
@@ -305,13 +390,17 @@ async fn clients_process(port: u16, session: i32, n: usize, rounds: usize) {
     out.flush().unwrap();
     let ticket = |round: usize| format!("Z-{:03}", round + 1);
     for _ in 0..rounds {
-        match tokio::time::timeout(Duration::from_secs(15), completed.recv()).await {
-            Ok(Some(round)) => {
+        match completed.recv_timeout(Duration::from_secs(15)) {
+            Ok(round) => {
                 writeln!(out, "got {} {open}", ticket(round)).unwrap();
                 out.flush().unwrap();
             }
-            _ => break,
+            Err(_) => break,
         }
+    }
+    seen.stop.store(true, Ordering::Release);
+    for reader in readers {
+        let _ = reader.join();
     }
     for (label, table) in [("times", &seen.at), ("arrived", &seen.arrived)] {
         for (round, times) in table.iter().enumerate() {
@@ -334,20 +423,26 @@ fn main() -> Result<(), Box<dyn Error>> {
         let mut n = args.skip(1).map(|a| a.parse::<usize>().unwrap());
         let (port, session, clients, rounds) =
             (n.next().unwrap(), n.next().unwrap(), n.next().unwrap(), n.next().unwrap());
-        // One thread per core reads the streams, so the clients are not the bottleneck.
-        // (`SSE_BENCH_CLIENT_THREADS=1`: one thread, as before, for comparison.)
-        let threads = std::env::var("SSE_BENCH_CLIENT_THREADS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .enable_all()
-            .build()?
-            .block_on(clients_process(port as u16, session as i32, clients, rounds));
+        let (threads, wait) = client_settings();
+        clients_process(port as u16, session as i32, clients, rounds, threads, wait);
         return Ok(());
     }
     actix_web::rt::System::new().block_on(node(args))
+}
+
+/// How the clients read: `SSE_BENCH_CLIENT_THREADS` reader threads (default: one per core)
+/// that look every `SSE_BENCH_CLIENT_PAUSE_US` microseconds (default 500; 0: each thread
+/// blocks and is woken by the first frame that reaches any of its streams).
+fn client_settings() -> (usize, Wait) {
+    let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let threads = number("SSE_BENCH_CLIENT_THREADS")
+        .map(|t| t.max(1) as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let wait = match number("SSE_BENCH_CLIENT_PAUSE_US").unwrap_or(500) {
+        0 => Wait::Woken,
+        us => Wait::Every(Duration::from_micros(us)),
+    };
+    (threads, wait)
 }
 
 /// The node: the server, the database, the calls; the clients run in a second process.
@@ -427,7 +522,7 @@ async fn node(
         .stdout(std::process::Stdio::piped())
         .spawn()?;
     let child_pid = child.id();
-    let (lines_tx, mut lines) = mpsc::unbounded_channel::<String>();
+    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
     let stdout = child.stdout.take().unwrap();
     std::thread::spawn(move || {
         use std::io::BufRead;
@@ -438,7 +533,7 @@ async fn node(
             }
         }
     });
-    let next_line = async |lines: &mut mpsc::UnboundedReceiver<String>, secs: u64| {
+    let next_line = async |lines: &mut tokio::sync::mpsc::UnboundedReceiver<String>, secs: u64| {
         tokio::time::timeout(Duration::from_secs(secs), lines.recv()).await.ok().flatten()
     };
     let open_line = next_line(&mut lines, 120).await.unwrap_or_default();
@@ -505,7 +600,14 @@ async fn node(
         "SSE fan-out on one node ({} build)",
         if cfg!(debug_assertions) { "debug" } else { "release" }
     );
-    println!("clients connected      {connected} of {clients} (in a second process, nice {nice})");
+    let (threads, wait) = client_settings();
+    let reading = match wait {
+        Wait::Woken => "woken by each frame".to_string(),
+        Wait::Every(pause) => format!("looking every {} µs", pause.as_micros()),
+    };
+    println!(
+        "clients connected      {connected} of {clients} (in a second process, nice {nice}, {threads} reader threads {reading})"
+    );
     println!(
         "connect                all in {}, per client p50 {} p99 {}",
         ms(connects_total),
@@ -525,6 +627,10 @@ async fn node(
         ms(percentile(&arrivals, 0.5)),
         ms(percentile(&arrivals, 0.99)),
         ms(arrivals.last().copied().unwrap_or_default()),
+    );
+    println!(
+        "  first in a socket    {} (the call's request, transaction and NOTIFY, before the fan-out)",
+        ms(arrivals.first().copied().unwrap_or_default()),
     );
     let grown = rss_connected.saturating_sub(rss_before);
     println!(

@@ -26,9 +26,17 @@ pub struct Application {
     pub server: Server,
 }
 
+/// Connections the kernel holds for the node before it accepts them. A node that restarts,
+/// or the hospital's network coming back, brings every board and phone back within seconds;
+/// a connect beyond the queue is dropped and retried by the client's kernel only a second or
+/// more later. (`TcpListener::bind` asks for 128; Linux caps this at `net.core.somaxconn`.)
+pub const ACCEPT_QUEUE: i32 = 2048;
+
 /// Bind and build the HTTP server (port 0 picks a free port).
 pub fn build(state: AppState, listener: TcpListener) -> std::io::Result<Application> {
     let port = listener.local_addr()?.port();
+    // Listening again on a listening socket only sets its queue's length.
+    socket2::SockRef::from(&listener).listen(ACCEPT_QUEUE)?;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -41,6 +49,9 @@ pub fn build(state: AppState, listener: TcpListener) -> std::io::Result<Applicat
             .wrap(middleware::from_fn(crate::metrics::observe))
             .configure(configure)
     })
+    // Small frames (SSE events, heartbeats) leave at once instead of waiting for the
+    // acknowledgement of the one before (Nagle's algorithm).
+    .tcp_nodelay(true)
     .listen(listener)?
     .shutdown_timeout(5)
     .run();

@@ -418,3 +418,25 @@ async fn kiosk_display_and_assets_are_served() {
     assert!(chooser.text().await.unwrap().contains("pilih poli"));
     assert_eq!(app.get("/display?clinics=,").await.status(), 400, "a board names real codes");
 }
+
+/// After a restart, or when the hospital's network comes back, every board and phone
+/// reconnects within seconds: the node's accept queue holds them instead of dropping the
+/// connects that do not fit (their kernels would retry only a second or more later). `ss`
+/// shows a listening socket's queue length as its Send-Q.
+#[actix_web::test]
+async fn the_node_keeps_a_deep_accept_queue_for_clients_reconnecting_at_once() {
+    let app = TestApp::spawn().await;
+    let port = app.address.rsplit(':').next().unwrap();
+    let out = std::process::Command::new("ss")
+        .args(["-Hltn", "sport", "=", &format!(":{port}")])
+        .output()
+        .expect("ss (iproute2)");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let line = listing.lines().next().unwrap_or_else(|| panic!("no listener on {port}"));
+    // State, Recv-Q, Send-Q (the queue's length), local and peer address.
+    let queue: i32 = line.split_whitespace().nth(2).unwrap().parse().unwrap();
+    let cap: i32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .map_or(4096, |v| v.trim().parse().unwrap());
+    assert_eq!(queue, sipoli::app::ACCEPT_QUEUE.min(cap), "{line}");
+    assert!(queue > 128, "deeper than TcpListener::bind's 128: {line}");
+}
