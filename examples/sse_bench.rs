@@ -13,13 +13,13 @@
 //! (`ulimit -n` above N + 100). Each client is a plain TCP connection reading the stream.
 //! Delivery times are taken on the system clock of both processes (same machine).
 //!
-//! The clients' process reads the streams on one thread per core, each with one epoll set for
-//! its share of the clients. By default a thread that finds nothing to read sleeps 500 µs
-//! and looks again (`SSE_BENCH_CLIENT_PAUSE_US`), so a frame reaching an idle client wakes
-//! nobody: a phone or TV board is woken by its own network card, on its own CPU. With
-//! `SSE_BENCH_CLIENT_PAUSE_US=0` each thread instead blocks in `epoll_wait`, and the node's
-//! send wakes it, a cost of this one-machine set-up that lands in the node's fan-out.
-//! `SSE_BENCH_CLIENT_THREADS` sets the number of reader threads.
+//! The clients' process reads all the streams from one epoll set on one thread
+//! (`SSE_BENCH_CLIENT_THREADS=2`: two threads, each with half the clients). A thread that
+//! finds nothing to read sleeps 500 µs and looks again (`SSE_BENCH_CLIENT_PAUSE_US`), so a
+//! frame reaching an idle client wakes nobody: a phone or TV board is woken by its own
+//! network card, on its own CPU. With `SSE_BENCH_CLIENT_PAUSE_US=0` each thread instead
+//! blocks in `epoll_wait`, and the node's send wakes it, a cost of this one-machine set-up
+//! that lands in the node's fan-out.
 //!
 //! Two delivery times are printed for each frame: when the client read it, and when it
 //! reached the client's socket (the kernel's receive timestamp, `SO_TIMESTAMPNS`; on loopback
@@ -51,6 +51,13 @@ use std::os::fd::AsRawFd;
 use std::sync::mpsc;
 
 const DB_NAME: &str = "sipoli_sse_bench";
+
+/// CPU time this process has used so far, user and kernel, in microseconds.
+fn cpu_micros() -> (i64, i64) {
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).unwrap();
+    let micros = |t: nix::sys::time::TimeVal| t.tv_sec() * 1_000_000 + t.tv_usec();
+    (micros(usage.user_time()), micros(usage.system_time()))
+}
 
 fn rss_kib() -> u64 {
     rss_at("/proc/self/status")
@@ -209,15 +216,12 @@ impl Stream {
 
     /// One read (one system call): note the calls in the frames it completes. `false` once
     /// the stream has ended.
-    fn read(&mut self, ready: &mpsc::Sender<Duration>, seen: &Seen) -> bool {
-        let from = self.buf.len();
-        self.buf.resize(from + 2048, 0);
-        let mut cmsg = nix::cmsg_space!(nix::sys::time::TimeSpec);
-        let mut iov = [IoSliceMut::new(&mut self.buf[from..])];
+    fn read(&mut self, scratch: &mut Scratch, ready: &mpsc::Sender<Duration>, seen: &Seen) -> bool {
+        let mut iov = [IoSliceMut::new(&mut scratch.bytes[..])];
         let got = recvmsg::<()>(
             self.socket.as_raw_fd(),
             &mut iov,
-            Some(&mut cmsg),
+            Some(&mut scratch.cmsg),
             MsgFlags::MSG_DONTWAIT,
         )
         .map(|msg| {
@@ -234,15 +238,12 @@ impl Stream {
         let (n, stamp) = match got {
             Ok((0, _)) => return false,
             Ok(got) => got,
-            Err(nix::errno::Errno::EAGAIN) => {
-                self.buf.truncate(from);
-                return true;
-            }
+            Err(nix::errno::Errno::EAGAIN) => return true,
             Err(_) => return false,
         };
         let at = unix_micros() as u64;
         let arrived = stamp.unwrap_or(at);
-        self.buf.truncate(from + n);
+        self.buf.extend_from_slice(&scratch.bytes[..n]);
         if !self.open && find(&self.buf, b": sipoli").is_some() {
             self.open = true;
             let _ = ready.send(self.started.elapsed());
@@ -269,7 +270,14 @@ impl Stream {
     }
 }
 
-/// Connects a reader thread may have waiting for the node's answer (two threads stay well
+/// A reader thread's buffers for one read, reused for every stream: a read's bytes are then
+/// copied to its stream (nothing is zeroed or allocated per read).
+struct Scratch {
+    bytes: Box<[u8; 8192]>,
+    cmsg: Vec<u8>,
+}
+
+/// Connects a reader thread may have waiting for the node's answer (a few threads stay well
 /// under the node's accept queue of 2,048).
 const CONNECTS_IN_FLIGHT: usize = 256;
 
@@ -297,13 +305,15 @@ fn reader(
     let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).unwrap();
     let mut streams: Vec<Option<Stream>> = Vec::with_capacity(indices.len());
     let mut events = vec![EpollEvent::empty(); 1024];
+    let mut scratch =
+        Scratch { bytes: Box::new([0; 8192]), cmsg: nix::cmsg_space!(nix::sys::time::TimeSpec) };
     // Reads whatever is ready now; `timeout` 0 never waits.
     let mut pass = |streams: &mut Vec<Option<Stream>>, timeout: EpollTimeout| -> usize {
         let n = epoll.wait(&mut events, timeout).unwrap_or(0);
         for event in &events[..n] {
             let slot = event.data() as usize;
             let Some(stream) = streams[slot].as_mut() else { continue };
-            if !stream.read(&ready, &seen) {
+            if !stream.read(&mut scratch, &ready, &seen) {
                 let _ = epoll.delete(&stream.socket);
                 streams[slot] = None;
             }
@@ -430,14 +440,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     actix_web::rt::System::new().block_on(node(args))
 }
 
-/// How the clients read: `SSE_BENCH_CLIENT_THREADS` reader threads (default: one per core)
-/// that look every `SSE_BENCH_CLIENT_PAUSE_US` microseconds (default 500; 0: each thread
-/// blocks and is woken by the first frame that reaches any of its streams).
+/// How the clients read: `SSE_BENCH_CLIENT_THREADS` reader threads (default one, which keeps
+/// up with 10,000 streams and leaves the node the other core) that look every
+/// `SSE_BENCH_CLIENT_PAUSE_US` microseconds (default 500; 0: each thread blocks and is woken
+/// by the first frame that reaches any of its streams).
 fn client_settings() -> (usize, Wait) {
     let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-    let threads = number("SSE_BENCH_CLIENT_THREADS")
-        .map(|t| t.max(1) as usize)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let threads = number("SSE_BENCH_CLIENT_THREADS").map_or(1, |t| t.max(1) as usize);
     let wait = match number("SSE_BENCH_CLIENT_PAUSE_US").unwrap_or(500) {
         0 => Wait::Woken,
         us => Wait::Every(Duration::from_micros(us)),
@@ -543,6 +552,7 @@ async fn node(
     let rss_connected = rss_kib();
     let clients_rss = rss_of(child_pid);
 
+    let cpu_before = cpu_micros();
     let mut called_at: Vec<(String, u128)> = Vec::new();
     for _ in 0..rounds {
         let t0 = unix_micros();
@@ -563,6 +573,8 @@ async fn node(
             }
         }
     }
+    let (user, system) = cpu_micros();
+    let node_cpu = (user - cpu_before.0, system - cpu_before.1);
     // Read by the client, and in the client's socket (the kernel's receive time).
     let mut latencies: Vec<Duration> = Vec::with_capacity(clients * rounds as usize);
     let mut arrivals: Vec<Duration> = Vec::with_capacity(clients * rounds as usize);
@@ -606,7 +618,8 @@ async fn node(
         Wait::Every(pause) => format!("looking every {} µs", pause.as_micros()),
     };
     println!(
-        "clients connected      {connected} of {clients} (in a second process, nice {nice}, {threads} reader threads {reading})"
+        "clients connected      {connected} of {clients} (in a second process, nice {nice}, {threads} reader thread{} {reading})",
+        if threads == 1 { "" } else { "s" }
     );
     println!(
         "connect                all in {}, per client p50 {} p99 {}",
@@ -641,6 +654,13 @@ async fn node(
         grown as f64 / connected.max(1) as f64
     );
     println!("clients' process RSS   {} MiB", clients_rss / 1024);
+    let frames = latencies.len().max(1) as f64;
+    println!(
+        "node CPU per frame     {:.1} µs: user {:.1}, kernel {:.1} (over the calls, the calls' own requests included; on loopback the kernel part includes the client side's receive)",
+        (node_cpu.0 + node_cpu.1) as f64 / frames,
+        node_cpu.0 as f64 / frames,
+        node_cpu.1 as f64 / frames,
+    );
     server.stop(false).await;
     let mut admin = PgConnection::establish(&url)?;
     diesel::sql_query(format!("DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"))
