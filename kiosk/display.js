@@ -64,15 +64,40 @@
     root.style.gridTemplateColumns = "repeat(" + cols + ", minmax(0, 1fr))";
     root.setAttribute("data-count", String(n));
   }
-  /** Shrink a one-line text until it fits its box: a ticket number never wraps or spills. */
+  /** Shrink a one-line text until it fits its box, across and (within the "called now" box)
+   *  down: a ticket number never wraps, spills or is cut, on a 720p TV as on 1080p. */
   function fit(e) {
     e.style.fontSize = "";
     var size = parseFloat(window.getComputedStyle(e).fontSize) || 40;
-    for (var i = 0; i < 40 && size > 14 && e.scrollWidth > e.clientWidth + 1; i++) {
+    // The called number is also shrunk while its card spills below (see display.css).
+    var card = e.parentNode && e.parentNode.classList.contains("now") ? e.closest(".clinic") : null;
+    function spills() {
+      return e.scrollWidth > e.clientWidth + 1 || (card && card.scrollHeight > card.clientHeight + 1);
+    }
+    for (var i = 0; i < 40 && size > 14 && spills(); i++) {
       size = Math.floor(size * 0.92);
       e.style.fontSize = size + "px";
     }
   }
+  /** Numbers of the lists that the panel has no room for are hidden whole, not cut in half. */
+  function trimLists() {
+    Array.prototype.forEach.call(root.querySelectorAll(".clinic"), function (panel) {
+      var bottom = panel.getBoundingClientRect().bottom - parseFloat(window.getComputedStyle(panel).paddingBottom);
+      Array.prototype.forEach.call(panel.querySelectorAll(".cols li"), function (li) {
+        li.style.visibility = "";
+        if (li.getBoundingClientRect().bottom > bottom + 1) li.style.visibility = "hidden";
+      });
+    });
+  }
+  function fitAll() {
+    Array.prototype.forEach.call(root.querySelectorAll(".now .ticket, .now .where, .cols h3, .cols li"), fit);
+    trimLists();
+  }
+  var fitTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(fitTimer);
+    fitTimer = setTimeout(fitAll, 150);
+  });
   function render(state) {
     var server = Date.parse(state.now);
     if (!isNaN(server)) { skew = server - Date.now(); tick(); }
@@ -108,7 +133,7 @@
     });
     root.innerHTML = "";
     root.appendChild(frag);
-    Array.prototype.forEach.call(root.querySelectorAll(".now .ticket, .now .where, .cols h3, .cols li"), fit);
+    fitAll();
     var ticker = document.getElementById("ticker");
     var msg = state.message || (lang === "en" ? "Welcome to RSUD Mimika. Please wait for your number to be called." : "Selamat datang di RSUD Mimika. Silakan menunggu nomor Anda dipanggil.");
     if (ticker.textContent !== msg) {

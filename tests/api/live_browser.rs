@@ -257,6 +257,47 @@ async fn a_board_shows_and_announces_a_call_made_through_the_staff_api() {
     }
     b.screenshot("display").await;
     assert!(!b.body_text().await.contains("Pasien"), "tickets only");
+
+    // On a 720p TV the sound prompt (shown where the browser keeps sound off until someone
+    // touches the screen) sits in the header between the name and the clock, covering
+    // neither, nor the clinics below.
+    b.viewport(1280, 720).await;
+    // The board fits itself to the new size: the called number whole, the clock in the header.
+    let spills = "var now = document.querySelector('.now'), t = now.querySelector('.ticket'); \
+         var head = document.querySelector('.board-head').getBoundingClientRect(), \
+             when = document.querySelector('.when').getBoundingClientRect(), out = []; \
+         if (now.scrollHeight > now.clientHeight + 1) out.push('the called number is cut'); \
+         if (t.scrollWidth > t.clientWidth + 1) out.push('the called number spills'); \
+         if (when.top < head.top || when.bottom > head.bottom) out.push('the clock leaves the header'); \
+         var panel = document.querySelector('.clinic'), \
+             bottom = panel.getBoundingClientRect().bottom - parseFloat(getComputedStyle(panel).paddingBottom); \
+         panel.querySelectorAll('.cols li').forEach(function (li) { \
+           if (li.style.visibility !== 'hidden' && li.getBoundingClientRect().bottom > bottom + 1) out.push(li.textContent + ' is cut'); \
+         }); \
+         return out.join(', ');";
+    let mut spilled = js(&b, spills).await;
+    for _ in 0..30 {
+        if spilled == "" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        spilled = js(&b, spills).await;
+    }
+    assert_eq!(spilled, "", "at 1280×720: {spilled}");
+    let covered = js(
+        &b,
+        "var gate = document.getElementById('sound-gate'); gate.hidden = false; \
+         function box(s) { return document.querySelector(s).getBoundingClientRect(); } \
+         function cross(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; } \
+         var button = box('#sound-on'), out = []; \
+         if (button.width === 0) out.push('not shown'); \
+         ['.brand', '.brand b', '.when', '#clinics'].forEach(function (s) { if (cross(button, box(s))) out.push(s); }); \
+         if (box('.brand b').right > button.left) out.push('the name runs under it'); \
+         return out.join(', ');",
+    )
+    .await;
+    b.screenshot("display_720p_sound_prompt").await;
+    assert_eq!(covered, "", "the sound prompt covers: {covered}");
     b.close().await;
 }
 
