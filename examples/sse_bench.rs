@@ -13,11 +13,11 @@
 //! (`ulimit -n` above N + 100). Each client is a plain TCP connection reading the stream.
 //! Delivery times are taken on the system clock of both processes (same machine).
 //!
-//! The clients' process reads all the streams from one epoll set on one thread
-//! (`SSE_BENCH_CLIENT_THREADS=2`: two threads, each with half the clients). A thread that
-//! finds nothing to read sleeps 500 µs and looks again (`SSE_BENCH_CLIENT_PAUSE_US`), so a
-//! frame reaching an idle client wakes nobody: a phone or TV board is woken by its own
-//! network card, on its own CPU. With `SSE_BENCH_CLIENT_PAUSE_US=0` each thread instead
+//! The clients' process reads the streams on one thread per core, each with its share of the
+//! clients in one epoll set (`SSE_BENCH_CLIENT_THREADS=1`: one thread reads them all). A
+//! thread that finds nothing to read sleeps 500 µs and looks again
+//! (`SSE_BENCH_CLIENT_PAUSE_US`), so a frame reaching an idle client wakes nobody: a phone or
+//! TV board is woken by its own network card, on its own CPU. With `SSE_BENCH_CLIENT_PAUSE_US=0` each thread instead
 //! blocks in `epoll_wait`, and the node's send wakes it, a cost of this one-machine set-up
 //! that lands in the node's fan-out.
 //!
@@ -440,13 +440,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     actix_web::rt::System::new().block_on(node(args))
 }
 
-/// How the clients read: `SSE_BENCH_CLIENT_THREADS` reader threads (default one, which keeps
-/// up with 10,000 streams and leaves the node the other core) that look every
-/// `SSE_BENCH_CLIENT_PAUSE_US` microseconds (default 500; 0: each thread blocks and is woken
-/// by the first frame that reaches any of its streams).
+/// How the clients read: `SSE_BENCH_CLIENT_THREADS` reader threads (default one per core, so
+/// that the clients read each frame as it arrives) that look every `SSE_BENCH_CLIENT_PAUSE_US`
+/// microseconds (default 500; 0: each thread blocks and is woken by the first frame that
+/// reaches any of its streams).
 fn client_settings() -> (usize, Wait) {
     let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-    let threads = number("SSE_BENCH_CLIENT_THREADS").map_or(1, |t| t.max(1) as usize);
+    let threads = number("SSE_BENCH_CLIENT_THREADS")
+        .map(|t| t.max(1) as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let wait = match number("SSE_BENCH_CLIENT_PAUSE_US").unwrap_or(500) {
         0 => Wait::Woken,
         us => Wait::Every(Duration::from_micros(us)),
